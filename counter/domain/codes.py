@@ -1,0 +1,93 @@
+"""Dossier codes (mã hồ sơ) and agency e-identifiers.
+
+A dossier code is ``{agency e-identifier}-{YYMMDD}-{NNNN}``, e.g.
+``000.20.18.H18-261127-0001`` (Circular 03/2025/TT-VPCP Art. 13, M-H): the
+sequence restarts each day, has at least four digits and grows past four
+digits only when it passes 9999. Allocating the sequence (never reusing one)
+is the service's job; this module only formats and parses.
+
+Agency e-identifier (mã định danh điện tử, Decision 20/2020/QĐ-TTg, amended by
+Decision 09/2025/QĐ-TTg) — the rule we accept, documented because the decision
+text was not at hand (M):
+
+* groups of 2–3 upper-case letters or digits separated by dots,
+  2 to 5 groups in all;
+* the last group is the level-1 code, one letter and two digits:
+  ``H`` + 2 digits for a province (Điện Biên is ``H18``), ``G`` + 2 digits for
+  a central body; any letter is accepted so new prefixes do not lock us out.
+
+The canonical shape is ``ddd.dd.dd.Ldd`` (``000.20.18.H18``,
+``000.00.00.H41``); the looser rule also takes real short forms such as
+``18.H18``. An identifier never contains ``-``, which keeps dossier codes
+unambiguous to split. Input is upper-cased and stripped.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import NamedTuple
+
+from counter.domain.errors import ValidationError
+
+AGENCY_ID_RE = re.compile(r"^(?:[0-9A-Z]{2,3}\.){1,4}[A-Z]\d{2}$")
+_SEQ_RE = re.compile(r"^(?:\d{4}|[1-9]\d{4,})$")
+_DAY_RE = re.compile(r"^\d{6}$")
+
+
+class DossierCode(NamedTuple):
+    """The three parts of a dossier code."""
+
+    agency_id: str
+    day: date
+    seq: int
+
+
+def validate_agency_identifier(s: str) -> str:
+    """Return the identifier normalised (stripped, upper-case) or raise ValidationError."""
+    value = (s or "").strip().upper()
+    if not AGENCY_ID_RE.match(value):
+        raise ValidationError(
+            f"Mã định danh cơ quan '{s}' không hợp lệ. Mã có dạng như 000.20.18.H18: "
+            "các nhóm 2–3 chữ hoặc số cách nhau bằng dấu chấm, nhóm cuối là một chữ cái "
+            "và hai chữ số (mã tỉnh, ví dụ H18).",
+            field="agency_id",
+        )
+    return value
+
+
+def format_dossier_code(agency_id: str, day: date, seq: int) -> str:
+    """Build the printed dossier code; the sequence is zero-padded to 4 digits."""
+    agency = validate_agency_identifier(agency_id)
+    if not 2000 <= day.year <= 2099:
+        raise ValidationError("Năm của mã hồ sơ phải từ 2000 đến 2099.", field="day")
+    if isinstance(seq, bool) or not isinstance(seq, int) or seq < 1:
+        raise ValidationError("Số thứ tự hồ sơ phải là số nguyên từ 1 trở lên.", field="seq")
+    return f"{agency}-{day:%y%m%d}-{seq:04d}"
+
+
+def parse_dossier_code(code: str) -> DossierCode:
+    """Split a dossier code typed or scanned at the counter; raise ValidationError if malformed."""
+    value = (code or "").strip().upper()
+    parts = value.rsplit("-", 2)
+    invalid = ValidationError(
+        f"Mã hồ sơ '{code}' không đúng dạng [mã cơ quan]-[YYMMDD]-[số thứ tự], "
+        "ví dụ 000.20.18.H18-261127-0001.",
+        field="code",
+    )
+    if len(parts) != 3:
+        raise invalid
+    agency_part, day_part, seq_part = parts
+    if not _DAY_RE.match(day_part) or not _SEQ_RE.match(seq_part):
+        raise invalid
+    agency = validate_agency_identifier(agency_part)
+    try:
+        day = date(2000 + int(day_part[:2]), int(day_part[2:4]), int(day_part[4:]))
+    except ValueError:
+        raise ValidationError(
+            f"Ngày trong mã hồ sơ '{code}' không tồn tại.", field="code"
+        ) from None
+    seq = int(seq_part)
+    if seq < 1:
+        raise invalid
+    return DossierCode(agency, day, seq)

@@ -1,0 +1,20 @@
+"""Text helpers for searching Vietnamese without diacritics."""
+
+from __future__ import annotations
+
+import unicodedata
+
+# "đ" is a letter of its own, not "d" plus a mark, so NFD leaves it alone.
+_EXTRA_FOLDS = str.maketrans({"đ": "d", "ð": "d"})
+
+
+def fold(s: str) -> str:
+    """Lowercase, drop diacritics (đ→d) and collapse whitespace, for search keys.
+
+    ``fold("Chứng thực  bản sao")`` gives ``"chung thuc ban sao"``, so officers
+    and citizens can type without Vietnamese input and still match.
+    """
+    decomposed = unicodedata.normalize("NFD", s.lower().translate(_EXTRA_FOLDS))
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    bare = bare.lower().translate(_EXTRA_FOLDS)
+    return " ".join(unicodedata.normalize("NFC", bare).split())
