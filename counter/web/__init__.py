@@ -1,0 +1,222 @@
+"""The web layer: blueprints, login, role checks, error pages."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import Flask, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from counter.domain.errors import Conflict, CounterError, NotAllowed, NotFound
+from counter.extensions import db, login_manager
+from counter.services import Actor
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+#: Endpoints any visitor may open (everything else needs a signed-in staff member).
+PUBLIC_ENDPOINTS: set[str] = {"static", "auth.login", "auth.set_language"}
+
+
+@dataclass(frozen=True)
+class NavItem:
+    endpoint: str
+    label: Any  # a lazy string
+    roles: tuple[str, ...]
+    key: str = ""
+
+
+#: The main navigation, in order; each blueprint adds its own entries.
+NAV: list[NavItem] = []
+#: Callables returning banners ({"level", "text", "url", "link"}) for staff pages.
+BANNERS: list[Callable[[], list[dict[str, str]]]] = []
+
+
+def actor() -> Actor:
+    """The signed-in user as a service actor, with the request's address."""
+    return Actor(
+        user_id=current_user.id,
+        username=current_user.username,
+        role=current_user.role,
+        address=client_address(),
+    )
+
+
+def client_address() -> str:
+    """The peer address (waitress serves directly; no proxy headers are trusted)."""
+    return request.remote_addr or "unknown"
+
+
+def roles_required(*roles: str) -> Callable[[F], F]:
+    """Login plus a role check (admins pass every check)."""
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        @login_required
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.has_role(*roles):
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapped.roles = roles  # type: ignore[attr-defined]
+        return wrapped  # type: ignore[return-value]
+
+    return decorator
+
+
+def staff_required(view: F) -> F:
+    """Any signed-in staff member."""
+    return roles_required("reception", "specialist", "leader")(view)
+
+
+@login_manager.user_loader
+def _load_user(user_id: str) -> Any:
+    from counter.models import User
+
+    try:
+        uid, version = (int(p) for p in user_id.split(":", 1))
+    except ValueError:
+        return None
+    user = db.session.get(User, uid)
+    if user is None or user.session_version != version or not user.active:
+        return None
+    return user
+
+
+#: Navigation entries added by feature blueprints (between home and administration).
+NAV_EXTRA: list[NavItem] = []
+
+
+def _office_name() -> str:
+    if "office_name" not in g:
+        from counter.services.office import get_office
+
+        try:
+            g.office_name = get_office().name
+        except Exception:  # the database may be missing on an error page
+            db.session.rollback()
+            g.office_name = _("Một cửa")
+    return str(g.office_name)
+
+
+def _nav_items() -> list[dict[str, Any]]:
+    if not current_user.is_authenticated:
+        return []
+    items = []
+    for item in NAV:
+        if current_user.has_role(*item.roles):
+            url = url_for(item.endpoint)
+            items.append(
+                {
+                    "endpoint": item.endpoint,
+                    "url": url,
+                    "label": item.label,
+                    "key": item.key,
+                    "active": request.endpoint == item.endpoint
+                    or (url != "/" and request.path.startswith(url)),
+                }
+            )
+    return items
+
+
+def _banners() -> list[dict[str, str]]:
+    out: list[dict[str, str]] = []
+    for source in BANNERS:
+        out.extend(source())
+    return out
+
+
+def register_web(app: Flask) -> None:
+    """Blueprints, login settings, error pages and the first-login password rule."""
+    from counter.web import admin, auth, main
+
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Vui lòng đăng nhập để tiếp tục.")
+    login_manager.login_message_category = "warning"
+    login_manager.session_protection = "strong"
+
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(main.bp)
+    app.register_blueprint(admin.bp)
+
+    NAV[:] = [
+        NavItem("main.home", _l("Trang chủ"), ("reception", "specialist", "leader"), "h"),
+        *NAV_EXTRA,
+        NavItem("admin.index", _l("Quản trị"), ("admin",), "q"),
+    ]
+
+    @app.context_processor
+    def _layout() -> dict[str, Any]:
+        return {
+            "office_name": _office_name,
+            "nav_items": _nav_items,
+            "staff_banners": _banners,
+        }
+
+    @app.before_request
+    def _force_password_change() -> Any:
+        if (
+            current_user.is_authenticated
+            and current_user.must_change_password
+            and request.endpoint not in {"auth.change_password", "auth.logout", "static"}
+            and request.endpoint not in PUBLIC_ENDPOINTS
+        ):
+            flash(_("Bạn cần đặt mật khẩu mới trước khi tiếp tục."), "warning")
+            return redirect(url_for("auth.change_password"))
+        return None
+
+    @app.after_request
+    def _security_headers(response: Any) -> Any:
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if current_user.is_authenticated:
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    @app.errorhandler(CounterError)
+    def _counter_error(err: CounterError) -> Any:
+        db.session.rollback()
+        status = 422
+        if isinstance(err, NotAllowed):
+            status = 403
+        elif isinstance(err, NotFound):
+            status = 404
+        elif isinstance(err, Conflict):
+            status = 409
+        return render_template("errors/error.html", code=status, message=err.message), status
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(err: CSRFError) -> Any:
+        message = _(
+            "Phiên làm việc của biểu mẫu đã hết hạn hoặc không hợp lệ. "
+            "Vui lòng tải lại trang và thử lại; dữ liệu chưa được lưu."
+        )
+        return render_template("errors/error.html", code=400, message=message), 400
+
+    @app.errorhandler(HTTPException)
+    def _http_error(err: HTTPException) -> Any:
+        messages = {
+            403: _("Bạn không có quyền mở trang này."),
+            404: _("Không tìm thấy trang bạn yêu cầu."),
+            405: _("Thao tác không hợp lệ cho trang này."),
+            413: _("Tệp tải lên quá lớn."),
+        }
+        code = err.code or 500
+        message = messages.get(code, err.description or "")
+        return render_template("errors/error.html", code=code, message=message), code
+
+    @app.errorhandler(500)
+    def _server_error(err: Exception) -> Any:
+        db.session.rollback()
+        message = _(
+            "Đã có lỗi trong phần mềm. Dữ liệu chưa lưu của thao tác này đã được hủy; "
+            "vui lòng thử lại hoặc báo quản trị viên."
+        )
+        return render_template("errors/error.html", code=500, message=message), 500

@@ -1,0 +1,98 @@
+"""``flask --app counter ...`` commands: thin wrappers over services."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+
+from counter.domain.errors import CounterError
+from counter.services import Actor
+
+
+def _fail(err: CounterError) -> None:
+    raise click.ClickException(err.message)
+
+
+@click.command("init")
+@click.option("--demo", is_flag=True, help="Thêm dữ liệu mẫu (đơn vị, tài khoản, hồ sơ).")
+@with_appcontext
+def init_command(demo: bool) -> None:
+    """Nâng cấp cơ sở dữ liệu và nạp dữ liệu tham chiếu (chạy lại không thay đổi gì)."""
+    from counter.services.setup import initialize
+
+    report = initialize(demo=demo)
+    click.echo("Cơ sở dữ liệu đã ở phiên bản mới nhất.")
+    for note in report.notes:
+        click.echo(f"  - {note}")
+    if report.admin_password:
+        click.echo(
+            f"Tài khoản quản trị đầu tiên: admin / {report.admin_password} "
+            "(phải đổi mật khẩu khi đăng nhập lần đầu)."
+        )
+
+
+@click.command("backup")
+@click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
+@with_appcontext
+def backup_command(directory: Path | None) -> None:
+    """Sao lưu cơ sở dữ liệu (khi phần mềm đang chạy) vào DIRECTORY."""
+    from counter.services import backup
+
+    target = directory or Path(current_app.config["BACKUP_DIR"])
+    try:
+        path = backup.backup_now(
+            Actor.system("cli"),
+            target,
+            keep=None if directory else current_app.config["BACKUP_KEEP"],
+        )
+    except CounterError as err:
+        _fail(err)
+    else:
+        click.echo(str(path))
+
+
+@click.command("restore")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Không hỏi lại.")
+@with_appcontext
+def restore_command(file: Path, yes: bool) -> None:
+    """Khôi phục cơ sở dữ liệu từ tệp sao lưu FILE (dừng phần mềm trước khi khôi phục)."""
+    from counter.services import audit, backup
+    from counter.services import transaction as tx
+
+    if not yes:
+        click.confirm(
+            "Khôi phục sẽ thay toàn bộ dữ liệu hiện tại bằng bản sao lưu. Tiếp tục?", abort=True
+        )
+    try:
+        safety = backup.restore(file, Path(current_app.config["BACKUP_DIR"]))
+    except CounterError as err:
+        _fail(err)
+    else:
+        with tx():
+            audit.record(Actor.system("cli"), "backup_restored", file.name, f"safety={safety.name}")
+        click.echo(f"Đã khôi phục từ {file}. Dữ liệu trước khi khôi phục được giữ ở {safety}.")
+
+
+@click.command("set-password")
+@click.argument("username")
+@with_appcontext
+def set_password_command(username: str) -> None:
+    """Đặt mật khẩu tạm cho tài khoản USERNAME (khi quên mật khẩu quản trị)."""
+    from counter.services.setup import set_password
+
+    try:
+        password = set_password(username)
+    except CounterError as err:
+        _fail(err)
+    else:
+        click.echo(f"Mật khẩu tạm của {username}: {password} (phải đổi khi đăng nhập).")
+
+
+def register_cli(app: Flask) -> None:
+    """Attach the commands to the app."""
+    for command in (init_command, backup_command, restore_command, set_password_command):
+        app.cli.add_command(command)

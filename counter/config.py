@@ -1,0 +1,89 @@
+"""Configuration: defaults, then ``instance/config.py``, then ``COUNTER_*`` variables."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+#: Settings that may come from ``COUNTER_<NAME>`` environment variables, with their parsers.
+ENV_SETTINGS: dict[str, type] = {
+    "DATABASE_URL": str,
+    "SECRET_KEY": str,
+    "HOST": str,
+    "PORT": int,
+    "BACKUP_DIR": str,
+    "BACKUP_KEEP": int,
+    "PRINTER": str,
+    "UPLOAD_MAX_MB": int,
+    "PUBLIC_URL": str,
+}
+
+
+class Defaults:
+    """Built-in defaults; every value can be overridden."""
+
+    HOST = "127.0.0.1"
+    PORT = 8080
+    DATABASE_URL: str | None = None  # None: SQLite file in the instance folder
+    SECRET_KEY: str | None = None  # None: generated once and kept in the instance folder
+    BACKUP_DIR: str | None = None  # None: instance/backups
+    BACKUP_KEEP = 14
+    PRINTER: str | None = None
+    UPLOAD_MAX_MB = 20
+    PUBLIC_URL: str | None = None  # base of the look-up link printed on slips
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+    BABEL_DEFAULT_LOCALE = "vi"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+    LANGUAGES = ("vi", "en")
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    PERMANENT_SESSION_LIFETIME = 12 * 3600
+    WTF_CSRF_TIME_LIMIT = 12 * 3600
+    LOGIN_MAX_FAILURES_ACCOUNT = 5
+    LOGIN_MAX_FAILURES_ADDRESS = 20
+    LOGIN_WINDOW_MINUTES = 15
+
+
+def load_config(app: Any, test_config: dict[str, Any] | None = None) -> None:
+    """Fill ``app.config`` in order of precedence: defaults < instance file < env < test_config."""
+    app.config.from_object(Defaults)
+    app.config.from_pyfile("config.py", silent=True)
+    for name, parse in ENV_SETTINGS.items():
+        raw = os.environ.get(f"COUNTER_{name}")
+        if raw is not None and raw != "":
+            app.config[name] = parse(raw)
+    if test_config:
+        app.config.update(test_config)
+
+    instance = Path(app.instance_path)
+    if not app.config.get("DATABASE_URL"):
+        app.config["DATABASE_URL"] = f"sqlite:///{instance / 'counter.db'}"
+    app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"]
+    if not app.config.get("BACKUP_DIR"):
+        app.config["BACKUP_DIR"] = str(instance / "backups")
+    app.config.setdefault("UPLOAD_DIR", str(instance / "uploads"))
+    app.config["MAX_CONTENT_LENGTH"] = int(app.config["UPLOAD_MAX_MB"]) * 1024 * 1024 + 65536
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = instance_secret_key(instance)
+
+
+def instance_secret_key(instance: Path) -> str:
+    """Read the secret key kept in the instance folder, creating it the first time."""
+    path = instance / "secret_key"
+    try:
+        return path.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        pass
+    instance.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(key, encoding="ascii")
+    with contextlib.suppress(OSError):  # Windows ignores POSIX modes
+        os.chmod(tmp, 0o600)
+    os.replace(tmp, path)
+    return key

@@ -1,0 +1,100 @@
+"""The office profile (thông tin đơn vị)."""
+
+from __future__ import annotations
+
+import re
+from datetime import time
+
+from counter.domain.errors import NotAllowed, ValidationError
+from counter.extensions import db
+from counter.models import Office
+from counter.services import Actor, audit, transaction
+
+AGENCY_ID_RE = re.compile(r"^[0-9A-Z]{2,3}(\.[0-9A-Z]{2,3}){2,5}$")
+DEFAULT_OFFICE = {
+    "name": "Trung tâm Phục vụ hành chính công xã",
+    "governing_body": "UBND xã",
+    "agency_id": "000.00.00.H00",
+}
+PROFILE_FIELDS = (
+    "name",
+    "governing_body",
+    "agency_id",
+    "place_name",
+    "address",
+    "phone",
+    "morning_open",
+    "morning_close",
+    "afternoon_open",
+    "afternoon_close",
+    "same_day_cutoff",
+)
+
+
+def get_office() -> Office:
+    """The office row; ``init`` always creates it."""
+    office = db.session.get(Office, 1)
+    if office is None:
+        office = Office(id=1, **DEFAULT_OFFICE)
+    return office
+
+
+def ensure_office(**values: object) -> Office:
+    """Create the office row if the database has none (part of init)."""
+    office = db.session.get(Office, 1)
+    if office is None:
+        office = Office(id=1, **{**DEFAULT_OFFICE, **values})
+        db.session.add(office)
+    return office
+
+
+def update_office(actor: Actor, **values: object) -> Office:
+    """An admin edits the office profile; hours must be in order."""
+    if actor.role != "admin":
+        raise NotAllowed("Chỉ quản trị viên được sửa thông tin đơn vị.")
+    for name in ("name", "governing_body", "agency_id"):
+        if not str(values.get(name) or "").strip():
+            raise ValidationError("Trường này là bắt buộc.", field=name)
+    agency_id = str(values["agency_id"]).strip().upper()
+    if not AGENCY_ID_RE.match(agency_id):
+        raise ValidationError(
+            "Mã định danh điện tử không hợp lệ (ví dụ đúng: 000.20.18.H18).", field="agency_id"
+        )
+    values["agency_id"] = agency_id
+    check_hours(
+        *(
+            values[k]
+            for k in ("morning_open", "morning_close", "afternoon_open", "afternoon_close")
+        ),
+        values["same_day_cutoff"],  # type: ignore[arg-type]
+    )
+    office = db.session.get(Office, 1) or ensure_office()
+    changes = []
+    for name in PROFILE_FIELDS:
+        value = values.get(name)
+        if isinstance(value, str):
+            value = value.strip()
+        if value is not None and getattr(office, name) != value:
+            changes.append(f"{name}: {getattr(office, name)} → {value}")
+            setattr(office, name, value)
+    with transaction():
+        if changes:
+            audit.record(actor, "office_updated", office.agency_id, "; ".join(changes))
+    return office
+
+
+def check_hours(*times: object) -> None:
+    """Morning open < close <= afternoon open < close; the cutoff falls within the day."""
+    mo, mc, ao, ac, cutoff = times
+    if not all(isinstance(t, time) for t in times):
+        raise ValidationError("Giờ làm việc không hợp lệ (định dạng HH:MM).", field="morning_open")
+    if not (mo < mc <= ao < ac):  # type: ignore[operator]
+        raise ValidationError(
+            "Giờ làm việc phải theo thứ tự: mở cửa sáng < đóng cửa sáng ≤ mở cửa chiều "
+            "< đóng cửa chiều.",
+            field="morning_open",
+        )
+    if not (mo <= cutoff <= ac):  # type: ignore[operator]
+        raise ValidationError(
+            "Giờ chốt nhận trong ngày phải nằm trong giờ làm việc.", field="same_day_cutoff"
+        )

@@ -1,0 +1,132 @@
+"""Bringing a database up to date: schema, reference data, optional demo data."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from flask_migrate import upgrade
+from sqlalchemy import inspect
+
+from counter.extensions import db
+from counter.models import User
+from counter.services import Actor, audit, transaction
+from counter.services.accounts import hash_password
+from counter.services.office import DEFAULT_OFFICE, ensure_office, get_office
+
+DEMO_OFFICE = {
+    "name": "Trung tâm Phục vụ hành chính công xã Mường Phăng",
+    "governing_body": "UBND xã Mường Phăng",
+    "agency_id": "000.20.18.H18",
+    "place_name": "Mường Phăng",
+    "address": "Bản Phăng, xã Mường Phăng, tỉnh Điện Biên",
+    "phone": "0215 3826 888",
+}
+#: username, full name, title, role, password, must change at first login
+DEMO_USERS = (
+    ("admin", "Quản trị hệ thống", "Quản trị viên", "admin", "admin", True),
+    ("tiepnhan", "Lò Thị Hoa", "Công chức tiếp nhận", "reception", "tiepnhan123", False),
+    (
+        "chuyenvien",
+        "Quàng Văn Minh",
+        "Công chức Tư pháp - Hộ tịch",
+        "specialist",
+        "chuyenvien123",
+        False,
+    ),
+    ("lanhdao", "Nguyễn Văn Thắng", "Phó Chủ tịch UBND xã", "leader", "lanhdao123", False),
+)
+
+#: Loaders of built-in reference data, run by every init (each must be idempotent).
+REFERENCE_LOADERS: list[Callable[[], str | None]] = []
+#: Loaders of demo data, run by init --demo (each must be idempotent).
+DEMO_LOADERS: list[Callable[[], str | None]] = []
+
+
+@dataclass
+class InitReport:
+    created_schema: bool = False
+    admin_password: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def database_is_new() -> bool:
+    """True when the database has no schema of ours yet."""
+    return "alembic_version" not in inspect(db.engine).get_table_names()
+
+
+def initialize(demo: bool = False) -> InitReport:
+    """Upgrade the schema, load reference data and, if asked, demo data. Idempotent."""
+    report = InitReport(created_schema=database_is_new())
+    upgrade()
+    with transaction():
+        ensure_office(**(DEMO_OFFICE if demo else {}))
+        has_users = db.session.scalar(db.select(db.func.count(User.id))) or 0
+        if not has_users and not demo:
+            report.admin_password = secrets.token_urlsafe(9)
+            db.session.add(
+                User(
+                    username="admin",
+                    full_name="Quản trị hệ thống",
+                    title="Quản trị viên",
+                    role="admin",
+                    password_hash=hash_password(report.admin_password),
+                    must_change_password=True,
+                )
+            )
+        if report.created_schema:
+            audit.record(Actor.system("init"), "init", "", "demo" if demo else "")
+    for loader in REFERENCE_LOADERS:
+        note = loader()
+        if note:
+            report.notes.append(note)
+    if demo:
+        report.notes.extend(load_demo())
+    return report
+
+
+def load_demo() -> list[str]:
+    """Demo office profile, demo accounts and demo records; adds only what is missing."""
+    notes = []
+    with transaction():
+        office = get_office()
+        if office.agency_id == DEFAULT_OFFICE["agency_id"]:
+            for key, value in DEMO_OFFICE.items():
+                setattr(office, key, value)
+        for username, full_name, title, role, password, must_change in DEMO_USERS:
+            if db.session.scalar(db.select(User.id).where(User.username == username)):
+                continue
+            db.session.add(
+                User(
+                    username=username,
+                    full_name=full_name,
+                    title=title,
+                    role=role,
+                    password_hash=hash_password(password),
+                    must_change_password=must_change,
+                )
+            )
+            notes.append(f"demo user {username}")
+    for loader in DEMO_LOADERS:
+        note = loader()
+        if note:
+            notes.append(note)
+    return notes
+
+
+def set_password(username: str, password: str | None = None) -> str:
+    """Give an account a temporary password from the command line (lost admin password)."""
+    from counter.domain.errors import NotFound
+
+    user = db.session.scalar(db.select(User).where(User.username == username.lower()))
+    if user is None:
+        raise NotFound(f"Không có tài khoản {username}.")
+    password = password or secrets.token_urlsafe(9)
+    with transaction():
+        user.password_hash = hash_password(password)
+        user.must_change_password = True
+        user.active = True
+        user.session_version += 1
+        audit.record(Actor.system("cli"), "password_reset", user.username)
+    return password

@@ -1,0 +1,293 @@
+"""Administration: accounts, office profile, audit log, backups."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, PasswordField, SelectField, StringField, TimeField
+from wtforms.validators import DataRequired, Length, Optional
+
+from counter.domain.errors import CounterError
+from counter.models import ROLES
+from counter.services import accounts, audit, backup
+from counter.services.office import get_office, update_office
+from counter.web import actor, roles_required
+from counter.web.forms import attach_error
+from counter.web.i18n import VN
+
+bp = Blueprint("admin", __name__, url_prefix="/quan-tri")
+
+#: The administration menu; feature blueprints append their admin pages.
+ADMIN_MENU: list[tuple[str, Any]] = [
+    ("admin.users", _l("Tài khoản cán bộ")),
+    ("admin.office", _l("Thông tin đơn vị")),
+    ("admin.audit_log", _l("Nhật ký hệ thống")),
+    ("admin.backups", _l("Sao lưu dữ liệu")),
+]
+
+
+@bp.context_processor
+def _menu() -> dict[str, Any]:
+    return {"admin_menu": lambda: ADMIN_MENU}
+
+
+def role_choices() -> list[tuple[str, str]]:
+    return [(r, _(accounts.ROLE_LABELS[r])) for r in ROLES]
+
+
+class UserCreateForm(FlaskForm):
+    username = StringField(_l("Tên đăng nhập"), validators=[DataRequired(), Length(max=64)])
+    full_name = StringField(_l("Họ và tên"), validators=[DataRequired(), Length(max=128)])
+    title = StringField(_l("Chức danh"), validators=[Optional(), Length(max=128)])
+    role = SelectField(_l("Vai trò"), validators=[DataRequired()])
+    password = PasswordField(
+        _l("Mật khẩu tạm (người dùng sẽ đổi khi đăng nhập lần đầu)"),
+        validators=[DataRequired(), Length(min=8, max=256)],
+    )
+
+
+class UserEditForm(FlaskForm):
+    full_name = StringField(_l("Họ và tên"), validators=[DataRequired(), Length(max=128)])
+    title = StringField(_l("Chức danh"), validators=[Optional(), Length(max=128)])
+    role = SelectField(_l("Vai trò"), validators=[DataRequired()])
+    active = BooleanField(_l("Được phép đăng nhập"))
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField(
+        _l("Mật khẩu tạm mới"), validators=[DataRequired(), Length(min=8, max=256)]
+    )
+
+
+class OfficeForm(FlaskForm):
+    name = StringField(_l("Tên trung tâm"), validators=[DataRequired(), Length(max=200)])
+    governing_body = StringField(
+        _l("Cơ quan chủ quản"), validators=[DataRequired(), Length(max=200)]
+    )
+    agency_id = StringField(_l("Mã định danh điện tử"), validators=[DataRequired(), Length(max=64)])
+    place_name = StringField(_l("Địa danh (ghi trên biểu mẫu)"), validators=[Length(max=100)])
+    address = StringField(_l("Địa chỉ"), validators=[Length(max=300)])
+    phone = StringField(_l("Số điện thoại"), validators=[Length(max=32)])
+    morning_open = TimeField(_l("Mở cửa buổi sáng"), validators=[DataRequired()])
+    morning_close = TimeField(_l("Đóng cửa buổi sáng"), validators=[DataRequired()])
+    afternoon_open = TimeField(_l("Mở cửa buổi chiều"), validators=[DataRequired()])
+    afternoon_close = TimeField(_l("Đóng cửa buổi chiều"), validators=[DataRequired()])
+    same_day_cutoff = TimeField(
+        _l("Giờ chốt nhận hồ sơ trả trong ngày"), validators=[DataRequired()]
+    )
+
+
+@bp.route("/")
+@roles_required("admin")
+def index() -> Any:
+    """The administration menu."""
+    return render_template("admin/index.html")
+
+
+@bp.route("/tai-khoan")
+@roles_required("admin")
+def users() -> Any:
+    """All staff accounts."""
+    return render_template(
+        "admin/users.html", users=accounts.list_users(), role_labels=accounts.ROLE_LABELS
+    )
+
+
+@bp.route("/tai-khoan/moi", methods=["GET", "POST"])
+@roles_required("admin")
+def user_new() -> Any:
+    """Create an account."""
+    form = UserCreateForm()
+    form.role.choices = role_choices()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = accounts.create_user(
+                actor(),
+                username=form.username.data or "",
+                full_name=form.full_name.data or "",
+                title=form.title.data or "",
+                role=form.role.data or "",
+                password=form.password.data or "",
+            )
+        except CounterError as err:
+            attach_error(form, err)
+            status = 422
+        else:
+            flash(_("Đã tạo tài khoản %(username)s.", username=user.username), "success")
+            return redirect(url_for("admin.users"))
+    elif form.is_submitted():
+        status = 422
+    return render_template("admin/user_form.html", form=form, user=None), status
+
+
+@bp.route("/tai-khoan/<int:user_id>", methods=["GET", "POST"])
+@roles_required("admin")
+def user_edit(user_id: int) -> Any:
+    """Edit an account; reset its password."""
+    user = accounts.get_user(user_id)
+    form = UserEditForm(obj=user)
+    form.role.choices = role_choices()
+    reset_form = ResetPasswordForm(prefix="reset")
+    status = 200
+    if form.validate_on_submit():
+        try:
+            accounts.update_user(
+                actor(),
+                user_id,
+                full_name=form.full_name.data or "",
+                title=form.title.data or "",
+                role=form.role.data or "",
+                active=bool(form.active.data),
+            )
+        except CounterError as err:
+            attach_error(form, err)
+            status = 422
+        else:
+            flash(_("Đã lưu tài khoản %(username)s.", username=user.username), "success")
+            return redirect(url_for("admin.users"))
+    elif form.is_submitted():
+        status = 422
+    return render_template(
+        "admin/user_form.html", form=form, user=user, reset_form=reset_form
+    ), status
+
+
+@bp.route("/tai-khoan/<int:user_id>/dat-lai-mat-khau", methods=["POST"])
+@roles_required("admin")
+def user_reset_password(user_id: int) -> Any:
+    """Give an account a temporary password."""
+    user = accounts.get_user(user_id)
+    reset_form = ResetPasswordForm(prefix="reset")
+    if reset_form.validate_on_submit():
+        try:
+            accounts.reset_password(actor(), user_id, reset_form.password.data or "")
+        except CounterError as err:
+            flash(err.message, "danger")
+        else:
+            flash(_("Đã đặt mật khẩu tạm cho %(username)s.", username=user.username), "success")
+    else:
+        flash(_("Mật khẩu tạm phải có ít nhất 8 ký tự."), "danger")
+    return redirect(url_for("admin.user_edit", user_id=user_id))
+
+
+@bp.route("/don-vi", methods=["GET", "POST"])
+@roles_required("admin")
+def office() -> Any:
+    """The office profile: names, identifier, hours and the same-day cutoff."""
+    office = get_office()
+    form = OfficeForm(obj=office)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            update_office(actor(), **{name: field.data for name, field in _fields(form)})
+        except CounterError as err:
+            attach_error(form, err)
+            status = 422
+        else:
+            flash(_("Đã lưu thông tin đơn vị."), "success")
+            return redirect(url_for("admin.office"))
+    elif form.is_submitted():
+        status = 422
+    return render_template("admin/office.html", form=form), status
+
+
+def _fields(form: FlaskForm) -> list[tuple[str, Any]]:
+    return [(f.name, f) for f in form if f.name != "csrf_token"]
+
+
+@bp.route("/nhat-ky")
+@roles_required("admin")
+def audit_log() -> Any:
+    """The audit log, filterable by user, action and date range."""
+    username = request.args.get("username", "").strip().lower()
+    action = request.args.get("action", "")
+    since = _parse_day(request.args.get("from", ""))
+    until = _parse_day(request.args.get("to", ""))
+    page = request.args.get("page", 1, type=int) or 1
+    rows, total = audit.search(
+        username=username,
+        action=action if action in audit.ACTIONS else "",
+        since=since,
+        until=until + timedelta(days=1) if until else None,
+        page=page,
+    )
+    return render_template(
+        "admin/audit.html",
+        rows=rows,
+        total=total,
+        page=page,
+        per_page=50,
+        actions=audit.ACTIONS,
+        filters={
+            "username": username,
+            "action": action,
+            "from": request.args.get("from", ""),
+            "to": request.args.get("to", ""),
+        },
+        users=accounts.list_users(),
+    )
+
+
+def _parse_day(value: str) -> datetime | None:
+    """A dd/mm/yyyy or yyyy-mm-dd day as the instant its Vietnam midnight begins."""
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            day = datetime.strptime(value.strip(), fmt).date()
+        except ValueError:
+            continue
+        return datetime.combine(day, time(0), VN)
+    return None
+
+
+def _backup_dir() -> Path:
+    return Path(current_app.config["BACKUP_DIR"])
+
+
+@bp.route("/sao-luu", methods=["GET", "POST"])
+@roles_required("admin")
+def backups() -> Any:
+    """Backups on this PC: list, take one now, download one."""
+    if request.method == "POST":
+        form = FlaskForm()
+        if form.validate_on_submit():
+            try:
+                path = backup.backup_now(
+                    actor(), _backup_dir(), keep=current_app.config["BACKUP_KEEP"]
+                )
+            except CounterError as err:
+                flash(err.message, "danger")
+            else:
+                flash(_("Đã sao lưu: %(name)s", name=path.name), "success")
+        return redirect(url_for("admin.backups"))
+    return render_template(
+        "admin/backups.html",
+        files=backup.list_backups(_backup_dir()),
+        backup_dir=_backup_dir(),
+        keep=current_app.config["BACKUP_KEEP"],
+        form=FlaskForm(),
+    )
+
+
+@bp.route("/sao-luu/tai/<name>")
+@roles_required("admin")
+def backup_download(name: str) -> Any:
+    """Download one listed backup file."""
+    path = backup.find_backup(_backup_dir(), name)
+    backup.note_download(actor(), name)
+    return send_file(path, as_attachment=True, download_name=name)

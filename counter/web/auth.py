@@ -1,0 +1,134 @@
+"""Sign-in, sign-out, password change and the language switch."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length
+
+from counter.domain.errors import CounterError
+from counter.services import accounts
+from counter.web import actor, client_address
+from counter.web.forms import attach_error
+
+bp = Blueprint("auth", __name__)
+
+
+class LoginForm(FlaskForm):
+    username = StringField(_l("Tên đăng nhập"), validators=[DataRequired(), Length(max=64)])
+    password = PasswordField(_l("Mật khẩu"), validators=[DataRequired(), Length(max=256)])
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(_l("Mật khẩu hiện tại"), validators=[DataRequired()])
+    new_password = PasswordField(
+        _l("Mật khẩu mới"), validators=[DataRequired(), Length(min=8, max=256)]
+    )
+    confirm = PasswordField(
+        _l("Nhập lại mật khẩu mới"),
+        validators=[
+            DataRequired(),
+            EqualTo("new_password", message=_l("Hai mật khẩu không khớp.")),
+        ],
+    )
+
+
+def _safe_next(target: str | None) -> str:
+    """Only local paths, so the login page cannot send a user elsewhere."""
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and target.startswith("/"):
+            return target
+    return url_for("main.home")
+
+
+@bp.route("/dang-nhap", methods=["GET", "POST"])
+def login() -> Any:
+    """The staff sign-in page."""
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        cfg = current_app.config
+        try:
+            user = accounts.authenticate(
+                form.username.data or "",
+                form.password.data or "",
+                client_address(),
+                max_account=cfg["LOGIN_MAX_FAILURES_ACCOUNT"],
+                max_address=cfg["LOGIN_MAX_FAILURES_ADDRESS"],
+                window_minutes=cfg["LOGIN_WINDOW_MINUTES"],
+            )
+        except CounterError as err:
+            attach_error(form, err)
+            status = 429 if isinstance(err, accounts.LoginThrottled) else 422
+        else:
+            session.clear()
+            login_user(user)
+            session.permanent = True
+            if user.must_change_password:
+                return redirect(url_for("auth.change_password"))
+            flash(_("Xin chào %(name)s.", name=user.full_name), "success")
+            return redirect(_safe_next(request.args.get("next")))
+    elif form.is_submitted():
+        status = 422
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.route("/dang-xuat", methods=["POST"])
+@login_required
+def logout() -> Any:
+    """Sign out (a POST, so a link elsewhere cannot sign a user out)."""
+    accounts.record_logout(actor())
+    logout_user()
+    session.clear()
+    flash(_("Bạn đã đăng xuất."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/doi-mat-khau", methods=["GET", "POST"])
+@login_required
+def change_password() -> Any:
+    """Change one's own password (required at first login)."""
+    form = ChangePasswordForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = accounts.change_password(
+                actor(), form.current_password.data or "", form.new_password.data or ""
+            )
+        except CounterError as err:
+            attach_error(form, err)
+            status = 422
+        else:
+            login_user(user)  # the session version changed; keep this session signed in
+            flash(_("Đã đổi mật khẩu."), "success")
+            return redirect(url_for("main.home"))
+    elif form.is_submitted():
+        status = 422
+    return render_template("auth/change_password.html", form=form), status
+
+
+@bp.route("/ngon-ngu/<lang>", methods=["POST"])
+def set_language(lang: str) -> Any:
+    """Switch between Vietnamese and English for this browser session."""
+    if lang in current_app.config["LANGUAGES"]:
+        session["lang"] = lang
+    return redirect(_safe_next(request.form.get("next")))

@@ -1,0 +1,56 @@
+"""Language and time: Vietnamese by default, English switchable; Vietnam time on screen."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Flask, current_app, request, session
+from flask_babel import Babel
+
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def select_locale() -> str:
+    lang = session.get("lang")
+    if lang in current_app.config["LANGUAGES"]:
+        return str(lang)
+    return str(current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+def to_local(value: datetime) -> datetime:
+    """An aware UTC instant as Vietnam local time (naive UTC is taken as UTC)."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(VN)
+
+
+def fmt_datetime(value: datetime | None, with_seconds: bool = False) -> str:
+    """dd/mm/yyyy HH:MM in Vietnam time."""
+    if value is None:
+        return ""
+    return to_local(value).strftime("%d/%m/%Y %H:%M:%S" if with_seconds else "%d/%m/%Y %H:%M")
+
+
+def fmt_date(value: date | datetime | None) -> str:
+    """dd/mm/yyyy; an instant is first turned into Vietnam time."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = to_local(value)
+    return value.strftime("%d/%m/%Y")
+
+
+def init_i18n(app: Flask, babel: Babel) -> None:
+    """Bind Flask-Babel and the date filters."""
+    from counter import PACKAGE_DIR
+
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(PACKAGE_DIR / "translations"))
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: "Asia/Ho_Chi_Minh")
+    app.jinja_env.filters["dt"] = fmt_datetime
+    app.jinja_env.filters["d"] = fmt_date
+
+    @app.context_processor
+    def _lang() -> dict[str, Any]:
+        return {"current_lang": select_locale(), "request_path": request.path}

@@ -1,0 +1,183 @@
+"""Fixtures: a real database per test (an SQLite file, or PostgreSQL when CI provides one).
+
+Set ``COUNTER_TEST_DATABASE_URL`` to run the whole suite on PostgreSQL; the schema
+is migrated once per session and every test starts from the same initialised rows.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, inspect, text
+
+from counter import create_app
+from counter.extensions import db
+
+PG_URL = os.environ.get("COUNTER_TEST_DATABASE_URL", "")
+DEMO_PASSWORDS = {
+    "admin": "admin",
+    "tiepnhan": "tiepnhan123",
+    "chuyenvien": "chuyenvien123",
+    "lanhdao": "lanhdao123",
+}
+
+
+def make_app(instance: Path, database_url: str, **extra: Any) -> Flask:
+    return create_app(
+        {
+            "TESTING": True,
+            "INSTANCE_PATH": str(instance),
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "test-secret",
+            "BACKUP_DIR": str(instance / "backups"),
+            **extra,
+        }
+    )
+
+
+@pytest.fixture(scope="session")
+def template_db(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """Migrate and initialise (with demo data) once; tests copy or replay the result."""
+    from counter.services.setup import initialize
+
+    base = tmp_path_factory.mktemp("template")
+    if PG_URL:
+        engine = create_engine(PG_URL)
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+        app = make_app(base, PG_URL)
+        with app.app_context():
+            initialize(demo=True)
+            snapshot = _snapshot()
+            db.engine.dispose()
+        return {"url": PG_URL, "snapshot": snapshot}
+    path = base / "template.db"
+    app = make_app(base, f"sqlite:///{path}")
+    with app.app_context():
+        initialize(demo=True)
+        db.session.remove()
+        db.engine.dispose()
+    return {"path": path}
+
+
+def _snapshot() -> dict[str, list[dict[str, Any]]]:
+    out = {}
+    for table in db.metadata.sorted_tables:
+        out[table.name] = [dict(r._mapping) for r in db.session.execute(table.select())]
+    return out
+
+
+def _restore_pg(snapshot: dict[str, list[dict[str, Any]]]) -> None:
+    tables = [t for t in db.metadata.sorted_tables]
+    names = ", ".join(f'"{t.name}"' for t in tables)
+    with db.engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        for table in tables:
+            rows = snapshot.get(table.name)
+            if rows:
+                conn.execute(table.insert(), rows)
+            if "id" in table.c and table.c.id.autoincrement and rows:
+                conn.execute(
+                    text(
+                        f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', 'id'), "
+                        f'(SELECT MAX(id) FROM "{table.name}"))'
+                    )
+                )
+
+
+@pytest.fixture
+def app(template_db: dict[str, Any], tmp_path: Path) -> Iterator[Flask]:
+    """The app on a fresh copy of the initialised database."""
+    instance = tmp_path / "instance"
+    instance.mkdir()
+    if "path" in template_db:
+        path = instance / "counter.db"
+        shutil.copy(template_db["path"], path)
+        application = make_app(instance, f"sqlite:///{path}")
+    else:
+        application = make_app(instance, template_db["url"])
+        with application.app_context():
+            _restore_pg(template_db["snapshot"])
+    with application.app_context():
+        yield application
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> Any:
+    return app.test_cli_runner()
+
+
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def csrf_from(html: str) -> str:
+    """The CSRF token a page's form carries."""
+    match = CSRF_RE.search(html)
+    assert match, "page has no CSRF token"
+    return match.group(1)
+
+
+class Browser:
+    """A test client that fills forms the way a browser does, CSRF token included."""
+
+    def __init__(self, client: FlaskClient) -> None:
+        self.client = client
+
+    def get(self, url: str, **kw: Any) -> Any:
+        return self.client.get(url, **kw)
+
+    def submit(self, url: str, data: dict[str, Any], *, page: str | None = None, **kw: Any) -> Any:
+        """GET ``page`` (default ``url``) for its token, then POST ``data`` to ``url``."""
+        html = self.client.get(page or url).get_data(as_text=True)
+        return self.client.post(url, data={"csrf_token": csrf_from(html), **data}, **kw)
+
+    def login(self, username: str, password: str | None = None) -> Any:
+        return self.submit(
+            "/dang-nhap",
+            {"username": username, "password": password or DEMO_PASSWORDS[username]},
+        )
+
+
+@pytest.fixture
+def browser(client: FlaskClient) -> Browser:
+    return Browser(client)
+
+
+@pytest.fixture
+def login_as(app: Flask) -> Any:
+    """Factory: a signed-in Browser for a demo account (admin already past first login)."""
+
+    def make(username: str) -> Browser:
+        b = Browser(app.test_client())
+        if username == "admin":
+            from counter.models import User
+
+            user = db.session.scalar(db.select(User).where(User.username == "admin"))
+            user.must_change_password = False
+            db.session.commit()
+        resp = b.login(username)
+        assert resp.status_code == 302, resp.get_data(as_text=True)
+        return b
+
+    return make
+
+
+def all_tables() -> list[str]:
+    return inspect(db.engine).get_table_names()
