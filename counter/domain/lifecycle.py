@@ -1,0 +1,293 @@
+"""The dossier status machine: which action moves which status, and who may act.
+
+Statuses follow the national portal's TrangThaiHoSo (codes 1..10, H). Every
+dossier starts as ``submitted``; a dossier taken at the counter is created and
+received (or refused) in the same transaction, so online and counter dossiers
+share one path.
+
+Role choices (documented because the law names duties, not software roles):
+
+* ``reception`` (one-stop officer) works at the counter: receive, refuse,
+  request a supplement while the dossier is still at the counter (``received``
+  only), take the supplement back, record a citizen's withdrawal, hand the
+  dossier over to the processing unit (first row of form 06) and return the
+  result.
+* ``specialist`` processes: hand over between units, request a supplement,
+  request and confirm payment, propose a delay, resolve.
+* ``leader`` can do what a specialist can, plus ``delay`` (form 04 is signed by
+  the head of the body) and ``stop`` (form 05).
+* ``admin`` can do everything (data repair, small offices with one person).
+
+``propose_delay`` is an extra action (not a portal status change): the
+specialist's proposal the leader then signs with ``delay``. ``delay`` is allowed
+once per dossier (M-H): pass ``delays_used`` to :func:`transition`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from counter.domain.errors import NotAllowed
+
+
+class Status(StrEnum):
+    """A dossier's status (trạng thái hồ sơ)."""
+
+    SUBMITTED = "submitted"
+    RECEIVED = "received"
+    REFUSED = "refused"
+    IN_PROGRESS = "in_progress"
+    SUPPLEMENT_REQUESTED = "supplement_requested"
+    AWAITING_PAYMENT = "awaiting_payment"
+    WITHDRAWN = "withdrawn"
+    STOPPED = "stopped"
+    RESOLVED = "resolved"
+    RETURNED = "returned"
+
+    @property
+    def portal_code(self) -> int:
+        """TrangThaiHoSo as the national portal counts it."""
+        return _PORTAL_CODES[self]
+
+    @property
+    def label(self) -> str:
+        """Vietnamese name shown on screens and printouts."""
+        return _STATUS_LABELS[self]
+
+
+_PORTAL_CODES: dict[Status, int] = {status: i for i, status in enumerate(Status, start=1)}
+
+_STATUS_LABELS: dict[Status, str] = {
+    Status.SUBMITTED: "Mới đăng ký",
+    Status.RECEIVED: "Đã tiếp nhận",
+    Status.REFUSED: "Không được tiếp nhận",
+    Status.IN_PROGRESS: "Đang xử lý",
+    Status.SUPPLEMENT_REQUESTED: "Yêu cầu bổ sung hồ sơ",
+    Status.AWAITING_PAYMENT: "Chờ thực hiện nghĩa vụ tài chính",
+    Status.WITHDRAWN: "Công dân rút hồ sơ",
+    Status.STOPPED: "Dừng xử lý",
+    Status.RESOLVED: "Đã xử lý xong",
+    Status.RETURNED: "Đã trả kết quả",
+}
+
+
+class Role(StrEnum):
+    """A user's role; functions here also accept the plain string."""
+
+    ADMIN = "admin"
+    RECEPTION = "reception"
+    SPECIALIST = "specialist"
+    LEADER = "leader"
+
+    @property
+    def label(self) -> str:
+        """Vietnamese name of the role."""
+        return _ROLE_LABELS[self]
+
+
+_ROLE_LABELS: dict[Role, str] = {
+    Role.ADMIN: "Quản trị",
+    Role.RECEPTION: "Bộ phận một cửa",
+    Role.SPECIALIST: "Chuyên viên",
+    Role.LEADER: "Lãnh đạo",
+}
+
+
+class Action(StrEnum):
+    """Something an officer does to a dossier."""
+
+    RECEIVE = "receive"
+    REFUSE = "refuse"
+    HAND_OVER = "hand_over"
+    REQUEST_SUPPLEMENT = "request_supplement"
+    SUPPLEMENT_RECEIVED = "supplement_received"
+    REQUEST_PAYMENT = "request_payment"
+    PAYMENT_RECEIVED = "payment_received"
+    PROPOSE_DELAY = "propose_delay"
+    DELAY = "delay"
+    STOP = "stop"
+    WITHDRAW = "withdraw"
+    RESOLVE = "resolve"
+    RETURN_RESULT = "return_result"
+
+    @property
+    def label(self) -> str:
+        """Vietnamese name of the action, as on the buttons."""
+        return _ACTION_LABELS[self]
+
+
+_ACTION_LABELS: dict[Action, str] = {
+    Action.RECEIVE: "Tiếp nhận",
+    Action.REFUSE: "Từ chối tiếp nhận",
+    Action.HAND_OVER: "Chuyển xử lý",
+    Action.REQUEST_SUPPLEMENT: "Yêu cầu bổ sung",
+    Action.SUPPLEMENT_RECEIVED: "Nhận hồ sơ bổ sung",
+    Action.REQUEST_PAYMENT: "Yêu cầu thực hiện nghĩa vụ tài chính",
+    Action.PAYMENT_RECEIVED: "Xác nhận đã thực hiện nghĩa vụ tài chính",
+    Action.PROPOSE_DELAY: "Đề xuất gia hạn",
+    Action.DELAY: "Gia hạn",
+    Action.STOP: "Dừng xử lý",
+    Action.WITHDRAW: "Rút hồ sơ",
+    Action.RESOLVE: "Hoàn thành xử lý",
+    Action.RETURN_RESULT: "Trả kết quả",
+}
+
+#: The form (Circular 03/2025, Annex I) printed when the action is taken.
+ACTION_FORM: dict[Action, str | None] = {
+    Action.RECEIVE: "01",
+    Action.REFUSE: "03",
+    Action.HAND_OVER: "06",
+    Action.REQUEST_SUPPLEMENT: "02",
+    Action.SUPPLEMENT_RECEIVED: None,
+    Action.REQUEST_PAYMENT: None,
+    Action.PAYMENT_RECEIVED: None,
+    Action.PROPOSE_DELAY: None,
+    Action.DELAY: "04",
+    Action.STOP: "05",
+    Action.WITHDRAW: "05",
+    Action.RESOLVE: None,
+    Action.RETURN_RESULT: None,
+}
+
+#: A delay (form 04) sets a new due date once per dossier (M-H).
+MAX_DELAYS = 1
+
+#: Whether time spent waiting for the citizen to pay fees or taxes is left out of
+#: the processing time. M: land procedures exclude the time of financial
+#: obligations (Decree 43/2014 Art. 61 and its successors); practice elsewhere
+#: is assumed to follow. Flip it here if the province says otherwise.
+AWAITING_PAYMENT_PAUSES_CLOCK = True
+
+_OPEN = frozenset(
+    {
+        Status.SUBMITTED,
+        Status.RECEIVED,
+        Status.IN_PROGRESS,
+        Status.SUPPLEMENT_REQUESTED,
+        Status.AWAITING_PAYMENT,
+        Status.RESOLVED,
+    }
+)
+_PROCESSING = frozenset({Status.IN_PROGRESS, Status.SUPPLEMENT_REQUESTED, Status.AWAITING_PAYMENT})
+
+_PROCESSORS = frozenset({Role.SPECIALIST, Role.LEADER, Role.ADMIN})
+
+
+@dataclass(frozen=True)
+class _Rule:
+    sources: frozenset[Status]
+    target: Status | None  # None: the status does not change
+    roles: frozenset[Role]
+
+
+_RULES: dict[Action, _Rule] = {
+    Action.RECEIVE: _Rule(
+        frozenset({Status.SUBMITTED}), Status.RECEIVED, frozenset({Role.RECEPTION, Role.ADMIN})
+    ),
+    Action.REFUSE: _Rule(
+        frozenset({Status.SUBMITTED}), Status.REFUSED, frozenset({Role.RECEPTION, Role.ADMIN})
+    ),
+    Action.HAND_OVER: _Rule(
+        frozenset({Status.RECEIVED, Status.IN_PROGRESS}),
+        Status.IN_PROGRESS,
+        _PROCESSORS | {Role.RECEPTION},
+    ),
+    Action.REQUEST_SUPPLEMENT: _Rule(
+        frozenset({Status.RECEIVED, Status.IN_PROGRESS}),
+        Status.SUPPLEMENT_REQUESTED,
+        _PROCESSORS | {Role.RECEPTION},
+    ),
+    Action.SUPPLEMENT_RECEIVED: _Rule(
+        frozenset({Status.SUPPLEMENT_REQUESTED}),
+        Status.IN_PROGRESS,
+        frozenset({Role.RECEPTION, Role.ADMIN}),
+    ),
+    Action.REQUEST_PAYMENT: _Rule(
+        frozenset({Status.IN_PROGRESS}), Status.AWAITING_PAYMENT, _PROCESSORS
+    ),
+    Action.PAYMENT_RECEIVED: _Rule(
+        frozenset({Status.AWAITING_PAYMENT}), Status.IN_PROGRESS, _PROCESSORS
+    ),
+    Action.PROPOSE_DELAY: _Rule(_PROCESSING, None, _PROCESSORS),
+    Action.DELAY: _Rule(_PROCESSING, None, frozenset({Role.LEADER, Role.ADMIN})),
+    Action.STOP: _Rule(
+        _PROCESSING | {Status.RECEIVED}, Status.STOPPED, frozenset({Role.LEADER, Role.ADMIN})
+    ),
+    Action.WITHDRAW: _Rule(
+        _PROCESSING | {Status.SUBMITTED, Status.RECEIVED},
+        Status.WITHDRAWN,
+        frozenset({Role.RECEPTION, Role.ADMIN}),
+    ),
+    Action.RESOLVE: _Rule(frozenset({Status.IN_PROGRESS}), Status.RESOLVED, _PROCESSORS),
+    Action.RETURN_RESULT: _Rule(
+        frozenset({Status.RESOLVED}), Status.RETURNED, frozenset({Role.RECEPTION, Role.ADMIN})
+    ),
+}
+
+# Narrower sources for a role: the counter only asks for a supplement and hands
+# a dossier over while the dossier is still at the counter.
+_ROLE_SOURCES: dict[tuple[Action, Role], frozenset[Status]] = {
+    (Action.REQUEST_SUPPLEMENT, Role.RECEPTION): frozenset({Status.RECEIVED}),
+    (Action.HAND_OVER, Role.RECEPTION): frozenset({Status.RECEIVED}),
+}
+
+
+def _as_role(role: str) -> Role | None:
+    try:
+        return Role(role)
+    except ValueError:
+        return None
+
+
+def _permits(action: Action, status: Status, role: Role | None) -> bool:
+    rule = _RULES[action]
+    if role is None or role not in rule.roles:
+        return False
+    return status in _ROLE_SOURCES.get((action, role), rule.sources)
+
+
+def allowed_actions(status: Status | str, role: str) -> list[Action]:
+    """The actions this role may take on a dossier in this status, in menu order."""
+    status = Status(status)
+    who = _as_role(role)
+    return [action for action in Action if _permits(action, status, who)]
+
+
+def transition(
+    status: Status | str, action: Action | str, role: str, *, delays_used: int = 0
+) -> Status:
+    """Return the status after ``action``, or raise NotAllowed with the reason.
+
+    ``delays_used`` is how many delays (form 04) the dossier already had.
+    """
+    status = Status(status)
+    action = Action(action)
+    rule = _RULES[action]
+    if status not in rule.sources:
+        raise NotAllowed(
+            f"Không thể '{action.label}' khi hồ sơ đang ở trạng thái '{status.label}'."
+        )
+    who = _as_role(role)
+    if not _permits(action, status, who):
+        role_label = who.label if who else role
+        raise NotAllowed(
+            f"Vai trò '{role_label}' không được '{action.label}' "
+            f"khi hồ sơ đang ở trạng thái '{status.label}'."
+        )
+    if action is Action.DELAY and delays_used >= MAX_DELAYS:
+        raise NotAllowed("Hồ sơ đã được gia hạn một lần; không thể gia hạn thêm.")
+    return rule.target or status
+
+
+def is_open(status: Status | str) -> bool:
+    """Whether the dossier still needs work from the office (resolved but not returned counts)."""
+    return Status(status) in _OPEN
+
+
+def is_paused(status: Status | str) -> bool:
+    """Whether the due-date clock is stopped while the dossier is in this status."""
+    status = Status(status)
+    if status is Status.SUPPLEMENT_REQUESTED:
+        return True
+    return status is Status.AWAITING_PAYMENT and AWAITING_PAYMENT_PAUSES_CLOCK
