@@ -1,0 +1,380 @@
+"""Working days and office hours of a commune centre.
+
+The Government announces each year's days off for civil servants, with swapped
+Saturdays; those cannot be computed, so they are loaded as data. The statutory
+days (Labour Code 2019 Art. 112) are only the fallback for a year with no loaded
+schedule. Lunar dates come from the ``holidays`` package, whose tables follow the
+Vietnamese calendar (UTC+7), not the Chinese one.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, time, timedelta
+from enum import StrEnum
+from functools import cache
+from importlib import resources
+from itertools import pairwise
+from types import MappingProxyType
+
+import holidays
+from holidays.calendars import _ChineseLunisolar
+from holidays.calendars.chinese import VIETNAMESE_CALENDAR
+
+ONE_DAY = timedelta(days=1)
+
+#: A longer range is almost surely a typo (the Tết breaks of 2025 and 2026 were 9 days).
+MAX_RANGE_DAYS = 31
+
+#: A calendar that finds no working day within this many days is misconfigured.
+_MAX_SEARCH_DAYS = 400
+
+SATURDAY, SUNDAY = 5, 6
+WEEKEND_NAMES = {SATURDAY: "Thứ Bảy", SUNDAY: "Chủ nhật"}
+
+SCHEDULE_COLUMNS = ("first_date", "last_date", "kind", "label", "source")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+class CalendarError(ValueError):
+    """A schedule or office hours setting that cannot be used; ``message`` is Vietnamese."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class DayKind(StrEnum):
+    """What a loaded schedule says about a day."""
+
+    DAY_OFF = "day_off"
+    WORKING_DAY = "working_day"  # a swapped Saturday (làm bù)
+
+
+@dataclass(frozen=True, slots=True)
+class DayRule:
+    """One day of a loaded schedule."""
+
+    date: dt.date
+    kind: DayKind
+    label: str
+    source: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleRow:
+    """A range of days first..last (inclusive) announced as days off or working days.
+
+    A row belongs to the schedule of the year of its last day: the New Year break
+    30/12/2023–1/1/2024 is part of the 2024 announcement.
+    """
+
+    first_date: date
+    last_date: date
+    kind: DayKind
+    label: str
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        try:
+            object.__setattr__(self, "kind", DayKind(self.kind))
+        except ValueError:
+            raise CalendarError(
+                f"loại ngày không hợp lệ '{self.kind}' (chỉ nhận day_off hoặc working_day)"
+            ) from None
+        if self.last_date < self.first_date:
+            raise CalendarError(
+                f"ngày kết thúc {_vn(self.last_date)} trước ngày bắt đầu {_vn(self.first_date)}"
+            )
+        length = (self.last_date - self.first_date).days + 1
+        if length > MAX_RANGE_DAYS:
+            raise CalendarError(f"khoảng {length} ngày, dài quá {MAX_RANGE_DAYS} ngày")
+        if self.kind is DayKind.WORKING_DAY:
+            for rule in self.days():
+                if rule.date.weekday() not in WEEKEND_NAMES:
+                    raise CalendarError(
+                        f"ngày làm bù {_vn(rule.date)} không phải Thứ Bảy hoặc Chủ nhật"
+                    )
+
+    @property
+    def year(self) -> int:
+        """The year whose schedule this row is part of."""
+        return self.last_date.year
+
+    def days(self) -> Iterator[DayRule]:
+        """Each day of the range."""
+        day = self.first_date
+        while day <= self.last_date:
+            yield DayRule(day, self.kind, self.label, self.source)
+            day += ONE_DAY
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    """A rejected line of an imported schedule."""
+
+    line: int  # 1-based, the header is line 1
+    detail: str
+
+    @property
+    def message(self) -> str:
+        """The sentence shown to the admin."""
+        return f"Dòng {self.line}: {self.detail}"
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def _vn(day: date) -> str:
+    return day.strftime("%d/%m/%Y")
+
+
+def _parse_date(value: str | None, column: str) -> date:
+    value = (value or "").strip()
+    if not value:
+        raise CalendarError(f"thiếu giá trị cột {column}")
+    if not _ISO_DATE.fullmatch(value):
+        raise CalendarError(f"ngày không hợp lệ '{value}' (định dạng YYYY-MM-DD)")
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise CalendarError(f"ngày không hợp lệ '{value}' (định dạng YYYY-MM-DD)") from None
+
+
+def _conflicts(rows: Sequence[ScheduleRow]) -> Iterator[tuple[int, int, date]]:
+    """(earlier index, later index, day) where one row says off and another says working."""
+    seen: dict[date, tuple[DayKind, int]] = {}
+    for index, row in enumerate(rows):
+        for rule in row.days():
+            kind, first = seen.setdefault(rule.date, (row.kind, index))
+            if kind is not row.kind:
+                yield first, index, rule.date
+
+
+def load_schedule_csv(text: str) -> tuple[list[ScheduleRow], list[RowError]]:
+    """Parse a schedule in the shape of ``official_days_off.csv``.
+
+    Returns the valid rows and every error; the caller saves nothing if there is
+    any error, so the admin fixes the whole file in one go.
+    """
+    rows: list[ScheduleRow] = []
+    lines: list[int] = []
+    errors: list[RowError] = []
+    reader = csv.DictReader(io.StringIO(text.removeprefix("\ufeff")))
+    try:
+        header = [name.strip() for name in reader.fieldnames or []]
+        missing = [column for column in SCHEDULE_COLUMNS if column not in header]
+        if missing:
+            return [], [RowError(1, f"thiếu cột: {', '.join(missing)}")]
+        reader.fieldnames = header
+        for record in reader:
+            line = reader.line_num
+            if None in record:
+                errors.append(RowError(line, "thừa giá trị ngoài các cột đã khai báo"))
+                continue
+            if not any((value or "").strip() for value in record.values()):
+                continue
+            try:
+                row = ScheduleRow(
+                    first_date=_parse_date(record["first_date"], "first_date"),
+                    last_date=_parse_date(record["last_date"], "last_date"),
+                    kind=(record["kind"] or "").strip(),  # type: ignore[arg-type]
+                    label=(record["label"] or "").strip() or _default_label(record["kind"]),
+                    source=(record["source"] or "").strip(),
+                )
+            except CalendarError as exc:
+                errors.append(RowError(line, exc.message))
+                continue
+            rows.append(row)
+            lines.append(line)
+    except csv.Error as exc:
+        errors.append(RowError(reader.line_num, f"lỗi định dạng CSV ({exc})"))
+    for first, later, day in _conflicts(rows):
+        errors.append(
+            RowError(
+                lines[later],
+                f"ngày {_vn(day)} vừa là ngày nghỉ vừa là ngày làm việc (xem dòng {lines[first]})",
+            )
+        )
+    errors.sort(key=lambda error: error.line)
+    return rows, errors
+
+
+def _default_label(kind: str | None) -> str:
+    return "Làm bù" if (kind or "").strip() == DayKind.WORKING_DAY else "Ngày nghỉ"
+
+
+def builtin_schedule() -> list[ScheduleRow]:
+    """The announced schedules shipped with the app (2024–2026, sources in the file)."""
+    text = resources.files("counter").joinpath("data", "official_days_off.csv").read_text("utf-8")
+    rows, errors = load_schedule_csv(text)
+    if errors:
+        raise CalendarError("; ".join(error.message for error in errors))
+    return rows
+
+
+# The lunisolar tables are not public API of ``holidays``; the 1970–2050 test
+# against tet_dates.csv pins them, and they are what ``holidays.VN`` itself uses.
+_VIETNAMESE_LUNISOLAR = _ChineseLunisolar(VIETNAMESE_CALENDAR)
+
+
+def lunar_new_year(year: int) -> date:
+    """Mùng 1 Tết of the given Gregorian year, by the Vietnamese lunar calendar."""
+    return _lunar(_VIETNAMESE_LUNISOLAR.lunar_new_year_date(year), year)
+
+
+def hung_kings_day(year: int) -> date:
+    """Giỗ Tổ Hùng Vương (10/3 lunar) of the given year, by the Vietnamese lunar calendar."""
+    return _lunar(_VIETNAMESE_LUNISOLAR.hung_kings_date(year), year)
+
+
+def _lunar(found: tuple[date | None, bool], year: int) -> date:
+    day, _estimated = found
+    if day is None:
+        raise CalendarError(f"không tính được âm lịch cho năm {year}")
+    return day
+
+
+def statutory_days_off(year: int) -> dict[date, str]:
+    """Days off under Labour Code 2019 Art. 112, with Art. 111(3) substitute days.
+
+    1/1; Tết = the last day of the lunar year and mùng 1–4; Giỗ Tổ; 30/4; 1/5;
+    2/9 and the adjacent day (1/9 or 3/9) that ``holidays`` gives (from 2021, when
+    the Code took effect). A holiday on a Saturday or Sunday is compensated on the
+    next weekday that is not itself a holiday. The same rules are applied to every
+    year. 24/11 (Ngày Văn hóa Việt Nam) is left out: not confirmed, the admin adds it.
+    """
+    return dict(_statutory(year))
+
+
+@cache
+def _statutory(year: int) -> Mapping[date, str]:
+    days: dict[date, str] = {date(year, 1, 1): "Tết Dương lịch"}
+    tet = lunar_new_year(year)
+    for offset in range(-1, 4):
+        days[tet + timedelta(days=offset)] = "Tết Nguyên Đán"
+    days[hung_kings_day(year)] = "Giỗ Tổ Hùng Vương"
+    days[date(year, 4, 30)] = "Ngày Chiến thắng"
+    days[date(year, 5, 1)] = "Ngày Quốc tế Lao động"
+    days[date(year, 9, 2)] = "Quốc khánh"
+    listed = holidays.country_holidays("VN", years=year, observed=False)
+    for adjacent in (date(year, 9, 1), date(year, 9, 3)):
+        if adjacent in listed:
+            days[adjacent] = "Quốc khánh"
+
+    substitutes: dict[date, str] = {}
+    for day in sorted(days):
+        if day.weekday() in WEEKEND_NAMES:
+            substitute = day + ONE_DAY
+            while (
+                substitute.weekday() in WEEKEND_NAMES
+                or substitute in days
+                or substitute in substitutes
+            ):
+                substitute += ONE_DAY
+            substitutes[substitute] = f"Nghỉ bù {days[day]}"
+    return MappingProxyType(dict(sorted((days | substitutes).items())))
+
+
+class WorkingCalendar:
+    """Which days the office works.
+
+    A year with any loaded row (see :attr:`ScheduleRow.year`) follows its loaded
+    schedule only: its days off are the loaded ``day_off`` rows, its working
+    weekend days the ``working_day`` rows, other weekends are off. A year with no
+    loaded row falls back to :func:`statutory_days_off`. A loaded row always
+    applies on its own dates, even the ones in the previous year.
+    """
+
+    def __init__(self, rows: Iterable[ScheduleRow] = ()) -> None:
+        self._rows = tuple(rows)
+        for _first, _later, day in _conflicts(self._rows):
+            raise CalendarError(f"ngày {_vn(day)} vừa là ngày nghỉ vừa là ngày làm việc")
+        self._days: dict[date, DayRule] = {}
+        for row in self._rows:
+            for rule in row.days():
+                self._days.setdefault(rule.date, rule)
+        self._years = frozenset(row.year for row in self._rows)
+
+    def has_schedule(self, year: int) -> bool:
+        """Whether an announced schedule is loaded for the year (else statutory defaults)."""
+        return year in self._years
+
+    def years_with_schedule(self) -> list[int]:
+        """The years that have a loaded schedule, ascending."""
+        return sorted(self._years)
+
+    def reason(self, day: date) -> str | None:
+        """Why the day is off (holiday label, "Thứ Bảy", "Chủ nhật"), or None on a working day."""
+        rule = self._days.get(day)
+        if rule is not None:
+            return rule.label if rule.kind is DayKind.DAY_OFF else None
+        if day.year not in self._years:
+            label = _statutory(day.year).get(day)
+            if label is not None:
+                return label
+        return WEEKEND_NAMES.get(day.weekday())
+
+    def is_working_day(self, day: date) -> bool:
+        """Whether the office works that day."""
+        return self.reason(day) is None
+
+    def next_working_day(self, day: date) -> date:
+        """The first working day strictly after ``day``."""
+        candidate = day
+        for _ in range(_MAX_SEARCH_DAYS):
+            candidate += ONE_DAY
+            if self.is_working_day(candidate):
+                return candidate
+        raise CalendarError(
+            f"không có ngày làm việc nào trong {_MAX_SEARCH_DAYS} ngày sau {_vn(day)}"
+        )
+
+
+Session = tuple[time, time]
+
+
+@dataclass(frozen=True)
+class OfficeHours:
+    """Opening sessions of a working day, and the same-day cutoff (15:00 rule)."""
+
+    sessions: tuple[Session, ...] = ((time(7, 0), time(11, 30)), (time(13, 30), time(17, 0)))
+    same_day_cutoff: time = time(15, 0)
+
+    def __post_init__(self) -> None:
+        sessions = tuple((start, end) for start, end in self.sessions)
+        object.__setattr__(self, "sessions", sessions)
+        if not sessions:
+            raise CalendarError("cần ít nhất một buổi làm việc")
+        for start, end in sessions:
+            if start.tzinfo is not None or end.tzinfo is not None:
+                raise CalendarError("giờ làm việc là giờ địa phương, không kèm múi giờ")
+            if start >= end:
+                raise CalendarError(
+                    f"buổi làm việc {start:%H:%M}–{end:%H:%M}: giờ bắt đầu phải trước giờ kết thúc"
+                )
+        for (_, previous_end), (start, _) in pairwise(sessions):
+            if start < previous_end:
+                raise CalendarError(
+                    "các buổi làm việc phải theo thứ tự và không chồng lên nhau "
+                    f"({previous_end:%H:%M} > {start:%H:%M})"
+                )
+        if not self.opening <= self.same_day_cutoff <= self.closing:
+            raise CalendarError(
+                f"giờ chốt nhận trong ngày {self.same_day_cutoff:%H:%M} phải nằm trong giờ làm việc"
+            )
+
+    @property
+    def opening(self) -> time:
+        """When the first session starts."""
+        return self.sessions[0][0]
+
+    @property
+    def closing(self) -> time:
+        """When the last session ends; due dates in days fall at this time."""
+        return self.sessions[-1][1]
