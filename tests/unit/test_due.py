@@ -1,0 +1,361 @@
+"""Due dates: the rules on the slip, pauses, the one delay, and timeliness."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+from decimal import Decimal
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from counter.domain.calendar import OfficeHours, WorkingCalendar, builtin_schedule
+from counter.domain.due import (
+    DelayError,
+    DueDateError,
+    LimitUnit,
+    Timeliness,
+    apply_delay,
+    classify,
+    clock_start,
+    compute_due,
+    extend_by_working_time,
+    resume_after_pause,
+    working_days_until,
+    working_time_between,
+)
+
+CAL = WorkingCalendar(builtin_schedule())
+HOURS = OfficeHours()
+
+WD = LimitUnit.WORKING_DAYS
+WH = LimitUnit.WORKING_HOURS
+SD = LimitUnit.SAME_DAY
+CD = LimitUnit.CALENDAR_DAYS
+
+
+def at(text: str) -> datetime:
+    """'2026-03-09 10:00' → datetime; short to keep the tables readable."""
+    return datetime.fromisoformat(text)
+
+
+def due(received: str, limit: int | Decimal, unit: LimitUnit) -> datetime:
+    return compute_due(at(received), limit, unit, CAL, HOURS)
+
+
+# 2026-03-09 is a Monday in an ordinary week; 13/2/2026 the Friday before Tết.
+
+
+@pytest.mark.parametrize(
+    ("received", "limit", "expected"),
+    [
+        ("2026-03-09 09:00", 3, "2026-03-12 17:00"),  # Mon → Thu
+        ("2026-03-09 16:30", 3, "2026-03-12 17:00"),  # after the cutoff: still counts from Mon
+        ("2026-03-09 06:30", 3, "2026-03-12 17:00"),  # before opening
+        ("2026-03-14 09:00", 3, "2026-03-19 17:00"),  # Saturday: starts Mon 16/3
+        ("2026-03-13 18:00", 3, "2026-03-19 17:00"),  # Friday after closing: starts Mon
+        ("2026-02-13 10:00", 3, "2026-02-25 17:00"),  # before Tết: 23, 24, 25/2
+        ("2026-02-18 10:00", 3, "2026-02-26 17:00"),  # during Tết: starts Mon 23/2
+        ("2026-01-08 10:00", 2, "2026-01-10 17:00"),  # Fri 9/1, Sat 10/1 (làm bù)
+        ("2026-04-28 10:00", 5, "2026-05-07 17:00"),  # over 30/4–3/5
+        ("2026-08-20 10:00", 2, "2026-08-22 17:00"),  # Fri 21/8, Sat 22/8 (làm bù)
+        ("2026-08-27 10:00", 3, "2026-09-04 17:00"),  # Fri 28/8, then 29/8–2/9 off
+        ("2027-02-04 10:00", 2, "2027-02-15 17:00"),  # statutory Tết 2027 with nghỉ bù
+    ],
+)
+def test_working_days(received: str, limit: int, expected: str) -> None:
+    assert due(received, limit, WD) == at(expected)
+
+
+def test_zero_working_days_is_same_day() -> None:
+    assert due("2026-03-09 10:00", 0, WD) == at("2026-03-09 17:00")
+    assert due("2026-03-09 15:30", 0, WD) == at("2026-03-10 17:00")
+
+
+@pytest.mark.parametrize(
+    ("received", "expected"),
+    [
+        ("2026-03-09 14:59", "2026-03-09 17:00"),
+        ("2026-03-09 15:00", "2026-03-10 17:00"),
+        ("2026-03-09 16:59", "2026-03-10 17:00"),
+        ("2026-03-09 17:00", "2026-03-10 17:00"),
+        ("2026-03-13 15:30", "2026-03-16 17:00"),  # Friday → Monday
+        ("2026-03-13 12:00", "2026-03-13 17:00"),  # lunch: starts 13:30, before the cutoff
+        ("2026-03-13 18:00", "2026-03-16 17:00"),
+        ("2026-03-14 09:00", "2026-03-16 17:00"),  # Saturday
+        ("2026-01-09 15:30", "2026-01-10 17:00"),  # Friday → Saturday làm bù
+        ("2026-04-24 15:30", "2026-04-28 17:00"),  # Giỗ Tổ and its nghỉ bù Monday
+    ],
+)
+def test_same_day_15_00_rule(received: str, expected: str) -> None:
+    assert due(received, 0, SD) == at(expected)
+
+
+@pytest.mark.parametrize(
+    ("received", "hours", "expected"),
+    [
+        ("2026-03-09 10:00", 8, "2026-03-10 10:00"),  # 1.5 h + 3.5 h Mon, 3 h Tue
+        ("2026-03-09 10:00", Decimal("1.5"), "2026-03-09 11:30"),  # ends on lunch: stays
+        ("2026-03-09 12:00", Decimal("3.5"), "2026-03-09 17:00"),  # lunch start → 13:30
+        ("2026-03-09 12:00", 4, "2026-03-10 07:30"),
+        ("2026-03-09 17:30", 2, "2026-03-10 09:00"),  # after closing → next morning
+        ("2026-03-09 06:00", 0, "2026-03-09 07:00"),
+        ("2026-03-09 10:00", Decimal("0.25"), "2026-03-09 10:15"),
+        ("2026-02-13 15:00", 8, "2026-02-23 15:00"),  # over Tết 2026
+        ("2026-01-09 16:00", 4, "2026-01-10 10:00"),  # onto the làm bù Saturday
+    ],
+)
+def test_working_hours(received: str, hours: int | Decimal, expected: str) -> None:
+    assert due(received, hours, WH) == at(expected)
+
+
+@pytest.mark.parametrize(
+    ("received", "days", "expected"),
+    [
+        ("2026-03-09 10:00", 10, "2026-03-19 17:00"),
+        ("2026-03-09 10:00", 5, "2026-03-16 17:00"),  # lands on Saturday → Monday
+        ("2026-02-05 10:00", 10, "2026-02-23 17:00"),  # lands in Tết → after it
+        ("2026-03-14 10:00", 10, "2026-03-26 17:00"),  # Saturday: counts from Monday
+    ],
+)
+def test_calendar_days(received: str, days: int, expected: str) -> None:
+    assert due(received, days, CD) == at(expected)
+
+
+def test_office_hours_of_the_office_are_used() -> None:
+    hours = OfficeHours(
+        sessions=((time(7, 30), time(11, 30)), (time(13), time(16, 30))),
+        same_day_cutoff=time(14),
+    )
+    assert compute_due(at("2026-03-09 10:00"), 3, WD, CAL, hours) == at("2026-03-12 16:30")
+    assert compute_due(at("2026-03-09 12:00"), 1, WH, CAL, hours) == at("2026-03-09 14:00")
+    assert compute_due(at("2026-03-09 14:00"), 0, SD, CAL, hours) == at("2026-03-10 16:30")
+
+
+def test_clock_start() -> None:
+    assert clock_start(at("2026-03-09 09:10"), CAL, HOURS) == at("2026-03-09 09:10")
+    assert clock_start(at("2026-03-09 11:30"), CAL, HOURS) == at("2026-03-09 13:30")
+    assert clock_start(at("2026-03-09 17:00"), CAL, HOURS) == at("2026-03-10 07:00")
+    assert clock_start(at("2026-02-13 17:00"), CAL, HOURS) == at("2026-02-23 07:00")
+
+
+@pytest.mark.parametrize(
+    ("limit", "unit"),
+    [
+        (-1, WD),
+        (Decimal("2.5"), WD),
+        (Decimal("1.5"), CD),
+        (Decimal("NaN"), WH),
+        (1.5, WH),
+        (True, WD),
+        (3, "weeks"),
+    ],
+)
+def test_invalid_limits(limit: object, unit: str) -> None:
+    with pytest.raises(DueDateError) as caught:
+        compute_due(at("2026-03-09 10:00"), limit, unit, CAL, HOURS)  # type: ignore[arg-type]
+    assert caught.value.message
+
+
+def test_aware_datetimes_are_refused() -> None:
+    with pytest.raises(DueDateError, match="múi giờ"):
+        compute_due(datetime(2026, 3, 9, 3, tzinfo=UTC), 3, WD, CAL, HOURS)
+
+
+def test_unit_labels() -> None:
+    assert LimitUnit("working_days").label == "ngày làm việc"
+    assert SD.label == "trong ngày"
+
+
+# --- pauses ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "worked"),
+    [
+        ("2026-03-09 10:00", "2026-03-10 10:00", timedelta(hours=8)),
+        ("2026-03-09 11:00", "2026-03-09 14:00", timedelta(hours=1)),  # lunch excluded
+        ("2026-03-13 16:00", "2026-03-16 08:00", timedelta(hours=2)),  # weekend excluded
+        ("2026-03-14 08:00", "2026-03-15 18:00", timedelta()),
+        ("2026-03-09 10:00", "2026-03-09 10:00", timedelta()),
+        ("2026-02-13 07:00", "2026-02-23 07:00", timedelta(hours=8)),  # Tết excluded
+    ],
+)
+def test_working_time_between(start: str, end: str, worked: timedelta) -> None:
+    assert working_time_between(at(start), at(end), CAL, HOURS) == worked
+
+
+def test_working_time_between_needs_order() -> None:
+    with pytest.raises(DueDateError):
+        working_time_between(at("2026-03-10 10:00"), at("2026-03-09 10:00"), CAL, HOURS)
+
+
+@pytest.mark.parametrize(
+    ("due_at", "paused", "expected"),
+    [
+        ("2026-03-12 17:00", timedelta(hours=8), "2026-03-13 17:00"),
+        ("2026-03-12 17:00", timedelta(hours=2), "2026-03-13 09:00"),
+        ("2026-03-12 17:00", timedelta(), "2026-03-12 17:00"),
+        ("2026-03-12 10:00", timedelta(hours=1, minutes=30), "2026-03-12 11:30"),
+        ("2026-03-12 10:00", timedelta(hours=2), "2026-03-12 14:00"),
+        ("2026-02-13 17:00", timedelta(hours=1), "2026-02-23 08:00"),
+    ],
+)
+def test_extend_by_working_time(due_at: str, paused: timedelta, expected: str) -> None:
+    assert extend_by_working_time(at(due_at), paused, CAL, HOURS) == at(expected)
+
+
+def test_negative_pause_is_refused() -> None:
+    with pytest.raises(DueDateError):
+        extend_by_working_time(at("2026-03-12 17:00"), timedelta(hours=-1), CAL, HOURS)
+
+
+def test_resume_after_pause_moves_due_by_paused_working_time() -> None:
+    # Supplement requested Mon 10:00, received back Tue 10:00: one working day.
+    moved = resume_after_pause(
+        at("2026-03-12 17:00"), at("2026-03-09 10:00"), at("2026-03-10 10:00"), CAL, HOURS
+    )
+    assert moved == at("2026-03-13 17:00")
+
+
+def test_pause_over_a_weekend_only_moves_nothing() -> None:
+    moved = resume_after_pause(
+        at("2026-03-19 17:00"), at("2026-03-13 17:30"), at("2026-03-16 06:45"), CAL, HOURS
+    )
+    assert moved == at("2026-03-19 17:00")
+
+
+# --- the one delay (form 04) -----------------------------------------------
+
+
+def test_delay_once() -> None:
+    assert apply_delay(at("2026-03-12 17:00"), at("2026-03-16 17:00"), False) == at(
+        "2026-03-16 17:00"
+    )
+
+
+def test_second_delay_is_refused() -> None:
+    with pytest.raises(DelayError) as caught:
+        apply_delay(at("2026-03-12 17:00"), at("2026-03-16 17:00"), True)
+    assert caught.value.message == "Hồ sơ đã được gia hạn một lần, không thể gia hạn thêm."
+    assert isinstance(caught.value, ValueError)
+
+
+@pytest.mark.parametrize("new_due", ["2026-03-12 17:00", "2026-03-11 17:00"])
+def test_delay_must_move_later(new_due: str) -> None:
+    with pytest.raises(DelayError, match="phải sau"):
+        apply_delay(at("2026-03-12 17:00"), at(new_due), False)
+
+
+# --- timeliness ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("resolved", "expected"),
+    [
+        ("2026-03-11 16:59", Timeliness.EARLY),
+        ("2026-03-12 07:00", Timeliness.ON_TIME),
+        ("2026-03-12 17:00", Timeliness.ON_TIME),
+        ("2026-03-12 17:01", Timeliness.LATE),
+        ("2026-03-13 08:00", Timeliness.LATE),
+    ],
+)
+def test_classify(resolved: str, expected: Timeliness) -> None:
+    assert classify(at(resolved), at("2026-03-12 17:00")) is expected
+
+
+def test_timeliness_labels() -> None:
+    assert [t.label for t in Timeliness] == ["trước hạn", "đúng hạn", "quá hạn"]
+
+
+@pytest.mark.parametrize(
+    ("now", "due_at", "days"),
+    [
+        ("2026-03-09 08:00", "2026-03-12 17:00", 3),
+        ("2026-03-12 10:00", "2026-03-12 17:00", 0),
+        ("2026-03-12 17:30", "2026-03-12 17:00", 0),
+        ("2026-03-14 10:00", "2026-03-12 17:00", -1),  # Saturday: Friday has passed
+        ("2026-03-16 10:00", "2026-03-12 17:00", -2),
+        ("2026-03-14 10:00", "2026-03-16 17:00", 1),
+        ("2026-02-13 10:00", "2026-02-25 17:00", 3),
+    ],
+)
+def test_working_days_until(now: str, due_at: str, days: int) -> None:
+    assert working_days_until(at(now), at(due_at), CAL, HOURS) == days
+
+
+# --- properties over 2024–2027 ---------------------------------------------
+
+received_times = st.datetimes(
+    min_value=datetime(2024, 1, 1), max_value=datetime(2027, 12, 31, 23, 59)
+)
+hour_limits = st.decimals(min_value=0, max_value=80, places=2)
+limits = st.one_of(
+    st.tuples(st.just(WD), st.integers(0, 15)),
+    st.tuples(st.just(WH), hour_limits),
+    st.tuples(st.just(SD), st.just(0)),
+    st.tuples(st.just(CD), st.integers(0, 60)),
+)
+FAST = settings(max_examples=200, deadline=None)
+
+
+def inside_office_hours(moment: datetime) -> bool:
+    return CAL.is_working_day(moment.date()) and any(
+        start <= moment.time() <= end for start, end in HOURS.sessions
+    )
+
+
+@FAST
+@given(received=received_times, limit=limits)
+def test_due_is_a_working_moment_not_before_receipt(
+    received: datetime, limit: tuple[LimitUnit, int | Decimal]
+) -> None:
+    unit, amount = limit
+    result = compute_due(received, amount, unit, CAL, HOURS)
+    assert result >= received
+    assert inside_office_hours(result)
+
+
+@FAST
+@given(received=received_times, limit=limits, more=st.integers(0, 20))
+def test_due_grows_with_the_limit(
+    received: datetime, limit: tuple[LimitUnit, int | Decimal], more: int
+) -> None:
+    unit, amount = limit
+    assert compute_due(received, amount, unit, CAL, HOURS) <= compute_due(
+        received, amount + more, unit, CAL, HOURS
+    )
+
+
+@FAST
+@given(
+    received=received_times,
+    limit=limits,
+    later=st.timedeltas(min_value=timedelta(), max_value=timedelta(days=20)),
+)
+def test_due_grows_with_the_receipt_time(
+    received: datetime, limit: tuple[LimitUnit, int | Decimal], later: timedelta
+) -> None:
+    unit, amount = limit
+    assert compute_due(received, amount, unit, CAL, HOURS) <= compute_due(
+        received + later, amount, unit, CAL, HOURS
+    )
+
+
+@FAST
+@given(received=received_times, hours=hour_limits)
+def test_working_hours_due_is_that_much_working_time_after_the_start(
+    received: datetime, hours: Decimal
+) -> None:
+    result = compute_due(received, hours, WH, CAL, HOURS)
+    worked = working_time_between(clock_start(received, CAL, HOURS), result, CAL, HOURS)
+    assert worked == timedelta(seconds=int(hours * 3600))
+
+
+@FAST
+@given(received=received_times, paused=st.integers(0, 60 * 40))
+def test_extension_adds_exactly_the_paused_working_time(received: datetime, paused: int) -> None:
+    start = clock_start(received, CAL, HOURS)
+    moved = extend_by_working_time(start, timedelta(minutes=paused), CAL, HOURS)
+    assert inside_office_hours(moved)
+    assert working_time_between(start, moved, CAL, HOURS) == timedelta(minutes=paused)
