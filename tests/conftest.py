@@ -6,6 +6,7 @@ is migrated once per session and every test starts from the same initialised row
 
 from __future__ import annotations
 
+import contextvars
 import os
 import re
 import shutil
@@ -14,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import Flask
+from flask import Flask, has_app_context
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, inspect, text
 
@@ -30,17 +31,43 @@ DEMO_PASSWORDS = {
 }
 
 
+class IsolatedClient(FlaskClient):
+    """Each request runs in its own app context, as in production.
+
+    The test body holds an app context of its own (for its db.session); Flask would
+    otherwise reuse it for requests and share ``g`` and the session with the test.
+    The test's pending work is committed first, and its identity map expired after,
+    so each side sees the other's committed rows.
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        if has_app_context():
+            db.session.commit()
+        response = contextvars.Context().run(super().open, *args, **kwargs)
+        if has_app_context():
+            db.session.expire_all()
+            db.session.rollback()
+        return response
+
+
 def make_app(instance: Path, database_url: str, **extra: Any) -> Flask:
-    return create_app(
-        {
-            "TESTING": True,
-            "INSTANCE_PATH": str(instance),
-            "DATABASE_URL": database_url,
-            "SECRET_KEY": "test-secret",
-            "BACKUP_DIR": str(instance / "backups"),
-            **extra,
-        }
+    return _client_class(
+        create_app(
+            {
+                "TESTING": True,
+                "INSTANCE_PATH": str(instance),
+                "DATABASE_URL": database_url,
+                "SECRET_KEY": "test-secret",
+                "BACKUP_DIR": str(instance / "backups"),
+                **extra,
+            }
+        )
     )
+
+
+def _client_class(app: Flask) -> Flask:
+    app.test_client_class = IsolatedClient
+    return app
 
 
 @pytest.fixture(scope="session")
