@@ -1,7 +1,36 @@
 """SQLAlchemy models, one module per area; import them all here for Alembic."""
 
 from counter.models.accounts import ROLES, AuditEntry, LoginFailure, User
+from counter.models.calendar import CalendarEntry
+from counter.models.catalog import CatalogImport, Procedure, ProcedureDocument, ProcedureFee
+from counter.models.dossiers import (
+    Attachment,
+    CounterNotice,
+    DailySequence,
+    Dossier,
+    DossierDocument,
+    DossierEvent,
+)
 from counter.models.office import Office
 from counter.models.types import UTCDateTime, utcnow
 
-__all__ = ["ROLES", "AuditEntry", "LoginFailure", "Office", "UTCDateTime", "User", "utcnow"]
+__all__ = [
+    "ROLES",
+    "Attachment",
+    "AuditEntry",
+    "CalendarEntry",
+    "CatalogImport",
+    "CounterNotice",
+    "DailySequence",
+    "Dossier",
+    "DossierDocument",
+    "DossierEvent",
+    "LoginFailure",
+    "Office",
+    "Procedure",
+    "ProcedureDocument",
+    "ProcedureFee",
+    "UTCDateTime",
+    "User",
+    "utcnow",
+]

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from datetime import time
 
+from counter.domain.codes import validate_agency_identifier
 from counter.domain.errors import NotAllowed, ValidationError
 from counter.extensions import db
 from counter.models import Office
 from counter.services import Actor, audit, transaction
 
-AGENCY_ID_RE = re.compile(r"^[0-9A-Z]{2,3}(\.[0-9A-Z]{2,3}){2,5}$")
 DEFAULT_OFFICE = {
     "name": "Trung tâm Phục vụ hành chính công xã",
     "governing_body": "UBND xã",
@@ -55,12 +54,7 @@ def update_office(actor: Actor, **values: object) -> Office:
     for name in ("name", "governing_body", "agency_id"):
         if not str(values.get(name) or "").strip():
             raise ValidationError("Trường này là bắt buộc.", field=name)
-    agency_id = str(values["agency_id"]).strip().upper()
-    if not AGENCY_ID_RE.match(agency_id):
-        raise ValidationError(
-            "Mã định danh điện tử không hợp lệ (ví dụ đúng: 000.20.18.H18).", field="agency_id"
-        )
-    values["agency_id"] = agency_id
+    values["agency_id"] = validate_agency_identifier(str(values["agency_id"]))
     check_hours(
         *(
             values[k]

@@ -1,0 +1,182 @@
+"""Dossiers (hồ sơ), their documents, scans, events, and counter notices."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from counter.extensions import db
+from counter.models.accounts import User
+from counter.models.catalog import Procedure
+from counter.models.types import UTCDateTime, utcnow
+
+
+class DailySequence(db.Model):  # type: ignore[name-defined,misc]
+    """The last dossier number used per agency and day; numbers are never reused."""
+
+    __tablename__ = "daily_sequence"
+
+    agency_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    last_seq: Mapped[int] = mapped_column(default=0)
+
+
+class Dossier(db.Model):  # type: ignore[name-defined,misc]
+    """A dossier received for one procedure (hồ sơ TTHC)."""
+
+    __tablename__ = "dossier"
+    __table_args__ = (
+        Index("ix_dossier_status_due_at", "status", "due_at"),
+        Index("ix_dossier_id_number", "id_number"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)  # mã hồ sơ
+    procedure_id: Mapped[int] = mapped_column(ForeignKey("procedure.id"))
+    status: Mapped[str] = mapped_column(String(24), index=True)
+    channel: Mapped[str] = mapped_column(String(16), default="counter")  # counter/post/online
+
+    applicant_kind: Mapped[str] = mapped_column(String(16), default="person")  # or organisation
+    applicant_name: Mapped[str] = mapped_column(String(200))
+    id_number: Mapped[str] = mapped_column(String(20), default="")  # CCCD or tax code
+    date_of_birth: Mapped[date | None] = mapped_column(Date)
+    phone: Mapped[str] = mapped_column(String(20), default="")
+    address: Mapped[str] = mapped_column(String(300), default="")
+    email: Mapped[str] = mapped_column(String(200), default="")
+    # The filer, when someone files on the applicant's behalf (người được ủy quyền).
+    filer_name: Mapped[str] = mapped_column(String(200), default="")
+    filer_id_number: Mapped[str] = mapped_column(String(20), default="")
+    filer_phone: Mapped[str] = mapped_column(String(20), default="")
+    filer_address: Mapped[str] = mapped_column(String(300), default="")
+    search_text: Mapped[str] = mapped_column(Text, default="")  # folded code, names, phone
+
+    sets_count: Mapped[int] = mapped_column(default=1)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    fee_amount: Mapped[int | None] = mapped_column()  # VND
+    result_delivery: Mapped[str] = mapped_column(String(16), default="counter")  # or post
+    ledger_book: Mapped[str] = mapped_column(String(20), default="")  # quyển số
+    ledger_seq: Mapped[int | None] = mapped_column()  # số thứ tự in the ledger
+
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    original_due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    delay_count: Mapped[int] = mapped_column(default=0)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    timeliness: Mapped[str | None] = mapped_column(String(16))  # early/on_time/late
+    returned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    collected_by: Mapped[str] = mapped_column(String(200), default="")
+    processing_unit: Mapped[str] = mapped_column(String(200), default="")
+
+    received_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+    procedure: Mapped[Procedure] = relationship()
+    received_by: Mapped[User | None] = relationship(foreign_keys=[received_by_id])
+    assigned_to: Mapped[User | None] = relationship(foreign_keys=[assigned_to_id])
+    documents: Mapped[list[DossierDocument]] = relationship(
+        back_populates="dossier", order_by="DossierDocument.position", cascade="all, delete-orphan"
+    )
+    events: Mapped[list[DossierEvent]] = relationship(
+        back_populates="dossier", order_by="DossierEvent.id", cascade="all, delete-orphan"
+    )
+    attachments: Mapped[list[Attachment]] = relationship(
+        back_populates="dossier", order_by="Attachment.id", cascade="all, delete-orphan"
+    )
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 (SQLAlchemy reads it)
+
+
+class DossierDocument(db.Model):  # type: ignore[name-defined,misc]
+    """A document received with the dossier (from the procedure's checklist or added)."""
+
+    __tablename__ = "dossier_document"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(default=0)
+    name: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(20), default="original")
+    count: Mapped[int] = mapped_column(default=1)
+
+    dossier: Mapped[Dossier] = relationship(back_populates="documents")
+
+
+class Attachment(db.Model):  # type: ignore[name-defined,misc]
+    """A scan of a received document, stored under instance/ (số hóa hồ sơ)."""
+
+    __tablename__ = "attachment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id", ondelete="CASCADE"))
+    document_id: Mapped[int | None] = mapped_column(
+        ForeignKey("dossier_document.id", ondelete="SET NULL")
+    )
+    filename: Mapped[str] = mapped_column(String(255))  # as uploaded, shown to staff
+    stored_name: Mapped[str] = mapped_column(String(255), unique=True)
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column()
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+    dossier: Mapped[Dossier] = relationship(back_populates="attachments")
+
+
+class DossierEvent(db.Model):  # type: ignore[name-defined,misc]
+    """One change of a dossier: its history, its audit trail, and the sync outbox."""
+
+    __tablename__ = "dossier_event"
+    __table_args__ = (Index("ix_dossier_event_synced_at", "synced_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    username: Mapped[str] = mapped_column(String(64), default="")
+    action: Mapped[str] = mapped_column(String(32))
+    from_status: Mapped[str | None] = mapped_column(String(24))
+    to_status: Mapped[str] = mapped_column(String(24))
+    note: Mapped[str] = mapped_column(Text, default="")
+    due_before: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    due_after: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    form_no: Mapped[str | None] = mapped_column(String(4))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    dossier: Mapped[Dossier] = relationship(back_populates="events")
+    user: Mapped[User | None] = relationship()
+
+
+class CounterNotice(db.Model):  # type: ignore[name-defined,misc]
+    """A form given at the counter without receiving a dossier: 02 (incomplete) or 03 (refused).
+
+    Kept for the statistics and for reprinting.
+    """
+
+    __tablename__ = "counter_notice"
+    __table_args__ = (UniqueConstraint("number", name="uq_counter_notice_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(40))  # e.g. 02-261127-0003
+    kind: Mapped[str] = mapped_column(String(16))  # incomplete/refused
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    procedure_id: Mapped[int | None] = mapped_column(ForeignKey("procedure.id"))
+    applicant_name: Mapped[str] = mapped_column(String(200))
+    id_number: Mapped[str] = mapped_column(String(20), default="")
+    phone: Mapped[str] = mapped_column(String(20), default="")
+    address: Mapped[str] = mapped_column(String(300), default="")
+    email: Mapped[str] = mapped_column(String(200), default="")
+    items: Mapped[list[str]] = mapped_column(JSON, default=list)  # what is missing/wrong
+    reason: Mapped[str] = mapped_column(Text, default="")
+    dossier_id: Mapped[int | None] = mapped_column(ForeignKey("dossier.id"))
+
+    procedure: Mapped[Procedure | None] = relationship()
+    user: Mapped[User | None] = relationship()
