@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -38,10 +39,17 @@ DEMO_USERS = (
     ("lanhdao", "Nguyễn Văn Thắng", "Phó Chủ tịch UBND xã", "leader", "lanhdao123", False),
 )
 
-#: Loaders of built-in reference data, run by every init (each must be idempotent).
-REFERENCE_LOADERS: list[Callable[[], str | None]] = []
-#: Loaders of demo data, run by init --demo (each must be idempotent).
-DEMO_LOADERS: list[Callable[[], str | None]] = []
+#: Loaders of built-in reference data, run by every init, as "module:function".
+#: Each is idempotent and returns a note for the console, or None.
+REFERENCE_LOADERS: list[str] = []
+#: Loaders of demo data, run by init --demo, in order (each idempotent).
+DEMO_LOADERS: list[str] = []
+
+
+def _call(spec: str) -> str | None:
+    module, _, name = spec.partition(":")
+    loader: Callable[[], str | None] = getattr(importlib.import_module(module), name)
+    return loader()
 
 
 @dataclass
@@ -77,8 +85,8 @@ def initialize(demo: bool = False) -> InitReport:
             )
         if report.created_schema:
             audit.record(Actor.system("init"), "init", "", "demo" if demo else "")
-    for loader in REFERENCE_LOADERS:
-        note = loader()
+    for spec in REFERENCE_LOADERS:
+        note = _call(spec)
         if note:
             report.notes.append(note)
     if demo:
@@ -108,8 +116,8 @@ def load_demo() -> list[str]:
                 )
             )
             notes.append(f"demo user {username}")
-    for loader in DEMO_LOADERS:
-        note = loader()
+    for spec in DEMO_LOADERS:
+        note = _call(spec)
         if note:
             notes.append(note)
     return notes

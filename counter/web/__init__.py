@@ -134,16 +134,25 @@ def _banners() -> list[dict[str, str]]:
 
 def register_web(app: Flask) -> None:
     """Blueprints, login settings, error pages and the first-login password rule."""
-    from counter.web import admin, auth, main
+    from counter.web import (
+        admin,
+        auth,
+        calendar,
+        catalog,
+        dossiers,
+        main,
+        printforms,
+        public,
+        reception,
+    )
 
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Vui lòng đăng nhập để tiếp tục.")
     login_manager.login_message_category = "warning"
     login_manager.session_protection = "strong"
 
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(main.bp)
-    app.register_blueprint(admin.bp)
+    for module in (auth, main, reception, dossiers, catalog, printforms, public, calendar, admin):
+        app.register_blueprint(module.bp)
 
     NAV[:] = [
         NavItem("main.home", _l("Trang chủ"), ("reception", "specialist", "leader"), "h"),
