@@ -1,0 +1,314 @@
+"""Deliver a finished ESC/POS job to a printer named by a URI (setting COUNTER_PRINTER).
+
+    tcp://192.168.1.50:9100      network printer (port 9100 by default)
+    usb://0416:5011              USB printer by vendor:product id, hex; optional
+                                 ?out_ep=0x03&in_ep=0x81 for printers off the usual endpoints
+    file:///dev/usb/lp0          a device or a file (file:/path/out.bin works too)
+    win32://POS-80C              a printer installed in Windows, sent RAW
+
+Printing happens after the dossier is saved: a printer that is off, unplugged or
+jammed must cost the officer at most `timeout` seconds and a clear message, never
+a frozen counter. So every write runs in a daemon thread that `send` waits for
+with a deadline, since a device write or a printer that accepts a connection and
+then stops reading can block forever.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import sys
+import threading
+from dataclasses import dataclass
+from typing import Any, Literal
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from escpos.exceptions import DeviceNotFoundError
+from escpos.printer import Network
+
+from counter.domain.errors import CounterError
+
+DEFAULT_TCP_PORT = 9100
+#: Written piece by piece so a job abandoned after its deadline stops early.
+CHUNK_SIZE = 16 * 1024
+
+_URI_HELP = (
+    "Dùng một trong các dạng: tcp://192.168.1.50:9100, usb://0416:5011, "
+    "file:/dev/usb/lp0 hoặc win32://Tên máy in."
+)
+
+Scheme = Literal["tcp", "usb", "file", "win32"]
+_SCHEMES = ("tcp", "usb", "file", "win32")
+
+
+class PrinterError(CounterError):
+    """The printout could not be delivered; `message` tells the officer what to check."""
+
+
+@dataclass(frozen=True, slots=True)
+class PrinterTarget:
+    """A parsed printer address."""
+
+    scheme: Scheme
+    host: str = ""
+    port: int = DEFAULT_TCP_PORT
+    vendor_id: int = 0
+    product_id: int = 0
+    in_ep: int = 0x82
+    out_ep: int = 0x01
+    path: str = ""
+    printer_name: str = ""
+
+    def describe(self) -> str:
+        """How the officer knows this printer: an address, ids, a path or a name."""
+        match self.scheme:
+            case "tcp":
+                host = f"[{self.host}]" if ":" in self.host else self.host
+                return f"{host}:{self.port}"
+            case "usb":
+                return f"USB {self.vendor_id:04x}:{self.product_id:04x}"
+            case "file":
+                return self.path
+            case _:
+                return self.printer_name
+
+
+def _invalid(uri: str, why: str) -> PrinterError:
+    return PrinterError(
+        f"Địa chỉ máy in không hợp lệ: “{uri}” ({why}). {_URI_HELP}", field="printer"
+    )
+
+
+def _hex_id(text: str, uri: str, what: str, limit: int = 0xFFFF) -> int:
+    try:
+        value = int(text.strip(), 16)
+    except ValueError:
+        raise _invalid(uri, f"{what} phải là số hệ 16, ví dụ 0416") from None
+    if not 0 <= value <= limit:
+        raise _invalid(uri, f"{what} vượt quá {limit:#x}")
+    return value
+
+
+def _parse_tcp(uri: str, rest: str) -> PrinterTarget:
+    parts = urlsplit(f"//{rest}")
+    try:
+        port = parts.port
+    except ValueError:
+        raise _invalid(uri, "cổng phải là số từ 1 đến 65535") from None
+    if not parts.hostname or parts.path not in ("", "/") or parts.query:
+        raise _invalid(uri, "thiếu địa chỉ IP hoặc tên máy in")
+    if port == 0:
+        raise _invalid(uri, "cổng phải là số từ 1 đến 65535")
+    return PrinterTarget("tcp", host=parts.hostname, port=port or DEFAULT_TCP_PORT)
+
+
+def _parse_usb(uri: str, rest: str) -> PrinterTarget:
+    ids, _, query = rest.partition("?")
+    vendor, sep, product = ids.partition(":")
+    if not sep or not vendor or not product:
+        raise _invalid(uri, "cần mã nhà sản xuất và mã thiết bị, ví dụ usb://0416:5011")
+    options = {k: v[-1] for k, v in parse_qs(query, keep_blank_values=True).items()}
+    unknown = set(options) - {"in_ep", "out_ep"}
+    if unknown:
+        raise _invalid(uri, f"không hiểu tham số {', '.join(sorted(unknown))}")
+    return PrinterTarget(
+        "usb",
+        vendor_id=_hex_id(vendor, uri, "mã nhà sản xuất"),
+        product_id=_hex_id(product, uri, "mã thiết bị"),
+        in_ep=_hex_id(options.get("in_ep", "82"), uri, "in_ep", 0xFF),
+        out_ep=_hex_id(options.get("out_ep", "01"), uri, "out_ep", 0xFF),
+    )
+
+
+def _parse_file(uri: str, rest: str) -> PrinterTarget:
+    # file:///dev/usb/lp0 and file:/dev/usb/lp0 (rest "///dev…" or "/dev…"); file:///C:/x on Windows.
+    path = unquote(rest[2:] if rest.startswith("///") else rest)
+    if len(path) > 2 and path[0] == "/" and path[2] == ":" and path[1].isalpha():
+        path = path[1:]
+    if not path or path.startswith("//"):
+        raise _invalid(uri, "thiếu đường dẫn tệp hoặc thiết bị")
+    return PrinterTarget("file", path=path)
+
+
+def parse_printer_uri(uri: str) -> PrinterTarget:
+    """Parse a printer URI; a PrinterError (field 'printer') says what is wrong, in Vietnamese."""
+    text = (uri or "").strip()
+    if not text:
+        raise PrinterError("Chưa cấu hình máy in. " + _URI_HELP, field="printer")
+    scheme, sep, rest = text.partition(":")
+    scheme = scheme.lower()
+    if not sep or (scheme not in _SCHEMES and not rest.startswith("//")):
+        raise _invalid(text, "thiếu kiểu kết nối")
+    if scheme == "file":
+        return _parse_file(text, rest)
+    if not rest.startswith("//"):
+        raise _invalid(text, f"sau “{scheme}:” phải có “//”")
+    rest = rest[2:]
+    if scheme == "tcp":
+        return _parse_tcp(text, rest)
+    if scheme == "usb":
+        return _parse_usb(text, rest)
+    if scheme == "win32":
+        name = unquote(rest).strip()
+        if not name:
+            raise _invalid(text, "thiếu tên máy in")
+        return PrinterTarget("win32", printer_name=name)
+    raise _invalid(text, f"không hỗ trợ kiểu “{scheme}”")
+
+
+class _Network(Network):
+    """python-escpos's Network printer with a connect that cleans up after itself.
+
+    python-escpos 3.1 drops the socket unclosed when the connection fails (a file
+    descriptor leak and a ResourceWarning on every refused print) and speaks IPv4
+    only; `socket.create_connection` closes on failure and handles IPv6 too.
+    """
+
+    def open(self, raise_not_found: bool = True) -> None:
+        if self._device:
+            self.close()
+        try:
+            self.device = socket.create_connection((self.host, self.port), self.timeout)
+        except OSError as exc:
+            self.device = None
+            if raise_not_found:
+                raise DeviceNotFoundError(f"Could not open socket for {self.host}: {exc}") from exc
+
+
+def _open_printer(target: PrinterTarget, timeout: float) -> Any:
+    """Build the python-escpos printer; optional drivers load only when asked for."""
+    match target.scheme:
+        case "tcp":
+            return _Network(target.host, target.port, timeout=timeout)
+        case "file":
+            from escpos.printer import File
+
+            return File(target.path)
+        case "usb":
+            from escpos.printer import usb as usb_module
+
+            if not usb_module.is_usable():
+                raise PrinterError(
+                    "Chưa cài thư viện pyusb nên không in được qua usb://. Cài pyusb "
+                    "(pip install pyusb, kèm libusb), hoặc dùng file:/dev/usb/lp0 "
+                    "hay win32://Tên máy in."
+                )
+            return usb_module.Usb(
+                target.vendor_id,
+                target.product_id,
+                timeout=max(1, int(timeout * 1000)),  # pyusb counts milliseconds
+                in_ep=target.in_ep,
+                out_ep=target.out_ep,
+            )
+        case "win32":
+            if sys.platform != "win32":
+                raise PrinterError("Kiểu máy in win32:// chỉ dùng được trên Windows.")
+            from escpos.printer import win32raw
+
+            if not win32raw.is_usable():
+                raise PrinterError(
+                    "Chưa cài pywin32 nên không in được qua win32://. Cài pywin32 "
+                    "(pip install pywin32)."
+                )
+            return win32raw.Win32Raw(target.printer_name)
+    raise AssertionError(target.scheme)
+
+
+def _no_answer(timeout: float) -> PrinterError:
+    return PrinterError(
+        f"Máy in không phản hồi sau {timeout:g} giây (hết giấy, kẹt giấy hoặc đang bận). "
+        "Kiểm tra máy in rồi in lại."
+    )
+
+
+def _explain(exc: Exception, target: PrinterTarget, timeout: float, opened: bool) -> PrinterError:
+    """Turn a driver failure into what the officer should check."""
+    where = target.describe()
+    if isinstance(exc, PrinterError):
+        return exc
+    if isinstance(exc, TimeoutError) or "timed out" in str(exc).lower():
+        if not opened and target.scheme == "tcp":
+            return PrinterError(
+                f"Không kết nối được máy in {where} sau {timeout:g} giây "
+                "(máy in tắt, sai địa chỉ hoặc mất mạng)."
+            )
+        return _no_answer(timeout)
+    if not opened or isinstance(exc, DeviceNotFoundError):
+        match target.scheme:
+            case "tcp":
+                return PrinterError(
+                    f"Không kết nối được máy in {where} (máy in tắt hoặc sai địa chỉ)."
+                )
+            case "usb":
+                return PrinterError(
+                    f"Không tìm thấy máy in {where} (chưa cắm cáp, chưa bật, "
+                    "hoặc thiếu quyền truy cập USB)."
+                )
+            case "file":
+                if isinstance(exc.__context__, PermissionError) or isinstance(exc, PermissionError):
+                    return PrinterError(f"Không có quyền ghi vào {where}.")
+                return PrinterError(
+                    f"Không mở được máy in {where} (chưa cắm cáp, chưa bật hoặc sai đường dẫn)."
+                )
+            case _:
+                return PrinterError(
+                    f"Không mở được máy in “{where}” trong Windows (sai tên hoặc máy in tắt)."
+                )
+    return PrinterError(
+        f"Mất kết nối với máy in {where} khi đang in; phiếu có thể in dở. Kiểm tra rồi in lại."
+    )
+
+
+class _Delivery:
+    """One job on its own daemon thread: open, write in chunks, close."""
+
+    def __init__(self, printer: Any, job: bytes) -> None:
+        self.printer = printer
+        self.job = job
+        self.opened = False
+        self.error: Exception | None = None
+        self.abandoned = threading.Event()
+
+    def run(self) -> None:
+        try:
+            self.printer.open()
+            self.opened = True
+            view = memoryview(self.job)
+            for start in range(0, len(view), CHUNK_SIZE):
+                if self.abandoned.is_set():
+                    return
+                self.printer._raw(bytes(view[start : start + CHUNK_SIZE]))
+        except Exception as exc:
+            self.error = exc
+        finally:
+            with contextlib.suppress(Exception):  # the job's own outcome is what matters
+                self.printer.close()
+
+
+def send(job_bytes: bytes, uri: str, timeout: float = 5.0) -> None:
+    """Send a finished job to the printer at `uri`, giving up after `timeout` seconds.
+
+    Raises PrinterError (Vietnamese message) when the address is wrong, the printer
+    cannot be reached, or it stops taking data. On a timeout the writing thread is
+    abandoned: it stops at the next chunk, or when the socket's own timeout fires.
+    """
+    if timeout <= 0:
+        raise ValueError("timeout must be positive")
+    target = parse_printer_uri(uri)
+    printer = _open_printer(target, timeout)
+    delivery = _Delivery(printer, job_bytes)
+    thread = threading.Thread(
+        target=delivery.run, name=f"print to {target.describe()}", daemon=True
+    )
+    thread.start()
+    thread.join(timeout)
+    if thread.is_alive():
+        delivery.abandoned.set()
+        if not delivery.opened and target.scheme == "tcp":
+            raise PrinterError(
+                f"Không kết nối được máy in {target.describe()} sau {timeout:g} giây "
+                "(máy in tắt, sai địa chỉ hoặc mất mạng)."
+            )
+        raise _no_answer(timeout)
+    if delivery.error is not None:
+        raise _explain(delivery.error, target, timeout, delivery.opened) from delivery.error

@@ -1,0 +1,181 @@
+"""Delivering jobs: URIs, a fake network printer, a file; failures end in PrinterError."""
+
+from __future__ import annotations
+
+import importlib.util
+import socket
+import sys
+import threading
+import time
+
+import pytest
+
+from counter.domain.errors import CounterError
+from counter.domain.slip import TicketData
+from counter.printing import jobs
+from counter.printing.backends import PrinterError, PrinterTarget, parse_printer_uri, send
+
+from .conftest import make_slip
+
+
+@pytest.mark.parametrize(
+    ("uri", "target"),
+    [
+        ("tcp://192.168.1.50:9100", PrinterTarget("tcp", host="192.168.1.50", port=9100)),
+        ("tcp://192.168.1.50", PrinterTarget("tcp", host="192.168.1.50", port=9100)),
+        (" TCP://printer.local:9101/ ", PrinterTarget("tcp", host="printer.local", port=9101)),
+        ("tcp://[fe80::1]:9100", PrinterTarget("tcp", host="fe80::1", port=9100)),
+        ("usb://0416:5011", PrinterTarget("usb", vendor_id=0x0416, product_id=0x5011)),
+        (
+            "usb://0x04b8:0x0202?out_ep=0x03&in_ep=81",
+            PrinterTarget("usb", vendor_id=0x04B8, product_id=0x0202, in_ep=0x81, out_ep=0x03),
+        ),
+        ("file:///dev/usb/lp0", PrinterTarget("file", path="/dev/usb/lp0")),
+        ("file:/tmp/out.bin", PrinterTarget("file", path="/tmp/out.bin")),
+        ("file:///C:/in/phieu.bin", PrinterTarget("file", path="C:/in/phieu.bin")),
+        ("file:/tmp/m%C3%A1y%20in.bin", PrinterTarget("file", path="/tmp/máy in.bin")),
+        ("win32://POS-80C Printer", PrinterTarget("win32", printer_name="POS-80C Printer")),
+    ],
+)
+def test_parse_printer_uri(uri, target):
+    assert parse_printer_uri(uri) == target
+
+
+@pytest.mark.parametrize(
+    ("uri", "words"),
+    [
+        ("", "Chưa cấu hình máy in"),
+        ("192.168.1.50:9100", "thiếu kiểu kết nối"),
+        ("192.168.1.50", "thiếu kiểu kết nối"),
+        ("tcp://", "thiếu địa chỉ"),
+        ("tcp://10.0.0.1:99999", "cổng"),
+        ("tcp://10.0.0.1:abc", "cổng"),
+        ("tcp:10.0.0.1", "//"),
+        ("usb://0416", "mã thiết bị"),
+        ("usb://xyz:5011", "hệ 16"),
+        ("usb://0416:5011?speed=9", "speed"),
+        ("file:", "đường dẫn"),
+        ("win32://", "tên máy in"),
+        ("lpt://1", "không hỗ trợ kiểu"),
+    ],
+)
+def test_bad_uris_explain_themselves_in_vietnamese(uri, words):
+    with pytest.raises(PrinterError) as caught:
+        parse_printer_uri(uri)
+    assert words in caught.value.message
+    assert caught.value.field == "printer"
+    assert "tcp://" in caught.value.message  # shows the forms that work
+
+
+def test_printer_error_is_a_counter_error():
+    assert issubclass(PrinterError, CounterError)
+    assert PrinterError("Hết giấy.").message == "Hết giấy."
+
+
+class FakeNetworkPrinter:
+    """A TCP server on 127.0.0.1 that reads one job to the end, like a printer on port 9100."""
+
+    def __init__(self) -> None:
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.port = self.server.getsockname()[1]
+        self.received = bytearray()
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        conn, _ = self.server.accept()
+        with conn:
+            while chunk := conn.recv(65536):
+                self.received += chunk
+
+    def close(self) -> None:
+        self.thread.join(5)
+        self.server.close()
+
+
+def test_network_printer_receives_the_job_intact():
+    job = jobs.slip_bytes(make_slip(), 576)
+    printer = FakeNetworkPrinter()
+    try:
+        send(job, f"tcp://127.0.0.1:{printer.port}")
+    finally:
+        printer.close()
+    assert bytes(printer.received) == job
+
+
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_refused_connection_is_reported():
+    port = closed_port()
+    with pytest.raises(PrinterError) as caught:
+        send(b"\x1b@", f"tcp://127.0.0.1:{port}", timeout=1.0)
+    assert caught.value.message == (
+        f"Không kết nối được máy in 127.0.0.1:{port} (máy in tắt hoặc sai địa chỉ)."
+    )
+
+
+def call_in_thread(fn, *args, **kwargs) -> tuple[bool, BaseException | None]:
+    """Run fn; report whether it returned at all within a generous bound, and what it raised."""
+    outcome: list[BaseException | None] = []
+
+    def run() -> None:
+        try:
+            fn(*args, **kwargs)
+        except BaseException as exc:
+            outcome.append(exc)
+        else:
+            outcome.append(None)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(30)
+    return (not thread.is_alive(), outcome[0] if outcome else None)
+
+
+def test_printer_that_accepts_but_never_reads_does_not_hang_the_counter():
+    server = socket.socket()
+    server.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1024)
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)  # the kernel completes the handshake; nobody ever calls recv
+    try:
+        port = server.getsockname()[1]
+        job = b"\x00" * (16 * 1024 * 1024)  # far more than both socket buffers hold
+        started = time.monotonic()
+        returned, error = call_in_thread(send, job, f"tcp://127.0.0.1:{port}", timeout=1.0)
+        elapsed = time.monotonic() - started
+    finally:
+        server.close()
+    assert returned, f"send() still blocked after {elapsed:.0f} s"
+    assert isinstance(error, PrinterError)
+    assert error.message.startswith("Máy in không phản hồi sau 1 giây")
+
+
+def test_file_backend_writes_the_job(tmp_path):
+    job = jobs.ticket_bytes(
+        TicketData("Xã Mường Phăng", "Hộ tịch", "A001", make_slip().received_at, 0), 384
+    )
+    for uri in (f"file:{tmp_path}/a.bin", f"file://{tmp_path}/b.bin"):
+        send(job, uri)
+    assert (tmp_path / "a.bin").read_bytes() == job
+    assert (tmp_path / "b.bin").read_bytes() == job
+
+
+def test_missing_device_is_reported(tmp_path):
+    with pytest.raises(PrinterError, match="Không mở được máy in"):
+        send(b"\x1b@", f"file:{tmp_path}/no/such/lp0", timeout=1.0)
+
+
+@pytest.mark.skipif(importlib.util.find_spec("usb") is not None, reason="pyusb is installed")
+def test_usb_without_pyusb_says_what_to_install():
+    with pytest.raises(PrinterError, match="pyusb"):
+        send(b"\x1b@", "usb://0416:5011", timeout=1.0)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="only outside Windows")
+def test_win32_outside_windows_is_refused_clearly():
+    with pytest.raises(PrinterError, match="chỉ dùng được trên Windows"):
+        send(b"\x1b@", "win32://POS-80C", timeout=1.0)
