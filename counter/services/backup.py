@@ -57,12 +57,14 @@ def integrity_ok(path: Path) -> bool:
     return rows == [("ok",)] and {"alembic_version", "office", "user"} <= tables
 
 
-def take_backup(dest_dir: Path, *, keep: int | None = None, now: datetime | None = None) -> Path:
+def take_backup(
+    dest_dir: Path, *, keep: int | None = None, now: datetime | None = None, label: str = ""
+) -> Path:
     """Copy the live database with the online backup API, check it, then rename into place."""
     source = sqlite_path()
     dest_dir.mkdir(parents=True, exist_ok=True)
     stamp = (now or datetime.now(VN)).astimezone(VN).strftime("%Y-%m-%d_%H%M%S")
-    final = dest_dir / f"{PREFIX}{stamp}{SUFFIX}"
+    final = dest_dir / f"{PREFIX}{stamp}{'-' + label if label else ''}{SUFFIX}"
     tmp = dest_dir / f".{final.name}.tmp"
     tmp.unlink(missing_ok=True)
     src = sqlite3.connect(source, timeout=30)
@@ -153,8 +155,7 @@ def restore(file: Path, backup_dir: Path) -> Path:
             "(không qua kiểm tra toàn vẹn). Không khôi phục."
         )
     target = sqlite_path()
-    safety = take_backup(backup_dir, now=datetime.now(VN))
-    safety = safety.rename(safety.with_name(safety.stem + "-truoc-khoi-phuc.db"))
+    safety = take_backup(backup_dir, label="truoc-khoi-phuc")
     db.session.remove()
     db.engine.dispose()
     src = sqlite3.connect(f"file:{file}?mode=ro", uri=True)
