@@ -12,6 +12,7 @@ from counter.models.dossiers import (
     DossierEvent,
 )
 from counter.models.office import Office
+from counter.models.printing import Printer, PrintLog
 from counter.models.types import UTCDateTime, utcnow
 
 __all__ = [
@@ -27,6 +28,8 @@ __all__ = [
     "DossierEvent",
     "LoginFailure",
     "Office",
+    "PrintLog",
+    "Printer",
     "Procedure",
     "ProcedureDocument",
     "ProcedureFee",
