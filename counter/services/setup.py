@@ -41,7 +41,7 @@ DEMO_USERS = (
 
 #: Loaders of built-in reference data, run by every init, as "module:function".
 #: Each is idempotent and returns a note for the console, or None.
-REFERENCE_LOADERS: list[str] = []
+REFERENCE_LOADERS: list[str] = ["counter.services.calendar:load_builtin_schedule"]
 #: Loaders of demo data, run by init --demo, in order (each idempotent).
 DEMO_LOADERS: list[str] = []
 
