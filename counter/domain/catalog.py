@@ -101,6 +101,12 @@ from counter.domain.text import fold
 
 LIMIT_UNITS = ("working_days", "working_hours", "same_day", "calendar_days")
 DOCUMENT_KINDS = ("original", "copy", "original_or_copy")
+#: How each kind is written on forms and slips.
+DOCUMENT_KIND_LABELS = {
+    "original": "bản chính",
+    "copy": "bản sao",
+    "original_or_copy": "bản chính hoặc bản sao",
+}
 SERVICE_LEVELS = ("full_online", "partial_online")
 
 DEMO_CATALOG_PATH = Path(__file__).resolve().parent.parent / "data" / "demo_catalog.json"
