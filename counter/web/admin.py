@@ -20,6 +20,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField, TimeField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from counter.domain.errors import CounterError
@@ -46,8 +47,8 @@ def _menu() -> dict[str, Any]:
     return {"admin_menu": lambda: ADMIN_MENU}
 
 
-def role_choices() -> list[tuple[str, str]]:
-    return [(r, _(accounts.ROLE_LABELS[r])) for r in ROLES]
+def role_choices() -> list[SelectChoice]:
+    return [SelectChoice(r, _(accounts.ROLE_LABELS[r])) for r in ROLES]
 
 
 class UserCreateForm(FlaskForm):
