@@ -92,7 +92,88 @@ def set_password_command(username: str) -> None:
         click.echo(f"Mật khẩu tạm của {username}: {password} (phải đổi khi đăng nhập).")
 
 
+@click.command("due-date")
+@click.option(
+    "--received", default="", help='Thời điểm nhận hồ sơ, giờ Việt Nam: "YYYY-MM-DD HH:MM".'
+)
+@click.option("--limit", default="", help="Thời hạn giải quyết (số).")
+@click.option(
+    "--unit",
+    default="",
+    help="Đơn vị thời hạn: working_days, working_hours, same_day, calendar_days.",
+)
+@with_appcontext
+def due_date_command(received: str, limit: str, unit: str) -> None:
+    """In ngày hẹn trả (YYYY-MM-DD HH:MM) theo lịch nghỉ và giờ làm việc của đơn vị."""
+    from counter.services.calendar import due_at, local_naive, parse_due_request
+
+    try:
+        when, amount, limit_unit = parse_due_request(received, limit, unit)
+        due = due_at(when, amount, limit_unit)
+    except CounterError as err:
+        click.echo(f"Lỗi: {err.message}", err=True)
+        raise SystemExit(1) from None
+    click.echo(local_naive(due).strftime("%Y-%m-%d %H:%M"))
+
+
+@click.group("print")
+def print_group() -> None:
+    """In phiếu trên máy in nhiệt."""
+
+
+def _public_base() -> str:
+    cfg = current_app.config
+    return cfg.get("PUBLIC_URL") or f"http://{cfg['HOST']}:{cfg['PORT']}/"
+
+
+@print_group.command("slip")
+@click.argument("code")
+@click.option("--printer", "uri", help="Địa chỉ máy in, ví dụ tcp://192.168.1.50:9100.")
+@with_appcontext
+def print_slip_command(code: str, uri: str | None) -> None:
+    """In giấy tiếp nhận của hồ sơ có mã CODE."""
+    from counter.services import printing
+    from counter.web.public import lookup_url
+
+    try:
+        dossier = printing.find_dossier(code)
+        with current_app.test_request_context(base_url=_public_base()):
+            url = lookup_url(dossier.code)
+        entry = printing.print_slip(Actor.system("cli"), dossier, url, uri=uri)
+    except CounterError as err:
+        _fail(err)
+    else:
+        click.echo(
+            f"Đã in giấy tiếp nhận {dossier.code} ({entry.size} byte) tới {entry.printer_label}."
+        )
+
+
+@print_group.command("ticket")
+@click.argument("number")
+@click.option("--printer", "uri", help="Địa chỉ máy in, ví dụ file:/dev/usb/lp0.")
+@with_appcontext
+def print_ticket_command(number: str, uri: str | None) -> None:
+    """In phiếu số thứ tự NUMBER."""
+    from counter.services import printing
+
+    try:
+        entry = printing.print_ticket(Actor.system("cli"), number, uri=uri)
+    except CounterError as err:
+        _fail(err)
+    else:
+        click.echo(
+            f"Đã in phiếu số {number.upper()} ({entry.size} byte) tới {entry.printer_label}."
+        )
+
+
 def register_cli(app: Flask) -> None:
     """Attach the commands to the app."""
-    for command in (init_command, backup_command, restore_command, set_password_command):
+    for command in (
+        init_command,
+        backup_command,
+        restore_command,
+        set_password_command,
+        due_date_command,
+        print_group,
+    ):
         app.cli.add_command(command)

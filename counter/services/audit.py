@@ -22,6 +22,16 @@ ACTIONS: dict[str, str] = {
     "backup_downloaded": "Tải bản sao lưu",
     "backup_restored": "Khôi phục dữ liệu",
     "init": "Khởi tạo dữ liệu",
+    "calendar_entry_added": "Thêm ngày nghỉ/làm bù",
+    "calendar_entry_updated": "Sửa ngày nghỉ/làm bù",
+    "calendar_entry_deleted": "Xóa ngày nghỉ/làm bù",
+    "calendar_imported": "Nhập lịch nghỉ từ tệp",
+    "printer_saved": "Lưu cấu hình máy in",
+    "printer_deleted": "Xóa máy in",
+    "catalog_imported": "Nhập danh mục thủ tục",
+    "procedure_created": "Thêm thủ tục",
+    "procedure_updated": "Sửa thủ tục",
+    "procedure_abolished": "Bãi bỏ thủ tục",
 }
 
 

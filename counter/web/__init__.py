@@ -142,6 +142,7 @@ def register_web(app: Flask) -> None:
         dossiers,
         main,
         printforms,
+        printing,
         public,
         reception,
     )
@@ -151,7 +152,18 @@ def register_web(app: Flask) -> None:
     login_manager.login_message_category = "warning"
     login_manager.session_protection = "strong"
 
-    for module in (auth, main, reception, dossiers, catalog, printforms, public, calendar, admin):
+    for module in (
+        auth,
+        main,
+        reception,
+        dossiers,
+        catalog,
+        printforms,
+        printing,
+        public,
+        calendar,
+        admin,
+    ):
         app.register_blueprint(module.bp)
 
     NAV[:] = [
