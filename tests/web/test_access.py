@@ -47,3 +47,25 @@ def test_unknown_page_gives_a_vietnamese_404(client: object) -> None:
     resp = client.get("/khong-co-trang-nay")  # type: ignore[attr-defined]
     assert resp.status_code == 404
     assert "Không tìm thấy trang bạn yêu cầu." in resp.get_data(as_text=True)
+
+
+def test_an_unexpected_error_gives_a_vietnamese_500_and_saves_nothing(app: Flask) -> None:
+    from counter.extensions import db
+    from counter.models import Office
+
+    def broken() -> str:
+        office = db.session.get(Office, 1)
+        office.name = "Nửa chừng"
+        db.session.flush()
+        raise RuntimeError("boom")
+
+    app.add_url_rule("/__broken", "broken", broken)
+    PUBLIC_ENDPOINTS.add("broken")
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    try:
+        resp = app.test_client().get("/__broken")
+    finally:
+        PUBLIC_ENDPOINTS.discard("broken")
+    assert resp.status_code == 500
+    assert "Đã có lỗi trong phần mềm" in resp.get_data(as_text=True)
+    assert db.session.get(Office, 1).name != "Nửa chừng"
