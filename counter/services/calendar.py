@@ -8,7 +8,10 @@ naive Vietnam local time, so the conversion happens in this one place.
 
 from __future__ import annotations
 
+import csv
+import io
 import itertools
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -19,16 +22,22 @@ from sqlalchemy import event
 
 from counter.domain import due as due_rules
 from counter.domain.calendar import (
+    WEEKEND_NAMES,
     CalendarError,
     DayKind,
     OfficeHours,
+    RowError,
     ScheduleRow,
     WorkingCalendar,
+    builtin_schedule,
+    load_schedule_csv,
+    statutory_days_off,
 )
 from counter.domain.due import DueDateError, LimitUnit, Timeliness
-from counter.domain.errors import ValidationError
+from counter.domain.errors import NotAllowed, NotFound, ValidationError
 from counter.extensions import db
 from counter.models import CalendarEntry, utcnow
+from counter.services import Actor, audit, transaction
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -219,9 +228,6 @@ def load_builtin_schedule() -> str | None:
     are never undone. (An admin who deletes every entry of a shipped year gets
     it back at the next init; to use the statutory days instead, edit it.)
     """
-    from counter.domain.calendar import builtin_schedule
-    from counter.services import transaction
-
     rows = builtin_schedule()
     present = set(db.session.scalars(db.select(CalendarEntry.year).distinct()))
     added: list[int] = []
@@ -249,3 +255,412 @@ def _entry_from_row(row: ScheduleRow, *, origin: str, user_id: int | None = None
         origin=origin,
         updated_by_id=user_id,
     )
+
+
+# -- the admin's schedule: view, add, edit, delete, import --------------------------
+
+KIND_LABELS = {
+    DayKind.DAY_OFF: "Ngày nghỉ",
+    DayKind.WORKING_DAY: "Làm bù (ngày làm việc)",
+}
+ORIGIN_LABELS = {
+    "builtin": "Có sẵn (công bố)",
+    "admin": "Quản trị viên nhập",
+    "import": "Nhập từ tệp",
+}
+
+
+def _require_admin(actor: Actor) -> None:
+    if actor.role != "admin":
+        raise NotAllowed("Chỉ quản trị viên được sửa lịch nghỉ.")
+
+
+def year_entries(year: int) -> list[CalendarEntry]:
+    """The entries of a year's schedule (the year of their last day), by date."""
+    return list(
+        db.session.scalars(
+            db.select(CalendarEntry)
+            .where(CalendarEntry.year == year)
+            .order_by(CalendarEntry.first_date, CalendarEntry.id)
+        )
+    )
+
+
+def get_entry(entry_id: int) -> CalendarEntry:
+    """One entry, or NotFound."""
+    entry = db.session.get(CalendarEntry, entry_id)
+    if entry is None:
+        raise NotFound("Không tìm thấy mục lịch nghỉ này (có thể đã bị xóa).")
+    return entry
+
+
+@dataclass(frozen=True)
+class DayCell:
+    """One day of the year grid."""
+
+    day: date
+    weekend: bool
+    status: str  # "working", "weekend", "day_off", "working_weekend"
+    label: str
+
+
+@dataclass(frozen=True)
+class MonthGrid:
+    """A month as weeks of seven cells (None outside the month), Monday first."""
+
+    month: int
+    weeks: list[list[DayCell | None]]
+
+
+@dataclass(frozen=True)
+class YearView:
+    """What the admin calendar page shows for one year."""
+
+    year: int
+    has_schedule: bool
+    entries: list[CalendarEntry]
+    months: list[MonthGrid]
+    statutory: list[tuple[date, str]]  # the statutory days, when no schedule is loaded
+    days_off: int  # weekdays off
+    working_weekends: int
+
+
+def year_view(year: int) -> YearView:
+    """The year's grid from the calendar every due date uses, and its entries."""
+    if not 1900 <= year <= 2100:
+        raise NotFound("Năm ngoài phạm vi lịch (1900–2100).")
+    calendar = working_calendar()
+    months = []
+    days_off = working_weekends = 0
+    for month in range(1, 13):
+        weeks: list[list[DayCell | None]] = []
+        week: list[DayCell | None] = [None] * date(year, month, 1).weekday()
+        day = date(year, month, 1)
+        while day.month == month:
+            cell = _day_cell(calendar, day)
+            if cell.status == "day_off" and not cell.weekend:
+                days_off += 1
+            elif cell.status == "working_weekend":
+                working_weekends += 1
+            week.append(cell)
+            if len(week) == 7:
+                weeks.append(week)
+                week = []
+            day += timedelta(days=1)
+        if week:
+            weeks.append(week + [None] * (7 - len(week)))
+        months.append(MonthGrid(month, weeks))
+    has_schedule = calendar.has_schedule(year)
+    return YearView(
+        year=year,
+        has_schedule=has_schedule,
+        entries=year_entries(year),
+        months=months,
+        statutory=[] if has_schedule else sorted(statutory_days_off(year).items()),
+        days_off=days_off,
+        working_weekends=working_weekends,
+    )
+
+
+def _day_cell(calendar: WorkingCalendar, day: date) -> DayCell:
+    weekend = day.weekday() in WEEKEND_NAMES
+    reason = calendar.reason(day)
+    if reason is None:
+        if weekend:
+            return DayCell(day, True, "working_weekend", "Làm bù")
+        return DayCell(day, False, "working", "")
+    if weekend and reason == WEEKEND_NAMES[day.weekday()]:
+        return DayCell(day, True, "weekend", reason)
+    return DayCell(day, weekend, "day_off", reason)
+
+
+def missing_schedule_years(today: date | None = None) -> list[int]:
+    """Years that need an announced schedule loaded now.
+
+    The current year if it has none; from 1 November also the next year.
+    """
+    today = today or local_today()
+    calendar = working_calendar()
+    years = [today.year]
+    if today.month >= 11:
+        years.append(today.year + 1)
+    return [year for year in years if not calendar.has_schedule(year)]
+
+
+_FIELD_HINTS = (
+    ("loại ngày", "kind"),
+    ("làm bù", "first_date"),
+    ("trước ngày bắt đầu", "last_date"),
+    ("dài quá", "last_date"),
+)
+
+
+def _row(
+    first_date: date | None, last_date: date | None, kind: str, label: str, source: str
+) -> ScheduleRow:
+    if first_date is None:
+        raise ValidationError("Nhập ngày bắt đầu (dd/mm/yyyy).", field="first_date")
+    if last_date is None:
+        last_date = first_date
+    label = (label or "").strip()
+    if not label:
+        raise ValidationError(
+            "Nhập tên ngày nghỉ hoặc ghi chú (ví dụ: Tết Nguyên Đán).", field="label"
+        )
+    if len(label) > 200:
+        raise ValidationError("Tên dài quá 200 ký tự.", field="label")
+    source = (source or "").strip()
+    if len(source) > 500:
+        raise ValidationError("Nguồn dài quá 500 ký tự.", field="source")
+    try:
+        return ScheduleRow(first_date, last_date, kind, label, source)  # type: ignore[arg-type]
+    except CalendarError as err:
+        field = next((f for hint, f in _FIELD_HINTS if hint in err.message), None)
+        raise ValidationError(_sentence(err.message), field=field) from None
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return (text[:1].upper() + text[1:]).rstrip(".") + "."
+
+
+def _check_overlap(row: ScheduleRow, ignore_id: int | None = None) -> None:
+    others = db.session.scalars(
+        db.select(CalendarEntry).where(
+            CalendarEntry.first_date <= row.last_date,
+            CalendarEntry.last_date >= row.first_date,
+        )
+    ).all()
+    for other in others:
+        if other.id == ignore_id:
+            continue
+        raise ValidationError(
+            f"Khoảng ngày này trùng với mục đã có “{other.label}” "
+            f"({_vn(other.first_date)}–{_vn(other.last_date)}). Hãy sửa mục đó.",
+            field="first_date",
+        )
+
+
+def _vn(day: date) -> str:
+    return day.strftime("%d/%m/%Y")
+
+
+def _describe(entry: CalendarEntry) -> str:
+    return (
+        f"{_vn(entry.first_date)}–{_vn(entry.last_date)} {entry.kind} "
+        f"“{entry.label}” ({entry.source or '-'})"
+    )
+
+
+def add_entry(
+    actor: Actor,
+    *,
+    first_date: date | None,
+    last_date: date | None,
+    kind: str,
+    label: str,
+    source: str = "",
+) -> CalendarEntry:
+    """An admin adds a range of days off or a working (làm bù) weekend day."""
+    _require_admin(actor)
+    row = _row(first_date, last_date, kind, label, source)
+    _check_overlap(row)
+    with transaction():
+        entry = _entry_from_row(row, origin="admin", user_id=actor.user_id)
+        db.session.add(entry)
+        db.session.flush()
+        audit.record(actor, "calendar_entry_added", str(row.year), _describe(entry))
+    return entry
+
+
+def update_entry(
+    actor: Actor,
+    entry_id: int,
+    *,
+    first_date: date | None,
+    last_date: date | None,
+    kind: str,
+    label: str,
+    source: str = "",
+) -> CalendarEntry:
+    """An admin edits an entry (its year follows its last day)."""
+    _require_admin(actor)
+    entry = get_entry(entry_id)
+    row = _row(first_date, last_date, kind, label, source)
+    _check_overlap(row, ignore_id=entry.id)
+    before = _describe(entry)
+    with transaction():
+        entry.first_date, entry.last_date, entry.year = row.first_date, row.last_date, row.year
+        entry.kind, entry.label, entry.source = str(row.kind), row.label, row.source
+        entry.updated_by_id = actor.user_id
+        audit.record(
+            actor, "calendar_entry_updated", str(row.year), f"{before} → {_describe(entry)}"
+        )
+    return entry
+
+
+def delete_entry(actor: Actor, entry_id: int) -> int:
+    """An admin deletes an entry; returns the year it belonged to."""
+    _require_admin(actor)
+    entry = get_entry(entry_id)
+    year = entry.year
+    with transaction():
+        audit.record(actor, "calendar_entry_deleted", str(year), _describe(entry))
+        db.session.delete(entry)
+    return year
+
+
+@dataclass(frozen=True)
+class ImportPlan:
+    """A checked schedule file: its rows by year and what they replace."""
+
+    rows: list[ScheduleRow]
+    errors: list[RowError]
+    replaced: dict[int, int]  # year → entries now in the database that the import replaces
+
+    @property
+    def years(self) -> list[int]:
+        return sorted({row.year for row in self.rows})
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and bool(self.rows)
+
+
+def decode_upload(data: bytes) -> str:
+    """The text of an uploaded CSV file (UTF-8, with or without BOM)."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ValidationError(
+            "Tệp không phải văn bản UTF-8. Trong Excel chọn Lưu thành “CSV UTF-8 (Comma delimited)”.",
+            field="file",
+        ) from None
+
+
+def check_schedule(text: str) -> ImportPlan:
+    """Parse and check a schedule file without saving: every bad line is listed.
+
+    Each year in the file replaces that year's entries; a day may not be both a
+    day off and a working day, in the file or against another year's entries.
+    """
+    rows, errors = load_schedule_csv(text)
+    if not rows and not errors:
+        errors = [RowError(1, "tệp không có dòng dữ liệu nào")]
+    years = {row.year for row in rows}
+    replaced = {
+        year: db.session.scalar(
+            db.select(db.func.count(CalendarEntry.id)).where(CalendarEntry.year == year)
+        )
+        or 0
+        for year in sorted(years)
+    }
+    if rows and not errors:
+        errors = _conflicts_with_kept(rows, _data_lines(text), years)
+    return ImportPlan(rows=rows, errors=errors, replaced=replaced)
+
+
+def _data_lines(text: str) -> list[int]:
+    """Line numbers of the non-blank records, as load_schedule_csv reads them."""
+    reader = csv.DictReader(io.StringIO(text.removeprefix("\ufeff")))
+    lines = []
+    for record in reader:
+        if any((value or "").strip() for value in record.values() if isinstance(value, str)):
+            lines.append(reader.line_num)
+    return lines
+
+
+def _conflicts_with_kept(
+    rows: list[ScheduleRow], lines: list[int], years: set[int]
+) -> list[RowError]:
+    kept: dict[date, CalendarEntry] = {}
+    for entry in db.session.scalars(
+        db.select(CalendarEntry).where(CalendarEntry.year.not_in(years))
+    ):
+        day = entry.first_date
+        while day <= entry.last_date:
+            kept[day] = entry
+            day += timedelta(days=1)
+    errors = []
+    for row, line in zip(rows, lines, strict=False):
+        for rule in row.days():
+            other = kept.get(rule.date)
+            if other is not None:
+                errors.append(
+                    RowError(
+                        line,
+                        f"ngày {_vn(rule.date)} đã có trong lịch năm {other.year} "
+                        f"(“{other.label}”); sửa lịch năm đó trước",
+                    )
+                )
+                break
+    return errors
+
+
+def import_schedule(actor: Actor, text: str) -> ImportPlan:
+    """Replace each year in the file with the file's rows; all or nothing.
+
+    Raises ValidationError (nothing saved) if any line is bad.
+    """
+    _require_admin(actor)
+    plan = check_schedule(text)
+    if not plan.ok:
+        raise ValidationError(
+            f"Tệp có {len(plan.errors)} dòng lỗi, chưa lưu gì: "
+            + "; ".join(error.message for error in plan.errors[:5]),
+            field="file",
+        )
+    with transaction():
+        for year in plan.years:
+            for entry in year_entries(year):
+                db.session.delete(entry)
+        db.session.flush()
+        for row in plan.rows:
+            db.session.add(_entry_from_row(row, origin="import", user_id=actor.user_id))
+        for year in plan.years:
+            audit.record(
+                actor,
+                "calendar_imported",
+                str(year),
+                f"{sum(1 for row in plan.rows if row.year == year)} mục, "
+                f"thay {plan.replaced.get(year, 0)} mục cũ",
+            )
+    return plan
+
+
+def parse_due_request(
+    received: str, limit: str, unit: str
+) -> tuple[datetime, int | Decimal, LimitUnit]:
+    """Text from a command line ("YYYY-MM-DD HH:MM" Vietnam time, a number, a unit) as values."""
+    received = (received or "").strip()
+    if not received:
+        raise ValidationError(
+            'Thiếu thời điểm nhận hồ sơ (--received "YYYY-MM-DD HH:MM").', field="received"
+        )
+    try:
+        moment = datetime.strptime(received.replace("T", " "), "%Y-%m-%d %H:%M")
+    except ValueError:
+        raise ValidationError(
+            f"Thời điểm nhận hồ sơ không hợp lệ '{received}' (định dạng YYYY-MM-DD HH:MM, giờ Việt Nam).",
+            field="received",
+        ) from None
+    limit = (limit or "").strip()
+    if not limit:
+        raise ValidationError("Thiếu thời hạn giải quyết (--limit N).", field="limit")
+    try:
+        amount = Decimal(limit.replace(",", "."))
+    except ArithmeticError:
+        raise ValidationError(
+            f"Thời hạn giải quyết phải là một số, không phải '{limit}'.", field="limit"
+        ) from None
+    if not amount.is_finite() or amount < 0:
+        raise ValidationError("Thời hạn giải quyết phải là một số không âm.", field="limit")
+    number: int | Decimal = int(amount) if amount == amount.to_integral_value() else amount
+    try:
+        limit_unit = LimitUnit((unit or "").strip())
+    except ValueError:
+        choices = ", ".join(member.value for member in LimitUnit)
+        raise ValidationError(
+            f"Đơn vị thời hạn không hợp lệ '{unit}' (chọn một trong: {choices}).", field="unit"
+        ) from None
+    return from_local_naive(moment), number, limit_unit

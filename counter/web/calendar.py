@@ -1,7 +1,273 @@
-"""Admin calendar: days off and working Saturdays (issue 3)."""
+"""Admin calendar (lịch nghỉ): days off and working Saturdays by year, import, banner."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from datetime import date, datetime
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import HiddenField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from counter.domain.calendar import DayKind
+from counter.domain.errors import CounterError
+from counter.extensions import db
+from counter.services import calendar as service
+from counter.web import BANNERS, actor, roles_required
+from counter.web.admin import ADMIN_MENU
+from counter.web.forms import attach_error
 
 bp = Blueprint("calendar", __name__, url_prefix="/quan-tri/lich-nghi")
+
+ADMIN_MENU.append(("calendar.index", _l("Lịch nghỉ, ngày làm bù")))
+
+DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
+
+
+def parse_day(value: str) -> date | None:
+    """A yyyy-mm-dd (date input) or dd/mm/yyyy day, or None if it is neither."""
+    for fmt in DATE_FORMATS:
+        try:
+            return datetime.strptime(value.strip(), fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+class DayField(StringField):
+    """A date typed as dd/mm/yyyy or picked in a date input (yyyy-mm-dd)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("render_kw", {"type": "date", "placeholder": "dd/mm/yyyy"})
+        super().__init__(*args, **kwargs)
+
+    def pre_validate(self, form: Any) -> None:
+        if self.data and parse_day(self.data) is None:
+            raise ValidationError(_("Ngày không hợp lệ (dd/mm/yyyy)."))
+
+    @property
+    def day(self) -> date | None:
+        return parse_day(self.data or "")
+
+    def _value(self) -> str:
+        day = parse_day(self.data) if isinstance(self.data, str) else self.data
+        return day.isoformat() if isinstance(day, date) else (self.data or "")
+
+
+def kind_choices() -> list[tuple[str, str]]:
+    return [(kind.value, _(service.KIND_LABELS[kind])) for kind in DayKind]
+
+
+class EntryForm(FlaskForm):
+    first_date = DayField(_l("Từ ngày"), validators=[DataRequired(_l("Nhập ngày bắt đầu."))])
+    last_date = DayField(_l("Đến ngày (để trống nếu chỉ một ngày)"), validators=[Optional()])
+    kind = SelectField(_l("Loại"), validators=[DataRequired()])
+    label = StringField(
+        _l("Tên ngày nghỉ / ghi chú"),
+        validators=[DataRequired(_l("Nhập tên ngày nghỉ.")), Length(max=200)],
+    )
+    source = StringField(_l("Nguồn (số văn bản, thông báo)"), validators=[Length(max=500)])
+
+
+class ImportForm(FlaskForm):
+    file = FileField(_l("Tệp CSV lịch nghỉ"))
+
+
+class ConfirmImportForm(FlaskForm):
+    content = HiddenField()
+
+
+def _schedule_banner() -> list[dict[str, str]]:
+    """Warn every staff page when this year (or, from 1/11, next year) has no schedule."""
+    try:
+        years = service.missing_schedule_years()
+    except Exception:  # a broken calendar or a missing database must not break every page
+        db.session.rollback()
+        return []
+    banners = []
+    for year in years:
+        text = _(
+            "Chưa nạp lịch nghỉ năm %(year)s do Chính phủ công bố: ngày hẹn trả đang tính theo "
+            "ngày nghỉ lễ mặc định của Bộ luật Lao động, có thể sai.",
+            year=year,
+        )
+        is_admin = current_user.is_authenticated and current_user.role == "admin"
+        banners.append(
+            {
+                "level": "warning",
+                "text": text if is_admin else text + " " + _("Hãy báo quản trị viên."),
+                "url": url_for("calendar.year", year=year) if is_admin else "",
+                "link": _("Mở lịch nghỉ năm %(year)s", year=year),
+            }
+        )
+    return banners
+
+
+BANNERS.append(_schedule_banner)
+
+
+@bp.route("/")
+@roles_required("admin")
+def index() -> Any:
+    """The calendar of the current year, or of the year asked for (?nam=2027)."""
+    year = request.args.get("nam", type=int) or service.local_today().year
+    return redirect(url_for("calendar.year", year=min(max(year, 1900), 2100)))
+
+
+@bp.route("/nam/<int:year>")
+@roles_required("admin")
+def year(year: int) -> Any:
+    """A year: 12-month grid, the year's entries with their source, statutory fallback."""
+    view = service.year_view(year)
+    return render_template(
+        "calendar/year.html",
+        view=view,
+        kind_labels=service.KIND_LABELS,
+        origin_labels=service.ORIGIN_LABELS,
+        today=service.local_today(),
+    )
+
+
+def _entry_values(form: EntryForm) -> dict[str, Any]:
+    return {
+        "first_date": form.first_date.day,
+        "last_date": form.last_date.day,
+        "kind": form.kind.data or "",
+        "label": form.label.data or "",
+        "source": form.source.data or "",
+    }
+
+
+@bp.route("/them", methods=["GET", "POST"])
+@roles_required("admin")
+def entry_new() -> Any:
+    """Add a range of days off or a working weekend day."""
+    form = EntryForm()
+    form.kind.choices = kind_choices()
+    year = request.args.get("nam", type=int) or service.local_today().year
+    status = 200
+    if form.validate_on_submit():
+        try:
+            entry = service.add_entry(actor(), **_entry_values(form))
+        except CounterError as err:
+            attach_error(form, err)
+            status = 422
+        else:
+            flash(_("Đã thêm “%(label)s”.", label=entry.label), "success")
+            return redirect(url_for("calendar.year", year=entry.year))
+    elif form.is_submitted():
+        status = 422
+    return render_template("calendar/entry_form.html", form=form, entry=None, year=year), status
+
+
+@bp.route("/muc/<int:entry_id>", methods=["GET", "POST"])
+@roles_required("admin")
+def entry_edit(entry_id: int) -> Any:
+    """Edit an entry."""
+    entry = service.get_entry(entry_id)
+    form = EntryForm(
+        data=None
+        if request.method == "POST"
+        else {
+            "first_date": entry.first_date.isoformat(),
+            "last_date": entry.last_date.isoformat(),
+            "kind": entry.kind,
+            "label": entry.label,
+            "source": entry.source,
+        }
+    )
+    form.kind.choices = kind_choices()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            entry = service.update_entry(actor(), entry_id, **_entry_values(form))
+        except CounterError as err:
+            attach_error(form, err)
+            status = 422
+        else:
+            flash(_("Đã lưu “%(label)s”.", label=entry.label), "success")
+            return redirect(url_for("calendar.year", year=entry.year))
+    elif form.is_submitted():
+        status = 422
+    return render_template(
+        "calendar/entry_form.html", form=form, entry=entry, year=entry.year
+    ), status
+
+
+@bp.route("/muc/<int:entry_id>/xoa", methods=["POST"])
+@roles_required("admin")
+def entry_delete(entry_id: int) -> Any:
+    """Delete an entry (from the year's table)."""
+    form = FlaskForm()
+    if not form.validate_on_submit():
+        flash(_("Phiên làm việc của biểu mẫu đã hết hạn; chưa xóa gì."), "danger")
+        return redirect(url_for("calendar.index"))
+    entry = service.get_entry(entry_id)
+    label = entry.label
+    year = service.delete_entry(actor(), entry_id)
+    flash(_("Đã xóa “%(label)s”.", label=label), "success")
+    return redirect(url_for("calendar.year", year=year))
+
+
+@bp.route("/nhap", methods=["GET", "POST"])
+@roles_required("admin")
+def import_file() -> Any:
+    """Upload a schedule CSV: bad lines are listed, a good file is shown before saving."""
+    form = ImportForm()
+    if not form.validate_on_submit():
+        status = 422 if form.is_submitted() else 200
+        return render_template("calendar/import.html", form=form, plan=None), status
+    upload = form.file.data
+    if upload is None or not getattr(upload, "filename", ""):
+        form.file.errors = [_("Chọn tệp CSV cần nhập.")]
+        return render_template("calendar/import.html", form=form, plan=None), 422
+    try:
+        text = service.decode_upload(upload.read())
+    except CounterError as err:
+        attach_error(form, err)
+        return render_template("calendar/import.html", form=form, plan=None), 422
+    plan = service.check_schedule(text)
+    confirm = ConfirmImportForm(formdata=None, content=text)
+    return render_template(
+        "calendar/import.html",
+        form=form,
+        plan=plan,
+        confirm=confirm,
+        kind_labels=service.KIND_LABELS,
+        filename=upload.filename,
+    ), (200 if plan.ok else 422)
+
+
+@bp.route("/nhap/xac-nhan", methods=["POST"])
+@roles_required("admin")
+def import_confirm() -> Any:
+    """Save a checked schedule file: each year in it replaces that year's entries."""
+    confirm = ConfirmImportForm()
+    if not confirm.validate_on_submit():
+        flash(_("Phiên làm việc của biểu mẫu đã hết hạn; chưa lưu gì."), "danger")
+        return redirect(url_for("calendar.import_file"))
+    try:
+        plan = service.import_schedule(actor(), confirm.content.data or "")
+    except CounterError as err:
+        form = ImportForm(formdata=None)
+        attach_error(form, err)
+        plan = service.check_schedule(confirm.content.data or "")
+        return render_template(
+            "calendar/import.html",
+            form=form,
+            plan=plan,
+            confirm=confirm,
+            kind_labels=service.KIND_LABELS,
+            filename="",
+        ), 422
+    years = ", ".join(str(y) for y in plan.years)
+    flash(
+        _("Đã nhập %(count)s mục lịch nghỉ cho năm %(years)s.", count=len(plan.rows), years=years),
+        "success",
+    )
+    return redirect(url_for("calendar.year", year=plan.years[0]))
