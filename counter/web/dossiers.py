@@ -1,7 +1,413 @@
-"""Dossiers: worklist, search, dossier page, lifecycle actions (issue 4)."""
+"""Dossiers: worklist, search, dossier page, lifecycle actions (issue 4).
+
+Search decision: the search form is POSTed (with CSRF) and the results are
+rendered in the response, paging with small POST forms that carry the query.
+So a citizen ID number or phone typed into the box never appears in a URL, the
+server's access log, the browser history or the session cookie.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from datetime import date, datetime, time
+from typing import Any
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, SelectField, StringField, TextAreaField
+from wtforms.validators import Length, Optional
+
+from counter.domain.due import Timeliness
+from counter.domain.errors import Conflict, ValidationError
+from counter.domain.lifecycle import ACTION_FORM, Action, Status
+from counter.models import Dossier
+from counter.services import dossiers as svc
+from counter.web import NAV_EXTRA, NavItem, actor, staff_required
+from counter.web.forms import attach_error
+from counter.web.i18n import fmt_datetime
 
 bp = Blueprint("dossiers", __name__, url_prefix="/ho-so")
+
+NAV_EXTRA.append(NavItem("dossiers.index", _l("Hồ sơ"), ("reception", "specialist", "leader"), "s"))
+
+TAB_LABELS = {
+    "today": _l("Đến hạn hôm nay"),
+    "soon": _l("Đến hạn trong 2 ngày làm việc"),
+    "overdue": _l("Quá hạn"),
+    "open": _l("Đang giải quyết"),
+    "all": _l("Tất cả"),
+}
+
+#: Printable forms that may apply to one dossier, and when.
+PRINT_FORMS = ("01", "02", "03", "04", "05", "06")
+
+
+# -- forms -------------------------------------------------------------------------
+
+
+class _ActionForm(FlaskForm):
+    """An action's form; CSRF is checked for every POST by the app-wide CSRFProtect."""
+
+    class Meta:
+        csrf = False
+
+    version = HiddenField()
+
+
+class NoteForm(_ActionForm):
+    note = TextAreaField(_l("Ghi chú"), validators=[Optional(), Length(max=2000)])
+
+
+class ReasonForm(_ActionForm):
+    reason = TextAreaField(_l("Lý do"), validators=[Optional(), Length(max=2000)])
+
+
+class HandOverForm(_ActionForm):
+    from_unit = StringField(_l("Từ đơn vị"), validators=[Optional(), Length(max=200)])
+    to_unit = StringField(_l("Chuyển đến đơn vị"), validators=[Optional(), Length(max=200)])
+    assign_to_id = SelectField(_l("Giao cho"), coerce=int, validate_choice=False)
+    note = TextAreaField(_l("Ghi chú"), validators=[Optional(), Length(max=2000)])
+
+
+class SupplementForm(_ActionForm):
+    items = TextAreaField(
+        _l("Nội dung cần bổ sung, hoàn thiện (mỗi dòng một nội dung)"),
+        validators=[Optional(), Length(max=4000)],
+    )
+    note = TextAreaField(_l("Lý do"), validators=[Optional(), Length(max=2000)])
+
+
+class DelayForm(_ActionForm):
+    new_due = StringField(
+        _l("Ngày hẹn trả mới"), validators=[Optional()], render_kw={"type": "date"}
+    )
+    new_time = StringField(
+        _l("Giờ hẹn trả mới"), validators=[Optional()], render_kw={"type": "time"}
+    )
+    reason = TextAreaField(_l("Lý do chậm trả kết quả"), validators=[Optional(), Length(max=2000)])
+
+
+class ReturnForm(_ActionForm):
+    collected_by = StringField(_l("Người nhận kết quả"), validators=[Optional(), Length(max=200)])
+    note = TextAreaField(_l("Ghi chú"), validators=[Optional(), Length(max=2000)])
+
+
+FORM_CLASSES: dict[Action, type[_ActionForm]] = {
+    Action.RECEIVE: NoteForm,
+    Action.REFUSE: ReasonForm,
+    Action.HAND_OVER: HandOverForm,
+    Action.REQUEST_SUPPLEMENT: SupplementForm,
+    Action.SUPPLEMENT_RECEIVED: NoteForm,
+    Action.REQUEST_PAYMENT: NoteForm,
+    Action.PAYMENT_RECEIVED: NoteForm,
+    Action.PROPOSE_DELAY: DelayForm,
+    Action.DELAY: DelayForm,
+    Action.STOP: ReasonForm,
+    Action.WITHDRAW: ReasonForm,
+    Action.RESOLVE: NoteForm,
+    Action.RETURN_RESULT: ReturnForm,
+}
+
+
+def _make_form(action: Action, dossier: Dossier, *, submitted: bool) -> _ActionForm:
+    """The small form of one action; ``submitted`` binds it to the request's data."""
+    cls = FORM_CLASSES[action]
+    form = cls(prefix=action.value) if submitted else cls(prefix=action.value, formdata=None)
+    form.version.data = str(dossier.version)
+    if isinstance(form, HandOverForm):
+        form.assign_to_id.choices = [(0, _("— Không giao cho người cụ thể —"))] + [
+            (u.id, f"{u.full_name} ({u.title})" if u.title else u.full_name)
+            for u in svc.assignable_users()
+        ]
+        if not submitted:
+            form.from_unit.data = svc.current_unit(dossier)
+            form.assign_to_id.data = dossier.assigned_to_id or 0
+    if isinstance(form, DelayForm) and not submitted:
+        proposal = svc.latest_proposal(dossier)
+        if action is Action.DELAY and proposal is not None:
+            proposed = proposal.detail.get("proposed_due")
+            if proposed:
+                local = svc.cal.local_naive(datetime.fromisoformat(proposed))
+                form.new_due.data = local.date().isoformat()
+                form.new_time.data = local.strftime("%H:%M")
+            form.reason.data = proposal.detail.get("reason", "")
+    if isinstance(form, ReturnForm) and not submitted:
+        form.collected_by.data = dossier.applicant_name
+    return form
+
+
+def _parse_new_due(form: DelayForm) -> Any:
+    raw_day = (form.new_due.data or "").strip()
+    raw_time = (form.new_time.data or "").strip()
+    if not raw_day:
+        return None
+    try:
+        day = date.fromisoformat(raw_day)
+    except ValueError:
+        try:
+            day = datetime.strptime(raw_day, "%d/%m/%Y").date()
+        except ValueError:
+            raise ValidationError(
+                _("Ngày hẹn trả mới không hợp lệ; nhập theo dạng ngày/tháng/năm."),
+                field="new_due",
+            ) from None
+    at = None
+    if raw_time:
+        try:
+            at = time.fromisoformat(raw_time)
+        except ValueError:
+            raise ValidationError(
+                _("Giờ hẹn trả mới không hợp lệ; nhập theo dạng giờ:phút, ví dụ 16:30."),
+                field="new_time",
+            ) from None
+    return svc.local_due(day, at)
+
+
+def _call_service(action: Action, dossier_id: int, form: _ActionForm) -> svc.Outcome:
+    """Form values → the action's service function."""
+    try:
+        version: int | None = int(form.version.data or "")
+    except ValueError:
+        version = None
+    kwargs: dict[str, Any] = {"version": version}
+    if isinstance(form, NoteForm):
+        kwargs["note"] = form.note.data or ""
+    elif isinstance(form, ReasonForm):
+        kwargs["reason"] = form.reason.data or ""
+    elif isinstance(form, HandOverForm):
+        kwargs.update(
+            to_unit=form.to_unit.data or "",
+            from_unit=form.from_unit.data or "",
+            assign_to_id=form.assign_to_id.data or None,
+            note=form.note.data or "",
+        )
+    elif isinstance(form, SupplementForm):
+        kwargs.update(items=form.items.data or "", note=form.note.data or "")
+    elif isinstance(form, DelayForm):
+        kwargs.update(new_due=_parse_new_due(form), reason=form.reason.data or "")
+    elif isinstance(form, ReturnForm):
+        kwargs.update(collected_by=form.collected_by.data or "", note=form.note.data or "")
+    return svc.ACTION_FUNCTIONS[action](actor(), dossier_id, **kwargs)
+
+
+# -- pages -------------------------------------------------------------------------
+
+
+def _int_arg(name: str) -> int | None:
+    try:
+        value = int(request.args.get(name, ""))
+    except ValueError:
+        return None
+    return value if value > 0 else None
+
+
+def _filter_choices() -> dict[str, Any]:
+    return {
+        "status_choices": [(s.value, _(s.label)) for s in Status],
+        "status_labels": {s.value: _(s.label) for s in Status},
+        "field_choices": svc.fields_in_use(),
+        "officer_choices": [(u.id, u.full_name) for u in svc.staff_users()],
+        "tab_labels": TAB_LABELS,
+        "timeliness_labels": {t.value: _(t.label) for t in Timeliness},
+    }
+
+
+@bp.route("/")
+@staff_required
+def index() -> Any:
+    """The worklist: tabs by due date, filters, sorted by due date, paged."""
+    tab = request.args.get("tab", "open")
+    if tab not in svc.TABS:
+        tab = "open"
+    status = request.args.get("status", "")
+    if status not in {s.value for s in Status}:
+        status = ""
+    filters = svc.Filters(
+        status=status,
+        field_code=request.args.get("field", "")[:32],
+        officer_id=_int_arg("officer"),
+    )
+    result = svc.worklist(actor(), tab=tab, filters=filters, page=_int_arg("page") or 1)
+    args = {
+        k: v
+        for k, v in {
+            "status": filters.status,
+            "field": filters.field_code,
+            "officer": filters.officer_id,
+        }.items()
+        if v
+    }
+    return render_template(
+        "dossiers/index.html",
+        result=result,
+        tab=tab,
+        filters=filters,
+        args=args,
+        **_filter_choices(),
+    )
+
+
+@bp.route("/tim", methods=["GET", "POST"])
+@staff_required
+def search() -> Any:
+    """Search by code, name, ID number or phone, without diacritics (POST only, see module doc)."""
+    query = ""
+    result = None
+    error = ""
+    status = 200
+    if request.method == "POST":
+        query = (request.form.get("q") or "").strip()[:200]
+        try:
+            page = int(request.form.get("page") or 1)
+        except ValueError:
+            page = 1
+        try:
+            result = svc.search(actor(), query, page=page)
+        except ValidationError as err:
+            error = err.message
+            status = 422
+    return render_template(
+        "dossiers/search.html", query=query, result=result, error=error, **_filter_choices()
+    ), status
+
+
+def _print_links(dossier: Dossier) -> list[tuple[str, str]]:
+    """(form number, URL) of the printable forms that apply to this dossier."""
+    events = {e.action for e in dossier.events}
+    applies = {
+        "01": dossier.status not in (Status.SUBMITTED, Status.REFUSED),
+        "02": Action.REQUEST_SUPPLEMENT.value in events,
+        "03": dossier.status == Status.REFUSED,
+        "04": dossier.delay_count > 0,
+        "05": dossier.status in (Status.STOPPED, Status.WITHDRAWN),
+        "06": dossier.status not in (Status.SUBMITTED, Status.REFUSED),
+    }
+    links = []
+    for number in PRINT_FORMS:
+        endpoint = f"printforms.form{number}"
+        if applies[number] and endpoint in current_app.view_functions:
+            links.append((number, url_for(endpoint, dossier_id=dossier.id)))
+    return links
+
+
+def _attachment_url(attachment: Any) -> str | None:
+    for endpoint in ("reception.attachment", "reception.download_attachment"):
+        if endpoint in current_app.view_functions:
+            return url_for(endpoint, attachment_id=attachment.id)
+    return None
+
+
+def _render_dossier(
+    dossier: Dossier,
+    *,
+    active: Action | None = None,
+    active_form: _ActionForm | None = None,
+    error: str = "",
+    lost_text: str = "",
+    status: int = 200,
+) -> Any:
+    me = actor()
+    forms = []
+    for action in svc.actions_for(dossier, me):
+        if action is active and active_form is not None:
+            form = active_form
+            form.version.data = str(dossier.version)
+        else:
+            form = _make_form(action, dossier, submitted=False)
+        forms.append((action, form))
+    return render_template(
+        "dossiers/show.html",
+        dossier=dossier,
+        status_label=_(Status(dossier.status).label),
+        row=svc.row_for(dossier),
+        forms=forms,
+        active=active,
+        error=error,
+        lost_text=lost_text,
+        print_links=_print_links(dossier),
+        current_unit=svc.current_unit(dossier),
+        attachment_url=_attachment_url,
+        action_form=ACTION_FORM,
+        status_labels={s.value: _(s.label) for s in Status},
+        action_labels={a.value: _(a.label) for a in Action},
+        timeliness_labels={t.value: _(t.label) for t in Timeliness},
+        iso_dt=_iso_dt,
+    ), status
+
+
+def _iso_dt(value: str) -> str:
+    """An ISO instant stored in an event's detail, as dd/mm/yyyy HH:MM Vietnam time."""
+    try:
+        return fmt_datetime(datetime.fromisoformat(value))
+    except (TypeError, ValueError):
+        return str(value)
+
+
+@bp.route("/<int:dossier_id>")
+@staff_required
+def show(dossier_id: int) -> Any:
+    """The dossier page: details, documents, timeline, the actions this user may take."""
+    return _render_dossier(svc.open_dossier(actor(), dossier_id))
+
+
+def _typed_text(form: _ActionForm) -> str:
+    parts = []
+    for f in form:
+        if f.name.endswith(("version", "csrf_token")) or f.type == "SelectField":
+            continue
+        if f.data:
+            parts.append(f"{f.label.text}: {f.data}")
+    return "\n".join(parts)
+
+
+@bp.route("/<int:dossier_id>/<action_name>", methods=["POST"])
+@staff_required
+def act(dossier_id: int, action_name: str) -> Any:
+    """Take one action; on a conflict or an error, show the page again with the typed text."""
+    try:
+        action = Action(action_name)
+    except ValueError:
+        abort(404)
+    dossier = svc.get_dossier(dossier_id)
+    form = _make_form(action, dossier, submitted=True)
+    if not form.validate_on_submit():
+        return _render_dossier(dossier, active=action, active_form=form, status=422)
+    try:
+        outcome = _call_service(action, dossier_id, form)
+    except Conflict as err:
+        fresh = svc.get_dossier(dossier_id)
+        still_allowed = action in svc.actions_for(fresh, actor())
+        return _render_dossier(
+            fresh,
+            active=action if still_allowed else None,
+            active_form=form if still_allowed else None,
+            error=err.message,
+            lost_text="" if still_allowed else _typed_text(form),
+            status=409,
+        )
+    except ValidationError as err:
+        attach_error(form, err)
+        return _render_dossier(
+            svc.get_dossier(dossier_id), active=action, active_form=form, status=422
+        )
+    flash(
+        _(
+            "Đã cập nhật hồ sơ %(code)s: %(action)s.",
+            code=outcome.dossier.code,
+            action=_(action.label),
+        ),
+        "success",
+    )
+    for warning in outcome.warnings:
+        flash(warning, "warning")
+    return redirect(url_for("dossiers.show", dossier_id=dossier_id))

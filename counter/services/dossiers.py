@@ -1,0 +1,761 @@
+"""The dossier lifecycle after reception, the worklist and the search.
+
+Each action of :mod:`counter.domain.lifecycle` is one function here, one
+transaction: it checks the form's ``version`` (optimistic locking), asks the
+status machine whether the actor's role may act, changes the dossier, appends a
+:class:`~counter.models.DossierEvent` (history, audit and sync outbox) and an
+audit row, and commits. Every function takes ``now=`` (aware) so the demo data
+and the tests can replay a past day; due dates and working time come only from
+:mod:`counter.services.calendar`.
+
+Decisions (the law names duties, not screens):
+
+* Entering a paused status (:func:`~counter.domain.lifecycle.is_paused`: a
+  supplement request, and awaiting payment) sets ``paused_at``; leaving it for
+  processing moves ``due_at`` by the paused working time, recorded in the event.
+  Leaving it by stop or withdrawal just ends the pause (the due date no longer
+  matters).
+* A delay (form 04) must be recorded at least one day before the due date it
+  replaces (the date on the citizen's current appointment). When it is later,
+  the policy ``DELAY_NOTICE_POLICY`` (config key, default ``"warn"``) decides:
+  ``"warn"`` records it and returns a warning; ``"refuse"`` refuses it. The
+  text says the apology is *due* one day before, not that a late delay is void,
+  so warning is the default.
+* Worklist tabs only count dossiers whose clock runs (received or in progress):
+  a paused dossier is shown as paused, never as overdue.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from flask import current_app, has_app_context
+from sqlalchemy import or_
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
+
+from counter.domain.errors import Conflict, NotFound, ValidationError
+from counter.domain.lifecycle import (
+    ACTION_FORM,
+    MAX_DELAYS,
+    Action,
+    Status,
+    allowed_actions,
+    is_open,
+    is_paused,
+    transition,
+)
+from counter.domain.text import fold
+from counter.extensions import db
+from counter.models import Dossier, DossierEvent, Procedure, User, utcnow
+from counter.services import Actor, audit, transaction
+from counter.services import calendar as cal
+from counter.services.events import append_event
+
+CONFLICT_MESSAGE = (
+    "Hồ sơ vừa được người khác cập nhật trong lúc bạn thao tác. Thao tác của bạn chưa được "
+    "lưu; nội dung bạn đã nhập vẫn được giữ lại bên dưới. Vui lòng tải lại trang, xem thay "
+    "đổi mới rồi thao tác lại."
+)
+
+#: Unit name used for the first handover row of form 06 (the counter itself).
+COUNTER_UNIT = "Bộ phận tiếp nhận và trả kết quả"
+
+#: Statuses whose clock runs: the only ones that can be due today, soon or overdue.
+RUNNING = (Status.RECEIVED.value, Status.IN_PROGRESS.value)
+OPEN = tuple(s.value for s in Status if is_open(s))
+
+#: Worklist tabs, in screen order.
+TABS = ("today", "soon", "overdue", "open", "all")
+#: "Due soon" means within this many working days after today.
+SOON_WORKING_DAYS = 2
+
+_DIGITS_ONLY = re.compile(r"^[\d\s.+()-]+$")
+
+audit.ACTIONS.update(
+    {
+        "dossier_viewed": "Xem hồ sơ",
+        **{f"dossier_{action.value}": f"Hồ sơ: {action.label}" for action in Action},
+    }
+)
+
+
+@dataclass
+class Outcome:
+    """What an action did: the dossier, its new event, and warnings for the officer."""
+
+    dossier: Dossier
+    event: DossierEvent
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Step:
+    note: str = ""
+    detail: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
+# -- reading -----------------------------------------------------------------------
+
+
+def get_dossier(dossier_id: int) -> Dossier:
+    """The dossier, or NotFound."""
+    dossier = db.session.get(Dossier, dossier_id)
+    if dossier is None:
+        raise NotFound("Không tìm thấy hồ sơ.")
+    return dossier
+
+
+def open_dossier(actor: Actor, dossier_id: int) -> Dossier:
+    """The dossier for its staff page; the access is logged (the page shows the ID number)."""
+    dossier = get_dossier(dossier_id)
+    with transaction():
+        audit.record(actor, "dossier_viewed", dossier.code)
+    return get_dossier(dossier_id)
+
+
+def actions_for(dossier: Dossier, actor: Actor) -> list[Action]:
+    """The actions this user may take on this dossier now (delay only while still possible)."""
+    actions = allowed_actions(dossier.status, actor.role)
+    if dossier.delay_count >= MAX_DELAYS:
+        actions = [a for a in actions if a not in (Action.DELAY, Action.PROPOSE_DELAY)]
+    return actions
+
+
+def assignable_users() -> list[User]:
+    """Active specialists and leaders, for "assign to" choices."""
+    return list(
+        db.session.scalars(
+            db.select(User)
+            .where(User.active.is_(True), User.role.in_(("specialist", "leader")))
+            .order_by(User.full_name)
+        )
+    )
+
+
+def staff_users() -> list[User]:
+    """Active staff, for the officer filter."""
+    return list(
+        db.session.scalars(db.select(User).where(User.active.is_(True)).order_by(User.full_name))
+    )
+
+
+def fields_in_use() -> list[tuple[str, str]]:
+    """(code, name) of the fields (lĩnh vực) of the catalog, for the field filter."""
+    rows = db.session.execute(
+        db.select(Procedure.field_code, Procedure.field_name)
+        .where(Procedure.field_code != "")
+        .distinct()
+        .order_by(Procedure.field_name)
+    ).all()
+    return [(code, name) for code, name in rows]
+
+
+def current_unit(dossier: Dossier) -> str:
+    """Where the dossier is now: the last handover's receiving unit, else the counter."""
+    for event in reversed(dossier.events):
+        if event.action == Action.HAND_OVER.value and event.detail.get("to_unit"):
+            return str(event.detail["to_unit"])
+    return COUNTER_UNIT
+
+
+def latest_proposal(dossier: Dossier) -> DossierEvent | None:
+    """The latest delay proposal not yet followed by a delay (the leader signs it)."""
+    for event in reversed(dossier.events):
+        if event.action == Action.DELAY.value:
+            return None
+        if event.action == Action.PROPOSE_DELAY.value:
+            return event
+    return None
+
+
+# -- the lifecycle -----------------------------------------------------------------
+
+
+def _now(now: datetime | None) -> datetime:
+    if now is None:
+        return utcnow()
+    if now.tzinfo is None:
+        raise ValueError("an aware datetime is required")
+    return now
+
+
+def _clean(text: str | None, limit: int = 2000) -> str:
+    return (text or "").strip()[:limit]
+
+
+def _required(text: str | None, field_name: str, message: str) -> str:
+    value = _clean(text)
+    if not value:
+        raise ValidationError(message, field=field_name)
+    return value
+
+
+def _perform(
+    actor: Actor,
+    dossier_id: int,
+    version: int | None,
+    action: Action,
+    now: datetime | None,
+    apply: Callable[[Dossier, datetime], _Step],
+) -> Outcome:
+    """Run one action in one transaction; a concurrent change becomes Conflict."""
+    moment = _now(now)
+    try:
+        with transaction():
+            dossier = get_dossier(dossier_id)
+            if version is None or int(version) != dossier.version:
+                raise Conflict(CONFLICT_MESSAGE)
+            from_status = Status(dossier.status)
+            to_status = transition(from_status, action, actor.role, delays_used=dossier.delay_count)
+            if moment < dossier.received_at:
+                raise ValidationError(
+                    "Thời điểm thao tác không được trước thời điểm tiếp nhận hồ sơ."
+                )
+            due_before = dossier.due_at
+            step = apply(dossier, moment)
+            _pause_bookkeeping(dossier, from_status, to_status, moment, step)
+            dossier.status = to_status.value
+            event = append_event(
+                dossier,
+                actor,
+                action.value,
+                from_status=from_status.value,
+                to_status=to_status.value,
+                note=step.note,
+                due_before=due_before,
+                due_after=dossier.due_at,
+                form_no=ACTION_FORM[action],
+                detail=step.detail,
+                at=moment,
+            )
+            audit.record(
+                actor, f"dossier_{action.value}", dossier.code, f"{from_status} → {to_status}"
+            )
+    except StaleDataError:
+        raise Conflict(CONFLICT_MESSAGE) from None
+    return Outcome(dossier, event, step.warnings)
+
+
+def _pause_bookkeeping(
+    dossier: Dossier, before: Status, after: Status, now: datetime, step: _Step
+) -> None:
+    if not is_paused(before) and is_paused(after):
+        dossier.paused_at = now
+        step.detail["paused_from"] = now.isoformat()
+    elif is_paused(before) and not is_paused(after):
+        paused_from = dossier.paused_at or now
+        paused = cal.working_time_between(paused_from, now)
+        step.detail["paused_from"] = paused_from.isoformat()
+        step.detail["paused_until"] = now.isoformat()
+        step.detail["paused_working_minutes"] = int(paused.total_seconds() // 60)
+        if after in (Status.IN_PROGRESS, Status.RECEIVED):
+            dossier.due_at = cal.resume_due_at(dossier.due_at, paused_from, now)
+        dossier.paused_at = None
+
+
+def receive(
+    actor: Actor,
+    dossier_id: int,
+    *,
+    version: int | None,
+    note: str = "",
+    now: datetime | None = None,
+) -> Outcome:
+    """Accept a dossier submitted online (form 01): the clock starts now."""
+
+    def apply(dossier: Dossier, moment: datetime) -> _Step:
+        procedure = dossier.procedure
+        due = cal.due_at(moment, procedure.limit_amount, procedure.limit_unit)
+        dossier.received_at = moment
+        dossier.due_at = due
+        dossier.original_due_at = due
+        dossier.received_by_id = actor.user_id
+        return _Step(note=_clean(note))
+
+    return _perform(actor, dossier_id, version, Action.RECEIVE, now, apply)
+
+
+def refuse(
+    actor: Actor, dossier_id: int, *, version: int | None, reason: str, now: datetime | None = None
+) -> Outcome:
+    """Refuse a submitted dossier (form 03); the specific reason is required."""
+
+    def apply(dossier: Dossier, moment: datetime) -> _Step:
+        text = _required(reason, "reason", "Vui lòng ghi rõ lý do từ chối tiếp nhận.")
+        return _Step(note=text, detail={"reason": text})
+
+    return _perform(actor, dossier_id, version, Action.REFUSE, now, apply)
+
+
+def hand_over(
+    actor: Actor,
+    dossier_id: int,
+    *,
+    version: int | None,
+    to_unit: str,
+    from_unit: str = "",
+    assign_to_id: int | None = None,
+    note: str = "",
+    now: datetime | None = None,
+) -> Outcome:
+    """Hand the dossier to a unit (a row of form 06), optionally to a named specialist.
+
+    The row's result (trước/đúng/quá hạn) is the timeliness at the moment of
+    the handover.
+    """
+
+    def apply(dossier: Dossier, moment: datetime) -> _Step:
+        target = _required(to_unit, "to_unit", "Vui lòng ghi đơn vị nhận hồ sơ.")[:200]
+        source = _clean(from_unit, 200) or current_unit(dossier)
+        detail: dict[str, Any] = {
+            "from_unit": source,
+            "to_unit": target,
+            "result": cal.classify(moment, dossier.due_at).value,
+        }
+        if assign_to_id:
+            user = db.session.get(User, int(assign_to_id))
+            if user is None or not user.active or user.role not in ("specialist", "leader"):
+                raise ValidationError(
+                    "Người được giao phải là chuyên viên hoặc lãnh đạo đang làm việc.",
+                    field="assign_to_id",
+                )
+            dossier.assigned_to_id = user.id
+            detail["assigned_to"] = user.full_name
+            detail["assigned_to_id"] = user.id
+        return _Step(note=_clean(note), detail=detail)
+
+    return _perform(actor, dossier_id, version, Action.HAND_OVER, now, apply)
+
+
+def request_supplement(
+    actor: Actor,
+    dossier_id: int,
+    *,
+    version: int | None,
+    items: list[str] | str,
+    note: str = "",
+    now: datetime | None = None,
+) -> Outcome:
+    """Ask the citizen for missing documents (form 02); the clock pauses."""
+
+    def apply(dossier: Dossier, moment: datetime) -> _Step:
+        lines = items.splitlines() if isinstance(items, str) else list(items)
+        wanted = [line.strip()[:500] for line in lines if line and line.strip()]
+        if not wanted:
+            raise ValidationError(
+                "Vui lòng ghi ít nhất một nội dung cần bổ sung, hoàn thiện.", field="items"
+            )
+        return _Step(note=_clean(note), detail={"items": wanted})
+
+    return _perform(actor, dossier_id, version, Action.REQUEST_SUPPLEMENT, now, apply)
+
+
+def supplement_received(
+    actor: Actor,
+    dossier_id: int,
+    *,
+    version: int | None,
+    note: str = "",
+    now: datetime | None = None,
+) -> Outcome:
+    """The citizen brought the supplement: the due date moves by the paused working time."""
+    return _perform(
+        actor,
+        dossier_id,
+        version,
+        Action.SUPPLEMENT_RECEIVED,
+        now,
+        lambda dossier, moment: _Step(note=_clean(note)),
+    )
+
+
+def request_payment(
+    actor: Actor,
+    dossier_id: int,
+    *,
+    version: int | None,
+    note: str = "",
+    now: datetime | None = None,
+) -> Outcome:
+    """Ask the citizen to pay fees or taxes (the clock pauses per lifecycle's rule)."""
+    return _perform(
+        actor,
+        dossier_id,
+        version,
+        Action.REQUEST_PAYMENT,
+        now,
+        lambda dossier, moment: _Step(note=_clean(note)),
+    )
+
+
+def payment_received(
+    actor: Actor,
+    dossier_id: int,
+    *,
+    version: int | None,
+    note: str = "",
+    now: datetime | None = None,
+) -> Outcome:
+    """The citizen paid: processing resumes."""
+    return _perform(
+        actor,
+        dossier_id,
+        version,
+        Action.PAYMENT_RECEIVED,
+        now,
+        lambda dossier, moment: _Step(note=_clean(note)),
+    )
+
+
+def _delay_checks(dossier: Dossier, new_due: datetime | None, moment: datetime) -> _Step:
+    """Rules shared by a proposal and the delay itself."""
+    if new_due is None:
+        raise ValidationError("Vui lòng chọn ngày hẹn trả mới.", field="new_due")
+    if new_due.tzinfo is None:
+        raise ValueError("an aware datetime is required")
+    if new_due <= dossier.due_at:
+        raise ValidationError("Ngày hẹn trả mới phải sau ngày hẹn trả hiện tại.", field="new_due")
+    if not cal.is_working_day(cal.local_naive(new_due).date()):
+        raise ValidationError("Ngày hẹn trả mới phải là ngày làm việc.", field="new_due")
+    step = _Step()
+    if not notice_in_time(dossier.due_at, moment):
+        message = (
+            "Phiếu xin lỗi và gia hạn phải được gửi chậm nhất 01 ngày trước ngày hẹn trả "
+            "hiện tại; hồ sơ này đã quá thời điểm đó."
+        )
+        if _notice_policy() == "refuse":
+            raise ValidationError(message, field="new_due")
+        step.warnings.append(message)
+        step.detail["late_notice"] = True
+    return step
+
+
+def notice_in_time(due: datetime, now: datetime) -> bool:
+    """Whether a delay notice at ``now`` is at least one day before the due day (Vietnam dates)."""
+    return cal.local_naive(now).date() <= cal.local_naive(due).date() - timedelta(days=1)
+
+
+def _notice_policy() -> str:
+    if has_app_context():
+        return str(current_app.config.get("DELAY_NOTICE_POLICY", "warn"))
+    return "warn"
+
+
+def propose_delay(
+    actor: Actor,
+    dossier_id: int,
+    *,
+    version: int | None,
+    new_due: datetime | None,
+    reason: str,
+    now: datetime | None = None,
+) -> Outcome:
+    """A specialist proposes a delay; the leader signs it with :func:`delay`."""
+
+    def apply(dossier: Dossier, moment: datetime) -> _Step:
+        text = _required(reason, "reason", "Vui lòng ghi lý do đề xuất gia hạn.")
+        if dossier.delay_count >= MAX_DELAYS:
+            raise ValidationError("Hồ sơ đã được gia hạn một lần; không thể gia hạn thêm.")
+        step = _delay_checks(dossier, new_due, moment)
+        step.note = text
+        step.detail.update({"reason": text, "proposed_due": new_due.isoformat()})  # type: ignore[union-attr]
+        return step
+
+    return _perform(actor, dossier_id, version, Action.PROPOSE_DELAY, now, apply)
+
+
+def delay(
+    actor: Actor,
+    dossier_id: int,
+    *,
+    version: int | None,
+    new_due: datetime | None,
+    reason: str,
+    now: datetime | None = None,
+) -> Outcome:
+    """Apologise and set a new due date (form 04), once per dossier."""
+
+    def apply(dossier: Dossier, moment: datetime) -> _Step:
+        text = _required(reason, "reason", "Vui lòng ghi lý do chậm trả kết quả.")
+        step = _delay_checks(dossier, new_due, moment)
+        assert new_due is not None
+        dossier.due_at = cal.delayed_due_at(
+            dossier.due_at, new_due, dossier.delay_count >= MAX_DELAYS
+        )
+        dossier.delay_count += 1
+        step.note = text
+        step.detail["reason"] = text
+        return step
+
+    return _perform(actor, dossier_id, version, Action.DELAY, now, apply)
+
+
+def stop(
+    actor: Actor, dossier_id: int, *, version: int | None, reason: str, now: datetime | None = None
+) -> Outcome:
+    """Stop processing (form 05); the reason is required."""
+
+    def apply(dossier: Dossier, moment: datetime) -> _Step:
+        text = _required(reason, "reason", "Vui lòng ghi lý do dừng giải quyết hồ sơ.")
+        return _Step(note=text, detail={"reason": text})
+
+    return _perform(actor, dossier_id, version, Action.STOP, now, apply)
+
+
+def withdraw(
+    actor: Actor, dossier_id: int, *, version: int | None, reason: str, now: datetime | None = None
+) -> Outcome:
+    """Record the citizen's withdrawal (form 05); the reason is required."""
+
+    def apply(dossier: Dossier, moment: datetime) -> _Step:
+        text = _required(reason, "reason", "Vui lòng ghi lý do công dân rút hồ sơ.")
+        return _Step(note=text, detail={"reason": text})
+
+    return _perform(actor, dossier_id, version, Action.WITHDRAW, now, apply)
+
+
+def resolve(
+    actor: Actor,
+    dossier_id: int,
+    *,
+    version: int | None,
+    note: str = "",
+    now: datetime | None = None,
+) -> Outcome:
+    """The result is ready: classified trước / đúng / quá hạn against the current due date."""
+
+    def apply(dossier: Dossier, moment: datetime) -> _Step:
+        timeliness = cal.classify(moment, dossier.due_at)
+        dossier.resolved_at = moment
+        dossier.timeliness = timeliness.value
+        return _Step(note=_clean(note), detail={"timeliness": timeliness.value})
+
+    return _perform(actor, dossier_id, version, Action.RESOLVE, now, apply)
+
+
+def return_result(
+    actor: Actor,
+    dossier_id: int,
+    *,
+    version: int | None,
+    collected_by: str,
+    note: str = "",
+    now: datetime | None = None,
+) -> Outcome:
+    """The result is handed back: who collected it, and when (now)."""
+
+    def apply(dossier: Dossier, moment: datetime) -> _Step:
+        who = _required(collected_by, "collected_by", "Vui lòng ghi họ tên người nhận kết quả.")
+        dossier.returned_at = moment
+        dossier.collected_by = who[:200]
+        return _Step(note=_clean(note), detail={"collected_by": dossier.collected_by})
+
+    return _perform(actor, dossier_id, version, Action.RETURN_RESULT, now, apply)
+
+
+#: Each action's service function, for the web layer's single action endpoint.
+ACTION_FUNCTIONS: dict[Action, Callable[..., Outcome]] = {
+    Action.RECEIVE: receive,
+    Action.REFUSE: refuse,
+    Action.HAND_OVER: hand_over,
+    Action.REQUEST_SUPPLEMENT: request_supplement,
+    Action.SUPPLEMENT_RECEIVED: supplement_received,
+    Action.REQUEST_PAYMENT: request_payment,
+    Action.PAYMENT_RECEIVED: payment_received,
+    Action.PROPOSE_DELAY: propose_delay,
+    Action.DELAY: delay,
+    Action.STOP: stop,
+    Action.WITHDRAW: withdraw,
+    Action.RESOLVE: resolve,
+    Action.RETURN_RESULT: return_result,
+}
+
+
+def local_due(day: date, at: time | None = None) -> datetime:
+    """A new due date from a date (and time, default the afternoon closing) in Vietnam time."""
+    if at is None:
+        at = cal.office_hours().closing
+    return cal.from_local_naive(datetime.combine(day, at))
+
+
+# -- the worklist ------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    """One worklist line: the dossier and where it stands against its due date."""
+
+    dossier: Dossier
+    days_left: int | None  # working days; None when the clock does not run
+    overdue: bool
+    paused: bool
+
+    @property
+    def officer(self) -> User | None:
+        return self.dossier.assigned_to or self.dossier.received_by
+
+
+@dataclass
+class WorklistPage:
+    rows: list[Row]
+    total: int
+    page: int
+    pages: int
+    counts: dict[str, int]
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Worklist filters; empty values mean no filter."""
+
+    status: str = ""
+    field_code: str = ""
+    officer_id: int | None = None
+    query: str = ""
+
+
+def _bounds(now: datetime) -> tuple[datetime, datetime]:
+    """End of today and end of the SOON_WORKING_DAYS-th working day after today, as UTC."""
+    today = cal.local_naive(now).date()
+    day, found = today, 0
+    while found < SOON_WORKING_DAYS:
+        day += timedelta(days=1)
+        if cal.is_working_day(day):
+            found += 1
+        if (day - today).days > 60:  # a calendar with no working day: stop looking
+            break
+    start_of = lambda d: cal.from_local_naive(datetime.combine(d, time()))  # noqa: E731
+    return start_of(today + timedelta(days=1)), start_of(day + timedelta(days=1))
+
+
+def _tab_clause(tab: str, now: datetime) -> Any:
+    end_today, end_soon = _bounds(now)
+    running = Dossier.status.in_(RUNNING)
+    if tab == "today":
+        return running & (Dossier.due_at >= now) & (Dossier.due_at < end_today)
+    if tab == "soon":
+        return running & (Dossier.due_at >= end_today) & (Dossier.due_at < end_soon)
+    if tab == "overdue":
+        return running & (Dossier.due_at < now)
+    if tab == "open":
+        return Dossier.status.in_(OPEN)
+    return None
+
+
+def search_terms(query: str) -> list[str]:
+    """Folded search words; a phone or ID number typed with spaces or dots becomes one term."""
+    text = (query or "").strip()[:200]
+    if _DIGITS_ONLY.match(text):
+        digits = re.sub(r"\D", "", text)
+        return [digits] if digits else []
+    return fold(text).split()
+
+
+def _like(term: str) -> str:
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _filtered(filters: Filters) -> Any:
+    query = db.select(Dossier)
+    if filters.status:
+        query = query.where(Dossier.status == filters.status)
+    if filters.field_code:
+        query = query.join(Procedure, Dossier.procedure_id == Procedure.id).where(
+            Procedure.field_code == filters.field_code
+        )
+    if filters.officer_id:
+        query = query.where(
+            or_(
+                Dossier.received_by_id == filters.officer_id,
+                Dossier.assigned_to_id == filters.officer_id,
+            )
+        )
+    for term in search_terms(filters.query):
+        query = query.where(Dossier.search_text.like(_like(term), escape="\\"))
+    return query
+
+
+def _count(query: Any) -> int:
+    return db.session.scalar(db.select(db.func.count()).select_from(query.subquery())) or 0
+
+
+def row_for(dossier: Dossier, now: datetime | None = None) -> Row:
+    """Where one dossier stands: working days left, overdue, paused."""
+    moment = _now(now)
+    paused = is_paused(dossier.status)
+    if dossier.status not in RUNNING:
+        return Row(dossier, None, False, paused)
+    left = cal.working_days_left(dossier.due_at, moment)
+    return Row(dossier, left, moment > dossier.due_at, paused)
+
+
+def worklist_counts(
+    actor: Actor, *, filters: Filters | None = None, now: datetime | None = None
+) -> dict[str, int]:
+    """How many dossiers each tab holds (for the tabs and a home-page box)."""
+    moment = _now(now)
+    base = _filtered(filters or Filters())
+    counts = {}
+    for tab in TABS:
+        clause = _tab_clause(tab, moment)
+        counts[tab] = _count(base if clause is None else base.where(clause))
+    return counts
+
+
+def worklist(
+    actor: Actor,
+    *,
+    tab: str = "open",
+    filters: Filters | None = None,
+    page: int = 1,
+    per_page: int = 25,
+    now: datetime | None = None,
+) -> WorklistPage:
+    """One page of a worklist tab, sorted by due date, with the counts of every tab."""
+    moment = _now(now)
+    if tab not in TABS:
+        tab = "open"
+    filters = filters or Filters()
+    base = _filtered(filters)
+    clause = _tab_clause(tab, moment)
+    query = base if clause is None else base.where(clause)
+    counts = worklist_counts(actor, filters=filters, now=moment)
+    total = counts[tab]
+    pages = max(1, math.ceil(total / per_page))
+    page = min(max(1, page), pages)
+    dossiers = db.session.scalars(
+        query.options(
+            selectinload(Dossier.procedure),
+            selectinload(Dossier.assigned_to),
+            selectinload(Dossier.received_by),
+        )
+        .order_by(Dossier.due_at, Dossier.id)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    return WorklistPage([row_for(d, moment) for d in dossiers], total, page, pages, counts)
+
+
+def search(
+    actor: Actor, query: str, *, page: int = 1, per_page: int = 25, now: datetime | None = None
+) -> WorklistPage:
+    """Dossiers whose code, names, phone or ID number contain every word of ``query``.
+
+    Diacritics and case do not matter ("nguyen van" finds "Nguyễn Văn …").
+    """
+    if not search_terms(query):
+        raise ValidationError(
+            "Vui lòng nhập mã hồ sơ, họ tên, số định danh hoặc số điện thoại để tìm.",
+            field="q",
+        )
+    return worklist(
+        actor, tab="all", filters=Filters(query=query), page=page, per_page=per_page, now=now
+    )
