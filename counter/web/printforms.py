@@ -1,7 +1,162 @@
-"""Printable forms 01–07 as HTML with print CSS (issue 4)."""
+"""Printable forms 01–07 as HTML pages with print CSS (Circular 03/2025, Annex I).
+
+Every page is a standalone sheet (no navigation) that the browser prints on A4,
+A5 or an 80 mm roll; the toolbar (print button, paper size) hides itself in print.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from counter.domain.errors import ValidationError
+from counter.services import forms
+from counter.web import NAV_EXTRA, NavItem, staff_required
 
 bp = Blueprint("printforms", __name__, url_prefix="/in")
+NAV_EXTRA.append(
+    NavItem("printforms.ledger", _l("Sổ theo dõi"), ("reception", "specialist", "leader"))
+)
+
+#: Paper sizes a form may be printed on; the first is the default.
+SIZES: dict[str, tuple[str, ...]] = {
+    "01": ("a4", "a5", "80mm"),
+    "other": ("a4", "a5"),
+}
+SIZE_LABELS = {"a4": "A4", "a5": "A5", "80mm": "Giấy cuộn 80 mm"}
+#: Form 01 is printed in two copies on sheets (2018 practice), one on a roll.
+COPIES = ("Liên 1: lưu", "Liên 2: giao người nộp")
+
+
+def _size(allowed: tuple[str, ...]) -> str:
+    size = (request.args.get("size") or "").lower()
+    return size if size in allowed else allowed[0]
+
+
+def _page(template: str, form_no: str, data: Any, **extra: Any) -> str:
+    allowed = SIZES["01"] if form_no == "01" else SIZES["other"]
+    return render_template(
+        template,
+        f=data,
+        form_no=form_no,
+        size=_size(allowed),
+        sizes=[(s, SIZE_LABELS[s]) for s in allowed],
+        auto_print=request.args.get("print") == "1",
+        **extra,
+    )
+
+
+@bp.get("/ho-so/<int:dossier_id>/mau-01")
+@staff_required
+def form01(dossier_id: int) -> Any:
+    """Form 01: receipt and appointment slip, with the QR code to the public look-up page."""
+    from counter.web.public import lookup_url
+
+    data = forms.form01(dossier_id, lookup_url)
+    size = _size(SIZES["01"])
+    copies = ("",) if size == "80mm" else COPIES
+    return _page("printforms/form01.html", "01", data, copies=copies)
+
+
+@bp.get("/ho-so/<int:dossier_id>/mau-02")
+@bp.get("/ho-so/<int:dossier_id>/mau-02/<int:event_id>")
+@staff_required
+def form02(dossier_id: int, event_id: int | None = None) -> Any:
+    """Form 02: supplement request made during processing (the event's, or the latest)."""
+    return _page("printforms/form02.html", "02", forms.form02(dossier_id, event_id))
+
+
+@bp.get("/phieu/<int:notice_id>")
+@staff_required
+def notice(notice_id: int) -> Any:
+    """Form 02 or 03 given at the counter without receiving the dossier."""
+    data = forms.notice_form(notice_id)
+    if isinstance(data, forms.Form02):
+        return _page("printforms/form02.html", "02", data)
+    return _page("printforms/form03.html", "03", data)
+
+
+@bp.get("/ho-so/<int:dossier_id>/mau-03")
+@staff_required
+def form03(dossier_id: int) -> Any:
+    """Form 03: refusal of a dossier."""
+    return _page("printforms/form03.html", "03", forms.form03(dossier_id))
+
+
+@bp.get("/ho-so/<int:dossier_id>/mau-04")
+@staff_required
+def form04(dossier_id: int) -> Any:
+    """Form 04: apology and new return date, from the delay event."""
+    return _page("printforms/form04.html", "04", forms.form04(dossier_id))
+
+
+@bp.get("/ho-so/<int:dossier_id>/mau-05")
+@staff_required
+def form05(dossier_id: int) -> Any:
+    """Form 05: notice that processing stopped or the dossier was withdrawn."""
+    return _page("printforms/form05.html", "05", forms.form05(dossier_id))
+
+
+@bp.get("/ho-so/<int:dossier_id>/mau-06")
+@staff_required
+def form06(dossier_id: int) -> Any:
+    """Form 06: processing control slip, a row per handover."""
+    return _page("printforms/form06.html", "06", forms.form06(dossier_id))
+
+
+@bp.get("/so-theo-doi")
+@staff_required
+def ledger() -> Any:
+    """Form 07: the ledger (sổ theo dõi hồ sơ) for any period, A4 landscape."""
+    args = request.args
+    fields, statuses = forms.ledger_choices()
+    values = {
+        "from": args.get("from", "").strip(),
+        "to": args.get("to", "").strip(),
+        "field": args.get("field", "").strip(),
+        "status": args.get("status", "").strip(),
+    }
+    first, last = forms.month_bounds(forms.today_local())
+    errors: dict[str, str] = {}
+    start: date = first
+    end: date = last
+    for key, default in (("from", first), ("to", last)):
+        if not values[key]:
+            values[key] = default.strftime("%d/%m/%Y")
+            continue
+        try:
+            day = forms.parse_day(values[key], key)
+        except ValidationError as err:
+            errors[key] = err.message
+            continue
+        if key == "from":
+            start = day
+        else:
+            end = day
+    data = None
+    if not errors:
+        try:
+            data = forms.ledger(start, end, values["field"], values["status"])
+        except ValidationError as err:
+            errors[err.field or "from"] = err.message
+    status = 422 if errors else 200
+    return (
+        render_template(
+            "printforms/ledger.html",
+            f=data,
+            values=values,
+            errors=errors,
+            fields=fields,
+            statuses=statuses,
+            form_no="07",
+            size="ledger",
+            sizes=[],
+            auto_print=args.get("print") == "1" and not errors,
+            title=_("Sổ theo dõi hồ sơ"),
+        ),
+        status,
+    )
