@@ -32,6 +32,11 @@ ACTIONS: dict[str, str] = {
     "procedure_created": "Thêm thủ tục",
     "procedure_updated": "Sửa thủ tục",
     "procedure_abolished": "Bãi bỏ thủ tục",
+    "dossier_received": "Tiếp nhận hồ sơ",
+    "notice_incomplete": "Lập phiếu yêu cầu bổ sung, hoàn thiện hồ sơ (mẫu 02)",
+    "notice_refused": "Lập phiếu từ chối tiếp nhận hồ sơ (mẫu 03)",
+    "attachment_added": "Thêm tệp quét hồ sơ",
+    "attachment_viewed": "Xem tệp quét hồ sơ",
 }
 
 
