@@ -856,6 +856,16 @@ def find_by_code(code: str) -> Dossier | None:
     return db.session.scalar(db.select(Dossier).where(Dossier.code == value))
 
 
+def get_procedure(procedure_id: int) -> Procedure | None:
+    """A procedure by id, or None."""
+    return db.session.get(Procedure, procedure_id)
+
+
+def is_available(procedure: Procedure) -> bool:
+    """Whether the counter may receive this procedure today (active and in force)."""
+    return catalog_service.is_available(procedure)
+
+
 def procedure_choices() -> list[Procedure]:
     """Procedures the counter may receive today, for the plain select (page without JavaScript)."""
     return catalog_service.list_procedures()
@@ -872,3 +882,47 @@ def suggested_fee(procedure: Procedure) -> int | None:
         if fee.amount is not None:
             return fee.amount
     return None
+
+
+# -- public look-up ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PublicStatus:
+    """What the public look-up page may show: no ID number, phone or address, ever."""
+
+    code: str
+    procedure_name: str
+    status: str
+    status_label: str
+    masked_name: str
+    received_at: datetime
+    due_at: datetime
+    resolved_at: datetime | None
+    returned_at: datetime | None
+    result_delivery: str
+
+    @property
+    def result_ready(self) -> bool:
+        """The result waits at the counter (or has gone by post)."""
+        return self.status == Status.RESOLVED.value
+
+
+def public_status(code: str) -> PublicStatus:
+    """A dossier as a citizen may see it from the slip's QR code; NotFound if unknown."""
+    dossier = find_by_code(code)
+    if dossier is None or dossier.status == Status.SUBMITTED.value:
+        raise NotFound("Không tìm thấy hồ sơ có mã này. Kiểm tra lại mã trên giấy hẹn.")
+    status = Status(dossier.status)
+    return PublicStatus(
+        code=dossier.code,
+        procedure_name=dossier.procedure.name,
+        status=status.value,
+        status_label=status.label,
+        masked_name=applicant_rules.mask_name(dossier.applicant_name),
+        received_at=dossier.received_at,
+        due_at=dossier.due_at,
+        resolved_at=dossier.resolved_at,
+        returned_at=dossier.returned_at,
+        result_delivery=dossier.result_delivery,
+    )

@@ -1,7 +1,527 @@
-"""Reception: the counter officer's main screen (issue 4)."""
+"""Reception: the counter officer's main screen, fast and keyboard-first.
+
+One page: pick the procedure (live search, or a plain list without JavaScript),
+scan the citizen's CCCD QR code, tick the documents received, attach scans,
+see the due date, and receive (form 01), or print form 02 (incomplete) or 03
+(refusal) from the same typed data. The small JSON endpoints serve the page's
+script (static/js/reception.js); the page works without it.
+
+Roles: receiving is the counter's job (``reception``; admins pass every check),
+as the status machine says; the JSON helpers are open to any staff member;
+scans open for reception, specialists and leaders.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from typing import Any
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    MultipleFileField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+
+from counter.domain.applicant import parse_cccd_qr
+from counter.domain.catalog import DOCUMENT_KIND_LABELS
+from counter.domain.errors import CounterError, NotFound, ValidationError
+from counter.domain.lifecycle import Status
+from counter.models import Procedure
+from counter.services import reception as svc
+from counter.services.forms import limit_words
+from counter.web import NAV_EXTRA, NavItem, actor, roles_required, staff_required
+from counter.web.i18n import to_local
 
 bp = Blueprint("reception", __name__, url_prefix="/tiep-nhan")
+NAV_EXTRA.append(NavItem("reception.index", _l("Tiếp nhận"), ("reception",), "n"))
+
+#: A reception form may carry several scans: the whole request may be this many files' worth.
+REQUEST_FILES_BUDGET = 5
+
+
+class DocumentForm(Form):
+    """One checklist line: ticked when received; catalog lines keep their name."""
+
+    received = BooleanField(_l("Đã nhận"))
+    name = StringField(_l("Tên giấy tờ"))
+    kind = SelectField(
+        _l("Loại bản"),
+        choices=[SelectChoice(k, _l(v)) for k, v in DOCUMENT_KIND_LABELS.items()],
+        validate_choice=False,
+    )
+    count = StringField(_l("Số lượng"), default="1")
+    source = HiddenField(default="other")
+    files = MultipleFileField(_l("Bản quét"))
+
+
+class ReceptionForm(FlaskForm):
+    """The reception screen, in the order of the paper form 01."""
+
+    procedure_id = SelectField(_l("Thủ tục hành chính"), validate_choice=False)
+    scan = StringField(_l("Quét mã QR trên CCCD"))
+    applicant_kind = RadioField(
+        _l("Người nộp là"),
+        choices=[
+            SelectChoice("person", _l("Cá nhân")),
+            SelectChoice("organisation", _l("Tổ chức")),
+        ],
+        default="person",
+        validate_choice=False,
+    )
+    applicant_name = StringField(_l("Họ và tên / Tên tổ chức"))
+    id_number = StringField(_l("Số định danh cá nhân (CCCD) / Mã số thuế"))
+    date_of_birth = StringField(_l("Ngày sinh"))
+    address = StringField(_l("Địa chỉ"))
+    phone = StringField(_l("Số điện thoại"))
+    email = StringField(_l("Thư điện tử"))
+    on_behalf = BooleanField(_l("Người khác nộp thay (được ủy quyền)"))
+    filer_name = StringField(_l("Họ và tên người nộp thay"))
+    filer_id_number = StringField(_l("CCCD người nộp thay"))
+    filer_phone = StringField(_l("Điện thoại người nộp thay"))
+    filer_address = StringField(_l("Địa chỉ người nộp thay"))
+    documents = FieldList(FormField(DocumentForm), min_entries=0)
+    attachments = MultipleFileField(_l("Bản quét khác"))
+    sets_count = StringField(_l("Số bộ hồ sơ"), default="1")
+    channel = SelectField(
+        _l("Kênh nộp"),
+        choices=[
+            SelectChoice("counter", _l("Tại quầy")),
+            SelectChoice("post", _l("Qua bưu chính")),
+            SelectChoice("online", _l("Trực tuyến")),
+        ],
+        default="counter",
+        validate_choice=False,
+    )
+    result_delivery = RadioField(
+        _l("Nhận kết quả tại"),
+        choices=[
+            SelectChoice("counter", _l("Bộ phận một cửa")),
+            SelectChoice("post", _l("Qua bưu chính")),
+        ],
+        default="counter",
+        validate_choice=False,
+    )
+    fee_amount = StringField(_l("Phí, lệ phí đã thu (đồng)"))
+    notes = TextAreaField(_l("Ghi chú"))
+    notice_items = TextAreaField(_l("Nội dung cần bổ sung, hoàn thiện (mỗi dòng một nội dung)"))
+    reason = TextAreaField(_l("Lý do (phiếu 02, 03)"))
+    confirm_duplicate = HiddenField(default="")  # set only by the «Vẫn tiếp nhận» button
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.checklist_errors: list[str] = []
+
+
+# -- helpers ----------------------------------------------------------------------
+
+
+def _limit_text(procedure: Procedure) -> str:
+    return _(limit_words(procedure.limit_amount, procedure.limit_unit))
+
+
+def _fee_text(procedure: Procedure) -> str:
+    parts = []
+    for fee in procedure.fees:
+        if fee.amount is None:
+            parts.append(fee.description)
+        elif fee.amount == 0:
+            parts.append(fee.description or _("Miễn phí"))
+        else:
+            amount = f"{fee.amount:,}".replace(",", ".")
+            description = fee.description.strip()
+            if description.startswith("đ"):
+                parts.append(f"{amount} {description}")
+            else:
+                parts.append(f"{amount} đ {description}")
+    return "; ".join(p.strip() for p in parts if p.strip())
+
+
+def due_text(due: Any) -> str:
+    """'Hẹn trả: 17:00 ngày 30/11/2026' in Vietnam time."""
+    local = to_local(due)
+    return _("Hẹn trả: %(time)s ngày %(date)s", time=f"{local:%H:%M}", date=f"{local:%d/%m/%Y}")
+
+
+def _procedure_json(procedure: Procedure) -> dict[str, Any]:
+    _proc, due = svc.preview_due(procedure.id)
+    return {
+        "id": procedure.id,
+        "code": procedure.national_code,
+        "name": procedure.name,
+        "field": procedure.field_name,
+        "limit_text": _limit_text(procedure),
+        "fee_text": _fee_text(procedure),
+        "fee": svc.suggested_fee(procedure),
+        "documents": [
+            {"name": d.name, "kind": d.kind, "count": d.count} for d in procedure.documents
+        ],
+        "due_at": due.isoformat(),
+        "due_text": due_text(due),
+    }
+
+
+def _procedure_or_none(value: Any) -> Procedure | None:
+    try:
+        return svc.get_procedure(int(str(value or "")))
+    except ValueError:
+        return None
+
+
+def _fill_checklist(form: ReceptionForm, procedure: Procedure | None, extra: int = 2) -> None:
+    """Checklist lines from the procedure, plus blank 'other document' lines."""
+    while len(form.documents):
+        form.documents.pop_entry()
+    if procedure is not None:
+        for doc in procedure.documents:
+            form.documents.append_entry(
+                {
+                    "received": True,
+                    "name": doc.name,
+                    "kind": doc.kind,
+                    "count": str(doc.count),
+                    "source": "catalog",
+                }
+            )
+        fee = svc.suggested_fee(procedure)
+        if fee is not None and not form.fee_amount.data:
+            form.fee_amount.data = str(fee)
+    for _i in range(extra):
+        form.documents.append_entry({"received": False, "count": "1", "source": "other"})
+
+
+def _choices(form: ReceptionForm, selected: Procedure | None) -> None:
+    procedures = svc.procedure_choices()
+    if selected is not None and selected not in procedures:
+        procedures.insert(0, selected)
+    form.procedure_id.choices = [
+        SelectChoice("", _("— Chọn thủ tục —")),
+        *(
+            SelectChoice(str(p.id), f"{p.national_code} — {p.name}", optgroup=p.field_name or None)
+            for p in procedures
+        ),
+    ]
+
+
+def _input(form: ReceptionForm) -> svc.ReceptionInput:
+    return svc.ReceptionInput(
+        procedure_id=form.procedure_id.data,
+        applicant_kind=form.applicant_kind.data or "",
+        applicant_name=form.applicant_name.data or "",
+        id_number=form.id_number.data or "",
+        date_of_birth=form.date_of_birth.data or "",
+        phone=form.phone.data or "",
+        address=form.address.data or "",
+        email=form.email.data or "",
+        on_behalf=bool(form.on_behalf.data),
+        filer_name=form.filer_name.data or "",
+        filer_id_number=form.filer_id_number.data or "",
+        filer_phone=form.filer_phone.data or "",
+        filer_address=form.filer_address.data or "",
+        channel=form.channel.data or "",
+        result_delivery=form.result_delivery.data or "",
+        documents=[
+            svc.DocumentLine(
+                name=line.form.name.data or "",
+                kind=line.form.kind.data or "original",
+                count=line.form.count.data or "",
+                received=bool(line.form.received.data),
+            )
+            for line in form.documents
+        ],
+        sets_count=form.sets_count.data or "",
+        notes=form.notes.data or "",
+        fee_amount=form.fee_amount.data,
+        confirm_duplicate=form.confirm_duplicate.data == "1",
+    )
+
+
+def _uploads(form: ReceptionForm) -> list[svc.Upload]:
+    uploads = []
+    for index, line in enumerate(form.documents):
+        for storage in line.form.files.data or []:
+            if getattr(storage, "filename", ""):
+                uploads.append(svc.Upload(storage.filename, storage.stream, index))
+    for storage in form.attachments.data or []:
+        if getattr(storage, "filename", ""):
+            uploads.append(svc.Upload(storage.filename, storage.stream, None))
+    return uploads
+
+
+def _put_errors(form: ReceptionForm, err: CounterError) -> None:
+    """Each service error onto its field (checklist lines too), else at the top."""
+    errors = getattr(err, "errors", None) or {err.field or "": err.message}
+    for name, message in errors.items():
+        target = None
+        if name == "documents":
+            form.checklist_errors.append(message)
+            continue
+        if name.startswith("documents-"):
+            _prefix, index, sub = ([*name.split("-", 2), "", ""])[:3]
+            if index.isdigit() and int(index) < len(form.documents):
+                target = getattr(form.documents[int(index)].form, sub, None)
+        elif name:
+            target = getattr(form, name, None)
+        if target is not None and hasattr(target, "errors"):
+            target.errors = [*(target.errors or []), message]
+        else:
+            form.form_errors.append(message)
+
+
+def _render(
+    form: ReceptionForm,
+    procedure: Procedure | None,
+    *,
+    status: int = 200,
+    duplicates: list[Any] | None = None,
+    lost_files: bool = False,
+    query: str = "",
+    matches: list[Procedure] | None = None,
+) -> Any:
+    _choices(form, procedure)
+    procedure_info = _procedure_json(procedure) if procedure is not None else None
+    search_url = None
+    for rule in current_app.url_map.iter_rules():
+        if rule.rule == "/thu-tuc/tim" and "GET" in (rule.methods or ()):
+            search_url = url_for(rule.endpoint)
+    return (
+        render_template(
+            "reception/index.html",
+            form=form,
+            procedure=procedure,
+            procedure_info=procedure_info,
+            duplicates=duplicates or [],
+            lost_files=lost_files,
+            query=query,
+            matches=matches,
+            search_url=search_url or url_for("reception.procedures"),
+            kind_labels=DOCUMENT_KIND_LABELS,
+            max_mb=current_app.config["UPLOAD_MAX_MB"],
+            dossier_url=_dossier_url,
+        ),
+        status,
+    )
+
+
+def _dossier_url(dossier: Any) -> str | None:
+    if "dossiers.show" in current_app.view_functions:
+        return url_for("dossiers.show", dossier_id=dossier.id)
+    return None
+
+
+def _after_receive(dossier_id: int, code: str) -> Any:
+    views = current_app.view_functions
+    if "printforms.form01" in views:
+        return redirect(url_for("printforms.form01", dossier_id=dossier_id))
+    if "dossiers.show" in views:
+        return redirect(url_for("dossiers.show", dossier_id=dossier_id))
+    return redirect(url_for("reception.index"))
+
+
+# -- pages ------------------------------------------------------------------------
+
+
+@bp.get("/")
+@roles_required("reception")
+def index() -> Any:
+    """The reception screen; ``?thu_tuc=ID`` preselects a procedure, ``?q=`` searches (no JS)."""
+    form = ReceptionForm()
+    procedure = _procedure_or_none(request.args.get("thu_tuc"))
+    if procedure is not None and not svc.is_available(procedure):
+        procedure = None
+    query = (request.args.get("q") or "").strip()
+    matches = svc.find_procedures(query) if query else None
+    if procedure is not None:
+        form.procedure_id.data = str(procedure.id)
+    _fill_checklist(form, procedure)
+    return _render(form, procedure, query=query, matches=matches)
+
+
+@bp.post("/")
+@roles_required("reception")
+def submit() -> Any:
+    """Receive the dossier (form 01), or record form 02 / 03, from the typed data."""
+    max_mb = int(current_app.config["UPLOAD_MAX_MB"])
+    request.max_content_length = (max_mb * REQUEST_FILES_BUDGET + 1) * 1024 * 1024
+    form = ReceptionForm()
+    action = request.form.get("action", "receive")
+    procedure = _procedure_or_none(form.procedure_id.data)
+    if not form.validate_on_submit():  # only the CSRF token is checked here
+        _put_errors(form, ValidationError(_("Biểu mẫu không hợp lệ; hãy thử lại.")))
+        return _render(form, procedure, status=422)
+    uploads = _uploads(form)
+
+    scanned = (form.scan.data or "").strip()
+    if scanned and "|" in scanned:  # a scanner's Enter submitted the form (no JavaScript)
+        try:
+            card = parse_cccd_qr(scanned)
+        except ValidationError as err:
+            form.scan.errors = [err.message]
+            return _render(form, procedure, status=422, lost_files=bool(uploads))
+        form.applicant_kind.data = "person"
+        form.applicant_name.data = card.full_name
+        form.id_number.data = card.id_number
+        form.date_of_birth.data = f"{card.date_of_birth:%d/%m/%Y}"
+        form.address.data = card.address
+        form.scan.data = ""
+        return _render(form, procedure, lost_files=bool(uploads))
+    if action == "pick":  # the page without JavaScript: the procedure was changed
+        _fill_checklist(form, procedure)
+        return _render(form, procedure)
+
+    data = _input(form)
+    try:
+        if action in ("incomplete", "refuse"):
+            kind = "incomplete" if action == "incomplete" else "refused"
+            items = svc.notice_items(data, form.notice_items.data or "")
+            notice = svc.record_notice(
+                actor(), kind, data, items=items, reason=form.reason.data or ""
+            )
+            flash(_("Đã lập phiếu số %(number)s.", number=notice.number), "success")
+            if "printforms.notice" in current_app.view_functions:
+                return redirect(url_for("printforms.notice", notice_id=notice.id))
+            return redirect(url_for("reception.notice", notice_id=notice.id))
+        dossier = svc.receive(actor(), data, uploads)
+    except svc.DuplicateSuspected as err:
+        return _render(
+            form, procedure, status=409, duplicates=err.dossiers, lost_files=bool(uploads)
+        )
+    except ValidationError as err:
+        _put_errors(form, err)
+        return _render(form, procedure, status=422, lost_files=bool(uploads))
+    flash(_("Đã tiếp nhận hồ sơ %(code)s.", code=dossier.code), "success")
+    return _after_receive(dossier.id, dossier.code)
+
+
+@bp.get("/phieu/<int:notice_id>")
+@roles_required("reception")
+def notice(notice_id: int) -> Any:
+    """Confirmation of a form 02 / 03 given at the counter (when the print pages are absent)."""
+    return render_template("reception/notice.html", notice=svc.get_notice(notice_id))
+
+
+@bp.get("/tep/<int:attachment_id>")
+@roles_required(*svc.ATTACHMENT_ROLES)
+def attachment(attachment_id: int) -> Any:
+    """A dossier's scan, for staff only; opened in the browser (PDF, image)."""
+    row, path = svc.open_attachment(actor(), attachment_id)
+    response = send_file(
+        path, mimetype=row.content_type, download_name=row.filename, as_attachment=False
+    )
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+# -- JSON helpers for the page's script -------------------------------------------
+
+
+@bp.get("/thu-tuc")
+@staff_required
+def procedures() -> Any:
+    """Procedures matching ``q`` (code or name, with or without diacritics)."""
+    rows = svc.find_procedures(request.args.get("q", ""), limit=20)
+    return jsonify(
+        [
+            {
+                "id": p.id,
+                "code": p.national_code,
+                "name": p.name,
+                "field": p.field_name,
+                "limit_text": _limit_text(p),
+                "fee_text": _fee_text(p),
+                "documents": [
+                    {"name": d.name, "kind": d.kind, "count": d.count} for d in p.documents
+                ],
+            }
+            for p in rows
+        ]
+    )
+
+
+@bp.get("/thu-tuc/<int:procedure_id>")
+@staff_required
+def procedure(procedure_id: int) -> Any:
+    """One procedure for the checklist: documents, suggested fee, due date if received now."""
+    row = svc.get_procedure(procedure_id)
+    if row is None or not svc.is_available(row):
+        return jsonify({"error": _("Không tìm thấy thủ tục.")}), 404
+    return jsonify(_procedure_json(row))
+
+
+@bp.get("/hen-tra")
+@staff_required
+def due_preview() -> Any:
+    """The due date of a dossier of ``thu_tuc`` received now: 'Hẹn trả: 17:00 ngày …'."""
+    try:
+        _procedure, due = svc.preview_due(int(request.args.get("thu_tuc", "")))
+    except (ValueError, NotFound):
+        return jsonify({"error": _("Chọn thủ tục để xem ngày hẹn trả.")}), 404
+    except ValidationError as err:
+        return jsonify({"error": err.message}), 422
+    return jsonify({"due_at": due.isoformat(), "text": due_text(due)})
+
+
+@bp.post("/quet-cccd")
+@roles_required("reception")
+def parse_qr() -> Any:
+    """Read a CCCD QR payload typed by the scanner (POSTed: an ID number never goes in a URL)."""
+    payload = request.get_json(silent=True) or {}
+    try:
+        card = parse_cccd_qr(str(payload.get("qr", "")))
+    except ValidationError as err:
+        return jsonify({"error": err.message}), 422
+    return jsonify(
+        {
+            "id_number": card.id_number,
+            "old_id": card.old_id or "",
+            "full_name": card.full_name,
+            "date_of_birth": f"{card.date_of_birth:%d/%m/%Y}",
+            "sex": card.sex,
+            "address": card.address,
+            "issue_date": f"{card.issue_date:%d/%m/%Y}",
+        }
+    )
+
+
+@bp.post("/kiem-tra-trung")
+@roles_required("reception")
+def duplicates() -> Any:
+    """Open dossiers of the same ID number and procedure, to warn before saving."""
+    payload = request.get_json(silent=True) or {}
+    try:
+        procedure_id = int(payload.get("procedure_id") or 0)
+    except (TypeError, ValueError):
+        procedure_id = 0
+    id_number = "".join(str(payload.get("id_number") or "").split())
+    rows = svc.open_duplicates(id_number, procedure_id) if procedure_id else []
+    return jsonify(
+        [
+            {
+                "code": d.code,
+                "status": _(Status(d.status).label),
+                "received": f"{to_local(d.received_at):%d/%m/%Y %H:%M}",
+            }
+            for d in rows
+        ]
+    )

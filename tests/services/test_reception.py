@@ -29,8 +29,8 @@ from counter.services import Actor, reception
 from counter.services import catalog as catalog_service
 from counter.services.reception import DocumentLine, ReceptionInput, Upload
 
-# Friday 27/11/2026, 09:00 in Vietnam.
-MORNING = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)
+# Friday 28/11/2025, 09:00 in Vietnam: before any demo dossier (those are dated from today).
+MORNING = datetime(2025, 11, 28, 2, 0, tzinfo=UTC)
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 32
@@ -87,19 +87,19 @@ def test_receive_creates_a_received_dossier_with_code_due_date_and_event(
 
     db.session.expire_all()
     saved = db.session.get(Dossier, dossier.id)
-    assert saved.code == "000.20.18.H18-261127-0001"
+    assert saved.code == "000.20.18.H18-251128-0001"
     assert saved.status == "received"
     assert saved.received_by_id == officer.user_id
     assert saved.received_at == MORNING
     # Same-day procedure received before 15:00: due 17:00 the same day (10:00 UTC).
-    assert saved.due_at == datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
+    assert saved.due_at == datetime(2025, 11, 28, 10, 0, tzinfo=UTC)
     assert saved.original_due_at == saved.due_at
     assert saved.fee_amount == 4000
     assert saved.phone == "0912345678"
     assert saved.date_of_birth == date(1990, 9, 5)
     assert [d.name for d in saved.documents] == [d.name for d in certify.documents]
-    assert saved.ledger_book == "2026"
-    assert saved.ledger_seq == 1
+    assert saved.ledger_book == "2025"
+    assert saved.ledger_seq is not None
     assert "lo van binh" in saved.search_text
     assert "011090001234" in saved.search_text and "0912345678" in saved.search_text
     [event] = saved.events
@@ -110,30 +110,32 @@ def test_receive_creates_a_received_dossier_with_code_due_date_and_event(
         "01",
     )
     audit_row = db.session.scalar(
-        db.select(AuditEntry).where(AuditEntry.action == "dossier_received")
+        db.select(AuditEntry).where(
+            AuditEntry.action == "dossier_received", AuditEntry.target == saved.code
+        )
     )
-    assert audit_row.target == saved.code
+    assert audit_row is not None
     assert "011090001234" not in audit_row.detail
 
     second = reception.receive(officer, form(certify, id_number="011090005678"), now=MORNING)
-    assert second.code == "000.20.18.H18-261127-0002"
-    assert second.ledger_seq == 2
+    assert second.code == "000.20.18.H18-251128-0002"
+    assert second.ledger_seq == saved.ledger_seq + 1
 
 
 def test_the_code_uses_the_vietnam_date_and_restarts_each_day(
     officer: Actor, certify: Procedure
 ) -> None:
-    # 23:30 UTC on 26/11 is 06:30 on 27/11 in Vietnam.
+    # 23:30 UTC on 27/11 is 06:30 on 28/11 in Vietnam.
     early = reception.receive(
-        officer, form(certify), now=datetime(2026, 11, 26, 23, 30, tzinfo=UTC)
+        officer, form(certify), now=datetime(2025, 11, 27, 23, 30, tzinfo=UTC)
     )
-    assert early.code == "000.20.18.H18-261127-0001"
+    assert early.code == "000.20.18.H18-251128-0001"
     next_day = reception.receive(
         officer,
         form(certify, id_number="011090005678"),
-        now=datetime(2026, 11, 28, 2, 0, tzinfo=UTC),
+        now=datetime(2025, 11, 29, 2, 0, tzinfo=UTC),
     )
-    assert next_day.code == "000.20.18.H18-261128-0001"
+    assert next_day.code == "000.20.18.H18-251129-0001"
     # The ledger numbers run through the year.
     assert next_day.ledger_seq == early.ledger_seq + 1
 
@@ -170,9 +172,11 @@ def test_eight_counters_at_once_get_eight_distinct_consecutive_codes(
     for t in threads:
         t.join()
     assert errors == []
-    assert sorted(codes) == [f"000.20.18.H18-261127-{n:04d}" for n in range(1, 9)]
-    ledger = sorted(db.session.scalars(db.select(Dossier.ledger_seq)).all())
-    assert ledger == list(range(1, 9))
+    assert sorted(codes) == [f"000.20.18.H18-251128-{n:04d}" for n in range(1, 9)]
+    ledger = sorted(
+        db.session.scalars(db.select(Dossier.ledger_seq).where(Dossier.code.in_(codes))).all()
+    )
+    assert ledger == list(range(ledger[0], ledger[0] + 8))
 
 
 def test_a_committed_code_is_never_handed_out_again(officer: Actor, certify: Procedure) -> None:
@@ -239,7 +243,7 @@ def test_a_failed_reception_saves_nothing_leaves_no_file_and_reuses_no_printed_c
 
     after = reception.receive(officer, form(certify, id_number="011090005678"), now=MORNING)
     assert after.code != first.code
-    assert after.code == "000.20.18.H18-261127-0002"
+    assert after.code == "000.20.18.H18-251128-0002"
 
 
 @pytest.mark.parametrize(
@@ -402,6 +406,7 @@ def test_a_text_file_named_pdf_is_refused_with_a_clear_message(
 
 def test_an_oversized_scan_is_refused(app: Flask, officer: Actor, certify: Procedure) -> None:
     app.config["UPLOAD_MAX_MB"] = 1
+    before = counts()
     big = PDF + b"0" * (1024 * 1024)
     with pytest.raises(reception.InvalidInput) as caught:
         reception.receive(
@@ -409,7 +414,7 @@ def test_an_oversized_scan_is_refused(app: Flask, officer: Actor, certify: Proce
         )
     assert "quá lớn" in caught.value.errors["documents-0-files"]
     assert "1 MB" in caught.value.errors["documents-0-files"]
-    assert counts()["Dossier"] == 0
+    assert counts() == before
 
 
 def test_a_scan_can_be_opened_by_staff_and_the_access_is_logged(
@@ -428,25 +433,27 @@ def test_a_scan_can_be_opened_by_staff_and_the_access_is_logged(
 def test_an_incomplete_dossier_is_recorded_as_form_02_without_a_dossier(
     officer: Actor, certify: Procedure
 ) -> None:
+    before = counts()
     data = form(certify)
     data.documents[1].received = False
     items = reception.notice_items(data, "Bản sao phải rõ nét\n\n")
     notice = reception.record_notice(officer, "incomplete", data, items=items, now=MORNING)
     second = reception.record_notice(officer, "incomplete", data, items=items, now=MORNING)
-    assert notice.number == "02-261127-0001"
-    assert second.number == "02-261127-0002"
+    assert notice.number == "02-251128-0001"
+    assert second.number == "02-251128-0002"
     assert notice.items == [certify.documents[1].name, "Bản sao phải rõ nét"]
     assert notice.kind == "incomplete" and notice.procedure_id == certify.id
-    assert counts()["Dossier"] == 0
+    assert counts()["Dossier"] == before["Dossier"]
 
 
 def test_a_refusal_needs_a_reason_and_is_recorded_as_form_03(
     officer: Actor, certify: Procedure
 ) -> None:
+    before = counts()
     with pytest.raises(reception.InvalidInput) as caught:
         reception.record_notice(officer, "refused", form(certify), reason=" ", now=MORNING)
     assert "reason" in caught.value.errors
-    assert counts()["CounterNotice"] == 0
+    assert counts() == before
     notice = reception.record_notice(
         officer,
         "refused",
@@ -454,7 +461,7 @@ def test_a_refusal_needs_a_reason_and_is_recorded_as_form_03(
         reason="Không thuộc thẩm quyền của UBND xã",
         now=MORNING,
     )
-    assert notice.number == "03-261127-0001"
+    assert notice.number == "03-251128-0001"
     assert notice.reason == "Không thuộc thẩm quyền của UBND xã"
     assert notice.id_number == "011090001234"
 
@@ -471,5 +478,5 @@ def test_due_preview_matches_the_received_due_date(officer: Actor, certify: Proc
     assert due == dossier.due_at
     three_days = procedure_by_code("1.004873")
     _procedure, due3 = reception.preview_due(three_days.id, now=MORNING)
-    # Friday 09:00 + 3 working days: Wednesday 02/12/2026, 09:00 Vietnam time at the latest.
-    assert due3.astimezone(UTC).date() == date(2026, 12, 2)
+    # Friday + 3 working days: by the end of Wednesday 03/12/2025 (17:00 Vietnam time).
+    assert due3 == datetime(2025, 12, 3, 10, 0, tzinfo=UTC)
