@@ -225,23 +225,47 @@ def load_builtin_schedule() -> str | None:
 
     A year is loaded only when the database has no entry at all for it, so a
     second init changes nothing and an admin's edits or deletions inside a year
-    are never undone. (An admin who deletes every entry of a shipped year gets
-    it back at the next init; to use the statutory days instead, edit it.)
+    are never undone. An admin who deletes every entry of a shipped year gets it
+    back at the next init: to change a shipped year, edit its entries or import
+    a file for it. A year whose rows would overlap entries already there (e.g.
+    30/12 kept in the previous year's schedule) is skipped and named in the note.
     """
-    rows = builtin_schedule()
+    by_year: dict[int, list[ScheduleRow]] = {}
+    for row in builtin_schedule():
+        by_year.setdefault(row.year, []).append(row)
     present = set(db.session.scalars(db.select(CalendarEntry.year).distinct()))
     added: list[int] = []
+    skipped: list[int] = []
     with transaction():
-        for row in rows:
-            if row.year in present:
+        for year, rows in sorted(by_year.items()):
+            if year in present:
                 continue
-            db.session.add(_entry_from_row(row, origin="builtin"))
-            if row.year not in added:
-                added.append(row.year)
-    if not added:
-        return None
-    years = ", ".join(str(year) for year in sorted(added))
-    return f"lịch nghỉ công bố các năm {years}"
+            if any(_overlapping(row) for row in rows):
+                skipped.append(year)
+                continue
+            db.session.add_all(_entry_from_row(row, origin="builtin") for row in rows)
+            added.append(year)
+    notes = []
+    if added:
+        notes.append("lịch nghỉ công bố các năm " + ", ".join(map(str, added)))
+    if skipped:
+        notes.append(
+            "không nạp lịch nghỉ có sẵn các năm "
+            + ", ".join(map(str, skipped))
+            + " vì trùng ngày với lịch đang có; kiểm tra trang Lịch nghỉ"
+        )
+    return "; ".join(notes) or None
+
+
+def _overlapping(row: ScheduleRow) -> list[CalendarEntry]:
+    return list(
+        db.session.scalars(
+            db.select(CalendarEntry).where(
+                CalendarEntry.first_date <= row.last_date,
+                CalendarEntry.last_date >= row.first_date,
+            )
+        )
+    )
 
 
 def _entry_from_row(row: ScheduleRow, *, origin: str, user_id: int | None = None) -> CalendarEntry:
@@ -259,9 +283,11 @@ def _entry_from_row(row: ScheduleRow, *, origin: str, user_id: int | None = None
 
 # -- the admin's schedule: view, add, edit, delete, import --------------------------
 
+#: The years the lunar tables (and so the statutory days) cover.
+FIRST_YEAR, LAST_YEAR = 1901, 2100
 KIND_LABELS = {
     DayKind.DAY_OFF: "Ngày nghỉ",
-    DayKind.WORKING_DAY: "Làm bù (ngày làm việc)",
+    DayKind.WORKING_DAY: "Làm bù",
 }
 ORIGIN_LABELS = {
     "builtin": "Có sẵn (công bố)",
@@ -327,8 +353,8 @@ class YearView:
 
 def year_view(year: int) -> YearView:
     """The year's grid from the calendar every due date uses, and its entries."""
-    if not 1900 <= year <= 2100:
-        raise NotFound("Năm ngoài phạm vi lịch (1900–2100).")
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise NotFound(f"Năm ngoài phạm vi lịch ({FIRST_YEAR}–{LAST_YEAR}).")
     calendar = working_calendar()
     months = []
     days_off = working_weekends = 0
@@ -412,6 +438,11 @@ def _row(
     source = (source or "").strip()
     if len(source) > 500:
         raise ValidationError("Nguồn dài quá 500 ký tự.", field="source")
+    for value, field in ((first_date, "first_date"), (last_date, "last_date")):
+        if not FIRST_YEAR <= value.year <= LAST_YEAR:
+            raise ValidationError(
+                f"Năm {value.year} ngoài phạm vi lịch ({FIRST_YEAR}–{LAST_YEAR}).", field=field
+            )
     try:
         return ScheduleRow(first_date, last_date, kind, label, source)  # type: ignore[arg-type]
     except CalendarError as err:
@@ -425,13 +456,7 @@ def _sentence(text: str) -> str:
 
 
 def _check_overlap(row: ScheduleRow, ignore_id: int | None = None) -> None:
-    others = db.session.scalars(
-        db.select(CalendarEntry).where(
-            CalendarEntry.first_date <= row.last_date,
-            CalendarEntry.last_date >= row.first_date,
-        )
-    ).all()
-    for other in others:
+    for other in _overlapping(row):
         if other.id == ignore_id:
             continue
         raise ValidationError(
@@ -556,7 +581,12 @@ def check_schedule(text: str) -> ImportPlan:
         for year in sorted(years)
     }
     if rows and not errors:
-        errors = _conflicts_with_kept(rows, _data_lines(text), years)
+        lines = _data_lines(text)
+        errors = [
+            RowError(line, f"năm {row.year} ngoài phạm vi lịch ({FIRST_YEAR}–{LAST_YEAR})")
+            for row, line in zip(rows, lines, strict=False)
+            if not (row.first_date.year >= FIRST_YEAR and row.last_date.year <= LAST_YEAR)
+        ] or _conflicts_with_kept(rows, lines, years)
     return ImportPlan(rows=rows, errors=errors, replaced=replaced)
 
 

@@ -116,7 +116,9 @@ BANNERS.append(_schedule_banner)
 def index() -> Any:
     """The calendar of the current year, or of the year asked for (?nam=2027)."""
     year = request.args.get("nam", type=int) or service.local_today().year
-    return redirect(url_for("calendar.year", year=min(max(year, 1900), 2100)))
+    return redirect(
+        url_for("calendar.year", year=min(max(year, service.FIRST_YEAR), service.LAST_YEAR))
+    )
 
 
 @bp.route("/nam/<int:year>")

@@ -162,3 +162,26 @@ def test_delay_sets_a_later_due_date_once(app: Flask) -> None:
     assert shown(cal.delayed_due_at(due, vn("2026-03-02 17:00"), False)) == "2026-03-02 17:00"
     with pytest.raises(ValidationError, match="một lần"):
         cal.delayed_due_at(due, vn("2026-03-02 17:00"), True)
+
+
+def test_builtin_year_overlapping_kept_entries_is_skipped_not_merged(app: Flask) -> None:
+    # The 2024 schedule starts with 30/12/2023; an admin made 30/12/2023 a working day.
+    for entry in db.session.scalars(db.select(CalendarEntry).where(CalendarEntry.year == 2024)):
+        db.session.delete(entry)
+    db.session.add(
+        CalendarEntry(
+            first_date=date(2023, 12, 30),
+            last_date=date(2023, 12, 30),
+            year=2023,
+            kind="working_day",
+            label="Làm bù",
+            source="",
+            origin="admin",
+        )
+    )
+    db.session.commit()
+    note = cal.load_builtin_schedule()
+    assert note is not None and "không nạp lịch nghỉ có sẵn các năm 2024" in note
+    assert not cal.working_calendar().has_schedule(2024)
+    # The calendar is still usable for due dates.
+    assert shown(cal.due_at(vn("2026-02-13 10:00"), 3, "working_days")) == "2026-02-25 17:00"

@@ -210,6 +210,7 @@ def test_add_edit_delete_an_entry_changes_due_dates_and_is_audited(login_as: Any
             "dài quá 31 ngày",
         ),
         ({"first_date": "2026-02-20", "kind": "day_off", "label": "x"}, "trùng với mục đã có"),
+        ({"first_date": "1800-01-01", "kind": "day_off", "label": "x"}, "Năm 1800 ngoài phạm vi"),
     ],
 )
 def test_bad_entry_is_refused_with_a_vietnamese_message(
@@ -319,6 +320,11 @@ def test_import_bad_file_lists_lines_and_saves_nothing(login_as: Any) -> None:
         (
             "first_date,last_date,kind,label,source\n2023-12-30,2023-12-31,working_day,Làm bù,x\n",
             "Dòng 2: ngày 30/12/2023 đã có trong lịch năm 2024",
+        ),
+        (
+            "first_date,last_date,kind,label,source\n2027-01-01,2027-01-01,day_off,a,x\n"
+            "2201-01-01,2201-01-01,day_off,b,x\n",
+            "Dòng 3: năm 2201 ngoài phạm vi lịch",
         ),
     ],
 )
