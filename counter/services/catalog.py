@@ -218,6 +218,22 @@ def history(procedure: Procedure, limit: int = 50) -> list[AuditEntry]:
     )
 
 
+def get_import(import_id: int | None) -> CatalogImport | None:
+    """One recorded import, or None."""
+    return db.session.get(CatalogImport, import_id) if import_id else None
+
+
+def replaced_procedures(procedure: Procedure) -> list[Procedure]:
+    """The procedures this one replaced (they point to it)."""
+    return list(
+        db.session.scalars(
+            db.select(Procedure)
+            .where(Procedure.replaced_by_id == procedure.id)
+            .order_by(Procedure.national_code)
+        ).all()
+    )
+
+
 def list_imports(limit: int = 100) -> list[CatalogImport]:
     """Past imports, newest first."""
     return list(
@@ -636,21 +652,17 @@ def _field_of(message: str) -> tuple[str | None, str]:
         column = match.group(1)
         for attr in EDIT_FIELDS:
             if dcat._column_name(attr) == column:
-                return attr, message[match.end() :].capitalize()
+                rest = message[match.end() :]
+                return attr, rest[:1].upper() + rest[1:]
     return None, message
 
 
 def document_lines(documents: list[Any]) -> str:
     """Documents as edit-box text, one per line: ``[code] Name (bản chính) x1``."""
-    kinds = {
-        "original": "bản chính",
-        "copy": "bản sao",
-        "original_or_copy": "bản chính hoặc bản sao",
-    }
     lines = []
     for d in documents:
         code = f"[{d.code}] " if d.code else ""
-        lines.append(f"{code}{d.name} ({kinds.get(d.kind, d.kind)}) x{d.count}")
+        lines.append(f"{code}{d.name} ({dcat.DOCUMENT_KIND_LABELS.get(d.kind, d.kind)}) x{d.count}")
     return "\n".join(lines)
 
 

@@ -58,22 +58,28 @@ def test_demo_catalog_is_loaded_once(app: object) -> None:
     assert _counts() == before
 
 
-def test_demo_loader_fills_an_empty_catalog(app: object) -> None:
-    db.session.execute(db.update(Procedure).values(replaced_by_id=None))
-    db.session.execute(db.delete(ProcedureDocument))
-    db.session.execute(db.delete(ProcedureFee))
-    db.session.execute(db.delete(Procedure))
-    db.session.commit()
-    note = svc.load_demo_catalog()
-    assert note and "19" in note
-    assert _counts()[0] == 19
-    copy = svc.get_by_code("2.000815")
-    assert copy is not None
-    assert [f.amount for f in copy.fees] == [2000, 1000]
-    assert (
-        copy.search_text
-        == "2.000815 2.000815.000.00.00.h18 chung thuc ban sao tu ban chinh chung thuc"
-    )
+def test_demo_loader_fills_an_empty_catalog(tmp_path: Path) -> None:
+    # A database of its own (an SQLite file): the shared one already has demo dossiers.
+    from counter.services.setup import initialize
+    from tests.conftest import make_app
+
+    app = make_app(tmp_path, f"sqlite:///{tmp_path / 'empty.db'}")
+    with app.app_context():
+        initialize()
+        assert _counts()[0] == 0
+        note = svc.load_demo_catalog()
+        assert note and "19" in note
+        assert _counts()[0] == 19 and _counts()[3] == 1
+        assert svc.load_demo_catalog() is None
+        assert _counts()[0] == 19 and _counts()[3] == 1
+        copy = svc.get_by_code("2.000815")
+        assert copy is not None
+        assert [f.amount for f in copy.fees] == [2000, 1000]
+        assert copy.search_text == (
+            "2.000815 2.000815.000.00.00.h18 chung thuc ban sao tu ban chinh chung thuc"
+        )
+        db.session.remove()
+        db.engine.dispose()
 
 
 @pytest.mark.parametrize(
