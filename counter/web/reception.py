@@ -318,9 +318,28 @@ def _render(
             kind_labels=DOCUMENT_KIND_LABELS,
             max_mb=current_app.config["UPLOAD_MAX_MB"],
             dossier_url=_dossier_url,
+            js_messages=_js_messages(),
         ),
         status,
     )
+
+
+def _js_messages() -> dict[str, str]:
+    """The script's words, translated like the rest of the page."""
+    return {
+        "no_match": _("Không tìm thấy thủ tục phù hợp."),
+        "other_doc": _("Giấy tờ khác…"),
+        "other_doc_label": _("Tên giấy tờ khác"),
+        "limit": _("Thời hạn giải quyết:"),
+        "fee": _("Phí, lệ phí:"),
+        "scanned": _("Đã đọc CCCD:"),
+        "reading": _("Đang đọc mã QR…"),
+        "too_big": _(
+            "Tệp quá lớn (mỗi tệp tối đa %(mb)s MB), hãy quét lại nhỏ hơn:",
+            mb=current_app.config["UPLOAD_MAX_MB"],
+        ),
+        "duplicate": _("Có thể trùng hồ sơ đang mở:"),
+    }
 
 
 def _dossier_url(dossier: Any) -> str | None:
