@@ -49,8 +49,8 @@ from counter.domain.errors import CounterError, NotFound, ValidationError
 from counter.domain.lifecycle import Status
 from counter.models import Procedure
 from counter.services import reception as svc
-from counter.services.forms import limit_words
 from counter.web import NAV_EXTRA, NavItem, actor, roles_required, staff_required
+from counter.web import catalog as catalog_web
 from counter.web.i18n import to_local
 
 bp = Blueprint("reception", __name__, url_prefix="/tiep-nhan")
@@ -136,27 +136,6 @@ class ReceptionForm(FlaskForm):
 # -- helpers ----------------------------------------------------------------------
 
 
-def _limit_text(procedure: Procedure) -> str:
-    return _(limit_words(procedure.limit_amount, procedure.limit_unit))
-
-
-def _fee_text(procedure: Procedure) -> str:
-    parts = []
-    for fee in procedure.fees:
-        if fee.amount is None:
-            parts.append(fee.description)
-        elif fee.amount == 0:
-            parts.append(fee.description or _("Miễn phí"))
-        else:
-            amount = f"{fee.amount:,}".replace(",", ".")
-            description = fee.description.strip()
-            if description.startswith("đ"):
-                parts.append(f"{amount} {description}")
-            else:
-                parts.append(f"{amount} đ {description}")
-    return "; ".join(p.strip() for p in parts if p.strip())
-
-
 def due_text(due: Any) -> str:
     """'Hẹn trả: 17:00 ngày 30/11/2026' in Vietnam time."""
     local = to_local(due)
@@ -164,18 +143,11 @@ def due_text(due: Any) -> str:
 
 
 def _procedure_json(procedure: Procedure) -> dict[str, Any]:
+    """The catalog's JSON of a procedure, plus the fee to prefill and the due date if received now."""
     _proc, due = svc.preview_due(procedure.id)
     return {
-        "id": procedure.id,
-        "code": procedure.national_code,
-        "name": procedure.name,
-        "field": procedure.field_name,
-        "limit_text": _limit_text(procedure),
-        "fee_text": _fee_text(procedure),
+        **catalog_web.procedure_json(procedure),
         "fee": svc.suggested_fee(procedure),
-        "documents": [
-            {"name": d.name, "kind": d.kind, "count": d.count} for d in procedure.documents
-        ],
         "due_at": due.isoformat(),
         "due_text": due_text(due),
     }
@@ -300,10 +272,6 @@ def _render(
 ) -> Any:
     _choices(form, procedure)
     procedure_info = _procedure_json(procedure) if procedure is not None else None
-    search_url = None
-    for rule in current_app.url_map.iter_rules():
-        if rule.rule == "/thu-tuc/tim" and "GET" in (rule.methods or ()):
-            search_url = url_for(rule.endpoint)
     return (
         render_template(
             "reception/index.html",
@@ -314,7 +282,7 @@ def _render(
             lost_files=lost_files,
             query=query,
             matches=matches,
-            search_url=search_url or url_for("reception.procedures"),
+            search_url=url_for("catalog.search"),
             kind_labels=DOCUMENT_KIND_LABELS,
             max_mb=current_app.config["UPLOAD_MAX_MB"],
             dossier_url=_dossier_url,
@@ -453,29 +421,6 @@ def attachment(attachment_id: int) -> Any:
 
 
 # -- JSON helpers for the page's script -------------------------------------------
-
-
-@bp.get("/thu-tuc")
-@staff_required
-def procedures() -> Any:
-    """Procedures matching ``q`` (code or name, with or without diacritics)."""
-    rows = svc.find_procedures(request.args.get("q", ""), limit=20)
-    return jsonify(
-        [
-            {
-                "id": p.id,
-                "code": p.national_code,
-                "name": p.name,
-                "field": p.field_name,
-                "limit_text": _limit_text(p),
-                "fee_text": _fee_text(p),
-                "documents": [
-                    {"name": d.name, "kind": d.kind, "count": d.count} for d in p.documents
-                ],
-            }
-            for p in rows
-        ]
-    )
 
 
 @bp.get("/thu-tuc/<int:procedure_id>")
