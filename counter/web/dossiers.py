@@ -123,7 +123,8 @@ def _make_form(action: Action, dossier: Dossier, *, submitted: bool) -> _ActionF
     """The small form of one action; ``submitted`` binds it to the request's data."""
     cls = FORM_CLASSES[action]
     form = cls(prefix=action.value) if submitted else cls(prefix=action.value, formdata=None)
-    form.version.data = str(dossier.version)
+    if not submitted:
+        form.version.data = str(dossier.version)
     if isinstance(form, HandOverForm):
         form.assign_to_id.choices = [(0, _("— Không giao cho người cụ thể —"))] + [
             (u.id, f"{u.full_name} ({u.title})" if u.title else u.full_name)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time
 
 import pytest
 from flask import Flask
@@ -11,7 +11,7 @@ from sqlalchemy import delete
 from counter.domain.errors import ValidationError
 from counter.domain.lifecycle import Status
 from counter.extensions import db
-from counter.models import CounterNotice, Dossier
+from counter.models import CounterNotice, Dossier, utcnow
 from counter.services import dossiers as svc
 from tests.services.test_lifecycle_service import actor_for, make_dossier, procedure, vn
 
@@ -163,3 +163,32 @@ def test_counts_ignore_a_clock_that_is_not_running(empty: Flask) -> None:
 def test_now_must_be_aware(empty: Flask) -> None:
     with pytest.raises(ValueError):
         svc.worklist_counts(actor_for("reception"), now=datetime(2026, 11, 18, 10, 0))
+
+
+def test_demo_dossiers_show_every_status_and_load_once(empty: Flask) -> None:
+    from counter.services import calendar as cal
+    from counter.services.demo import load_demo_dossiers
+
+    assert load_demo_dossiers()
+    dossiers = db.session.scalars(db.select(Dossier)).all()
+    assert 15 <= len(dossiers) <= 25
+    assert {d.status for d in dossiers} == {s.value for s in Status}
+    assert {d.timeliness for d in dossiers if d.timeliness} == {"early", "on_time", "late"}
+    assert any(d.delay_count == 1 for d in dossiers)
+    assert all(d.id_number.startswith("011") and len(d.id_number) == 12 for d in dossiers)
+    assert any(d.applicant_name == "Quàng Thị Xuân" for d in dossiers)
+    # Every dossier's events tell its story up to its status.
+    for d in dossiers:
+        assert d.events and d.events[-1].to_status == d.status
+        assert [e.at for e in d.events] == sorted(e.at for e in d.events)
+    counts = svc.worklist_counts(actor_for("leader"))
+    assert counts["overdue"] >= 1 and counts["soon"] == 2
+    local_now = cal.local_naive(utcnow())
+    if cal.is_working_day(local_now.date()) and local_now.time() < time(17):
+        assert counts["today"] >= 1
+    notices = db.session.scalars(db.select(CounterNotice.kind)).all()
+    assert sorted(notices) == ["incomplete", "refused"]
+    # A second run adds nothing.
+    before = len(dossiers)
+    assert load_demo_dossiers() is None
+    assert db.session.scalar(db.select(db.func.count(Dossier.id))) == before
