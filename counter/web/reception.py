@@ -54,7 +54,8 @@ from counter.web import catalog as catalog_web
 from counter.web.i18n import to_local
 
 bp = Blueprint("reception", __name__, url_prefix="/tiep-nhan")
-NAV_EXTRA.append(NavItem("reception.index", _l("Tiếp nhận"), ("reception",), "n"))
+# The counter officer's main screen comes first in the menu.
+NAV_EXTRA.insert(0, NavItem("reception.index", _l("Tiếp nhận"), ("reception",), "n"))
 
 #: A reception form may carry several scans: the whole request may be this many files' worth.
 REQUEST_FILES_BUDGET = 5
@@ -418,6 +419,38 @@ def attachment(attachment_id: int) -> Any:
     response.headers["Cache-Control"] = "no-store"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
+
+
+class AttachForm(FlaskForm):
+    """More scans for a dossier already received (the dossier page includes this form)."""
+
+    files = MultipleFileField(_l("Thêm bản quét (PDF, JPEG, PNG)"))
+
+
+@bp.post("/ho-so/<int:dossier_id>/tep")
+@roles_required("reception", "specialist")
+def add_scans(dossier_id: int) -> Any:
+    """Attach more scans to a received dossier, then go back to its page."""
+    max_mb = int(current_app.config["UPLOAD_MAX_MB"])
+    request.max_content_length = (max_mb * REQUEST_FILES_BUDGET + 1) * 1024 * 1024
+    form = AttachForm()
+    back = (
+        url_for("dossiers.show", dossier_id=dossier_id)
+        if "dossiers.show" in current_app.view_functions
+        else url_for("reception.index")
+    )
+    if not form.validate_on_submit():
+        flash(_("Biểu mẫu không hợp lệ; hãy thử lại."), "danger")
+        return redirect(back)
+    uploads = [svc.Upload(f.filename, f.stream, None) for f in form.files.data or [] if f.filename]
+    try:
+        rows = svc.add_attachments(actor(), dossier_id, uploads)
+    except ValidationError as err:
+        for message in getattr(err, "errors", {"": err.message}).values():
+            flash(message, "danger")
+        return redirect(back)
+    flash(_("Đã thêm %(n)s tệp quét.", n=len(rows)), "success")
+    return redirect(back)
 
 
 # -- JSON helpers for the page's script -------------------------------------------

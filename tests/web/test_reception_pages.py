@@ -292,3 +292,39 @@ def test_procedure_endpoint_gives_the_checklist_and_the_fee(
     assert [d["name"] for d in body["documents"]] == [d.name for d in certify.documents]
     assert body["fee"] == 2000
     assert body["due_text"].startswith("Hẹn trả: ")
+
+
+def test_more_scans_can_be_added_to_a_received_dossier(
+    officer: Browser, login_as: Any, certify: Procedure
+) -> None:
+    assert officer.submit("/tiep-nhan/", form_data(certify)).status_code == 302
+    [dossier] = mine()
+    specialist = login_as("chuyenvien")
+    token = csrf_from(specialist.get(f"/ho-so/{dossier.id}").get_data(as_text=True))
+    url = f"/tiep-nhan/ho-so/{dossier.id}/tep"
+    refused = specialist.client.post(
+        url,
+        data={"csrf_token": token, "files": (io.BytesIO(b"<html>"), "trang.png")},
+        content_type="multipart/form-data",
+    )
+    assert refused.status_code == 302
+    page = specialist.get(refused.location).get_data(as_text=True)
+    assert "không phải tệp PDF, JPEG hoặc PNG thật" in page
+    ok = specialist.client.post(
+        url,
+        data={"csrf_token": token, "files": (io.BytesIO(PDF), "trang-2.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert ok.status_code == 302
+    names = db.session.scalars(
+        db.select(Attachment.filename).where(Attachment.dossier_id == dossier.id)
+    ).all()
+    assert names == ["trang-2.pdf"]
+    leader = login_as("lanhdao")
+    leader_token = csrf_from(leader.get(f"/ho-so/{dossier.id}").get_data(as_text=True))
+    forbidden = leader.client.post(
+        url,
+        data={"csrf_token": leader_token, "files": (io.BytesIO(PDF), "x.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert forbidden.status_code == 403
