@@ -328,3 +328,18 @@ def test_more_scans_can_be_added_to_a_received_dossier(
         content_type="multipart/form-data",
     )
     assert forbidden.status_code == 403
+
+
+def test_without_javascript_changing_the_procedure_keeps_the_applicant(
+    officer: Browser, certify: Procedure
+) -> None:
+    signature = catalog_service.get_by_code("2.000884")
+    data = form_data(certify, action="pick", procedure_id=str(signature.id))
+    resp = officer.submit("/tiep-nhan/", data)
+    assert resp.status_code == 200
+    html = resp.get_data(as_text=True)
+    assert 'value="Lò Văn Bình"' in html
+    for doc in signature.documents:
+        assert doc.name in html
+    assert certify.documents[0].name not in html
+    assert dossier_count() == 0
