@@ -166,6 +166,49 @@ def print_ticket_command(number: str, uri: str | None) -> None:
         )
 
 
+@click.command("catalog-import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--decision", default="", help='Số quyết định công bố, ví dụ "QĐ 1234/QĐ-UBND".')
+@click.option("--date", "decision_date", default="", help="Ngày quyết định, dd/mm/yyyy.")
+@click.option("--dry-run", is_flag=True, help="Chỉ xem trước, không lưu.")
+@with_appcontext
+def catalog_import_command(file: Path, decision: str, decision_date: str, dry_run: bool) -> None:
+    """Nhập danh mục thủ tục từ tệp FILE (.csv, .xlsx, .json); tệp có lỗi thì không lưu gì."""
+    from datetime import datetime
+
+    from counter.services import catalog
+
+    try:
+        preview = catalog.preview_import(file.name, file.read_bytes())
+    except CounterError as err:
+        _fail(err)
+        return
+    for line, message in preview.errors:
+        click.echo(f"Dòng {line}: {message}", err=True)
+    if preview.errors:
+        raise click.ClickException(f"Tệp có {len(preview.errors)} lỗi; chưa lưu gì.")
+    click.echo(
+        f"{len(preview.diff.new)} mới, {len(preview.changed)} sửa đổi, "
+        f"{len(preview.diff.abolished)} bãi bỏ, {len(preview.diff.unchanged)} không đổi."
+    )
+    for warning in preview.warnings:
+        click.echo(warning)
+    if dry_run:
+        return
+    try:
+        when = datetime.strptime(decision_date, "%d/%m/%Y").date() if decision_date else None
+    except ValueError:
+        raise click.ClickException("Ngày quyết định phải có dạng dd/mm/yyyy.") from None
+    try:
+        imp = catalog.apply_import(
+            Actor.system("cli"), file.name, file.read_bytes(), decision, when, preview.digest
+        )
+    except CounterError as err:
+        _fail(err)
+    else:
+        click.echo(f"Đã nhập theo {imp.decision_number}.")
+
+
 def register_cli(app: Flask) -> None:
     """Attach the commands to the app."""
     for command in (
@@ -175,5 +218,6 @@ def register_cli(app: Flask) -> None:
         set_password_command,
         due_date_command,
         print_group,
+        catalog_import_command,
     ):
         app.cli.add_command(command)

@@ -526,3 +526,45 @@ def test_only_admin_edits(app: object) -> None:
     assert p is not None
     with pytest.raises(NotAllowed):
         svc.save_procedure(RECEPTION, p.id, _form(p, name="Khác"))
+
+
+# --- command line ------------------------------------------------------------
+
+
+def test_cli_import_dry_run_then_apply(app: object, runner: Any, tmp_path: Path) -> None:
+    path = tmp_path / "qd.csv"
+    path.write_bytes(b"ma_tthc,ten_tthc,thoi_han\n1.007777,Thu tuc moi,3 ngay lam viec\n")
+    result = runner.invoke(args=["catalog-import", str(path), "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "1 mới, 0 sửa đổi, 0 bãi bỏ" in result.output
+    assert svc.get_by_code("1.007777") is None
+    result = runner.invoke(
+        args=["catalog-import", str(path), "--decision", "QĐ 8/QĐ-UBND", "--date", "30/06/2025"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "Đã nhập theo QĐ 8/QĐ-UBND." in result.output
+    db.session.expire_all()
+    imp = svc.list_imports()[0]
+    assert (imp.decision_number, imp.decision_date, imp.new_count) == (
+        "QĐ 8/QĐ-UBND",
+        DECISION_DATE,
+        1,
+    )
+
+
+def test_cli_import_of_a_bad_file_prints_lines_and_saves_nothing(app: object, runner: Any) -> None:
+    before = _counts()
+    result = runner.invoke(
+        args=[
+            "catalog-import",
+            str(DATA / "catalog_bad.csv"),
+            "--decision",
+            "QĐ 8/QĐ-UBND",
+            "--date",
+            "30/06/2025",
+        ]
+    )
+    assert result.exit_code != 0
+    assert "Dòng 3: Cột ten_tthc: thiếu tên thủ tục." in result.output
+    assert "chưa lưu gì" in result.output
+    assert _counts() == before
