@@ -43,7 +43,10 @@ DEMO_USERS = (
 #: Each is idempotent and returns a note for the console, or None.
 REFERENCE_LOADERS: list[str] = ["counter.services.calendar:load_builtin_schedule"]
 #: Loaders of demo data, run by init --demo, in order (each idempotent).
-DEMO_LOADERS: list[str] = ["counter.services.catalog:load_demo_catalog"]
+DEMO_LOADERS: list[str] = [
+    "counter.services.catalog:load_demo_catalog",
+    "counter.services.demo:load_demo_dossiers",  # needs the catalog: keep it last
+]
 
 
 def _call(spec: str) -> str | None:
