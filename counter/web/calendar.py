@@ -151,7 +151,9 @@ def entry_new() -> Any:
     """Add a range of days off or a working weekend day."""
     form = EntryForm()
     form.kind.choices = kind_choices()
-    year = request.args.get("nam", type=int) or service.local_today().year
+    entered = form.first_date.day if form.is_submitted() else None
+    year = entered.year if entered else request.args.get("nam", type=int)
+    year = year or service.local_today().year
     status = 200
     if form.validate_on_submit():
         try:
