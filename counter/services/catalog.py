@@ -731,6 +731,7 @@ def save_procedure(actor: Actor, procedure_id: int | None, values: dict[str, Any
             action = (
                 "procedure_abolished" if was_active and not record.active else "procedure_updated"
             )
-            audit.record(actor, action, target(record.national_code), labels)
+            if changes:  # saving the form unchanged is not worth a history line
+                audit.record(actor, action, target(record.national_code), labels)
         procedure.replaced_by = replacement
     return procedure

@@ -443,6 +443,7 @@ def test_edit_round_trips_documents_and_fees(app: object) -> None:
     before = svc.to_record(p)
     saved = svc.save_procedure(ADMIN, p.id, _form(p))
     assert svc.to_record(saved) == before
+    assert svc.history(saved) == []  # nothing changed, nothing to tell
 
 
 def test_edit_changes_documents_fees_and_search_text(app: object) -> None:
