@@ -86,6 +86,7 @@ def template_db(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         with app.app_context():
             initialize(demo=True)
             snapshot = _snapshot()
+            db.session.remove()
             db.engine.dispose()
         return {"url": PG_URL, "snapshot": snapshot}
     path = base / "template.db"
