@@ -22,7 +22,11 @@ Decisions (the law names duties, not screens):
   text says the apology is *due* one day before, not that a late delay is void,
   so warning is the default.
 * Worklist tabs only count dossiers whose clock runs (received or in progress):
-  a paused dossier is shown as paused, never as overdue.
+  a paused dossier is shown as paused, never as overdue. "Due today" is due
+  later today; "due soon" is due on one of the next two working days (today
+  excluded, so the tabs do not overlap); "overdue" is past its due instant.
+* A specialist may act on any dossier (small offices share work); assignment is
+  part of the handover (form 06), not a separate permission.
 """
 
 from __future__ import annotations

@@ -55,6 +55,10 @@ PRINT_FORMS = ("01", "02", "03", "04", "05", "06")
 # -- forms -------------------------------------------------------------------------
 
 
+def _max(n: int) -> Length:
+    return Length(max=n, message=_l("Tối đa %(max)d ký tự."))
+
+
 class _ActionForm(FlaskForm):
     """An action's form; CSRF is checked for every POST by the app-wide CSRFProtect."""
 
@@ -65,26 +69,26 @@ class _ActionForm(FlaskForm):
 
 
 class NoteForm(_ActionForm):
-    note = TextAreaField(_l("Ghi chú"), validators=[Optional(), Length(max=2000)])
+    note = TextAreaField(_l("Ghi chú"), validators=[Optional(), _max(2000)])
 
 
 class ReasonForm(_ActionForm):
-    reason = TextAreaField(_l("Lý do"), validators=[Optional(), Length(max=2000)])
+    reason = TextAreaField(_l("Lý do"), validators=[Optional(), _max(2000)])
 
 
 class HandOverForm(_ActionForm):
-    from_unit = StringField(_l("Từ đơn vị"), validators=[Optional(), Length(max=200)])
-    to_unit = StringField(_l("Chuyển đến đơn vị"), validators=[Optional(), Length(max=200)])
+    from_unit = StringField(_l("Từ đơn vị"), validators=[Optional(), _max(200)])
+    to_unit = StringField(_l("Chuyển đến đơn vị"), validators=[Optional(), _max(200)])
     assign_to_id = SelectField(_l("Giao cho"), coerce=int, validate_choice=False)
-    note = TextAreaField(_l("Ghi chú"), validators=[Optional(), Length(max=2000)])
+    note = TextAreaField(_l("Ghi chú"), validators=[Optional(), _max(2000)])
 
 
 class SupplementForm(_ActionForm):
     items = TextAreaField(
         _l("Nội dung cần bổ sung, hoàn thiện (mỗi dòng một nội dung)"),
-        validators=[Optional(), Length(max=4000)],
+        validators=[Optional(), _max(4000)],
     )
-    note = TextAreaField(_l("Lý do"), validators=[Optional(), Length(max=2000)])
+    note = TextAreaField(_l("Lý do"), validators=[Optional(), _max(2000)])
 
 
 class DelayForm(_ActionForm):
@@ -94,12 +98,12 @@ class DelayForm(_ActionForm):
     new_time = StringField(
         _l("Giờ hẹn trả mới"), validators=[Optional()], render_kw={"type": "time"}
     )
-    reason = TextAreaField(_l("Lý do chậm trả kết quả"), validators=[Optional(), Length(max=2000)])
+    reason = TextAreaField(_l("Lý do chậm trả kết quả"), validators=[Optional(), _max(2000)])
 
 
 class ReturnForm(_ActionForm):
-    collected_by = StringField(_l("Người nhận kết quả"), validators=[Optional(), Length(max=200)])
-    note = TextAreaField(_l("Ghi chú"), validators=[Optional(), Length(max=2000)])
+    collected_by = StringField(_l("Người nhận kết quả"), validators=[Optional(), _max(200)])
+    note = TextAreaField(_l("Ghi chú"), validators=[Optional(), _max(2000)])
 
 
 FORM_CLASSES: dict[Action, type[_ActionForm]] = {

@@ -197,6 +197,12 @@ def test_a_missing_reason_is_422_with_the_message_on_the_form(
     assert 'value="31/02/2026"' in html  # the typed value stays in the form
     resp = browser.submit(f"{url}/stop", {"stop-version": str(dossier.version)}, page=url)
     assert resp.status_code == 422 and "Vui lòng ghi lý do dừng" in resp.get_data(as_text=True)
+    resp = browser.submit(
+        f"{url}/resolve",
+        {"resolve-version": str(dossier.version), "resolve-note": "x" * 2001},
+        page=url,
+    )
+    assert resp.status_code == 422 and "Tối đa 2000 ký tự" in resp.get_data(as_text=True)
     assert db.session.get(Dossier, dossier.id).status == "in_progress"
 
 
