@@ -1,0 +1,106 @@
+"""Browser tests: the real app served on a free local port, driven by headless Chromium.
+
+The server runs in a background thread on its own SQLite file, initialised with
+the demo data, exactly as ``run.py`` would leave a fresh install.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from werkzeug.serving import make_server
+
+from counter import create_app
+from counter.extensions import db
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@dataclass
+class LiveServer:
+    app: Flask
+    url: str
+
+    def __call__(self, path: str) -> str:
+        return self.url + path
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The app on 127.0.0.1 and a free port, with a fresh demo database."""
+    from counter.services.setup import initialize
+
+    instance = tmp_path_factory.mktemp("live")
+    app = create_app(
+        {
+            "INSTANCE_PATH": str(instance),
+            "DATABASE_URL": f"sqlite:///{instance / 'counter.db'}",
+            "SECRET_KEY": "e2e-secret",
+            "BACKUP_DIR": str(instance / "backups"),
+        }
+    )
+    with app.app_context():
+        initialize(demo=True)
+        db.session.remove()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    try:
+        yield LiveServer(app, f"http://127.0.0.1:{server.server_port}")
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+        server.server_close()
+        with app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    """Headless Chromium from the system (never a downloaded build)."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is not installed: browser tests need the system Chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def page(chromium: Any) -> Iterator[Any]:
+    """A fresh browser context (its own cookies) and page."""
+    context = chromium.new_context(locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+def log_in(page: Any, server: LiveServer, username: str, password: str) -> None:
+    """Sign in through the login form, as a person would."""
+    page.goto(server("/dang-nhap"))
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("main form button[type=submit]")
+    page.wait_for_load_state()
+    assert "/dang-nhap" not in page.url, page.content()[:500]

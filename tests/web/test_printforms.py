@@ -1,0 +1,648 @@
+"""Printed forms 01–07: every field the 2025 forms carry, the slip's QR code, the ledger period."""
+
+from __future__ import annotations
+
+import html
+import io
+import re
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+import zxingcpp
+from flask import Flask
+from PIL import Image
+
+from counter.extensions import db
+from counter.models import (
+    CounterNotice,
+    Dossier,
+    DossierDocument,
+    DossierEvent,
+    Procedure,
+    User,
+    utcnow,
+)
+from counter.services import forms
+
+ROOT = Path(__file__).resolve().parents[2]
+VN = timedelta(hours=7)
+
+
+def vn(*args: int) -> datetime:
+    """A Vietnam wall-clock time as an aware UTC instant."""
+    return (datetime(*args) - VN).replace(tzinfo=UTC)  # type: ignore[misc]
+
+
+def user(username: str) -> User:
+    return db.session.scalar(db.select(User).where(User.username == username))
+
+
+def procedure(
+    code: str = "9.104873",
+    name: str = "Xác nhận tình trạng hôn nhân",
+    field: tuple[str, str] = ("HT", "Hộ tịch"),
+    limit: tuple[Decimal, str] = (Decimal(3), "working_days"),
+    body: str = "UBND xã Mường Phăng",
+) -> Procedure:
+    """A procedure of the test's own (codes 9.x stay clear of the demo catalog)."""
+    found = db.session.scalar(db.select(Procedure).where(Procedure.national_code == code))
+    if found is not None:
+        return found
+    proc = Procedure(
+        national_code=code,
+        name=name,
+        field_code=field[0],
+        field_name=field[1],
+        limit_amount=limit[0],
+        limit_unit=limit[1],
+        implementing_body=body,
+    )
+    db.session.add(proc)
+    db.session.flush()
+    return proc
+
+
+_seq = iter(range(1, 10_000))
+
+
+def make_dossier(
+    *,
+    received: datetime | None = None,
+    due: datetime | None = None,
+    status: str = "received",
+    proc: Procedure | None = None,
+    events: list[dict[str, Any]] = (),  # type: ignore[assignment]
+    **values: Any,
+) -> Dossier:
+    """A dossier as reception and the lifecycle leave it, written straight to the tables."""
+    n = next(_seq)
+    received = received or vn(2026, 11, 27, 10, 5)
+    due = due or vn(2026, 12, 2, 10, 5)
+    proc = proc or procedure()
+    clerk = user("tiepnhan")
+    fields: dict[str, Any] = {
+        "code": f"000.20.18.H18-{received.strftime('%y%m%d')}-{9000 + n}",
+        "procedure_id": proc.id,
+        "status": status,
+        "applicant_name": "Lò Văn Phượng",
+        "id_number": "011090001234",
+        "phone": "0912345678",
+        "address": "Bản Co Luống, xã Mường Phăng, tỉnh Điện Biên",
+        "email": "phuong.lv@example.vn",
+        "sets_count": 1,
+        "result_delivery": "counter",
+        "ledger_book": "2026",
+        "ledger_seq": 100 + n,
+        "received_at": received,
+        "due_at": due,
+        "original_due_at": due,
+        "received_by_id": clerk.id,
+        **values,
+    }
+    dossier = Dossier(**fields)
+    dossier.documents = [
+        DossierDocument(
+            position=0,
+            name="Tờ khai cấp Giấy xác nhận tình trạng hôn nhân",
+            kind="original",
+            count=1,
+        ),
+        DossierDocument(position=1, name="Bản sao Giấy chứng nhận kết hôn", kind="copy", count=2),
+    ]
+    db.session.add(dossier)
+    db.session.flush()
+    for spec in events:
+        who = user(spec.pop("username", "chuyenvien"))
+        spec.setdefault("from_status", status)
+        spec.setdefault("to_status", status)
+        db.session.add(DossierEvent(dossier=dossier, user_id=who.id, username=who.username, **spec))
+    db.session.commit()
+    return dossier
+
+
+def text_of(resp: Any) -> str:
+    """The page's text as a reader sees it: tags dropped, entities decoded, spaces folded."""
+    body = resp.get_data(as_text=True)
+    body = re.sub(r"<(script|style|svg)\b.*?</\1>", " ", body, flags=re.S)
+    body = re.sub(r"</?(span|strong|em|b|i|a)\b[^>]*>", "", body)  # inline: no gap
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", body)))
+
+
+def lookup_url_for(app: Flask, code: str) -> str:
+    from counter.web.public import lookup_url
+
+    with app.test_request_context("/"):
+        return lookup_url(code)
+
+
+def svg_to_image(svg: str, scale: int = 8) -> Image.Image:
+    """Rasterise the inline SVG segno writes (one stroked path of horizontal runs)."""
+    size = int(re.search(r'viewBox="0 0 (\d+) (\d+)"', svg).group(1))  # type: ignore[union-attr]
+    unit = int(re.search(r'transform="scale\((\d+)\)"', svg).group(1))  # type: ignore[union-attr]
+    path = re.search(r'class="qrline"[^>]* d="([^"]+)"', svg) or re.search(
+        r'd="([^"]+)"[^>]*class="qrline"', svg
+    )
+    assert path, svg[:200]
+    modules = size // unit
+    img = Image.new("L", (modules * scale, modules * scale), 255)
+    x = y = 0.0
+    for op, a, b in re.findall(r"([MmhHv])(-?[\d.]+)(?:[ ,](-?[\d.]+))?", path.group(1)):
+        if op == "M":
+            x, y = float(a), float(b)
+        elif op == "m":
+            x, y = x + float(a), y + float(b)
+        elif op == "h":
+            length = float(a)
+            row = int(y)
+            for col in range(int(x), int(x + length)):
+                img.paste(0, (col * scale, row * scale, (col + 1) * scale, (row + 1) * scale))
+            x += length
+    return img
+
+
+# --- form 01 ------------------------------------------------------------------
+
+
+def test_form01_carries_every_field_of_the_slip(app: Flask, login_as: Any) -> None:
+    dossier = make_dossier()
+    page = login_as("tiepnhan").get(f"/in/ho-so/{dossier.id}/mau-01")
+    assert page.status_code == 200
+    text = text_of(page)
+    for expected in (
+        "UBND xã Mường Phăng",
+        "Trung tâm Phục vụ hành chính công xã Mường Phăng",
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+        "Độc lập - Tự do - Hạnh phúc",
+        f"Số: {dossier.ledger_seq}/TTPVHCC",
+        "Mường Phăng, ngày 27 tháng 11 năm 2026",
+        "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ",
+        f"Mã hồ sơ: {dossier.code}",
+        "Tiếp nhận hồ sơ của Ông (Bà)/Tổ chức: Lò Văn Phượng",
+        "Số định danh cá nhân/tổ chức: 011090001234",
+        "Địa chỉ: Bản Co Luống, xã Mường Phăng, tỉnh Điện Biên",
+        "Số điện thoại: 0912345678",
+        "Email: phuong.lv@example.vn",
+        "Nội dung yêu cầu giải quyết: Xác nhận tình trạng hôn nhân",
+        "Thành phần hồ sơ nộp gồm:",
+        "1 Tờ khai cấp Giấy xác nhận tình trạng hôn nhân Bản chính 1",
+        "2 Bản sao Giấy chứng nhận kết hôn Bản sao 2",
+        "Số lượng hồ sơ: 01 (bộ)",
+        "Thời gian giải quyết hồ sơ theo quy định: 03 ngày làm việc",
+        "Thời gian nhận hồ sơ: 10 giờ 05 phút, ngày 27 tháng 11 năm 2026",
+        "Thời gian trả kết quả giải quyết hồ sơ: 10 giờ 05 phút, ngày 02 tháng 12 năm 2026",
+        "Đăng ký nhận kết quả tại: Tại Bộ phận tiếp nhận và trả kết quả",
+        f"Vào Sổ theo dõi hồ sơ, Quyển số: 2026, Số thứ tự: {dossier.ledger_seq}",
+        "NGƯỜI NỘP HỒ SƠ",
+        "NGƯỜI TIẾP NHẬN HỒ SƠ",
+        "Lò Thị Hoa",
+        "Quét mã để tra cứu tình trạng hồ sơ",
+    ):
+        assert expected in text, expected
+    # Two copies on a sheet, as in 2018 practice; the authorisation block only when filed by proxy.
+    assert text.count("GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ") == 2
+    assert "Liên 1: lưu" in text and "Liên 2: giao người nộp" in text
+    assert "ủy quyền" not in text
+    assert 'class="sheet sheet-a4 form01"' in page.get_data(as_text=True)
+
+
+def test_form01_shows_the_authorisation_and_the_post_delivery(login_as: Any) -> None:
+    dossier = make_dossier(
+        filer_name="Quàng Thị Mai",
+        filer_id_number="011190005678",
+        filer_address="Bản Phăng, xã Mường Phăng",
+        filer_phone="0987654321",
+        result_delivery="post",
+        applicant_kind="organisation",
+        applicant_name="Hợp tác xã Cà phê Mường Phăng",
+    )
+    text = text_of(login_as("tiepnhan").get(f"/in/ho-so/{dossier.id}/mau-01"))
+    assert "Trường hợp nộp hồ sơ theo ủy quyền:" in text
+    assert "Người ủy quyền: Hợp tác xã Cà phê Mường Phăng (số định danh" in text
+    assert "Người được ủy quyền nộp hồ sơ: Quàng Thị Mai" in text
+    for value in ("011190005678", "Bản Phăng, xã Mường Phăng", "0987654321"):
+        assert value in text
+    assert "Đăng ký nhận kết quả tại: Qua dịch vụ bưu chính công ích" in text
+
+
+def test_form01_same_day_and_80mm_roll(login_as: Any) -> None:
+    same_day = procedure("9.101193", "Đăng ký khai sinh", limit=(Decimal(0), "same_day"))
+    dossier = make_dossier(proc=same_day, due=vn(2026, 11, 27, 17, 0))
+    resp = login_as("tiepnhan").get(f"/in/ho-so/{dossier.id}/mau-01?size=80mm")
+    body, text = resp.get_data(as_text=True), text_of(resp)
+    assert "Thời gian giải quyết hồ sơ theo quy định: Trong ngày" in text
+    assert "17 giờ 00 phút, ngày 27 tháng 11 năm 2026" in text
+    assert body.count('class="sheet sheet-80mm form01"') == 1
+    assert "Liên 1" not in text
+    a5 = login_as("tiepnhan").get(f"/in/ho-so/{dossier.id}/mau-01?size=a5&print=1")
+    assert a5.get_data(as_text=True).count('class="sheet sheet-a5 form01"') == 2
+    assert "window.print()" in a5.get_data(as_text=True)
+
+
+def test_form01_qr_code_decodes_to_the_public_lookup_page(app: Flask, login_as: Any) -> None:
+    dossier = make_dossier()
+    url = lookup_url_for(app, dossier.code)
+    assert dossier.code in url
+    body = login_as("tiepnhan").get(f"/in/ho-so/{dossier.id}/mau-01").get_data(as_text=True)
+    svgs = re.findall(r"<svg\b.*?</svg>", body, flags=re.S)
+    assert len(svgs) == 2  # one per copy
+    # The code the page serves, rasterised and read back, and the service's PNG of it.
+    for image in (svg_to_image(svgs[0]), Image.open(io.BytesIO(forms.qr_png(url)))):
+        found = zxingcpp.read_barcodes(image)
+        assert [r.text for r in found] == [url]
+
+
+def test_form01_of_a_dossier_never_received_is_refused_in_vietnamese(login_as: Any) -> None:
+    dossier = make_dossier(status="refused")
+    resp = login_as("tiepnhan").get(f"/in/ho-so/{dossier.id}/mau-01")
+    assert resp.status_code == 422
+    assert "chưa được tiếp nhận" in text_of(resp)
+    missing = login_as("tiepnhan").get("/in/ho-so/999999/mau-01")
+    assert missing.status_code == 404
+    assert "Không tìm thấy hồ sơ này." in text_of(missing)
+
+
+# --- forms 02 and 03 ------------------------------------------------------------
+
+
+def test_form02_lists_what_to_supplement(login_as: Any) -> None:
+    dossier = make_dossier(
+        status="supplement_requested",
+        events=[
+            {
+                "action": "request_supplement",
+                "at": vn(2026, 11, 30, 9, 0),
+                "note": "Giấy tờ hết hạn",
+                "detail": {"items": ["Bản sao CCCD còn hạn", "Xác nhận nơi cư trú"]},
+            }
+        ],
+    )
+    text = text_of(login_as("chuyenvien").get(f"/in/ho-so/{dossier.id}/mau-02"))
+    for expected in (
+        "PHIẾU YÊU CẦU BỔ SUNG, HOÀN THIỆN HỒ SƠ",
+        f"Mã hồ sơ: {dossier.code}",
+        "Hồ sơ của: Lò Văn Phượng",
+        "Nội dung yêu cầu giải quyết: Xác nhận tình trạng hôn nhân",
+        "Địa chỉ: Bản Co Luống",
+        "Số điện thoại: 0912345678",
+        "Email: phuong.lv@example.vn",
+        "Yêu cầu hoàn thiện hồ sơ gồm những nội dung sau:",
+        "Bản sao CCCD còn hạn",
+        "Xác nhận nơi cư trú",
+        "Lý do: Giấy tờ hết hạn",
+        "Mường Phăng, ngày 30 tháng 11 năm 2026",
+        "NGƯỜI HƯỚNG DẪN",
+        "Quàng Văn Minh",
+        "0215 3826 888",
+    ):
+        assert expected in text, expected
+    event_id = dossier.events[0].id
+    assert (
+        login_as("chuyenvien").get(f"/in/ho-so/{dossier.id}/mau-02/{event_id}").status_code == 200
+    )
+    wrong = login_as("chuyenvien").get(f"/in/ho-so/{dossier.id}/mau-02/{event_id + 999}")
+    assert wrong.status_code == 404
+    none = make_dossier()
+    resp = login_as("chuyenvien").get(f"/in/ho-so/{none.id}/mau-02")
+    assert resp.status_code == 422 and "chưa có yêu cầu bổ sung" in text_of(resp)
+
+
+def _notice(kind: str, **values: Any) -> CounterNotice:
+    notice = CounterNotice(
+        number=f"{'02' if kind == 'incomplete' else '03'}-261127-0004",
+        kind=kind,
+        at=vn(2026, 11, 27, 8, 30),
+        user_id=user("tiepnhan").id,
+        procedure_id=procedure().id,
+        applicant_name="Cà Thị Én",
+        id_number="011195001111",
+        phone="0977000111",
+        address="Bản Khá, xã Mường Phăng",
+        email="en.ct@example.vn",
+        **values,
+    )
+    db.session.add(notice)
+    db.session.commit()
+    return notice
+
+
+def test_counter_notices_print_as_form02_and_form03(login_as: Any) -> None:
+    incomplete = _notice("incomplete", items=["Giấy xác nhận cư trú"], reason="Thiếu giấy tờ")
+    text = text_of(login_as("tiepnhan").get(f"/in/phieu/{incomplete.id}"))
+    assert "PHIẾU YÊU CẦU BỔ SUNG, HOÀN THIỆN HỒ SƠ" in text
+    assert "Số: 02-261127-0004/TTPVHCC" in text
+    assert "Giấy xác nhận cư trú" in text and "Lý do: Thiếu giấy tờ" in text
+    assert (
+        "Hồ sơ của: Cà Thị Én" in text
+        and "NGƯỜI HƯỚNG DẪN (Ký và ghi rõ họ tên) Lò Thị Hoa" in text
+    )
+
+    refused = _notice("refused", reason="Thủ tục không thuộc thẩm quyền của xã")
+    text = text_of(login_as("tiepnhan").get(f"/in/phieu/{refused.id}"))
+    for expected in (
+        "PHIẾU TỪ CHỐI TIẾP NHẬN GIẢI QUYẾT HỒ SƠ",
+        "Ông (Bà)/Tổ chức: Cà Thị Én",
+        "Số định danh cá nhân/tổ chức: 011195001111",
+        "Địa chỉ: Bản Khá, xã Mường Phăng",
+        "Số điện thoại: 0977000111",
+        "Email: en.ct@example.vn",
+        "Nội dung yêu cầu giải quyết: Xác nhận tình trạng hôn nhân",
+        "Thủ tục không thuộc thẩm quyền của xã",
+        "NGƯỜI NỘP HỒ SƠ",
+        "NGƯỜI TIẾP NHẬN HỒ SƠ",
+    ):
+        assert expected in text, expected
+    assert login_as("tiepnhan").get("/in/phieu/999999").status_code == 404
+
+
+def test_form03_for_a_refused_dossier(login_as: Any) -> None:
+    dossier = make_dossier(
+        status="refused",
+        events=[
+            {
+                "action": "refuse",
+                "username": "tiepnhan",
+                "from_status": "submitted",
+                "at": vn(2026, 11, 27, 10, 0),
+                "note": "Hồ sơ nộp trực tuyến thiếu chữ ký",
+                "detail": {"reason": "Hồ sơ nộp trực tuyến thiếu chữ ký"},
+            }
+        ],
+    )
+    text = text_of(login_as("tiepnhan").get(f"/in/ho-so/{dossier.id}/mau-03"))
+    assert "PHIẾU TỪ CHỐI TIẾP NHẬN GIẢI QUYẾT HỒ SƠ" in text
+    assert f"Mã hồ sơ (nếu có): {dossier.code}" in text
+    assert "Hồ sơ nộp trực tuyến thiếu chữ ký" in text
+    received = make_dossier()
+    resp = login_as("tiepnhan").get(f"/in/ho-so/{received.id}/mau-03")
+    assert resp.status_code == 422 and "không bị từ chối" in text_of(resp)
+
+
+# --- forms 04, 05, 06 -------------------------------------------------------------
+
+
+def test_form04_apologises_with_the_new_date(login_as: Any) -> None:
+    dossier = make_dossier(
+        status="in_progress",
+        due=vn(2026, 12, 7, 10, 5),
+        delay_count=1,
+        events=[
+            {
+                "action": "delay",
+                "username": "lanhdao",
+                "at": vn(2026, 12, 1, 14, 0),
+                "note": "Chờ xác minh tại nơi cư trú trước đây",
+                "due_before": vn(2026, 12, 2, 10, 5),
+                "due_after": vn(2026, 12, 7, 10, 5),
+                "form_no": "04",
+                "detail": {"reason": "Chờ xác minh tại nơi cư trú trước đây"},
+            }
+        ],
+    )
+    text = text_of(login_as("lanhdao").get(f"/in/ho-so/{dossier.id}/mau-04"))
+    for expected in (
+        "PHIẾU XIN LỖI VÀ ĐỀ NGHỊ GIA HẠN THỜI GIAN GIẢI QUYẾT HỒ SƠ",
+        "Kính gửi: Ông (Bà)/Tổ chức Lò Văn Phượng",
+        "Ngày nhận hồ sơ: 10 giờ 05 phút, ngày 27 tháng 11 năm 2026",
+        "UBND xã Mường Phăng tiếp nhận giải quyết hồ sơ",
+        "Xác nhận tình trạng hôn nhân",
+        "Số định danh cá nhân/tổ chức: 011090001234",
+        f"Mã hồ sơ: {dossier.code}",
+        "hẹn trả kết quả: 10 giờ 05 phút, ngày 02 tháng 12 năm 2026",
+        "chưa trả kết quả giải quyết hồ sơ của Ông (Bà)/Tổ chức đúng hạn",
+        "Lý do: Chờ xác minh tại nơi cư trú trước đây",
+        "xin lỗi Ông (Bà)/Tổ chức",
+        "trả kết quả giải quyết hồ sơ vào thời gian: 10 giờ 05 phút, ngày 07 tháng 12 năm 2026",
+        "THỦ TRƯỞNG CƠ QUAN, ĐƠN VỊ",
+        "Nguyễn Văn Thắng",
+        "Mường Phăng, ngày 01 tháng 12 năm 2026",
+    ):
+        assert expected in text, expected
+
+
+def test_form04_without_a_delay_is_a_clear_message_not_an_error(login_as: Any) -> None:
+    dossier = make_dossier(status="in_progress")
+    resp = login_as("lanhdao").get(f"/in/ho-so/{dossier.id}/mau-04")
+    assert resp.status_code == 422
+    assert "Hồ sơ này chưa được gia hạn" in text_of(resp)
+
+
+@pytest.mark.parametrize(
+    ("action", "status", "wording"),
+    [
+        ("stop", "stopped", "thông báo dừng giải quyết hồ sơ nêu trên."),
+        ("withdraw", "withdrawn", "theo đề nghị rút hồ sơ của Ông (Bà)/Tổ chức"),
+    ],
+)
+def test_form05_notice_of_stopping(login_as: Any, action: str, status: str, wording: str) -> None:
+    dossier = make_dossier(
+        status=status,
+        events=[
+            {
+                "action": action,
+                "username": "lanhdao",
+                "from_status": "in_progress",
+                "to_status": status,
+                "at": vn(2026, 11, 30, 15, 45),
+                "note": "Người nộp đã chuyển nơi cư trú",
+                "detail": {"reason": "Người nộp đã chuyển nơi cư trú"},
+            }
+        ],
+    )
+    text = text_of(login_as("lanhdao").get(f"/in/ho-so/{dossier.id}/mau-05"))
+    for expected in (
+        "THÔNG BÁO DỪNG GIẢI QUYẾT HỒ SƠ",
+        f"Mã hồ sơ: {dossier.code}",
+        "Nội dung yêu cầu giải quyết: Xác nhận tình trạng hôn nhân",
+        "Người nộp hồ sơ: Lò Văn Phượng",
+        "Thời gian nhận hồ sơ: 10 giờ 05 phút, ngày 27 tháng 11 năm 2026",
+        "Thời điểm dừng giải quyết hồ sơ: 15 giờ 45 phút, ngày 30 tháng 11 năm 2026",
+        "Lý do: Người nộp đã chuyển nơi cư trú",
+        wording,
+        "Nguyễn Văn Thắng",
+    ):
+        assert expected in text, expected
+    open_one = make_dossier()
+    assert login_as("lanhdao").get(f"/in/ho-so/{open_one.id}/mau-05").status_code == 422
+
+
+def test_form06_has_a_row_per_handover(login_as: Any) -> None:
+    dossier = make_dossier(
+        status="resolved",
+        processing_unit="Công chức Tư pháp - Hộ tịch",
+        timeliness="early",
+        resolved_at=vn(2026, 12, 1, 16, 0),
+        events=[
+            {
+                "action": "hand_over",
+                "username": "tiepnhan",
+                "at": vn(2026, 11, 27, 10, 30),
+                "note": "Đủ hồ sơ",
+                "detail": {
+                    "from_unit": "Bộ phận tiếp nhận và trả kết quả",
+                    "to_unit": "Công chức Tư pháp - Hộ tịch",
+                    "result": "early",
+                },
+            },
+            {
+                "action": "hand_over",
+                "at": vn(2026, 12, 2, 9, 0),
+                "note": "Trình ký",
+                "detail": {
+                    "from_unit": "Công chức Tư pháp - Hộ tịch",
+                    "to_unit": "Lãnh đạo UBND xã",
+                },
+            },
+            {"action": "resolve", "username": "lanhdao", "at": vn(2026, 12, 3, 9, 0), "detail": {}},
+        ],
+    )
+    resp = login_as("chuyenvien").get(f"/in/ho-so/{dossier.id}/mau-06")
+    text = text_of(resp)
+    for expected in (
+        "PHIẾU KIỂM SOÁT QUÁ TRÌNH GIẢI QUYẾT HỒ SƠ",
+        f"Mã hồ sơ: {dossier.code}",
+        "Cơ quan (bộ phận) giải quyết hồ sơ: Công chức Tư pháp - Hộ tịch",
+        "Cơ quan phối hợp giải quyết hồ sơ:",
+        "Thời gian nhận hồ sơ: 10 giờ 05 phút, ngày 27 tháng 11 năm 2026",
+        "Thời gian trả kết quả giải quyết hồ sơ: 10 giờ 05 phút, ngày 02 tháng 12 năm 2026",
+        "1 Giao: Bộ phận tiếp nhận và trả kết quả → Nhận: Công chức Tư pháp - Hộ tịch "
+        "10 giờ 30 phút, ngày 27 tháng 11 năm 2026 trước hạn Đủ hồ sơ Lò Thị Hoa",
+        # No recorded result: judged against the due date (on the due day = đúng hạn).
+        "2 Giao: Công chức Tư pháp - Hộ tịch → Nhận: Lãnh đạo UBND xã "
+        "09 giờ 00 phút, ngày 02 tháng 12 năm 2026 đúng hạn Trình ký Quàng Văn Minh",
+        "3 Giao: Công chức Tư pháp - Hộ tịch → Nhận: Bộ phận tiếp nhận và trả kết quả "
+        "09 giờ 00 phút, ngày 03 tháng 12 năm 2026 trước hạn",
+    ):
+        assert expected in text, expected
+    assert "Người giao (ký)" in text and "Người nhận (ký)" in text
+    # A fresh dossier prints blank rows to fill in by hand.
+    fresh = make_dossier()
+    body = login_as("chuyenvien").get(f"/in/ho-so/{fresh.id}/mau-06").get_data(as_text=True)
+    assert body.count('<tr class="empty">') == 4
+
+
+# --- form 07: the ledger ---------------------------------------------------------
+
+
+def test_ledger_prints_the_chosen_period_with_every_column(login_as: Any) -> None:
+    civil = procedure()
+    trade = procedure(
+        "9.101612",
+        "Đăng ký thành lập hộ kinh doanh",
+        field=("KT9", "Kinh tế (thử)"),
+        body="UBND xã",
+    )
+    nov = make_dossier(
+        proc=civil,
+        received=vn(2030, 11, 27, 10, 5),
+        due=vn(2030, 12, 2, 10, 5),
+        applicant_name="Lò Văn Tháng Mười Một",
+    )
+    dec = make_dossier(
+        proc=trade,
+        received=vn(2030, 12, 3, 8, 0),
+        due=vn(2030, 12, 8, 8, 0),
+        applicant_name="Hộ kinh doanh Quàng Thị Tháng Mười Hai",
+        status="returned",
+        returned_at=vn(2030, 12, 7, 9, 30),
+        collected_by="Quàng Thị Hạnh",
+        result_delivery="post",
+    )
+    late_nov = make_dossier(received=vn(2030, 11, 30, 23, 30), applicant_name="Cuối Tháng")
+    never = make_dossier(
+        status="refused", received=vn(2030, 11, 28, 9, 0), applicant_name="Không Vào Sổ"
+    )
+    b = login_as("lanhdao")
+
+    resp = b.get("/in/so-theo-doi?from=01/11/2030&to=30/11/2030")
+    assert resp.status_code == 200
+    text = text_of(resp)
+    assert "SỔ THEO DÕI HỒ SƠ" in text and "Từ ngày 01/11/2030 đến ngày 30/11/2030" in text
+    assert (
+        "STT Mã hồ sơ Tên TTHC Tên tổ chức, cá nhân Địa chỉ/SĐT Cơ quan chủ trì giải quyết "
+        "Nhận hồ sơ Hẹn trả kết quả Trả kết quả Phương thức nhận kết quả Ký nhận"
+    ) in text
+    assert (
+        f"{nov.ledger_seq} {nov.code} Xác nhận tình trạng hôn nhân Lò Văn Tháng Mười Một "
+        "Bản Co Luống, xã Mường Phăng, tỉnh Điện Biên / 0912345678 UBND xã Mường Phăng "
+        "27/11/2030 10:05 02/12/2030 10:05"
+    ) in text
+    assert late_nov.code in text  # 23:30 Vietnam time on 30/11 is still November
+    assert dec.code not in text and never.code not in text
+    assert "Tổng số: 2 hồ sơ." in text
+
+    text = text_of(b.get("/in/so-theo-doi?from=2030-12-01&to=2030-12-31"))
+    assert dec.code in text and nov.code not in text and late_nov.code not in text
+    assert "07/12/2030 09:30 Quàng Thị Hạnh Qua dịch vụ bưu chính công ích" in text
+
+    text = text_of(b.get("/in/so-theo-doi?from=01/11/2030&to=31/12/2030&field=KT9"))
+    assert dec.code in text and nov.code not in text and "Lĩnh vực: Kinh tế (thử)" in text
+    text = text_of(b.get("/in/so-theo-doi?from=01/11/2030&to=31/12/2030&status=returned"))
+    assert dec.code in text and nov.code not in text and "Trạng thái: Đã trả kết quả" in text
+
+
+def test_ledger_defaults_to_this_month(login_as: Any) -> None:
+    now = utcnow()
+    this_month = make_dossier(received=now, due=now + timedelta(days=3))
+    long_ago = make_dossier(received=now - timedelta(days=70), due=now - timedelta(days=60))
+    resp = login_as("tiepnhan").get("/in/so-theo-doi")
+    text = text_of(resp)
+    first, last = forms.month_bounds(forms.today_local())
+    assert f"Từ ngày {first:%d/%m/%Y} đến ngày {last:%d/%m/%Y}" in text
+    assert this_month.code in text and long_ago.code not in text
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("from=31/02/2026&to=30/11/2026", "Ngày không có thật trên lịch"),
+        ("from=hôm qua&to=30/11/2026", "Ngày không hợp lệ"),
+        ("from=30/11/2026&to=01/11/2026", "Ngày kết thúc phải sau hoặc bằng ngày bắt đầu."),
+        ("from=01/11/2026&to=30/11/2026&status=lost", "Trạng thái không hợp lệ."),
+    ],
+)
+def test_ledger_bad_filters_get_a_vietnamese_message(
+    login_as: Any, query: str, message: str
+) -> None:
+    resp = login_as("tiepnhan").get(f"/in/so-theo-doi?{query}")
+    assert resp.status_code == 422
+    assert message in text_of(resp)
+    assert "SỔ THEO DÕI HỒ SƠ" not in text_of(resp)
+
+
+# --- print CSS and access ------------------------------------------------------------
+
+
+def test_print_css_has_a4_a5_and_80mm_pages_and_the_bundled_font(client: Any) -> None:
+    with client.get("/static/css/print.css") as resp:
+        css = resp.get_data(as_text=True)
+    assert re.search(r"@page\s+a4\s*\{[^}]*size:\s*A4 portrait", css)
+    assert re.search(r"@page\s+a5\s*\{[^}]*size:\s*A5 portrait", css)
+    assert re.search(r"@page\s+roll80\s*\{[^}]*size:\s*80mm", css)
+    assert re.search(r"@page\s+ledger\s*\{[^}]*size:\s*A4 landscape", css)
+    for name in re.findall(r'url\("\.\./fonts/([^"]+)"\)', css):
+        assert (ROOT / "static" / "fonts" / name).is_file()
+        with client.get(f"/static/fonts/{name}") as resp:
+            assert resp.status_code == 200
+    assert "@media print" in css and ".no-print { display: none" in css
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/in/ho-so/1/mau-01",
+        "/in/ho-so/1/mau-02",
+        "/in/ho-so/1/mau-02/1",
+        "/in/ho-so/1/mau-03",
+        "/in/ho-so/1/mau-04",
+        "/in/ho-so/1/mau-05",
+        "/in/ho-so/1/mau-06",
+        "/in/phieu/1",
+        "/in/so-theo-doi",
+    ],
+)
+def test_forms_are_for_staff_only(client: Any, url: str) -> None:
+    resp = client.get(url)
+    assert resp.status_code == 302 and "/dang-nhap" in resp.location
