@@ -97,15 +97,16 @@ from typing import Any
 
 from counter.domain.codes import validate_agency_identifier
 from counter.domain.errors import ValidationError
+from counter.domain.i18n import N_
 from counter.domain.text import fold
 
 LIMIT_UNITS = ("working_days", "working_hours", "same_day", "calendar_days")
 DOCUMENT_KINDS = ("original", "copy", "original_or_copy")
 #: How each kind is written on forms and slips.
 DOCUMENT_KIND_LABELS = {
-    "original": "bản chính",
-    "copy": "bản sao",
-    "original_or_copy": "bản chính hoặc bản sao",
+    "original": N_("bản chính"),
+    "copy": N_("bản sao"),
+    "original_or_copy": N_("bản chính hoặc bản sao"),
 }
 SERVICE_LEVELS = ("full_online", "partial_online")
 

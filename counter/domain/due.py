@@ -13,6 +13,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from counter.domain.calendar import ONE_DAY, OfficeHours, WorkingCalendar
+from counter.domain.i18n import N_
 
 _MICROSECONDS_PER_HOUR = 3_600_000_000
 
@@ -44,10 +45,10 @@ class LimitUnit(StrEnum):
 
 
 _UNIT_LABELS = {
-    LimitUnit.WORKING_DAYS: "ngày làm việc",
-    LimitUnit.WORKING_HOURS: "giờ làm việc",
-    LimitUnit.SAME_DAY: "trong ngày",
-    LimitUnit.CALENDAR_DAYS: "ngày",
+    LimitUnit.WORKING_DAYS: N_("ngày làm việc"),
+    LimitUnit.WORKING_HOURS: N_("giờ làm việc"),
+    LimitUnit.SAME_DAY: N_("trong ngày"),
+    LimitUnit.CALENDAR_DAYS: N_("ngày"),
 }
 
 
@@ -65,9 +66,9 @@ class Timeliness(StrEnum):
 
 
 _TIMELINESS_LABELS = {
-    Timeliness.EARLY: "trước hạn",
-    Timeliness.ON_TIME: "đúng hạn",
-    Timeliness.LATE: "quá hạn",
+    Timeliness.EARLY: N_("trước hạn"),
+    Timeliness.ON_TIME: N_("đúng hạn"),
+    Timeliness.LATE: N_("quá hạn"),
 }
 
 

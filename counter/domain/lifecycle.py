@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from counter.domain.errors import NotAllowed
+from counter.domain.i18n import N_
 
 
 class Status(StrEnum):
@@ -59,16 +60,16 @@ class Status(StrEnum):
 _PORTAL_CODES: dict[Status, int] = {status: i for i, status in enumerate(Status, start=1)}
 
 _STATUS_LABELS: dict[Status, str] = {
-    Status.SUBMITTED: "Mới đăng ký",
-    Status.RECEIVED: "Đã tiếp nhận",
-    Status.REFUSED: "Không được tiếp nhận",
-    Status.IN_PROGRESS: "Đang xử lý",
-    Status.SUPPLEMENT_REQUESTED: "Yêu cầu bổ sung hồ sơ",
-    Status.AWAITING_PAYMENT: "Chờ thực hiện nghĩa vụ tài chính",
-    Status.WITHDRAWN: "Công dân rút hồ sơ",
-    Status.STOPPED: "Dừng xử lý",
-    Status.RESOLVED: "Đã xử lý xong",
-    Status.RETURNED: "Đã trả kết quả",
+    Status.SUBMITTED: N_("Mới đăng ký"),
+    Status.RECEIVED: N_("Đã tiếp nhận"),
+    Status.REFUSED: N_("Không được tiếp nhận"),
+    Status.IN_PROGRESS: N_("Đang xử lý"),
+    Status.SUPPLEMENT_REQUESTED: N_("Yêu cầu bổ sung hồ sơ"),
+    Status.AWAITING_PAYMENT: N_("Chờ thực hiện nghĩa vụ tài chính"),
+    Status.WITHDRAWN: N_("Công dân rút hồ sơ"),
+    Status.STOPPED: N_("Dừng xử lý"),
+    Status.RESOLVED: N_("Đã xử lý xong"),
+    Status.RETURNED: N_("Đã trả kết quả"),
 }
 
 
@@ -87,10 +88,10 @@ class Role(StrEnum):
 
 
 _ROLE_LABELS: dict[Role, str] = {
-    Role.ADMIN: "Quản trị",
-    Role.RECEPTION: "Bộ phận một cửa",
-    Role.SPECIALIST: "Chuyên viên",
-    Role.LEADER: "Lãnh đạo",
+    Role.ADMIN: N_("Quản trị"),
+    Role.RECEPTION: N_("Bộ phận một cửa"),
+    Role.SPECIALIST: N_("Chuyên viên"),
+    Role.LEADER: N_("Lãnh đạo"),
 }
 
 
@@ -118,19 +119,19 @@ class Action(StrEnum):
 
 
 _ACTION_LABELS: dict[Action, str] = {
-    Action.RECEIVE: "Tiếp nhận",
-    Action.REFUSE: "Từ chối tiếp nhận",
-    Action.HAND_OVER: "Chuyển xử lý",
-    Action.REQUEST_SUPPLEMENT: "Yêu cầu bổ sung",
-    Action.SUPPLEMENT_RECEIVED: "Nhận hồ sơ bổ sung",
-    Action.REQUEST_PAYMENT: "Yêu cầu thực hiện nghĩa vụ tài chính",
-    Action.PAYMENT_RECEIVED: "Xác nhận đã thực hiện nghĩa vụ tài chính",
-    Action.PROPOSE_DELAY: "Đề xuất gia hạn",
-    Action.DELAY: "Gia hạn",
-    Action.STOP: "Dừng xử lý",
-    Action.WITHDRAW: "Rút hồ sơ",
-    Action.RESOLVE: "Hoàn thành xử lý",
-    Action.RETURN_RESULT: "Trả kết quả",
+    Action.RECEIVE: N_("Tiếp nhận"),
+    Action.REFUSE: N_("Từ chối tiếp nhận"),
+    Action.HAND_OVER: N_("Chuyển xử lý"),
+    Action.REQUEST_SUPPLEMENT: N_("Yêu cầu bổ sung"),
+    Action.SUPPLEMENT_RECEIVED: N_("Nhận hồ sơ bổ sung"),
+    Action.REQUEST_PAYMENT: N_("Yêu cầu thực hiện nghĩa vụ tài chính"),
+    Action.PAYMENT_RECEIVED: N_("Xác nhận đã thực hiện nghĩa vụ tài chính"),
+    Action.PROPOSE_DELAY: N_("Đề xuất gia hạn"),
+    Action.DELAY: N_("Gia hạn"),
+    Action.STOP: N_("Dừng xử lý"),
+    Action.WITHDRAW: N_("Rút hồ sơ"),
+    Action.RESOLVE: N_("Hoàn thành xử lý"),
+    Action.RETURN_RESULT: N_("Trả kết quả"),
 }
 
 #: The form (Circular 03/2025, Annex I) printed when the action is taken.

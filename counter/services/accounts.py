@@ -8,15 +8,16 @@ from datetime import timedelta
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from counter.domain.errors import NotAllowed, NotFound, ValidationError
+from counter.domain.i18n import N_
 from counter.extensions import db
 from counter.models import ROLES, LoginFailure, User, utcnow
 from counter.services import Actor, audit, transaction
 
 ROLE_LABELS: dict[str, str] = {
-    "admin": "Quản trị",
-    "reception": "Tiếp nhận",
-    "specialist": "Chuyên viên xử lý",
-    "leader": "Lãnh đạo",
+    "admin": N_("Quản trị"),
+    "reception": N_("Tiếp nhận"),
+    "specialist": N_("Chuyên viên xử lý"),
+    "leader": N_("Lãnh đạo"),
 }
 MIN_PASSWORD_LENGTH = 8
 USERNAME_RE = re.compile(r"^[a-z0-9_.-]{3,64}$")

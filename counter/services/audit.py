@@ -4,39 +4,40 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from counter.domain.i18n import N_
 from counter.extensions import db
 from counter.models import AuditEntry
 from counter.services import Actor
 
 # Action names shown (translated) on the audit page.
 ACTIONS: dict[str, str] = {
-    "login": "Đăng nhập",
-    "login_failed": "Đăng nhập thất bại",
-    "logout": "Đăng xuất",
-    "password_changed": "Đổi mật khẩu",
-    "password_reset": "Đặt lại mật khẩu",
-    "user_created": "Tạo tài khoản",
-    "user_updated": "Sửa tài khoản",
-    "office_updated": "Sửa thông tin đơn vị",
-    "backup_created": "Sao lưu dữ liệu",
-    "backup_downloaded": "Tải bản sao lưu",
-    "backup_restored": "Khôi phục dữ liệu",
-    "init": "Khởi tạo dữ liệu",
-    "calendar_entry_added": "Thêm ngày nghỉ/làm bù",
-    "calendar_entry_updated": "Sửa ngày nghỉ/làm bù",
-    "calendar_entry_deleted": "Xóa ngày nghỉ/làm bù",
-    "calendar_imported": "Nhập lịch nghỉ từ tệp",
-    "printer_saved": "Lưu cấu hình máy in",
-    "printer_deleted": "Xóa máy in",
-    "catalog_imported": "Nhập danh mục thủ tục",
-    "procedure_created": "Thêm thủ tục",
-    "procedure_updated": "Sửa thủ tục",
-    "procedure_abolished": "Bãi bỏ thủ tục",
-    "dossier_received": "Tiếp nhận hồ sơ",
-    "notice_incomplete": "Lập phiếu yêu cầu bổ sung, hoàn thiện hồ sơ (mẫu 02)",
-    "notice_refused": "Lập phiếu từ chối tiếp nhận hồ sơ (mẫu 03)",
-    "attachment_added": "Thêm tệp quét hồ sơ",
-    "attachment_viewed": "Xem tệp quét hồ sơ",
+    "login": N_("Đăng nhập"),
+    "login_failed": N_("Đăng nhập thất bại"),
+    "logout": N_("Đăng xuất"),
+    "password_changed": N_("Đổi mật khẩu"),
+    "password_reset": N_("Đặt lại mật khẩu"),
+    "user_created": N_("Tạo tài khoản"),
+    "user_updated": N_("Sửa tài khoản"),
+    "office_updated": N_("Sửa thông tin đơn vị"),
+    "backup_created": N_("Sao lưu dữ liệu"),
+    "backup_downloaded": N_("Tải bản sao lưu"),
+    "backup_restored": N_("Khôi phục dữ liệu"),
+    "init": N_("Khởi tạo dữ liệu"),
+    "calendar_entry_added": N_("Thêm ngày nghỉ/làm bù"),
+    "calendar_entry_updated": N_("Sửa ngày nghỉ/làm bù"),
+    "calendar_entry_deleted": N_("Xóa ngày nghỉ/làm bù"),
+    "calendar_imported": N_("Nhập lịch nghỉ từ tệp"),
+    "printer_saved": N_("Lưu cấu hình máy in"),
+    "printer_deleted": N_("Xóa máy in"),
+    "catalog_imported": N_("Nhập danh mục thủ tục"),
+    "procedure_created": N_("Thêm thủ tục"),
+    "procedure_updated": N_("Sửa thủ tục"),
+    "procedure_abolished": N_("Bãi bỏ thủ tục"),
+    "dossier_received": N_("Tiếp nhận hồ sơ"),
+    "notice_incomplete": N_("Lập phiếu yêu cầu bổ sung, hoàn thiện hồ sơ (mẫu 02)"),
+    "notice_refused": N_("Lập phiếu từ chối tiếp nhận hồ sơ (mẫu 03)"),
+    "attachment_added": N_("Thêm tệp quét hồ sơ"),
+    "attachment_viewed": N_("Xem tệp quét hồ sơ"),
 }
 
 

@@ -35,6 +35,7 @@ from counter.domain.calendar import (
 )
 from counter.domain.due import DueDateError, LimitUnit, Timeliness
 from counter.domain.errors import NotAllowed, NotFound, ValidationError
+from counter.domain.i18n import N_
 from counter.extensions import db
 from counter.models import CalendarEntry, utcnow
 from counter.services import Actor, audit, transaction
@@ -286,13 +287,13 @@ def _entry_from_row(row: ScheduleRow, *, origin: str, user_id: int | None = None
 #: The years the lunar tables (and so the statutory days) cover.
 FIRST_YEAR, LAST_YEAR = 1901, 2100
 KIND_LABELS = {
-    DayKind.DAY_OFF: "Ngày nghỉ",
-    DayKind.WORKING_DAY: "Làm bù",
+    DayKind.DAY_OFF: N_("Ngày nghỉ"),
+    DayKind.WORKING_DAY: N_("Làm bù"),
 }
 ORIGIN_LABELS = {
-    "builtin": "Có sẵn (công bố)",
-    "admin": "Quản trị viên nhập",
-    "import": "Nhập từ tệp",
+    "builtin": N_("Có sẵn (công bố)"),
+    "admin": N_("Quản trị viên nhập"),
+    "import": N_("Nhập từ tệp"),
 }
 
 

@@ -29,6 +29,7 @@ from counter.domain.catalog import (
     diff_catalog,
 )
 from counter.domain.errors import Conflict, NotFound, ValidationError
+from counter.domain.i18n import N_
 from counter.domain.text import fold
 from counter.extensions import db
 from counter.models import AuditEntry, CatalogImport, Procedure, ProcedureDocument, ProcedureFee
@@ -41,24 +42,24 @@ IMPORT_TYPES = (".csv", ".xlsx", ".json")
 
 #: Attribute labels, for "changed: name, fees" in the preview and the history.
 FIELD_LABELS: dict[str, str] = {
-    "national_code": "Mã TTHC",
-    "local_code": "Mã TTHC địa phương",
-    "name": "Tên thủ tục",
-    "field_code": "Mã lĩnh vực",
-    "field_name": "Lĩnh vực",
-    "limit_amount": "Thời hạn",
-    "limit_unit": "Đơn vị thời hạn",
-    "limit_note": "Ghi chú thời hạn",
-    "fees": "Phí, lệ phí",
-    "documents": "Thành phần hồ sơ",
-    "result_name": "Kết quả",
-    "service_level": "Mức độ trực tuyến",
-    "implementing_body": "Cơ quan thực hiện",
-    "legal_basis": "Căn cứ pháp lý",
-    "active": "Trạng thái",
-    "effective_from": "Hiệu lực từ",
-    "effective_to": "Hiệu lực đến",
-    "replaced_by": "Thay thế bởi",
+    "national_code": N_("Mã TTHC"),
+    "local_code": N_("Mã TTHC địa phương"),
+    "name": N_("Tên thủ tục"),
+    "field_code": N_("Mã lĩnh vực"),
+    "field_name": N_("Lĩnh vực"),
+    "limit_amount": N_("Thời hạn"),
+    "limit_unit": N_("Đơn vị thời hạn"),
+    "limit_note": N_("Ghi chú thời hạn"),
+    "fees": N_("Phí, lệ phí"),
+    "documents": N_("Thành phần hồ sơ"),
+    "result_name": N_("Kết quả"),
+    "service_level": N_("Mức độ trực tuyến"),
+    "implementing_body": N_("Cơ quan thực hiện"),
+    "legal_basis": N_("Căn cứ pháp lý"),
+    "active": N_("Trạng thái"),
+    "effective_from": N_("Hiệu lực từ"),
+    "effective_to": N_("Hiệu lực đến"),
+    "replaced_by": N_("Thay thế bởi"),
 }
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")

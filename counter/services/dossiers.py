@@ -44,6 +44,7 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from counter.domain.errors import Conflict, NotFound, ValidationError
+from counter.domain.i18n import N_
 from counter.domain.lifecycle import (
     ACTION_FORM,
     MAX_DELAYS,
@@ -83,8 +84,21 @@ _DIGITS_ONLY = re.compile(r"^[\d\s.+()-]+$")
 
 audit.ACTIONS.update(
     {
-        "dossier_viewed": "Xem hồ sơ",
-        **{f"dossier_{action.value}": f"Hồ sơ: {action.label}" for action in Action},
+        "dossier_viewed": N_("Xem hồ sơ"),
+        # One literal per action (not built from Action.label) so pybabel extracts them.
+        "dossier_receive": N_("Hồ sơ: Tiếp nhận"),
+        "dossier_refuse": N_("Hồ sơ: Từ chối tiếp nhận"),
+        "dossier_hand_over": N_("Hồ sơ: Chuyển xử lý"),
+        "dossier_request_supplement": N_("Hồ sơ: Yêu cầu bổ sung"),
+        "dossier_supplement_received": N_("Hồ sơ: Nhận hồ sơ bổ sung"),
+        "dossier_request_payment": N_("Hồ sơ: Yêu cầu thực hiện nghĩa vụ tài chính"),
+        "dossier_payment_received": N_("Hồ sơ: Xác nhận đã thực hiện nghĩa vụ tài chính"),
+        "dossier_propose_delay": N_("Hồ sơ: Đề xuất gia hạn"),
+        "dossier_delay": N_("Hồ sơ: Gia hạn"),
+        "dossier_stop": N_("Hồ sơ: Dừng xử lý"),
+        "dossier_withdraw": N_("Hồ sơ: Rút hồ sơ"),
+        "dossier_resolve": N_("Hồ sơ: Hoàn thành xử lý"),
+        "dossier_return_result": N_("Hồ sơ: Trả kết quả"),
     }
 )
 

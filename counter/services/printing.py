@@ -15,6 +15,7 @@ from flask import current_app
 
 from counter.domain.catalog import DOCUMENT_KIND_LABELS
 from counter.domain.errors import NotAllowed, NotFound, ValidationError
+from counter.domain.i18n import N_
 from counter.domain.slip import ReceivedDocument, SlipData, SupplementData, TicketData
 from counter.extensions import db
 from counter.models import CounterNotice, Dossier, Printer, PrintLog, utcnow
@@ -28,10 +29,10 @@ log = logging.getLogger(__name__)
 PRINT_TIMEOUT = 5.0
 WIDTHS = (384, 576)
 KIND_LABELS = {
-    "slip": "Giấy tiếp nhận",
-    "ticket": "Phiếu số thứ tự",
-    "notice": "Phiếu yêu cầu bổ sung",
-    "test": "Trang in thử",
+    "slip": N_("Giấy tiếp nhận"),
+    "ticket": N_("Phiếu số thứ tự"),
+    "notice": N_("Phiếu yêu cầu bổ sung"),
+    "test": N_("Trang in thử"),
 }
 
 
