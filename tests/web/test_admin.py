@@ -135,3 +135,12 @@ def test_admin_cannot_lock_themself(login_as: Any) -> None:
     )
     assert resp.status_code == 422
     assert db.session.get(User, admin.id).role == "admin"
+
+
+def test_backup_page_explains_itself_on_either_database(login_as: Any) -> None:
+    b = login_as("admin")
+    html = b.submit("/quan-tri/sao-luu", {}, follow_redirects=True).get_data(as_text=True)
+    if PG_URL:
+        assert "chỉ dùng cho cơ sở dữ liệu SQLite" in html and "pg_dump" in html
+    else:
+        assert "Đã sao lưu: counter-" in html
