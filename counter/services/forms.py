@@ -8,6 +8,7 @@ screen language: they are legal documents.
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -85,8 +86,6 @@ def qr_svg(data: str) -> str:
 
 def qr_png(data: str, scale: int = 6) -> bytes:
     """The same QR code as PNG bytes (for tests and previews)."""
-    import io
-
     buffer = io.BytesIO()
     segno.make(data, error="m", micro=False).save(buffer, kind="png", scale=scale, border=4)
     return buffer.getvalue()
@@ -617,7 +616,6 @@ def form06(dossier_id: int) -> Form06:
     rows = []
     due = dossier.original_due_at or dossier.due_at
     for event in dossier.events:
-        due_then = due
         detail = event.detail or {}
         if event.action == Action.HAND_OVER.value:
             rows.append(
@@ -625,7 +623,7 @@ def form06(dossier_id: int) -> Form06:
                     from_unit=str(detail.get("from_unit") or RECEPTION_UNIT),
                     to_unit=str(detail.get("to_unit") or _agency(dossier)),
                     at=time_words(event.at),
-                    result=_row_result(event, due_then),
+                    result=_row_result(event, due),
                     note=event.note or "",
                     by=_event_officer(event).name,
                 )
@@ -634,7 +632,7 @@ def form06(dossier_id: int) -> Form06:
             result = (
                 Timeliness(dossier.timeliness).label
                 if dossier.timeliness in {t.value for t in Timeliness}
-                else _row_result(event, due_then)
+                else _row_result(event, due)
             )
             rows.append(
                 HandoverRow(
@@ -649,6 +647,7 @@ def form06(dossier_id: int) -> Form06:
         if event.due_after is not None:
             due = event.due_after
     head = letterhead()
+    # Coordinating bodies are not modelled yet; a handover may name them in its detail.
     coordinating = ", ".join(
         str(u) for e in dossier.events for u in ((e.detail or {}).get("coordinating") or [])
     )
@@ -737,6 +736,13 @@ class Ledger:
     printed: str
 
 
+def _status_label(value: str) -> str:
+    try:
+        return Status(value).label
+    except ValueError:
+        return value
+
+
 def ledger_choices() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """The procedure fields (lĩnh vực) and statuses to filter the ledger by."""
     fields = db.session.execute(
@@ -792,7 +798,7 @@ def ledger(start: date, end: date, field_code: str = "", status: str = "") -> Le
                 returned_at=dossier.returned_at,
                 collected_by=dossier.collected_by or "",
                 delivery=DELIVERY_LABELS.get(dossier.result_delivery, dossier.result_delivery),
-                status=Status(dossier.status).label,
+                status=_status_label(dossier.status),
             )
         )
     head = letterhead()

@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 from counter.domain.errors import ValidationError
 from counter.services import forms
 from counter.web import NAV_EXTRA, NavItem, staff_required
+from counter.web.public import lookup_url
 
 bp = Blueprint("printforms", __name__, url_prefix="/in")
 NAV_EXTRA.append(
@@ -54,8 +55,6 @@ def _page(template: str, form_no: str, data: Any, **extra: Any) -> str:
 @staff_required
 def form01(dossier_id: int) -> Any:
     """Form 01: receipt and appointment slip, with the QR code to the public look-up page."""
-    from counter.web.public import lookup_url
-
     data = forms.form01(dossier_id, lookup_url)
     size = _size(SIZES["01"])
     copies = ("",) if size == "80mm" else COPIES
