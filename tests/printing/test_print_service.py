@@ -192,3 +192,20 @@ def test_cli_prints_a_slip_and_a_ticket(app: Flask, runner: Any, tmp_path: Path)
     assert "A012" in result.output and decode(ticket.read_bytes()).image().height > 100
     result = runner.invoke(args=["print", "slip", "KHONG-CO", "--printer", f"file:{out}"])
     assert result.exit_code != 0 and "Không tìm thấy hồ sơ" in result.output
+
+
+def test_slip_page_and_dossier_page_offer_the_thermal_print(login_as: Any, tmp_path: Path) -> None:
+    dossier = _dossier()
+    b = login_as("tiepnhan")
+    slip_page = b.get(f"/in/ho-so/{dossier.id}/mau-01").get_data(as_text=True)
+    assert f'action="/in-nhiet/giay-tiep-nhan/{dossier.id}"' in slip_page
+    page = b.get(f"/ho-so/{dossier.id}").get_data(as_text=True)
+    assert "In lại giấy tiếp nhận (máy in nhiệt)" in page
+    # Printing from the slip page comes back to it with the outcome shown.
+    resp = b.submit(
+        f"/in-nhiet/giay-tiep-nhan/{dossier.id}",
+        {"next": f"/in/ho-so/{dossier.id}/mau-01"},
+        page=f"/in/ho-so/{dossier.id}/mau-01",
+        follow_redirects=True,
+    )
+    assert "Chưa cấu hình máy in nhiệt" in resp.get_data(as_text=True)
