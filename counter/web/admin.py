@@ -28,7 +28,7 @@ from counter.models import ROLES
 from counter.services import accounts, audit, backup
 from counter.services.office import get_office, update_office
 from counter.web import actor, roles_required
-from counter.web.forms import attach_error
+from counter.web.forms import run_form
 from counter.web.i18n import VN
 
 bp = Blueprint("admin", __name__, url_prefix="/quan-tri")
@@ -115,25 +115,20 @@ def user_new() -> Any:
     """Create an account."""
     form = UserCreateForm()
     form.role.choices = role_choices()
-    status = 200
-    if form.validate_on_submit():
-        try:
-            user = accounts.create_user(
-                actor(),
-                username=form.username.data or "",
-                full_name=form.full_name.data or "",
-                title=form.title.data or "",
-                role=form.role.data or "",
-                password=form.password.data or "",
-            )
-        except CounterError as err:
-            attach_error(form, err)
-            status = 422
-        else:
-            flash(_("Đã tạo tài khoản %(username)s.", username=user.username), "success")
-            return redirect(url_for("admin.users"))
-    elif form.is_submitted():
-        status = 422
+    user, status = run_form(
+        form,
+        lambda: accounts.create_user(
+            actor(),
+            username=form.username.data or "",
+            full_name=form.full_name.data or "",
+            title=form.title.data or "",
+            role=form.role.data or "",
+            password=form.password.data or "",
+        ),
+    )
+    if user is not None:
+        flash(_("Đã tạo tài khoản %(username)s.", username=user.username), "success")
+        return redirect(url_for("admin.users"))
     return render_template("admin/user_form.html", form=form, user=None), status
 
 
@@ -145,25 +140,20 @@ def user_edit(user_id: int) -> Any:
     form = UserEditForm(obj=user)
     form.role.choices = role_choices()
     reset_form = ResetPasswordForm(prefix="reset")
-    status = 200
-    if form.validate_on_submit():
-        try:
-            accounts.update_user(
-                actor(),
-                user_id,
-                full_name=form.full_name.data or "",
-                title=form.title.data or "",
-                role=form.role.data or "",
-                active=bool(form.active.data),
-            )
-        except CounterError as err:
-            attach_error(form, err)
-            status = 422
-        else:
-            flash(_("Đã lưu tài khoản %(username)s.", username=user.username), "success")
-            return redirect(url_for("admin.users"))
-    elif form.is_submitted():
-        status = 422
+    saved, status = run_form(
+        form,
+        lambda: accounts.update_user(
+            actor(),
+            user_id,
+            full_name=form.full_name.data or "",
+            title=form.title.data or "",
+            role=form.role.data or "",
+            active=bool(form.active.data),
+        ),
+    )
+    if saved is not None:
+        flash(_("Đã lưu tài khoản %(username)s.", username=user.username), "success")
+        return redirect(url_for("admin.users"))
     return render_template(
         "admin/user_form.html", form=form, user=user, reset_form=reset_form
     ), status
@@ -193,18 +183,12 @@ def office() -> Any:
     """The office profile: names, identifier, hours and the same-day cutoff."""
     office = get_office()
     form = OfficeForm(obj=office)
-    status = 200
-    if form.validate_on_submit():
-        try:
-            update_office(actor(), **{name: field.data for name, field in _fields(form)})
-        except CounterError as err:
-            attach_error(form, err)
-            status = 422
-        else:
-            flash(_("Đã lưu thông tin đơn vị."), "success")
-            return redirect(url_for("admin.office"))
-    elif form.is_submitted():
-        status = 422
+    saved, status = run_form(
+        form, lambda: update_office(actor(), **{name: f.data for name, f in _fields(form)})
+    )
+    if saved is not None:
+        flash(_("Đã lưu thông tin đơn vị."), "success")
+        return redirect(url_for("admin.office"))
     return render_template("admin/office.html", form=form), status
 
 

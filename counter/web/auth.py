@@ -25,7 +25,7 @@ from wtforms.validators import DataRequired, EqualTo, Length
 from counter.domain.errors import CounterError
 from counter.services import accounts
 from counter.web import actor, client_address
-from counter.web.forms import attach_error
+from counter.web.forms import attach_error, run_form
 
 bp = Blueprint("auth", __name__)
 
@@ -108,21 +108,16 @@ def logout() -> Any:
 def change_password() -> Any:
     """Change one's own password (required at first login)."""
     form = ChangePasswordForm()
-    status = 200
-    if form.validate_on_submit():
-        try:
-            user = accounts.change_password(
-                actor(), form.current_password.data or "", form.new_password.data or ""
-            )
-        except CounterError as err:
-            attach_error(form, err)
-            status = 422
-        else:
-            login_user(user)  # the session version changed; keep this session signed in
-            flash(_("Đã đổi mật khẩu."), "success")
-            return redirect(url_for("main.home"))
-    elif form.is_submitted():
-        status = 422
+    user, status = run_form(
+        form,
+        lambda: accounts.change_password(
+            actor(), form.current_password.data or "", form.new_password.data or ""
+        ),
+    )
+    if user is not None:
+        login_user(user)  # the session version changed; keep this session signed in
+        flash(_("Đã đổi mật khẩu."), "success")
+        return redirect(url_for("main.home"))
     return render_template("auth/change_password.html", form=form), status
 
 

@@ -20,7 +20,7 @@ from counter.extensions import db
 from counter.services import calendar as service
 from counter.web import BANNERS, actor, roles_required
 from counter.web.admin import ADMIN_MENU
-from counter.web.forms import attach_error
+from counter.web.forms import attach_error, run_form
 
 bp = Blueprint("calendar", __name__, url_prefix="/quan-tri/lich-nghi")
 
@@ -154,18 +154,10 @@ def entry_new() -> Any:
     entered = form.first_date.day if form.is_submitted() else None
     year = entered.year if entered else request.args.get("nam", type=int)
     year = year or service.local_today().year
-    status = 200
-    if form.validate_on_submit():
-        try:
-            entry = service.add_entry(actor(), **_entry_values(form))
-        except CounterError as err:
-            attach_error(form, err)
-            status = 422
-        else:
-            flash(_("Đã thêm “%(label)s”.", label=entry.label), "success")
-            return redirect(url_for("calendar.year", year=entry.year))
-    elif form.is_submitted():
-        status = 422
+    entry, status = run_form(form, lambda: service.add_entry(actor(), **_entry_values(form)))
+    if entry is not None:
+        flash(_("Đã thêm “%(label)s”.", label=entry.label), "success")
+        return redirect(url_for("calendar.year", year=entry.year))
     return render_template("calendar/entry_form.html", form=form, entry=None, year=year), status
 
 
@@ -186,18 +178,12 @@ def entry_edit(entry_id: int) -> Any:
         }
     )
     form.kind.choices = kind_choices()
-    status = 200
-    if form.validate_on_submit():
-        try:
-            entry = service.update_entry(actor(), entry_id, **_entry_values(form))
-        except CounterError as err:
-            attach_error(form, err)
-            status = 422
-        else:
-            flash(_("Đã lưu “%(label)s”.", label=entry.label), "success")
-            return redirect(url_for("calendar.year", year=entry.year))
-    elif form.is_submitted():
-        status = 422
+    saved, status = run_form(
+        form, lambda: service.update_entry(actor(), entry_id, **_entry_values(form))
+    )
+    if saved is not None:
+        flash(_("Đã lưu “%(label)s”.", label=saved.label), "success")
+        return redirect(url_for("calendar.year", year=saved.year))
     return render_template(
         "calendar/entry_form.html", form=form, entry=entry, year=entry.year
     ), status

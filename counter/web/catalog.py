@@ -30,13 +30,13 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
 from counter.domain.catalog import DOCUMENT_KIND_LABELS
-from counter.domain.errors import Conflict, CounterError, ValidationError
+from counter.domain.errors import Conflict, ValidationError
 from counter.models import Procedure
 from counter.services import audit
 from counter.services import catalog as svc
 from counter.web import NAV_EXTRA, NavItem, actor, roles_required, staff_required
 from counter.web.admin import ADMIN_MENU
-from counter.web.forms import attach_error
+from counter.web.forms import attach_error, run_form
 
 bp = Blueprint("catalog", __name__, url_prefix="/thu-tuc")
 
@@ -277,12 +277,6 @@ def _form_values(form: ProcedureForm) -> dict[str, Any]:
     return {name: form[name].data for name in svc.EDIT_FIELDS}
 
 
-def _attach_all(form: ProcedureForm, err: CounterError) -> None:
-    errors = err.errors if isinstance(err, svc.RecordInvalid) else [(err.field, err.message)]
-    for field_name, message in errors:
-        attach_error(form, ValidationError(message, field=field_name))
-
-
 def _edit(procedure: Procedure | None) -> Any:
     form = ProcedureForm()
     if procedure is not None and not form.is_submitted():
@@ -312,20 +306,15 @@ def _edit(procedure: Procedure | None) -> Any:
         )
     if procedure is not None:
         form.national_code.data = procedure.national_code  # the code is the identity
-    status = 200
-    if form.validate_on_submit():
-        try:
-            saved = svc.save_procedure(
-                actor(), procedure.id if procedure else None, _form_values(form)
-            )
-        except CounterError as err:
-            _attach_all(form, err)
-            status = 422
-        else:
-            flash(_("Đã lưu thủ tục %(code)s.", code=saved.national_code), "success")
-            return redirect(url_for("catalog.show", procedure_id=saved.id))
-    elif form.is_submitted():
-        status = 422
+    saved, status = run_form(
+        form,
+        lambda: svc.save_procedure(
+            actor(), procedure.id if procedure else None, _form_values(form)
+        ),
+    )
+    if saved is not None:
+        flash(_("Đã lưu thủ tục %(code)s.", code=saved.national_code), "success")
+        return redirect(url_for("catalog.show", procedure_id=saved.id))
     return render_template("catalog/edit.html", form=form, p=procedure), status
 
 

@@ -19,7 +19,7 @@ from counter.models import CounterNotice
 from counter.services import printing
 from counter.web import actor, roles_required, staff_required
 from counter.web.admin import ADMIN_MENU
-from counter.web.forms import attach_error
+from counter.web.forms import run_form
 
 bp = Blueprint("printing", __name__, url_prefix="/in-nhiet")
 
@@ -80,28 +80,23 @@ def _printer_page(printer_id: int | None) -> Any:
     form = PrinterForm(obj=printer)
     if printer is not None and not form.is_submitted():
         form.width.data = str(printer.width)
-    status = 200
-    if form.validate_on_submit():
-        try:
-            saved = printing.save_printer(
-                actor(),
-                printer_id,
-                name=form.name.data or "",
-                uri=form.uri.data or "",
-                width=int(form.width.data or 576),
-                cut=bool(form.cut.data),
-                text_mode=bool(form.text_mode.data),
-                is_default=bool(form.is_default.data),
-                active=bool(form.active.data),
-            )
-        except CounterError as err:
-            attach_error(form, err)
-            status = 422
-        else:
-            flash(_("Đã lưu máy in %(name)s.", name=saved.name), "success")
-            return redirect(url_for("printing.printers"))
-    elif form.is_submitted():
-        status = 422
+    saved, status = run_form(
+        form,
+        lambda: printing.save_printer(
+            actor(),
+            printer_id,
+            name=form.name.data or "",
+            uri=form.uri.data or "",
+            width=int(form.width.data or 576),
+            cut=bool(form.cut.data),
+            text_mode=bool(form.text_mode.data),
+            is_default=bool(form.is_default.data),
+            active=bool(form.active.data),
+        ),
+    )
+    if saved is not None:
+        flash(_("Đã lưu máy in %(name)s.", name=saved.name), "success")
+        return redirect(url_for("printing.printers"))
     return render_template(
         "printing/printers.html",
         form=form,
