@@ -76,7 +76,7 @@ RUNNING = (Status.RECEIVED.value, Status.IN_PROGRESS.value)
 OPEN = tuple(s.value for s in Status if is_open(s))
 
 #: Worklist tabs, in screen order.
-TABS = ("today", "soon", "overdue", "open", "all")
+TABS = ("today", "soon", "overdue", "ready", "open", "all")
 #: "Due soon" means within this many working days after today.
 SOON_WORKING_DAYS = 2
 
@@ -181,6 +181,13 @@ def current_unit(dossier: Dossier) -> str:
         if event.action == Action.HAND_OVER.value and event.detail.get("to_unit"):
             return str(event.detail["to_unit"])
     return COUNTER_UNIT
+
+
+def next_unit(dossier: Dossier) -> str:
+    """The unit a handover most likely goes to: the resolving body, when still at the counter."""
+    if current_unit(dossier) == COUNTER_UNIT:
+        return dossier.processing_unit or dossier.procedure.implementing_body or ""
+    return ""
 
 
 def latest_proposal(dossier: Dossier) -> DossierEvent | None:
@@ -662,6 +669,8 @@ def _tab_clause(tab: str, now: datetime) -> Any:
         return running & (Dossier.due_at >= end_today) & (Dossier.due_at < end_soon)
     if tab == "overdue":
         return running & (Dossier.due_at < now)
+    if tab == "ready":
+        return Dossier.status == Status.RESOLVED.value
     if tab == "open":
         return Dossier.status.in_(OPEN)
     return None

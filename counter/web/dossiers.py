@@ -44,6 +44,7 @@ TAB_LABELS = {
     "today": _l("Đến hạn hôm nay"),
     "soon": _l("Đến hạn trong 2 ngày làm việc"),
     "overdue": _l("Quá hạn"),
+    "ready": _l("Chờ trả kết quả"),
     "open": _l("Đang giải quyết"),
     "all": _l("Tất cả"),
 }
@@ -136,6 +137,7 @@ def _make_form(action: Action, dossier: Dossier, *, submitted: bool) -> _ActionF
         ]
         if not submitted:
             form.from_unit.data = svc.current_unit(dossier)
+            form.to_unit.data = svc.next_unit(dossier)
             form.assign_to_id.data = dossier.assigned_to_id or 0
     if isinstance(form, DelayForm) and not submitted:
         proposal = svc.latest_proposal(dossier)

@@ -35,6 +35,7 @@ TAB_NAMES = {
     "today": "Đến hạn hôm nay",
     "soon": "Đến hạn trong 2 ngày làm việc",
     "overdue": "Quá hạn",
+    "ready": "Chờ trả kết quả",
     "open": "Đang giải quyết",
     "all": "Tất cả",
 }
@@ -172,11 +173,14 @@ def test_a_dossier_goes_from_the_counter_to_the_citizen_and_the_worklist_follows
     expected_tab = "today" if due_day == datetime.now(VN).date() else "soon"
     assert tab_holding(page, live_server, code) == {expected_tab, "open", "all"}
 
-    # 3. Reception hands it over to the specialist (form 06). Forgetting the receiving
+    # 3. Reception hands it over to the specialist (form 06). Clearing the proposed receiving
     # unit brings the form back with a Vietnamese message and the note still typed.
     open_from_worklist(page, live_server, expected_tab, code)
     box = page.locator("details.action-hand_over")
     box.locator("summary").click()
+    unit = box.locator("input[name$=to_unit]")
+    assert unit.input_value(), "the resolving body is proposed as the receiving unit"
+    unit.fill("")
     box.locator("textarea").fill("Chuyển chứng thực bản sao")
     with page.expect_navigation():
         box.locator("button[type=submit]").click()
@@ -207,8 +211,8 @@ def test_a_dossier_goes_from_the_counter_to_the_citizen_and_the_worklist_follows
         assert "Đã tiếp nhận → Đang xử lý" in events
         assert f"giao cho {SPECIALIST}" in events
         assert "Đang xử lý → Đã xử lý xong" in events
-        # Resolved but not yet returned: still open, off the due-date tabs.
-        assert tab_holding(specialist, live_server, code) == {"open", "all"}
+        # Resolved but not yet returned: off the due-date tabs, waiting for the citizen.
+        assert tab_holding(specialist, live_server, code) == {"ready", "open", "all"}
     finally:
         specialist.context.close()
 

@@ -257,3 +257,24 @@ def test_action_labels_in_the_menu_are_the_domain_labels(login_as: object, empty
     html = login_as("tiepnhan").get(f"/ho-so/{dossier.id}").get_data(as_text=True)  # type: ignore[operator]
     assert Action.RETURN_RESULT.label in html
     assert 'value="Nguyễn Văn Ánh"' in html  # collected_by defaults to the applicant
+
+
+def test_results_waiting_for_the_citizen_have_their_own_tab(login_as: Any) -> None:
+    from counter.models import Dossier
+
+    ready = db.session.scalars(db.select(Dossier).where(Dossier.status == "resolved")).all()
+    assert ready, "the demo data has resolved dossiers"
+    html = login_as("tiepnhan").get("/ho-so/?tab=ready").get_data(as_text=True)
+    assert "Chờ trả kết quả" in html
+    for dossier in ready:
+        assert dossier.code in html
+
+
+def test_handover_from_the_counter_proposes_the_resolving_body(login_as: Any) -> None:
+    from counter.models import Dossier
+
+    dossier = db.session.scalars(
+        db.select(Dossier).where(Dossier.status == "received").order_by(Dossier.id)
+    ).first()
+    html = login_as("tiepnhan").get(f"/ho-so/{dossier.id}").get_data(as_text=True)
+    assert f'value="{dossier.processing_unit}"' in html and dossier.processing_unit
