@@ -12,7 +12,7 @@ import pytest
 from flask import Flask
 
 from counter.extensions import db
-from counter.models import AuditEntry
+from counter.models import AuditEntry, Dossier
 from counter.services import Actor, audit, backup, transaction
 from tests.conftest import PG_URL
 
@@ -135,3 +135,38 @@ def test_admin_backup_page_takes_lists_and_downloads(login_as: Any) -> None:
     assert b.get("/quan-tri/sao-luu/tai/..%2Fcounter.db").status_code in (404, 422)
     actions = db.session.scalars(db.select(AuditEntry.action)).all()
     assert "backup_created" in actions and "backup_downloaded" in actions
+
+
+def test_restore_never_hands_out_a_code_printed_after_the_backup(
+    app: Flask, tmp_path: Path
+) -> None:
+    from counter.models import Procedure, User
+    from counter.services.reception import DocumentLine, ReceptionInput, receive
+
+    user = db.session.scalar(db.select(User).where(User.username == "tiepnhan"))
+    officer = Actor(user.id, user.username, user.role, "127.0.0.1")
+    procedure_id = db.session.scalar(
+        db.select(Procedure.id).where(Procedure.national_code == "2.000815")
+    )
+
+    def receive_one(i: int) -> str:
+        return receive(
+            officer,
+            ReceptionInput(
+                procedure_id=procedure_id,
+                applicant_name=f"Người nộp {i}",
+                id_number=f"01119000{i:04d}",
+                address="Mường Phăng",
+                documents=[DocumentLine("Bản chính giấy tờ", "original", 1)],
+            ),
+        ).code
+
+    first = receive_one(1)
+    path = backup.take_backup(tmp_path / "bk")
+    printed_after = [receive_one(2), receive_one(3)]
+    backup.restore(path, tmp_path / "bk")
+    assert db.session.scalar(db.select(Dossier.code).where(Dossier.code == first)) == first
+    assert not db.session.scalars(db.select(Dossier).where(Dossier.code.in_(printed_after))).all()
+    new_code = receive_one(4)
+    assert new_code not in printed_after and new_code != first
+    assert int(new_code[-4:]) == int(printed_after[-1][-4:]) + 1
