@@ -60,7 +60,7 @@ class Dossier(db.Model):  # type: ignore[name-defined,misc]
     ledger_book: Mapped[str] = mapped_column(String(20), default="")  # quyển số
     ledger_seq: Mapped[int | None] = mapped_column()  # số thứ tự in the ledger
 
-    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     original_due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -99,7 +99,9 @@ class DossierDocument(db.Model):  # type: ignore[name-defined,misc]
     __tablename__ = "dossier_document"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id", ondelete="CASCADE"))
+    dossier_id: Mapped[int] = mapped_column(
+        ForeignKey("dossier.id", ondelete="CASCADE"), index=True
+    )
     position: Mapped[int] = mapped_column(default=0)
     name: Mapped[str] = mapped_column(Text)
     kind: Mapped[str] = mapped_column(String(20), default="original")
@@ -114,7 +116,9 @@ class Attachment(db.Model):  # type: ignore[name-defined,misc]
     __tablename__ = "attachment"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id", ondelete="CASCADE"))
+    dossier_id: Mapped[int] = mapped_column(
+        ForeignKey("dossier.id", ondelete="CASCADE"), index=True
+    )
     document_id: Mapped[int | None] = mapped_column(
         ForeignKey("dossier_document.id", ondelete="SET NULL")
     )
@@ -136,7 +140,9 @@ class DossierEvent(db.Model):  # type: ignore[name-defined,misc]
     __table_args__ = (Index("ix_dossier_event_synced_at", "synced_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id", ondelete="CASCADE"))
+    dossier_id: Mapped[int] = mapped_column(
+        ForeignKey("dossier.id", ondelete="CASCADE"), index=True
+    )
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     username: Mapped[str] = mapped_column(String(64), default="")
