@@ -13,11 +13,18 @@ CATALOG = ROOT / "counter" / "translations" / "en" / "LC_MESSAGES"
 METHODS = [("counter/**.py", "python"), ("templates/**.html", "jinja2")]
 
 
+def _scanned(dirpath: str) -> bool:
+    """Like ``pybabel extract --ignore-dirs '.* __pycache__'``: babel's default also skips
+    folders starting with "_", which would leave templates/_macros and _partials out."""
+    name = Path(dirpath).name
+    return not (name.startswith(".") or name == "__pycache__")
+
+
 def _source_ids() -> set[str]:
     keywords = {**DEFAULT_KEYWORDS, "_l": None, "N_": None}
     ids = set()
     for _file, _line, message, _comments, _context in extract_from_dir(
-        str(ROOT), METHODS, keywords=keywords
+        str(ROOT), METHODS, keywords=keywords, directory_filter=_scanned
     ):
         ids.add(message if isinstance(message, str) else message[0])
     return ids
