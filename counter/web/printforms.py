@@ -28,7 +28,7 @@ SIZES: dict[str, tuple[str, ...]] = {
     "01": ("a4", "a5", "80mm"),
     "other": ("a4", "a5"),
 }
-SIZE_LABELS = {"a4": "A4", "a5": "A5", "80mm": "Giấy cuộn 80 mm"}
+SIZE_LABELS = {"a4": "A4", "a5": "A5", "80mm": _l("Giấy cuộn 80 mm")}
 #: Form 01 is printed in two copies on sheets (2018 practice), one on a roll.
 COPIES = ("Liên 1: lưu", "Liên 2: giao người nộp")
 
