@@ -9,7 +9,6 @@ screen language: they are legal documents.
 from __future__ import annotations
 
 import io
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -19,6 +18,7 @@ from typing import Any
 import segno
 from sqlalchemy.orm import selectinload
 
+from counter.domain import dates
 from counter.domain.catalog import DOCUMENT_KIND_LABELS
 from counter.domain.due import LimitUnit, Timeliness, classify
 from counter.domain.errors import NotFound, ValidationError
@@ -668,29 +668,23 @@ def form06(dossier_id: int) -> Form06:
 
 # --- form 07: the ledger -----------------------------------------------------
 
-_DMY = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\s*$")
-_YMD = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*$")
-
 
 def parse_day(text: str, field_name: str) -> date:
-    """A day typed as dd/mm/yyyy or yyyy-mm-dd."""
-    match = _DMY.match(text or "")
-    if match:
-        day, month, year = (int(g) for g in match.groups())
-    else:
-        match = _YMD.match(text or "")
-        if not match:
-            raise ValidationError(
-                "Ngày không hợp lệ; hãy nhập theo dạng ngày/tháng/năm, ví dụ 27/11/2026.",
-                field=field_name,
-            )
-        year, month, day = (int(g) for g in match.groups())
+    """A day typed as dd/mm/yyyy or yyyy-mm-dd (required)."""
     try:
-        return date(year, month, day)
-    except ValueError:
+        day = dates.parse_day(text)
+    except dates.NotADay:
         raise ValidationError(
             "Ngày không có thật trên lịch; hãy kiểm tra lại ngày và tháng.", field=field_name
         ) from None
+    except ValueError:
+        day = None
+    if day is None:
+        raise ValidationError(
+            "Ngày không hợp lệ; hãy nhập theo dạng ngày/tháng/năm, ví dụ 27/11/2026.",
+            field=field_name,
+        )
+    return day
 
 
 def month_bounds(today: date) -> tuple[date, date]:

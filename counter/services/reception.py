@@ -47,6 +47,7 @@ from sqlalchemy.exc import IntegrityError
 
 from counter.domain import applicant as applicant_rules
 from counter.domain.codes import format_dossier_code
+from counter.domain.dates import parse_day
 from counter.domain.errors import CounterError, NotAllowed, NotFound, ValidationError
 from counter.domain.lifecycle import Action, Status, is_open, transition
 from counter.domain.text import fold
@@ -175,24 +176,12 @@ def parse_date(value: date | str | None) -> date | None:
     """A date typed as dd/mm/yyyy, ddmmyyyy or yyyy-mm-dd; raises ValidationError."""
     if value is None or isinstance(value, date):
         return value
-    text = value.strip()
-    if not text:
-        return None
-    patterns = (
-        (r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})", (3, 2, 1)),
-        (r"(\d{2})(\d{2})(\d{4})", (3, 2, 1)),
-        (r"(\d{4})-(\d{2})-(\d{2})", (1, 2, 3)),
-    )
-    for pattern, (y, m, d) in patterns:
-        match = re.fullmatch(pattern, text)
-        if match:
-            try:
-                return date(int(match.group(y)), int(match.group(m)), int(match.group(d)))
-            except ValueError:
-                break
-    raise ValidationError(
-        "Ngày sinh phải có dạng ngày/tháng/năm, ví dụ 05/09/1990.", field="date_of_birth"
-    )
+    try:
+        return parse_day(value)
+    except ValueError:
+        raise ValidationError(
+            "Ngày sinh phải có dạng ngày/tháng/năm, ví dụ 05/09/1990.", field="date_of_birth"
+        ) from None
 
 
 def _int(value: Any, field_name: str, message: str, *, low: int, high: int) -> int:

@@ -23,6 +23,7 @@ from wtforms import BooleanField, PasswordField, SelectField, StringField, TimeF
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
+from counter.domain.dates import parse_day
 from counter.domain.errors import CounterError
 from counter.models import ROLES
 from counter.services import accounts, audit, backup
@@ -231,13 +232,11 @@ def audit_log() -> Any:
 
 def _parse_day(value: str) -> datetime | None:
     """A dd/mm/yyyy or yyyy-mm-dd day as the instant its Vietnam midnight begins."""
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            day = datetime.strptime(value.strip(), fmt).date()
-        except ValueError:
-            continue
-        return datetime.combine(day, time(0), VN)
-    return None
+    try:
+        day = parse_day(value)
+    except ValueError:
+        return None
+    return datetime.combine(day, time(0), VN) if day else None
 
 
 def _backup_dir() -> Path:

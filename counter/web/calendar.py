@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -14,6 +14,7 @@ from flask_wtf.file import FileField
 from wtforms import HiddenField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from counter.domain import dates
 from counter.domain.calendar import DayKind
 from counter.domain.errors import CounterError
 from counter.extensions import db
@@ -26,17 +27,13 @@ bp = Blueprint("calendar", __name__, url_prefix="/quan-tri/lich-nghi")
 
 ADMIN_MENU.append(("calendar.index", _l("Lịch nghỉ, ngày làm bù")))
 
-DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
-
 
 def parse_day(value: str) -> date | None:
     """A yyyy-mm-dd (date input) or dd/mm/yyyy day, or None if it is neither."""
-    for fmt in DATE_FORMATS:
-        try:
-            return datetime.strptime(value.strip(), fmt).date()
-        except ValueError:
-            continue
-    return None
+    try:
+        return dates.parse_day(value)
+    except ValueError:
+        return None
 
 
 class DayField(StringField):

@@ -1,0 +1,34 @@
+"""Days as officers type them: one parser for every date field of the app."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+_DMY = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})")
+_DMY_COMPACT = re.compile(r"(\d{2})(\d{2})(\d{4})")  # as on the CCCD QR code
+_YMD = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")  # what a date input sends
+
+
+class NotADay(ValueError):
+    """The text has a day's shape but names no real day (31/02/2026)."""
+
+
+def parse_day(text: str | None) -> date | None:
+    """dd/mm/yyyy (also with . or -), ddmmyyyy, or yyyy-mm-dd; None when empty.
+
+    Raises ValueError when the text is not a day, and NotADay (a ValueError) when
+    it has the shape of one but the day does not exist.
+    """
+    value = (text or "").strip()
+    if not value:
+        return None
+    for pattern, order in ((_DMY, (3, 2, 1)), (_DMY_COMPACT, (3, 2, 1)), (_YMD, (1, 2, 3))):
+        match = pattern.fullmatch(value)
+        if match:
+            year, month, day = (int(match.group(i)) for i in order)
+            try:
+                return date(year, month, day)
+            except ValueError:
+                raise NotADay(value) from None
+    raise ValueError(value)
