@@ -23,6 +23,8 @@ class Office(db.Model):  # type: ignore[name-defined,misc]
     place_name: Mapped[str] = mapped_column(String(100), default="")  # địa danh on forms
     address: Mapped[str] = mapped_column(String(300), default="")
     phone: Mapped[str] = mapped_column(String(32), default="")
+    # Base of the look-up link in the slip's QR code: an address citizens' phones can open.
+    public_url: Mapped[str] = mapped_column(String(200), default="", server_default="")
     morning_open: Mapped[time] = mapped_column(Time, default=time(7, 0))
     morning_close: Mapped[time] = mapped_column(Time, default=time(11, 30))
     afternoon_open: Mapped[time] = mapped_column(Time, default=time(13, 30))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import time
 
 from counter.domain.codes import validate_agency_identifier
@@ -10,6 +11,7 @@ from counter.extensions import db
 from counter.models import Office
 from counter.services import Actor, audit, transaction
 
+PUBLIC_URL_RE = re.compile(r"^https?://[^\s/?#]+(/[^\s?#]*)?$")
 DEFAULT_OFFICE = {
     "name": "Trung tâm Phục vụ hành chính công xã",
     "governing_body": "UBND xã",
@@ -22,6 +24,7 @@ PROFILE_FIELDS = (
     "place_name",
     "address",
     "phone",
+    "public_url",
     "morning_open",
     "morning_close",
     "afternoon_open",
@@ -55,6 +58,7 @@ def update_office(actor: Actor, **values: object) -> Office:
         if not str(values.get(name) or "").strip():
             raise ValidationError("Trường này là bắt buộc.", field=name)
     values["agency_id"] = validate_agency_identifier(str(values["agency_id"]))
+    values["public_url"] = check_public_url(str(values.get("public_url") or ""))
     check_hours(
         *(
             values[k]
@@ -75,6 +79,18 @@ def update_office(actor: Actor, **values: object) -> Office:
         if changes:
             audit.record(actor, "office_updated", office.agency_id, "; ".join(changes))
     return office
+
+
+def check_public_url(value: str) -> str:
+    """Empty, or an http(s) address without spaces: the base of the slip's look-up link."""
+    value = value.strip().rstrip("/")
+    if value and not PUBLIC_URL_RE.match(value):
+        raise ValidationError(
+            "Địa chỉ tra cứu phải bắt đầu bằng http:// hoặc https://, không có dấu cách, "
+            "ví dụ http://192.168.1.10:8080.",
+            field="public_url",
+        )
+    return value
 
 
 def check_hours(*times: object) -> None:

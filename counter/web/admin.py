@@ -85,6 +85,9 @@ class OfficeForm(FlaskForm):
     place_name = StringField(_l("Địa danh (ghi trên biểu mẫu)"), validators=[Length(max=100)])
     address = StringField(_l("Địa chỉ"), validators=[Length(max=300)])
     phone = StringField(_l("Số điện thoại"), validators=[Length(max=32)])
+    public_url = StringField(
+        _l("Địa chỉ tra cứu in trong mã QR của giấy hẹn"), validators=[Length(max=200)]
+    )
     morning_open = TimeField(_l("Mở cửa buổi sáng"), validators=[DataRequired()])
     morning_close = TimeField(_l("Đóng cửa buổi sáng"), validators=[DataRequired()])
     afternoon_open = TimeField(_l("Mở cửa buổi chiều"), validators=[DataRequired()])
@@ -190,7 +193,11 @@ def office() -> Any:
     if saved is not None:
         flash(_("Đã lưu thông tin đơn vị."), "success")
         return redirect(url_for("admin.office"))
-    return render_template("admin/office.html", form=form), status
+    from counter.web.public import lookup_url
+
+    return render_template(
+        "admin/office.html", form=form, sample_lookup=lookup_url("000.20.18.H18-261127-0001")
+    ), status
 
 
 def _fields(form: FlaskForm) -> list[tuple[str, Any]]:

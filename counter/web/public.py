@@ -22,6 +22,7 @@ from flask import (
 
 from counter.domain.errors import NotFound
 from counter.services import reception
+from counter.services.office import get_office
 from counter.web import PUBLIC_ENDPOINTS
 
 bp = Blueprint("public", __name__, url_prefix="/tra-cuu")
@@ -29,8 +30,11 @@ PUBLIC_ENDPOINTS.update({"public.index", "public.lookup"})
 
 
 def lookup_url(code: str) -> str:
-    """The address printed as the slip's QR code: ``PUBLIC_URL`` if set, else this server."""
-    base = (current_app.config.get("PUBLIC_URL") or "").strip()
+    """The address printed as the slip's QR code.
+
+    The office profile's look-up address, else ``COUNTER_PUBLIC_URL``, else this server.
+    """
+    base = get_office().public_url or (current_app.config.get("PUBLIC_URL") or "").strip()
     if base:
         return f"{base.rstrip('/')}/tra-cuu/{quote(code, safe='')}"
     if has_request_context():

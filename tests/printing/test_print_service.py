@@ -190,6 +190,14 @@ def test_cli_prints_a_slip_and_a_ticket(app: Flask, runner: Any, tmp_path: Path)
     result = runner.invoke(args=["print", "ticket", "a012", "--printer", f"file:{ticket}"])
     assert result.exit_code == 0, result.output
     assert "A012" in result.output and decode(ticket.read_bytes()).image().height > 100
+    # The office's look-up address, set by the admin, is what the QR code carries.
+    from counter.models import Office
+
+    db.session.get(Office, 1).public_url = "http://192.168.1.10:8080"
+    db.session.commit()
+    result = runner.invoke(args=["print", "slip", dossier.code, "--printer", f"file:{out}"])
+    [qr] = zxingcpp.read_barcodes(decode(out.read_bytes()).image().convert("L"))
+    assert qr.text == f"http://192.168.1.10:8080/tra-cuu/{dossier.code}"
     result = runner.invoke(args=["print", "slip", "KHONG-CO", "--printer", f"file:{out}"])
     assert result.exit_code != 0 and "Không tìm thấy hồ sơ" in result.output
 

@@ -35,6 +35,7 @@ def test_admin_first_hour_is_all_in_the_audit_log(browser: Browser) -> None:
     assert "Lò Thị Hoà" in browser.get("/quan-tri/tai-khoan").get_data(as_text=True)
 
     office_form = {
+        "public_url": "http://192.168.1.10:8080/",
         "name": "Trung tâm Phục vụ hành chính công xã Mường Phăng",
         "governing_body": "UBND xã Mường Phăng",
         "agency_id": "000.21.18.h18",
@@ -50,6 +51,9 @@ def test_admin_first_hour_is_all_in_the_audit_log(browser: Browser) -> None:
     assert browser.submit("/quan-tri/don-vi", office_form).status_code == 302
     office = db.session.get(Office, 1)
     assert office.agency_id == "000.21.18.H18" and office.morning_open.hour == 7
+    assert office.public_url == "http://192.168.1.10:8080"
+    page = browser.get("/quan-tri/don-vi").get_data(as_text=True)
+    assert "http://192.168.1.10:8080/tra-cuu/000.20.18.H18-261127-0001" in page
     assert office.morning_open.minute == 30
 
     if not PG_URL:
@@ -84,7 +88,11 @@ def test_office_profile_refuses_bad_hours_and_identifier(login_as: Any) -> None:
     resp = b.submit("/quan-tri/don-vi", form)
     assert resp.status_code == 422
     assert "Mã định danh cơ quan" in resp.get_data(as_text=True)
-    form.update(agency_id="000.20.18.H18", morning_close="14:00")
+    form.update(agency_id="000.20.18.H18", public_url="192.168.1.10:8080")
+    resp = b.submit("/quan-tri/don-vi", form)
+    assert resp.status_code == 422
+    assert "Địa chỉ tra cứu phải bắt đầu bằng http://" in resp.get_data(as_text=True)
+    form.update(public_url="", morning_close="14:00")
     resp = b.submit("/quan-tri/don-vi", form)
     assert resp.status_code == 422
     assert "Giờ làm việc phải theo thứ tự" in resp.get_data(as_text=True)
