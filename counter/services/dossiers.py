@@ -307,16 +307,30 @@ def receive(
     return _perform(actor, dossier_id, version, Action.RECEIVE, now, apply)
 
 
+def _with_reason(
+    actor: Actor,
+    dossier_id: int,
+    version: int | None,
+    action: Action,
+    reason: str,
+    missing: str,
+    now: datetime | None,
+) -> Outcome:
+    """An action whose only input is a required reason (refuse, stop, withdraw)."""
+
+    def apply(dossier: Dossier, moment: datetime) -> _Step:
+        text = _required(reason, "reason", missing)
+        return _Step(note=text, detail={"reason": text})
+
+    return _perform(actor, dossier_id, version, action, now, apply)
+
+
 def refuse(
     actor: Actor, dossier_id: int, *, version: int | None, reason: str, now: datetime | None = None
 ) -> Outcome:
     """Refuse a submitted dossier (form 03); the specific reason is required."""
-
-    def apply(dossier: Dossier, moment: datetime) -> _Step:
-        text = _required(reason, "reason", "Vui lòng ghi rõ lý do từ chối tiếp nhận.")
-        return _Step(note=text, detail={"reason": text})
-
-    return _perform(actor, dossier_id, version, Action.REFUSE, now, apply)
+    missing = "Vui lòng ghi rõ lý do từ chối tiếp nhận."
+    return _with_reason(actor, dossier_id, version, Action.REFUSE, reason, missing, now)
 
 
 def hand_over(
@@ -526,24 +540,16 @@ def stop(
     actor: Actor, dossier_id: int, *, version: int | None, reason: str, now: datetime | None = None
 ) -> Outcome:
     """Stop processing (form 05); the reason is required."""
-
-    def apply(dossier: Dossier, moment: datetime) -> _Step:
-        text = _required(reason, "reason", "Vui lòng ghi lý do dừng giải quyết hồ sơ.")
-        return _Step(note=text, detail={"reason": text})
-
-    return _perform(actor, dossier_id, version, Action.STOP, now, apply)
+    missing = "Vui lòng ghi lý do dừng giải quyết hồ sơ."
+    return _with_reason(actor, dossier_id, version, Action.STOP, reason, missing, now)
 
 
 def withdraw(
     actor: Actor, dossier_id: int, *, version: int | None, reason: str, now: datetime | None = None
 ) -> Outcome:
     """Record the citizen's withdrawal (form 05); the reason is required."""
-
-    def apply(dossier: Dossier, moment: datetime) -> _Step:
-        text = _required(reason, "reason", "Vui lòng ghi lý do công dân rút hồ sơ.")
-        return _Step(note=text, detail={"reason": text})
-
-    return _perform(actor, dossier_id, version, Action.WITHDRAW, now, apply)
+    missing = "Vui lòng ghi lý do công dân rút hồ sơ."
+    return _with_reason(actor, dossier_id, version, Action.WITHDRAW, reason, missing, now)
 
 
 def resolve(
