@@ -81,6 +81,10 @@ TABS = ("today", "soon", "overdue", "ready", "open", "all")
 SOON_WORKING_DAYS = 2
 
 _DIGITS_ONLY = re.compile(r"^[\d\s.+()-]+$")
+#: The end of a dossier code as typed: "261201-0003", "261201-3", "…H18-261201-3".
+_CODE_TAIL = re.compile(r"^(\S*-)?(\d{6})-(\d{1,6})$")
+#: A few digits alone are the sequence that ends a code: "3" or "0003".
+_SEQUENCE_ONLY = re.compile(r"^\d{1,4}$")
 
 audit.ACTIONS.update(
     {
@@ -683,8 +687,18 @@ def _tab_clause(tab: str, now: datetime) -> Any:
 
 
 def search_terms(query: str) -> list[str]:
-    """Folded search words; a phone or ID number typed with spaces or dots becomes one term."""
+    """Folded search words; a phone or ID number typed with spaces or dots becomes one term.
+
+    The end of a code ("261201-3") and a sequence alone ("3", "0003") are padded to
+    the code's four digits; a sequence alone matches only the end of a code (the
+    search text puts a space after the code).
+    """
     text = (query or "").strip()[:200]
+    tail = _CODE_TAIL.match(text)
+    if tail:
+        return [fold(f"{tail.group(1) or ''}{tail.group(2)}-{int(tail.group(3)):04d}")]
+    if _SEQUENCE_ONLY.match(text):
+        return [f"-{int(text):04d} "]
     if _DIGITS_ONLY.match(text):
         digits = re.sub(r"\D", "", text)
         return [digits] if digits else []
@@ -777,6 +791,24 @@ def worklist(
     return WorklistPage([row_for(d, moment) for d in dossiers], total, page, pages, counts)
 
 
+#: The longest search text (the search box says so too).
+SEARCH_MAX_LENGTH = 200
+
+
+def check_search_query(query: str) -> None:
+    """Refuse an empty or too long search, with the message the search box shows."""
+    if len((query or "").strip()) > SEARCH_MAX_LENGTH:
+        raise ValidationError(
+            f"Nội dung tìm kiếm tối đa {SEARCH_MAX_LENGTH} ký tự.",
+            field="q",
+        )
+    if not search_terms(query):
+        raise ValidationError(
+            "Vui lòng nhập mã hồ sơ, họ tên, số định danh hoặc số điện thoại để tìm.",
+            field="q",
+        )
+
+
 def search(
     actor: Actor, query: str, *, page: int = 1, per_page: int = 25, now: datetime | None = None
 ) -> WorklistPage:
@@ -784,11 +816,7 @@ def search(
 
     Diacritics and case do not matter ("nguyen van" finds "Nguyễn Văn …").
     """
-    if not search_terms(query):
-        raise ValidationError(
-            "Vui lòng nhập mã hồ sơ, họ tên, số định danh hoặc số điện thoại để tìm.",
-            field="q",
-        )
+    check_search_query(query)
     return worklist(
         actor, tab="all", filters=Filters(query=query), page=page, per_page=per_page, now=now
     )

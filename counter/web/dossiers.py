@@ -1,13 +1,17 @@
 """Dossiers: worklist, search, dossier page, lifecycle actions (issue 4).
 
-Search decision: the search form is POSTed (with CSRF) and the results are
-rendered in the response, paging with small POST forms that carry the query.
-So a citizen ID number or phone typed into the box never appears in a URL, the
-server's access log, the browser history or the session cookie.
+Search decision: the search form is POSTed (with CSRF) and answered with a
+redirect to a GET results page, so Back and reload never ask to resend a form.
+A code or a name goes in that page's address (``?q=``); a query holding a
+citizen ID or phone number (nine digits or more) is kept on the server and the
+address carries a random token instead (``?k=``, see counter.web.stash), so the
+number never appears in a URL, the server's access log, the browser history or
+the session cookie.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time
 from typing import Any
 
@@ -23,6 +27,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
@@ -35,6 +40,7 @@ from counter.services import dossiers as svc
 from counter.web import NAV_EXTRA, NavItem, actor, staff_required
 from counter.web.forms import attach_error
 from counter.web.i18n import fmt_datetime
+from counter.web.stash import stash
 
 bp = Blueprint("dossiers", __name__, url_prefix="/ho-so")
 
@@ -264,28 +270,60 @@ def index() -> Any:
     )
 
 
+#: Nine digits or more (spaces and dots aside): an ID or phone number, never put in an address.
+_PRIVATE_DIGITS = re.compile(r"\d{9,}")
+
+
+def _is_private(query: str) -> bool:
+    return bool(_PRIVATE_DIGITS.search(re.sub(r"[\s.]", "", query)))
+
+
+def _search_args(query: str) -> dict[str, str]:
+    """The results page's address arguments: the query itself, or a token for it."""
+    if _is_private(query):
+        return {"k": stash().put(current_user.id, query)}
+    return {"q": query}
+
+
 @bp.route("/tim", methods=["GET", "POST"])
 @staff_required
 def search() -> Any:
-    """Search by code, name, ID number or phone, without diacritics (POST only, see module doc)."""
-    query = ""
-    result = None
-    error = ""
-    status = 200
+    """Search by code, name, ID number or phone, without diacritics (POST, then GET; module doc)."""
     if request.method == "POST":
-        query = (request.form.get("q") or "").strip()[:200]
+        query = (request.form.get("q") or "").strip()
         try:
-            page = int(request.form.get("page") or 1)
-        except ValueError:
-            page = 1
-        try:
-            result = svc.search(actor(), query, page=page)
+            svc.check_search_query(query)
         except ValidationError as err:
-            error = err.message
-            status = 422
+            return _search_page(query, None, err.message, {}), 422
+        return redirect(url_for("dossiers.search", **_search_args(query)), code=303)
+    args: dict[str, str] = {}
+    if request.args.get("k"):
+        args = {"k": request.args["k"][:64]}
+        query = stash().get(current_user.id, args["k"])
+        if query is None:
+            return _search_page("", None, _("Kết quả tìm kiếm đã hết hạn; hãy tìm lại."), {})
+    else:
+        query = (request.args.get("q") or "").strip()
+        args = {"q": query} if query else {}
+    if not query:
+        return _search_page("", None, "", {})
+    try:
+        result = svc.search(actor(), query, page=_int_arg("page") or 1)
+    except ValidationError as err:
+        return _search_page(query, None, err.message, {}), 422
+    return _search_page(query, result, "", args)
+
+
+def _search_page(query: str, result: Any, error: str, args: dict[str, str]) -> str:
     return render_template(
-        "dossiers/search.html", query=query, result=result, error=error, **_filter_choices()
-    ), status
+        "dossiers/search.html",
+        query=query,
+        result=result,
+        error=error,
+        args=args,
+        max_length=svc.SEARCH_MAX_LENGTH,
+        **_filter_choices(),
+    )
 
 
 def _print_links(dossier: Dossier) -> list[tuple[str, str]]:
