@@ -14,7 +14,7 @@ import datetime as dt
 import io
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, time, timedelta
 from enum import StrEnum
 from functools import cache
@@ -39,6 +39,9 @@ WEEKEND_NAMES = {SATURDAY: "Thứ Bảy", SUNDAY: "Chủ nhật"}
 
 SCHEDULE_COLUMNS = ("first_date", "last_date", "kind", "label", "source")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+#: 24/11 (Ngày Văn hóa Việt Nam) is a statutory day off from this year on.
+CULTURE_DAY_FROM = 2026
 
 
 class CalendarError(ValueError):
@@ -209,13 +212,40 @@ def _default_label(kind: str | None) -> str:
     return "Làm bù" if (kind or "").strip() == DayKind.WORKING_DAY else "Ngày nghỉ"
 
 
+def split_builtin_label(label: str, source: str) -> tuple[str, str]:
+    """A shipped label as (Vietnamese name, source): a trailing "(note)" moves to the source.
+
+    "Tết Nguyên Đán (27 Chạp–mùng 6)", "TB 9441" → "Tết Nguyên Đán", "27 Chạp–mùng 6; TB 9441";
+    the name starts with a capital ("làm bù" → "Làm bù"). Migration 0006 applies the
+    same split to the rows already in a database, so both show the same labels.
+    """
+    name, note = label, ""
+    if label.endswith(")") and " (" in label:
+        name, _, note = label.partition(" (")
+        note = note[:-1]
+    name = name.strip()
+    name = name[:1].upper() + name[1:]
+    note = note.strip()
+    if (name, note) == (label, ""):
+        return label, source
+    return name, "; ".join(part for part in (note, source) if part)[:500]
+
+
 def builtin_schedule() -> list[ScheduleRow]:
-    """The announced schedules shipped with the app (2024–2026, sources in the file)."""
+    """The announced schedules shipped with the app (2024–2026, sources in the file).
+
+    Labels are the Vietnamese names only: the file's notes in parentheses lead the
+    source (see :func:`split_builtin_label`).
+    """
     text = resources.files("counter").joinpath("data", "official_days_off.csv").read_text("utf-8")
     rows, errors = load_schedule_csv(text)
     if errors:
         raise CalendarError("; ".join(error.message for error in errors))
-    return rows
+    return [
+        replace(row, label=label, source=source)
+        for row in rows
+        for label, source in [split_builtin_label(row.label, row.source)]
+    ]
 
 
 # The lunisolar tables are not public API of ``holidays``; the 1970–2050 test
@@ -245,9 +275,11 @@ def statutory_days_off(year: int) -> dict[date, str]:
 
     1/1; Tết = the last day of the lunar year and mùng 1–4; Giỗ Tổ; 30/4; 1/5;
     2/9 and the adjacent day (1/9 or 3/9) that ``holidays`` gives (from 2021, when
-    the Code took effect). A holiday on a Saturday or Sunday is compensated on the
-    next weekday that is not itself a holiday. The same rules are applied to every
-    year. 24/11 (Ngày Văn hóa Việt Nam) is left out: not confirmed, the admin adds it.
+    the Code took effect); from 2026, 24/11 Ngày Văn hóa Việt Nam (Art. 112(1) as
+    amended by Resolution 28/2026/QH16, in force 1/7/2026; not before 2026). A
+    holiday on a Saturday or Sunday is compensated on the next weekday that is not
+    itself a holiday (Sat 24/11/2029 → Mon 26/11/2029). The same rules are applied
+    to every year; the ``holidays`` package lists the same November days.
     """
     return dict(_statutory(year))
 
@@ -266,6 +298,8 @@ def _statutory(year: int) -> Mapping[date, str]:
     for adjacent in (date(year, 9, 1), date(year, 9, 3)):
         if adjacent in listed:
             days[adjacent] = "Quốc khánh"
+    if year >= CULTURE_DAY_FROM:
+        days[date(year, 11, 24)] = "Ngày Văn hóa Việt Nam"
 
     substitutes: dict[date, str] = {}
     for day in sorted(days):

@@ -94,21 +94,64 @@ def test_due_at_takes_any_time_zone_and_rejects_naive(app: Flask) -> None:
         cal.due_at(datetime(2026, 2, 13, 10, 0), 3, "working_days")
 
 
+def test_shipped_2026_schedule_has_24_november_off(app: Flask) -> None:
+    # Tue 24/11/2026, Ngày Văn hóa Việt Nam: one working day from Monday is Wednesday.
+    assert shown(cal.due_at(vn("2026-11-23 09:00"), 1, "working_days")) == "2026-11-25 17:00"
+    assert shown(cal.due_at(vn("2026-11-23 15:30"), 0, "same_day")) == "2026-11-25 17:00"
+    assert shown(cal.due_at(vn("2026-11-23 16:00"), 4, "working_hours")) == "2026-11-25 10:00"
+    assert cal.working_calendar().reason(date(2026, 11, 24)) == "Ngày Văn hóa Việt Nam"
+    entry = db.session.scalar(
+        db.select(CalendarEntry).where(CalendarEntry.first_date == date(2026, 11, 24))
+    )
+    assert (entry.last_date, entry.year, entry.kind, entry.origin) == (
+        date(2026, 11, 24),
+        2026,
+        "day_off",
+        "builtin",
+    )
+    assert entry.label == "Ngày Văn hóa Việt Nam"
+    assert "Resolution 28/2026/QH16" in entry.source
+
+
+def test_statutory_24_november_applies_to_a_year_without_schedule(app: Flask) -> None:
+    assert not cal.working_calendar().has_schedule(2027)
+    assert shown(cal.due_at(vn("2027-11-23 09:00"), 1, "working_days")) == "2027-11-25 17:00"
+    # Sat 24/11/2029 is made up on Monday 26/11.
+    assert shown(cal.due_at(vn("2029-11-23 09:00"), 1, "working_days")) == "2029-11-27 17:00"
+    assert shown(cal.due_at(vn("2025-11-21 09:00"), 1, "working_days")) == "2025-11-24 17:00"
+
+
+def test_init_stores_builtin_labels_without_notes(app: Flask) -> None:
+    entries = db.session.scalars(db.select(CalendarEntry)).all()
+    assert {entry.label for entry in entries} == {
+        "Tết Dương lịch",
+        "Tết Nguyên Đán",
+        "Giỗ Tổ Hùng Vương",
+        "Giỗ Tổ",
+        "30/4–1/5",
+        "Quốc khánh",
+        "Ngày Văn hóa Việt Nam",
+        "Làm bù",
+    }
+    tet = next(entry for entry in entries if entry.first_date == date(2026, 2, 14))
+    assert tet.source.startswith("27 Chạp–mùng 6; statutory 16–20/2; TB 9441/TB-BNV")
+
+
 def test_due_at_follows_edits_of_the_calendar(app: Flask) -> None:
-    assert shown(cal.due_at(vn("2026-11-23 09:00"), 1, "working_days")) == "2026-11-24 17:00"
+    assert shown(cal.due_at(vn("2026-11-25 09:00"), 1, "working_days")) == "2026-11-26 17:00"
     db.session.add(
         CalendarEntry(
-            first_date=date(2026, 11, 24),
-            last_date=date(2026, 11, 24),
+            first_date=date(2026, 11, 26),
+            last_date=date(2026, 11, 26),
             year=2026,
             kind="day_off",
-            label="Ngày Văn hóa Việt Nam",
+            label="Nghỉ đột xuất",
             source="",
             origin="admin",
         )
     )
     db.session.commit()
-    assert shown(cal.due_at(vn("2026-11-23 09:00"), 1, "working_days")) == "2026-11-25 17:00"
+    assert shown(cal.due_at(vn("2026-11-25 09:00"), 1, "working_days")) == "2026-11-27 17:00"
 
 
 def test_due_at_uses_the_office_hours(app: Flask) -> None:
@@ -116,8 +159,8 @@ def test_due_at_uses_the_office_hours(app: Flask) -> None:
     office.afternoon_close = time(16, 30)
     office.same_day_cutoff = time(14, 0)
     db.session.commit()
-    assert shown(cal.due_at(vn("2026-11-23 14:30"), 0, "same_day")) == "2026-11-24 16:30"
-    assert shown(cal.due_at(vn("2026-11-23 09:00"), 2, "working_days")) == "2026-11-25 16:30"
+    assert shown(cal.due_at(vn("2026-11-16 14:30"), 0, "same_day")) == "2026-11-17 16:30"
+    assert shown(cal.due_at(vn("2026-11-16 09:00"), 2, "working_days")) == "2026-11-18 16:30"
 
 
 @pytest.mark.parametrize(

@@ -21,6 +21,7 @@ from counter.domain.calendar import (
     hung_kings_day,
     load_schedule_csv,
     lunar_new_year,
+    split_builtin_label,
     statutory_days_off,
 )
 
@@ -87,6 +88,7 @@ def test_statutory_2027_with_substitute_days() -> None:
         date(2027, 5, 3): "Nghỉ bù Ngày Quốc tế Lao động",
         date(2027, 9, 2): "Quốc khánh",
         date(2027, 9, 3): "Quốc khánh",
+        date(2027, 11, 24): "Ngày Văn hóa Việt Nam",
     }
 
 
@@ -110,9 +112,34 @@ def test_statutory_tet_is_the_eve_and_four_first_days(year: int) -> None:
     assert tet - timedelta(days=2) not in days
 
 
-def test_statutory_leaves_24_november_to_the_admin() -> None:
-    assert date(2027, 11, 24) in holidays.country_holidays("VN", years=2027)
-    assert date(2027, 11, 24) not in statutory_days_off(2027)
+def test_statutory_24_november_from_2026() -> None:
+    # Ngày Văn hóa Việt Nam: Labour Code art. 112(1) as amended by Resolution 28/2026/QH16.
+    assert statutory_days_off(2026)[date(2026, 11, 24)] == "Ngày Văn hóa Việt Nam"
+    assert statutory_days_off(2027)[date(2027, 11, 24)] == "Ngày Văn hóa Việt Nam"
+    assert statutory_days_off(2040)[date(2040, 11, 24)] == "Ngày Văn hóa Việt Nam"
+
+
+@pytest.mark.parametrize("year", [2021, 2024, 2025])
+def test_no_24_november_before_2026(year: int) -> None:
+    assert not [day for day in statutory_days_off(year) if day.month == 11]
+
+
+def test_24_november_on_a_saturday_is_made_up_on_monday() -> None:
+    days = statutory_days_off(2029)
+    assert days[date(2029, 11, 24)] == "Ngày Văn hóa Việt Nam"  # a Saturday
+    assert days[date(2029, 11, 26)] == "Nghỉ bù Ngày Văn hóa Việt Nam"
+    assert date(2029, 11, 25) not in days and date(2029, 11, 27) not in days
+    calendar = WorkingCalendar()
+    assert not calendar.is_working_day(date(2029, 11, 26))
+    assert calendar.next_working_day(date(2029, 11, 23)) == date(2029, 11, 27)
+
+
+@pytest.mark.parametrize("year", range(2021, 2051))
+def test_statutory_november_agrees_with_the_holidays_package(year: int) -> None:
+    # holidays lists 24/11 from 2026 and its nghỉ bù when it falls on a weekend.
+    listed = holidays.country_holidays("VN", years=year, language="vi")
+    november = {day for day in listed if day.month == 11}
+    assert {day for day in statutory_days_off(year) if day.month == 11} == november
 
 
 # --- the announced schedule 2024–2026 --------------------------------------
@@ -120,34 +147,37 @@ def test_statutory_leaves_24_november_to_the_admin() -> None:
 
 def test_builtin_schedule_loads() -> None:
     rows = builtin_schedule()
-    assert len(rows) == 19
+    assert len(rows) == 20
     assert BUILTIN.years_with_schedule() == [2024, 2025, 2026]
 
 
 @pytest.mark.parametrize(
     ("day", "reason"),
     [
-        (date(2026, 1, 1), "Tết Dương lịch (swap Fri 2/1 ↔ Sat 10/1)"),
-        (date(2026, 1, 2), "Tết Dương lịch (swap Fri 2/1 ↔ Sat 10/1)"),
+        (date(2026, 1, 1), "Tết Dương lịch"),
+        (date(2026, 1, 2), "Tết Dương lịch"),
         (date(2026, 1, 5), None),
         (date(2026, 1, 10), None),  # làm bù Saturday
         (date(2026, 1, 17), "Thứ Bảy"),
         (date(2026, 1, 18), "Chủ nhật"),
         (date(2026, 2, 13), None),
         (date(2026, 2, 23), None),
-        (date(2026, 4, 27), "Giỗ Tổ (Sun 26/4 → nghỉ bù Mon 27/4)"),
-        (date(2026, 4, 30), "30/4–1/5 (Thu–Fri)"),
-        (date(2026, 5, 1), "30/4–1/5 (Thu–Fri)"),
+        (date(2026, 4, 27), "Giỗ Tổ"),
+        (date(2026, 4, 30), "30/4–1/5"),
+        (date(2026, 5, 1), "30/4–1/5"),
         (date(2026, 5, 4), None),
         (date(2026, 8, 22), None),  # làm bù Saturday
-        (date(2026, 8, 31), "Quốc khánh (1/9+2/9; swap Mon 31/8 ↔ Sat 22/8)"),
-        (date(2026, 9, 2), "Quốc khánh (1/9+2/9; swap Mon 31/8 ↔ Sat 22/8)"),
+        (date(2026, 8, 31), "Quốc khánh"),
+        (date(2026, 9, 2), "Quốc khánh"),
         (date(2026, 9, 3), None),
-        (date(2026, 11, 24), None),  # not confirmed; holidays lists it, we do not
+        (date(2026, 11, 23), None),
+        (date(2026, 11, 24), "Ngày Văn hóa Việt Nam"),  # a public holiday from 2026
+        (date(2026, 11, 25), None),
+        (date(2025, 11, 24), None),  # not before 2026
         (date(2025, 4, 26), None),  # làm bù Saturday
-        (date(2025, 5, 2), "30/4–1/5 (swap Fri 2/5 ↔ Sat 26/4)"),
-        (date(2025, 9, 1), "Quốc khánh (1/9 + 2/9)"),
-        (date(2024, 4, 29), "30/4–1/5 (swap Mon 29/4 ↔ Sat 4/5)"),
+        (date(2025, 5, 2), "30/4–1/5"),
+        (date(2025, 9, 1), "Quốc khánh"),
+        (date(2024, 4, 29), "30/4–1/5"),
         (date(2024, 5, 4), None),  # làm bù Saturday
         (date(2023, 12, 30), "Tết Dương lịch"),  # a 2024 row reaching into 2023
         (date(2023, 12, 29), None),
@@ -168,7 +198,7 @@ def test_tet_2026_is_off_from_14_to_22_february() -> None:
         date(2026, 2, 24),
     ]
     # The loaded break replaces the statutory one: no nghỉ bù on top of it.
-    assert BUILTIN.reason(date(2026, 2, 17)).startswith("Tết Nguyên Đán (27 Chạp")
+    assert BUILTIN.reason(date(2026, 2, 17)) == "Tết Nguyên Đán"
 
 
 @pytest.mark.parametrize(
@@ -312,7 +342,48 @@ def test_builtin_file_matches_the_calendar_it_builds() -> None:
     text = (DATA / "official_days_off.csv").read_text("utf-8")
     rows, errors = load_schedule_csv(text)
     assert errors == []
-    assert rows == builtin_schedule()
+    built = builtin_schedule()
+    assert [(r.first_date, r.last_date, r.kind) for r in built] == [
+        (r.first_date, r.last_date, r.kind) for r in rows
+    ]
+    # The label is the Vietnamese name; the file's note in parentheses leads the source.
+    tet_2026 = next(r for r in built if r.first_date == date(2026, 2, 14))
+    assert tet_2026.label == "Tết Nguyên Đán"
+    assert tet_2026.source == (
+        "27 Chạp–mùng 6; statutory 16–20/2; TB 9441/TB-BNV 16/10/2025; CV 9859/VPCP-KGVX; "
+        "vietnamnews.vn/politics-laws/1727514"
+    )
+    assert next(r for r in built if r.first_date == date(2025, 1, 1)).source == (
+        "statutory (no swap found)"
+    )
+
+
+def test_builtin_labels_are_vietnamese_names_only() -> None:
+    labels = {row.label for row in builtin_schedule()}
+    assert labels == {
+        "Tết Dương lịch",
+        "Tết Nguyên Đán",
+        "Giỗ Tổ Hùng Vương",
+        "Giỗ Tổ",
+        "30/4–1/5",
+        "Quốc khánh",
+        "Ngày Văn hóa Việt Nam",
+        "Làm bù",
+    }
+
+
+@pytest.mark.parametrize(
+    ("label", "source", "expected"),
+    [
+        ("Tết Dương lịch", "CV 1", ("Tết Dương lịch", "CV 1")),
+        ("làm bù", "see swap", ("Làm bù", "see swap")),
+        ("30/4–1/5 (Thu–Fri)", "thanhnien.vn", ("30/4–1/5", "Thu–Fri; thanhnien.vn")),
+        ("Quốc khánh (1/9 + 2/9)", "", ("Quốc khánh", "1/9 + 2/9")),
+        ("Tết (a) b", "x", ("Tết (a) b", "x")),  # not a trailing note: kept
+    ],
+)
+def test_split_builtin_label(label: str, source: str, expected: tuple[str, str]) -> None:
+    assert split_builtin_label(label, source) == expected
 
 
 # --- office hours ----------------------------------------------------------

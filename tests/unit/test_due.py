@@ -61,6 +61,11 @@ def due(received: str, limit: int | Decimal, unit: LimitUnit) -> datetime:
         ("2026-08-20 10:00", 2, "2026-08-22 17:00"),  # Fri 21/8, Sat 22/8 (làm bù)
         ("2026-08-27 10:00", 3, "2026-09-04 17:00"),  # Fri 28/8, then 29/8–2/9 off
         ("2027-02-04 10:00", 2, "2027-02-15 17:00"),  # statutory Tết 2027 with nghỉ bù
+        ("2026-11-23 09:00", 1, "2026-11-25 17:00"),  # Tue 24/11/2026 Ngày Văn hóa Việt Nam
+        ("2026-11-23 16:30", 2, "2026-11-26 17:00"),
+        ("2027-11-23 09:00", 1, "2027-11-25 17:00"),  # statutory 24/11 (a Wednesday)
+        ("2029-11-23 09:00", 1, "2029-11-27 17:00"),  # Sat 24/11/2029 → nghỉ bù Mon 26/11
+        ("2025-11-21 09:00", 1, "2025-11-24 17:00"),  # 24/11/2025 was a working Monday
     ],
 )
 def test_working_days(received: str, limit: int, expected: str) -> None:
