@@ -20,6 +20,14 @@ VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 NATIONAL_NAME = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 NATIONAL_MOTTO = "Độc lập - Tự do - Hạnh phúc"
 NBSP = "\u00a0"
+#: The one-stop unit as Decree 118/2025 names it (the 2018 "Bộ phận tiếp nhận và trả kết quả").
+ONE_STOP_UNIT = "Bộ phận Một cửa"
+#: How the citizen collects the result (``Dossier.result_delivery``), as the forms word it.
+DELIVERY_LABELS = {
+    "counter": f"Tại {ONE_STOP_UNIT}",
+    "post": "Qua dịch vụ bưu chính công ích",
+    "online": "Trực tuyến",
+}
 
 
 class Align(StrEnum):
@@ -106,6 +114,7 @@ class SlipData:
     officer_name: str
     office_phone: str
     note: str | None = None
+    delivery: str = "counter"  # Dossier.result_delivery
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +160,17 @@ def format_vn_date_line(moment: datetime) -> str:
     """The dated line of a form: 'ngày 27 tháng 11 năm 2026'."""
     t = to_vn_time(moment)
     return f"ngày {t.day:02d} tháng {t.month:02d} năm {t.year}"
+
+
+def delivery_line(delivery: str, centre_name: str) -> tuple[str, str]:
+    """Form 01's 'Đăng ký nhận kết quả tại: …' as (label, value): a place, or the way by post.
+
+    At the counter the value is the centre itself; by post or online the label drops
+    "tại", so the line never reads "tại: Tại …".
+    """
+    if delivery == "counter":
+        return "Đăng ký nhận kết quả tại", centre_name or ONE_STOP_UNIT
+    return "Đăng ký nhận kết quả", DELIVERY_LABELS.get(delivery, delivery)
 
 
 def keep_together(text: str) -> str:
@@ -200,6 +220,7 @@ def slip_blocks(slip: SlipData) -> list[Block]:
         TextBlock(_printed_datetime(slip.received_at), Align.CENTER),
         TextBlock("Thời gian trả kết quả:"),
         TextBlock(_printed_datetime(slip.due_at), Align.CENTER, Size.LARGE, bold=True),
+        KeyValueBlock(*delivery_line(slip.delivery, slip.centre_name)),
         SeparatorBlock(dashed=True),
         QRBlock(slip.lookup_url),
         TextBlock("Quét mã để tra cứu hồ sơ", Align.CENTER),

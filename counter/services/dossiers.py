@@ -69,7 +69,7 @@ CONFLICT_MESSAGE = (
 )
 
 #: Unit name used for the first handover row of form 06 (the counter itself).
-COUNTER_UNIT = "Bộ phận tiếp nhận và trả kết quả"
+COUNTER_UNIT = "Bộ phận Một cửa"  # Decree 118/2025's term
 
 #: Statuses whose clock runs: the only ones that can be due today, soon or overdue.
 RUNNING = (Status.RECEIVED.value, Status.IN_PROGRESS.value)

@@ -23,7 +23,7 @@ from counter.domain.catalog import DOCUMENT_KIND_LABELS
 from counter.domain.due import LimitUnit, Timeliness, classify
 from counter.domain.errors import NotFound, ValidationError
 from counter.domain.lifecycle import Action, Status
-from counter.domain.slip import VN_TZ, to_vn_time
+from counter.domain.slip import DELIVERY_LABELS, ONE_STOP_UNIT, VN_TZ, delivery_line, to_vn_time
 from counter.extensions import db
 from counter.models import CounterNotice, Dossier, DossierEvent, Office, Procedure, User
 from counter.services.office import get_office
@@ -32,14 +32,10 @@ from counter.services.office import get_office
 NUMBER_SUFFIX = "TTPVHCC"
 DOTS = "……"
 
-DELIVERY_LABELS = {
-    "counter": "Tại Bộ phận tiếp nhận và trả kết quả",
-    "post": "Qua dịch vụ bưu chính công ích",
-    "online": "Trực tuyến",
-}
 #: Dossiers that were never received stay out of the ledger (form 07).
 NOT_IN_LEDGER = (Status.SUBMITTED.value, Status.REFUSED.value)
-RECEPTION_UNIT = "Bộ phận tiếp nhận và trả kết quả"
+#: The counter's side of a handover on form 06 when the event does not name it.
+RECEPTION_UNIT = ONE_STOP_UNIT
 
 
 # --- wording -------------------------------------------------------------
@@ -271,6 +267,7 @@ class Form01:
     limit: str
     received: str
     due: str
+    delivery_label: str  # "Đăng ký nhận kết quả tại" (a place) or "Đăng ký nhận kết quả"
     delivery: str
     ledger_book: str
     ledger_seq: str
@@ -292,6 +289,7 @@ def form01(dossier_id: int, lookup_url: Callable[[str], str]) -> Form01:
         )
     procedure = dossier.procedure
     head = letterhead()
+    delivery_label, delivery = delivery_line(dossier.result_delivery, head.centre_name)
     return Form01(
         head=head,
         number=str(dossier.ledger_seq) if dossier.ledger_seq else "",
@@ -309,7 +307,8 @@ def form01(dossier_id: int, lookup_url: Callable[[str], str]) -> Form01:
         limit=limit_words(procedure.limit_amount, procedure.limit_unit),
         received=time_words(dossier.received_at),
         due=time_words(dossier.due_at),
-        delivery=DELIVERY_LABELS.get(dossier.result_delivery, dossier.result_delivery),
+        delivery_label=delivery_label,
+        delivery=delivery,
         ledger_book=dossier.ledger_book or "",
         ledger_seq=str(dossier.ledger_seq) if dossier.ledger_seq else "",
         officer=_officer(dossier.received_by),

@@ -162,6 +162,7 @@ def slip_data(dossier: Dossier, lookup_url: str) -> SlipData:
         lookup_url=lookup_url,
         officer_name=dossier.received_by.full_name if dossier.received_by else "",
         office_phone=office.phone,
+        delivery=dossier.result_delivery,
     )
 
 

@@ -105,6 +105,22 @@ def test_slip_has_the_form_01_content_in_order():
     assert positions == sorted(positions)
 
 
+def test_slip_says_where_the_result_is_collected_in_the_2025_terms():
+    at_counter = texts(slip_blocks(make_slip()))
+    assert (
+        "Đăng ký nhận kết quả tại: Trung tâm Phục vụ hành chính công xã Mường Phăng" in at_counter
+    )
+    assert at_counter.index("15 giờ 00 phút, ngày 27/11/2026") < at_counter.index(
+        "Đăng ký nhận kết quả tại: Trung tâm Phục vụ hành chính công xã Mường Phăng"
+    )
+    by_post = texts(slip_blocks(make_slip(delivery="post")))
+    assert "Đăng ký nhận kết quả: Qua dịch vụ bưu chính công ích" in by_post
+    unnamed = texts(slip_blocks(make_slip(centre_name="")))
+    assert "Đăng ký nhận kết quả tại: Bộ phận Một cửa" in unnamed
+    for lines in (at_counter, by_post, unnamed):
+        assert not any("tại: Tại" in line or "tiếp nhận và trả kết quả" in line for line in lines)
+
+
 def test_due_date_stands_out_and_wraps_only_after_the_comma():
     blocks = slip_blocks(make_slip())
     due = next(b for b in blocks if isinstance(b, TextBlock) and "15 giờ" in plain(b.text))

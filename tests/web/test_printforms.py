@@ -193,7 +193,7 @@ def test_form01_carries_every_field_of_the_slip(app: Flask, login_as: Any) -> No
         "Thời gian giải quyết hồ sơ theo quy định: 03 ngày làm việc",
         "Thời gian nhận hồ sơ: 10 giờ 05 phút, ngày 27 tháng 11 năm 2026",
         "Thời gian trả kết quả giải quyết hồ sơ: 10 giờ 05 phút, ngày 02 tháng 12 năm 2026",
-        "Đăng ký nhận kết quả tại: Tại Bộ phận tiếp nhận và trả kết quả",
+        "Đăng ký nhận kết quả tại: Trung tâm Phục vụ hành chính công xã Mường Phăng",
         f"Vào Sổ theo dõi hồ sơ, Quyển số: 2026, Số thứ tự: {dossier.ledger_seq}",
         "NGƯỜI NỘP HỒ SƠ",
         "NGƯỜI TIẾP NHẬN HỒ SƠ",
@@ -206,6 +206,8 @@ def test_form01_carries_every_field_of_the_slip(app: Flask, login_as: Any) -> No
     assert "Liên 1: lưu" in text and "Liên 2: giao người nộp" in text
     assert "ủy quyền" not in text
     assert 'class="sheet sheet-a4 form01"' in page.get_data(as_text=True)
+    # The 2025 terms (Decree 118/2025): no 2018 unit name, no doubled "tại: Tại".
+    assert "tiếp nhận và trả kết quả" not in text.lower() and "tại: tại" not in text.lower()
 
 
 def test_form01_shows_the_authorisation_and_the_post_delivery(login_as: Any) -> None:
@@ -224,7 +226,27 @@ def test_form01_shows_the_authorisation_and_the_post_delivery(login_as: Any) -> 
     assert "Người được ủy quyền nộp hồ sơ: Quàng Thị Mai" in text
     for value in ("011190005678", "Bản Phăng, xã Mường Phăng", "0987654321"):
         assert value in text
-    assert "Đăng ký nhận kết quả tại: Qua dịch vụ bưu chính công ích" in text
+    assert "Đăng ký nhận kết quả: Qua dịch vụ bưu chính công ích" in text
+    assert "nhận kết quả tại:" not in text
+
+
+@pytest.mark.parametrize(
+    ("delivery", "line"),
+    [
+        ("counter", "Đăng ký nhận kết quả tại: Trung tâm Phục vụ hành chính công xã Mường Phăng"),
+        ("post", "Đăng ký nhận kết quả: Qua dịch vụ bưu chính công ích"),
+    ],
+)
+def test_thermal_slip_and_form01_say_the_same_delivery_line(
+    app: Flask, login_as: Any, delivery: str, line: str
+) -> None:
+    from counter.domain.slip import KeyValueBlock, slip_blocks
+    from counter.services import printing
+
+    dossier = make_dossier(result_delivery=delivery)
+    blocks = slip_blocks(printing.slip_data(dossier, lookup_url_for(app, dossier.code)))
+    assert line in [f"{b.key}: {b.value}" for b in blocks if isinstance(b, KeyValueBlock)]
+    assert line in text_of(login_as("tiepnhan").get(f"/in/ho-so/{dossier.id}/mau-01"))
 
 
 def test_form01_same_day_and_80mm_roll(login_as: Any) -> None:
@@ -481,7 +503,7 @@ def test_form06_has_a_row_per_handover(login_as: Any) -> None:
                 "at": vn(2026, 11, 27, 10, 30),
                 "note": "Đủ hồ sơ",
                 "detail": {
-                    "from_unit": "Bộ phận tiếp nhận và trả kết quả",
+                    "from_unit": "Bộ phận Một cửa",
                     "to_unit": "Công chức Tư pháp - Hộ tịch",
                     "result": "early",
                 },
@@ -507,12 +529,12 @@ def test_form06_has_a_row_per_handover(login_as: Any) -> None:
         "Cơ quan phối hợp giải quyết hồ sơ:",
         "Thời gian nhận hồ sơ: 10 giờ 05 phút, ngày 27 tháng 11 năm 2026",
         "Thời gian trả kết quả giải quyết hồ sơ: 10 giờ 05 phút, ngày 02 tháng 12 năm 2026",
-        "1 Giao: Bộ phận tiếp nhận và trả kết quả → Nhận: Công chức Tư pháp - Hộ tịch "
+        "1 Giao: Bộ phận Một cửa → Nhận: Công chức Tư pháp - Hộ tịch "
         "10 giờ 30 phút, ngày 27 tháng 11 năm 2026 trước hạn Đủ hồ sơ Lò Thị Hoa",
         # No recorded result: judged against the due date (on the due day = đúng hạn).
         "2 Giao: Công chức Tư pháp - Hộ tịch → Nhận: Lãnh đạo UBND xã "
         "09 giờ 00 phút, ngày 02 tháng 12 năm 2026 đúng hạn Trình ký Quàng Văn Minh",
-        "3 Giao: Công chức Tư pháp - Hộ tịch → Nhận: Bộ phận tiếp nhận và trả kết quả "
+        "3 Giao: Công chức Tư pháp - Hộ tịch → Nhận: Bộ phận Một cửa "
         "09 giờ 00 phút, ngày 03 tháng 12 năm 2026 trước hạn",
     ):
         assert expected in text, expected
@@ -569,6 +591,7 @@ def test_ledger_prints_the_chosen_period_with_every_column(login_as: Any) -> Non
         "Bản Co Luống, xã Mường Phăng, tỉnh Điện Biên / 0912345678 UBND xã Mường Phăng "
         "27/11/2030 10:05 02/12/2030 10:05"
     ) in text
+    assert "Tại Bộ phận Một cửa" in text and "tiếp nhận và trả kết quả" not in text
     assert late_nov.code in text  # 23:30 Vietnam time on 30/11 is still November
     assert dec.code not in text and never.code not in text
     assert "Tổng số: 2 hồ sơ." in text
