@@ -61,16 +61,20 @@ def test_2026_is_shown_exactly_as_announced(login_as: Any) -> None:
     assert "Theo lịch nghỉ đã công bố" in text
     # Every announced range in the table, with its label and source.
     for first, last, label in [
-        ("01/01/2026", "04/01/2026", "Tết Dương lịch (swap Fri 2/1 ↔ Sat 10/1)"),
-        ("14/02/2026", "22/02/2026", "Tết Nguyên Đán (27 Chạp–mùng 6; statutory 16–20/2)"),
-        ("25/04/2026", "27/04/2026", "Giỗ Tổ (Sun 26/4 → nghỉ bù Mon 27/4)"),
-        ("30/04/2026", "03/05/2026", "30/4–1/5 (Thu–Fri)"),
-        ("29/08/2026", "02/09/2026", "Quốc khánh (1/9+2/9; swap Mon 31/8 ↔ Sat 22/8)"),
-        ("10/01/2026", "10/01/2026", "làm bù"),
-        ("22/08/2026", "22/08/2026", "làm bù"),
+        ("01/01/2026", "04/01/2026", "Tết Dương lịch"),
+        ("14/02/2026", "22/02/2026", "Tết Nguyên Đán"),
+        ("25/04/2026", "27/04/2026", "Giỗ Tổ"),
+        ("30/04/2026", "03/05/2026", "30/4–1/5"),
+        ("29/08/2026", "02/09/2026", "Quốc khánh"),
+        ("24/11/2026", "24/11/2026", "Ngày Văn hóa Việt Nam"),
+        ("10/01/2026", "10/01/2026", "Làm bù"),
+        ("22/08/2026", "22/08/2026", "Làm bù"),
     ]:
-        assert re.search(rf"{first} {last} \d+ \S.*? {re.escape(label)}", text), label
-    assert "TB 9441/TB-BNV" in text
+        # The name alone in its column; the notes lead the source column.
+        assert re.search(rf"{first} {last} \d+ \S+ \S+ {re.escape(label)} \S", text), label
+    assert "27 Chạp–mùng 6; statutory 16–20/2; TB 9441/TB-BNV" in text
+    assert "Resolution 28/2026/QH16" in text
+    assert not re.search(r"<td>[^<]*\((swap|Thu|Sun|1/9)", html)
     # The grid: each day off red with its label, both working Saturdays marked.
     for day in [date(2026, 1, 2), date(2026, 2, 16), date(2026, 2, 20), date(2026, 4, 27)]:
         td = cell(html, day)
@@ -82,7 +86,18 @@ def test_2026_is_shown_exactly_as_announced(login_as: Any) -> None:
         assert 'data-status="working_weekend"' in td and "Làm bù" in td
     assert 'data-status="weekend"' in cell(html, date(2026, 1, 17))
     assert 'data-status="working"' in cell(html, date(2026, 2, 23))
-    assert len(re.findall(r'data-status="day_off"', html)) == 4 + 9 + 3 + 4 + 5
+    # Tue 24/11/2026, Ngày Văn hóa Việt Nam: off, named; the days around it are working days.
+    td = cell(html, date(2026, 11, 24))
+    assert 'data-status="day_off"' in td and "cal-day-off" in td
+    assert 'title="24/11/2026: Ngày Văn hóa Việt Nam"' in td
+    assert re.search(
+        r'data-date="2026-11-24"[^>]*>24<span class="visually-hidden"> — Ngày Văn hóa Việt Nam<',
+        html,
+    )
+    for day in [date(2026, 11, 23), date(2026, 11, 25)]:
+        assert 'data-status="working"' in cell(html, day)
+    assert len(re.findall(r'data-status="day_off"', html)) == 4 + 9 + 3 + 4 + 5 + 1
+    assert "Trong năm: 14 ngày nghỉ lễ rơi vào ngày thường" in text
 
 
 def test_year_without_schedule_lists_the_statutory_days(login_as: Any) -> None:
@@ -136,43 +151,43 @@ def test_add_edit_delete_an_entry_changes_due_dates_and_is_audited(login_as: Any
     response = admin.submit(
         "/quan-tri/lich-nghi/them",
         {
-            "first_date": "24/11/2026",
+            "first_date": "26/11/2026",
             "last_date": "",
             "kind": "day_off",
-            "label": "Ngày Văn hóa Việt Nam",
+            "label": "Nghỉ đột xuất",
             "source": "Quyết định thử",
         },
     )
     assert response.status_code == 302, text_of(response)
     page = admin.get("/quan-tri/lich-nghi/nam/2026")
-    assert "Ngày Văn hóa Việt Nam" in cell(page.get_data(as_text=True), date(2026, 11, 24))
+    assert "Nghỉ đột xuất" in cell(page.get_data(as_text=True), date(2026, 11, 26))
     entry = db.session.scalar(
-        db.select(CalendarEntry).where(CalendarEntry.label == "Ngày Văn hóa Việt Nam")
+        db.select(CalendarEntry).where(CalendarEntry.label == "Nghỉ đột xuất")
     )
     assert entry.origin == "admin" and entry.year == 2026
-    received = datetime(2026, 11, 23, 9, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
+    received = datetime(2026, 11, 25, 9, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
     assert (
-        calendar_service.local_naive(calendar_service.due_at(received, 1, "working_days")).day == 25
+        calendar_service.local_naive(calendar_service.due_at(received, 1, "working_days")).day == 27
     )
 
     form = admin.get(f"/quan-tri/lich-nghi/muc/{entry.id}").get_data(as_text=True)
-    assert re.search(r'<input[^>]*name="first_date"[^>]*value="2026-11-24"', form)
-    assert 'value="Ngày Văn hóa Việt Nam"' in form
+    assert re.search(r'<input[^>]*name="first_date"[^>]*value="2026-11-26"', form)
+    assert 'value="Nghỉ đột xuất"' in form
     response = admin.submit(
         f"/quan-tri/lich-nghi/muc/{entry.id}",
         {
-            "first_date": "2026-11-24",
-            "last_date": "2026-11-25",
+            "first_date": "2026-11-26",
+            "last_date": "2026-11-27",
             "kind": "day_off",
-            "label": "Ngày Văn hóa Việt Nam (2 ngày)",
+            "label": "Nghỉ đột xuất (2 ngày)",
             "source": "Quyết định thử",
         },
     )
     assert response.status_code == 302
     db.session.refresh(entry)
-    assert entry.last_date == date(2026, 11, 25)
+    assert entry.last_date == date(2026, 11, 27)
     assert (
-        calendar_service.local_naive(calendar_service.due_at(received, 1, "working_days")).day == 26
+        calendar_service.local_naive(calendar_service.due_at(received, 1, "working_days")).day == 30
     )
 
     entry_id = entry.id
@@ -182,7 +197,7 @@ def test_add_edit_delete_an_entry_changes_due_dates_and_is_audited(login_as: Any
     assert response.status_code == 302
     assert db.session.get(CalendarEntry, entry_id) is None
     assert (
-        calendar_service.local_naive(calendar_service.due_at(received, 1, "working_days")).day == 24
+        calendar_service.local_naive(calendar_service.due_at(received, 1, "working_days")).day == 26
     )
     actions = db.session.scalars(
         db.select(AuditEntry.action)
@@ -276,7 +291,7 @@ def test_import_replaces_the_year_it_contains(login_as: Any) -> None:
         "first_date,last_date,kind,label,source\n2026-01-01,2026-01-01,day_off,Tết Dương lịch,x\n"
     )
     preview = upload(admin, text)
-    assert "Năm 2026: thay 7 mục đang có bằng 1 mục trong tệp" in text_of(preview)
+    assert "Năm 2026: thay 8 mục đang có bằng 1 mục trong tệp" in text_of(preview)
     admin.submit(
         "/quan-tri/lich-nghi/nhap/xac-nhan", {"content": text}, page="/quan-tri/lich-nghi/nhap"
     )
