@@ -1,0 +1,45 @@
+"""Run the portal simulator: ``python -m tools.portal_sim --port 8765``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from tools.portal_sim.app import FAULTS, Fault, PortalState
+from tools.portal_sim.server import SimServer
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse the options and serve until Ctrl+C."""
+    parser = argparse.ArgumentParser(prog="python -m tools.portal_sim", description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--user", default="counter", help="tên đăng nhập cổng")
+    parser.add_argument("--password", default="counter", help="mật khẩu cổng")
+    parser.add_argument("--token-seconds", type=int, default=3600)
+    parser.add_argument("--state", type=Path, help="tệp JSON giữ dữ liệu giữa các lần chạy")
+    parser.add_argument("--fail", choices=FAULTS, help="lỗi giả lập cho mọi yêu cầu")
+    parser.add_argument("--reject", action="append", default=[], metavar="MaHoSo")
+    args = parser.parse_args(argv)
+    state = PortalState(
+        username=args.user,
+        password=args.password,
+        token_seconds=args.token_seconds,
+        state_file=args.state,
+    )
+    if args.fail:
+        state.faults.append(Fault(args.fail))
+    for code in args.reject:
+        state.rejected[code] = "Cổng từ chối hồ sơ"
+    server = SimServer(state, host=args.host, port=args.port).start()
+    print(f"Cổng mô phỏng đang chạy ở {server.url} (Ctrl+C để dừng)", flush=True)
+    try:
+        server._thread.join()  # type: ignore[union-attr]
+    except KeyboardInterrupt:
+        server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
