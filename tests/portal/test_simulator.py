@@ -163,4 +163,3 @@ def test_another_office_cannot_take_a_code(sim: SimServer) -> None:
     )
     assert reply["results"][0]["error_code"] == "3"
     assert sim.state.dossiers["X-12"]["TrangThaiHoSo"] == 2
-
