@@ -13,6 +13,7 @@ scans open for reception, specialists and leaders.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from flask import (
@@ -48,6 +49,7 @@ from counter.domain.catalog import DOCUMENT_KIND_LABELS
 from counter.domain.errors import CounterError, NotFound, ValidationError
 from counter.domain.lifecycle import Status
 from counter.models import Procedure
+from counter.services import printing
 from counter.services import reception as svc
 from counter.web import NAV_EXTRA, NavItem, actor, roles_required, staff_required
 from counter.web import catalog as catalog_web
@@ -59,6 +61,8 @@ NAV_EXTRA.insert(0, NavItem("reception.index", _l("Tiếp nhận"), ("reception"
 
 #: A reception form may carry several scans: the whole request may be this many files' worth.
 REQUEST_FILES_BUDGET = 5
+#: Values of PRINT_ON_RECEIVE; a4, a5 and 80mm open the browser's print dialog on that sheet.
+PRINT_MODES = ("auto", "thermal", "a4", "a5", "80mm", "off")
 
 
 class DocumentForm(Form):
@@ -317,13 +321,54 @@ def _dossier_url(dossier: Any) -> str | None:
     return None
 
 
-def _after_receive(dossier_id: int, code: str) -> Any:
+def print_mode() -> str:
+    """How a received dossier's slip prints: ``thermal``, a print-dialog sheet, or ``off``.
+
+    ``PRINT_ON_RECEIVE=auto`` (the default) prints on the thermal printer when the
+    office has one (Quản trị › Máy in nhiệt, or COUNTER_PRINTER), else opens the
+    browser's print dialog on A4.
+    """
+    mode = str(current_app.config.get("PRINT_ON_RECEIVE") or "auto").strip().lower()
+    if mode not in PRINT_MODES:
+        mode = "auto"
+    if mode == "auto":
+        has_thermal = bool(
+            printing.list_printers(active_only=True) or current_app.config.get("PRINTER")
+        )
+        mode = "thermal" if has_thermal else "a4"
+    return mode
+
+
+def _after_receive(dossier: Any) -> Any:
+    """The slip page of a dossier just committed, printing as the office prints slips."""
     views = current_app.view_functions
-    if "printforms.form01" in views:
-        return redirect(url_for("printforms.form01", dossier_id=dossier_id))
-    if "dossiers.show" in views:
-        return redirect(url_for("dossiers.show", dossier_id=dossier_id))
-    return redirect(url_for("reception.index"))
+    if "printforms.form01" not in views:
+        if "dossiers.show" in views:
+            return redirect(url_for("dossiers.show", dossier_id=dossier.id))
+        return redirect(url_for("reception.index"))
+    slip = functools.partial(url_for, "printforms.form01", dossier_id=dossier.id)
+    mode = print_mode()
+    if mode == "off":
+        return redirect(slip())
+    if mode != "thermal":
+        return redirect(slip(size=mode, print="1"))
+    from counter.web.public import lookup_url
+
+    try:
+        printing.print_slip(actor(), dossier, lookup_url(dossier.code))
+    except CounterError as err:
+        flash(
+            _(
+                "Chưa in được giấy tiếp nhận %(code)s: %(error)s Hồ sơ đã được lưu; "
+                "kiểm tra máy in (nguồn, giấy, dây nối) rồi bấm “In lại”.",
+                code=dossier.code,
+                error=err.message,
+            ),
+            "danger",
+        )
+        return redirect(slip(size="80mm", loi_in="1"))
+    flash(_("Đã in giấy tiếp nhận %(code)s.", code=dossier.code), "success")
+    return redirect(slip(size="80mm"))
 
 
 # -- pages ------------------------------------------------------------------------
@@ -398,7 +443,7 @@ def submit() -> Any:
         _put_errors(form, err)
         return _render(form, procedure, status=422, lost_files=bool(uploads))
     flash(_("Đã tiếp nhận hồ sơ %(code)s.", code=dossier.code), "success")
-    return _after_receive(dossier.id, dossier.code)
+    return _after_receive(dossier)
 
 
 @bp.get("/phieu/<int:notice_id>")

@@ -132,7 +132,7 @@ def test_submit_receives_the_dossier_and_opens_the_slip(
     assert re.fullmatch(r"000\.20\.18\.H18-\d{6}-\d{4}", dossier.code)
     assert [d.name for d in dossier.documents] == [d.name for d in certify.documents]
     if "printforms.form01" in app.view_functions:
-        assert resp.location.endswith(f"/in/ho-so/{dossier.id}/mau-01")
+        assert resp.location.endswith(f"/in/ho-so/{dossier.id}/mau-01?size=a4&print=1")
     slip = officer.get(resp.location)
     assert slip.status_code == 200
     assert dossier.code in slip.get_data(as_text=True)
