@@ -181,15 +181,19 @@ class _Story:
         return self
 
 
-def load_demo_dossiers() -> str | None:
-    """About twenty demo dossiers in every status, and two counter notices. Idempotent."""
+def load_demo_dossiers(now: datetime | None = None) -> str | None:
+    """About twenty demo dossiers in every status, and two counter notices. Idempotent.
+
+    Every time is relative to ``now`` (default: the current instant) and every
+    receipt falls on a working day of the office calendar, as loaded in the database.
+    """
     if db.session.scalar(db.select(db.func.count(Dossier.id))):
         return None
     procs = _procedures()
     wanted = ("1.004873", "1.004859", "1.001612", "1.001022", "1.004884", "2.001035")
     if any(code not in procs for code in wanted):
         return "Chưa có danh mục thủ tục mẫu: bỏ qua hồ sơ mẫu."
-    now = utcnow()
+    now = now or utcnow()
     c = _Clock(now)
     a = _actors()
     rec, spec, lead = a["reception"], a["specialist"], a["leader"]
