@@ -159,6 +159,9 @@ def _like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+_NOWHERE = 10**6  # rank position of a query that is not a phrase of the name
+
+
 def search_procedures(
     query: str, limit: int = 20, include_inactive: bool = False
 ) -> list[Procedure]:
@@ -186,7 +189,7 @@ def search_procedures(
         by_code.append(db.and_(*conditions))  # "2.00" is a code, not words in a name
     candidates = db.session.scalars(base.where(or_(*by_code))).all()
 
-    def rank(p: Procedure) -> tuple[int, str]:
+    def rank(p: Procedure) -> tuple[int, int, str]:
         name = fold(p.name)
         name_words = name.split()
         codes = (p.national_code.lower(), (p.local_code or "").lower())
@@ -202,7 +205,10 @@ def search_procedures(
             score = 4
         else:
             score = 5
-        return score, name
+        # Within a score, the query as a phrase early in the name first: "khai sinh" finds
+        # "Đăng ký khai sinh" before "Cấp bản sao …, bản sao Giấy khai sinh".
+        phrase_at = name.find(folded)
+        return score, phrase_at if phrase_at >= 0 else _NOWHERE, name
 
     return sorted(candidates, key=rank)[:limit]
 
@@ -541,32 +547,8 @@ def apply_import(
             decision_number=number,
             decision_date=decision_date,
             filename=PurePath(filename).name[:255],
-            new_count=len(diff.new),
-            changed_count=len(diff.changed),
-            abolished_count=len(diff.abolished),
         )
-        db.session.add(import_)
-        db.session.flush()
-        touched: list[ProcedureRecord] = []
-        for record in diff.new:
-            upsert_from_record(record, import_)
-            audit.record(actor, "procedure_created", target(record.national_code), number)
-            touched.append(record)
-        for change in diff.changed:
-            upsert_from_record(change.record, import_, preview.columns)
-            labels = ", ".join(FIELD_LABELS.get(f, f) for f in change.fields)
-            audit.record(
-                actor,
-                "procedure_updated",
-                target(change.record.national_code),
-                f"{number}: {labels}",
-            )
-            touched.append(change.record)
-        for record in diff.abolished:
-            upsert_from_record(record, import_, preview.columns)
-            audit.record(actor, "procedure_abolished", target(record.national_code), number)
-            touched.append(record)
-        missing = link_replacements(touched)
+        missing = _apply_diff(actor, import_, diff, preview.columns)
         notes = []
         if missing:
             notes.append("Chưa có thủ tục thay thế: " + ", ".join(sorted(set(missing))) + ".")
@@ -583,16 +565,96 @@ def apply_import(
     return import_
 
 
+def _apply_diff(
+    actor: Actor, import_: CatalogImport, diff: CatalogDiff, columns: frozenset[str]
+) -> list[str]:
+    """Write an import's new, changed and abolished procedures with their history lines.
+
+    Runs inside the caller's transaction; returns the replacement codes not found.
+    """
+    number = import_.decision_number
+    import_.new_count = len(diff.new)
+    import_.changed_count = len(diff.changed)
+    import_.abolished_count = len(diff.abolished)
+    db.session.add(import_)
+    db.session.flush()
+    touched: list[ProcedureRecord] = []
+    for record in diff.new:
+        upsert_from_record(record, import_)
+        audit.record(actor, "procedure_created", target(record.national_code), number)
+        touched.append(record)
+    for change in diff.changed:
+        upsert_from_record(change.record, import_, columns)
+        labels = ", ".join(FIELD_LABELS.get(f, f) for f in change.fields)
+        audit.record(
+            actor, "procedure_updated", target(change.record.national_code), f"{number}: {labels}"
+        )
+        touched.append(change.record)
+    for record in diff.abolished:
+        upsert_from_record(record, import_, columns)
+        audit.record(actor, "procedure_abolished", target(record.national_code), number)
+        touched.append(record)
+    return link_replacements(touched)
+
+
 # --- demo --------------------------------------------------------------------
 
 
-def load_demo_catalog() -> str | None:
-    """Demo loader: the built-in commune catalog, only into an empty catalog."""
-    if db.session.scalar(db.select(db.func.count(Procedure.id))):
+def _demo_only() -> bool:
+    """Whether the catalog only ever came from the demo file: no real import, no hand edit."""
+    real_import = db.session.scalar(
+        db.select(CatalogImport.id).where(CatalogImport.decision_number != DEMO_DECISION).limit(1)
+    )
+    hand_edit = db.session.scalar(
+        db.select(AuditEntry.id)
+        .where(
+            AuditEntry.action.in_(
+                ("procedure_created", "procedure_updated", "procedure_abolished")
+            ),
+            AuditEntry.user_id.is_not(None),
+        )
+        .limit(1)
+    )
+    return real_import is None and hand_edit is None
+
+
+def _update_demo_catalog(result: ImportResult) -> str | None:
+    """A newer demo file (e.g. the 2025 names) applied as one more demo import.
+
+    Only on a catalog nothing but the demo ever wrote: an office's own imports and
+    edits are never overwritten. Procedures keep their rows, so dossiers keep theirs.
+    """
+    if not _demo_only():
         return None
+    diff = dcat.diff_catalog(existing_records(), result.records, result.columns)
+    if not (diff.new or diff.changed or diff.abolished):
+        return None
+    actor = Actor.system("demo")
+    with transaction():
+        import_ = CatalogImport(decision_number=DEMO_DECISION, filename=dcat.DEMO_CATALOG_PATH.name)
+        _apply_diff(actor, import_, diff, result.columns)
+        import_.note = "Cập nhật danh mục mẫu theo phiên bản mới của tệp mẫu."
+        audit.record(
+            actor,
+            "catalog_imported",
+            DEMO_DECISION,
+            f"{import_.filename}: {import_.new_count} mới, {import_.changed_count} sửa đổi, "
+            f"{import_.abolished_count} bãi bỏ",
+        )
+    return f"demo catalog: cập nhật {import_.changed_count} thủ tục, thêm {import_.new_count}"
+
+
+def load_demo_catalog() -> str | None:
+    """Demo loader: the built-in commune catalog into an empty catalog.
+
+    On a catalog that only ever held the demo, a newer demo file updates it through
+    a demo import (:func:`_update_demo_catalog`); otherwise nothing changes.
+    """
     result = dcat.load_demo_catalog()
     if not result.ok:  # a broken built-in file is a bug, not a user error
         raise RuntimeError(f"demo catalog: {result.errors}")
+    if db.session.scalar(db.select(db.func.count(Procedure.id))):
+        return _update_demo_catalog(result)
     actor = Actor.system("demo")
     with transaction():
         import_ = CatalogImport(

@@ -370,6 +370,15 @@ def test_json_that_is_not_a_catalog(data: bytes) -> None:
 
 # --- the demo catalog ----------------------------------------------------------
 
+#: Names in the 2025 national catalogue of the procedures the demo once named otherwise.
+NAMES_2025 = {
+    "2.001035": "Chứng thực giao dịch liên quan đến tài sản là động sản, quyền sử dụng đất, nhà ở",
+    "2.000913": "Chứng thực việc sửa đổi, bổ sung, hủy bỏ giao dịch",
+    "2.000927": "Sửa lỗi sai sót trong giao dịch",
+    "2.000635": "Cấp bản sao Trích lục hộ tịch, bản sao Giấy khai sinh",
+    "1.004873": "Cấp Giấy xác nhận tình trạng hôn nhân",
+}
+
 
 def test_demo_catalog_loads_without_errors() -> None:
     result = load_demo_catalog()
@@ -400,6 +409,16 @@ def test_demo_catalog_content() -> None:
     assert records["2.000635"].fees == [Fee(8000, "đ/bản sao trích lục")]
     assert records["1.004884"].limit_amount == 5
     assert records["1.001612"].limit_unit == "working_days"
+
+
+def test_demo_catalog_follows_the_2025_national_catalogue() -> None:
+    records = _by_code(load_demo_catalog())
+    assert {code: records[code].name for code in NAMES_2025} == NAMES_2025
+    for record in records.values():
+        if record.field_name == "Chứng thực":
+            assert "Nghị định 280/2025/NĐ-CP" in record.legal_basis, record.national_code
+        if record.field_name == "Hộ tịch":
+            assert "Nghị định 07/2025/NĐ-CP" in record.legal_basis, record.national_code
 
 
 # --- diff --------------------------------------------------------------------

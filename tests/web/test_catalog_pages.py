@@ -53,7 +53,7 @@ def test_any_staff_role_searches_the_list_without_diacritics(login_as: Any) -> N
 def test_list_filters_by_field_and_shows_limits(login_as: Any) -> None:
     b = login_as("tiepnhan")
     html = b.get("/thu-tuc?linh_vuc=HT").get_data(as_text=True)
-    assert "Xác nhận tình trạng hôn nhân" in html
+    assert "Cấp Giấy xác nhận tình trạng hôn nhân" in html
     assert "3 ngày làm việc" in html
     assert "Chứng thực chữ ký" not in html
     assert "10 thủ tục" in html
@@ -193,7 +193,7 @@ def test_edit_errors_are_shown_on_their_fields_and_nothing_saved(login_as: Any) 
     assert "không đúng dạng" in html
     assert "Tờ khai thiếu loại bản" in html  # what was typed is kept
     db.session.expire_all()
-    assert _proc("1.004873").name == "Xác nhận tình trạng hôn nhân"
+    assert _proc("1.004873").name == "Cấp Giấy xác nhận tình trạng hôn nhân"
     assert _count(ProcedureDocument) == docs_before
 
 
