@@ -82,6 +82,82 @@ def test_demo_loader_fills_an_empty_catalog(tmp_path: Path) -> None:
         db.engine.dispose()
 
 
+#: The names and legal bases a demo database made before the 2025 catalogue holds.
+OLD_DEMO_NAMES = {
+    "2.001035": "Chứng thực hợp đồng, giao dịch",
+    "2.000913": "Sửa đổi, bổ sung, hủy bỏ hợp đồng, giao dịch",
+    "2.000927": "Sửa lỗi sai sót trong hợp đồng, giao dịch",
+    "2.000635": "Cấp bản sao trích lục hộ tịch",
+    "1.004873": "Xác nhận tình trạng hôn nhân",
+}
+OLD_LEGAL_BASIS = {
+    "Chứng thực": "Nghị định 23/2015/NĐ-CP; Thông tư 01/2020/TT-BTP; Thông tư 226/2016/TT-BTC",
+    "Hộ tịch": "Luật Hộ tịch 2014; Nghị định 123/2015/NĐ-CP; Thông tư 04/2020/TT-BTP; "
+    "Thông tư 85/2019/TT-BTC",
+}
+
+
+def _as_an_older_demo_database() -> dict[str, int]:
+    """Put back the demo catalog's pre-2025 names; returns the procedure ids by code."""
+    for proc in db.session.scalars(db.select(Procedure)):
+        proc.name = OLD_DEMO_NAMES.get(proc.national_code, proc.name)
+        proc.legal_basis = OLD_LEGAL_BASIS.get(proc.field_name, proc.legal_basis)
+    db.session.commit()
+    return {p.national_code: p.id for p in db.session.scalars(db.select(Procedure))}
+
+
+def test_demo_loader_brings_an_older_demo_catalog_to_the_2025_names(app: object) -> None:
+    from counter.models import Dossier
+
+    ids = _as_an_older_demo_database()
+    used = db.session.scalar(
+        db.select(Dossier).join(Dossier.procedure).where(Procedure.national_code == "2.001035")
+    )
+    assert used is not None, "the demo has a dossier of 2.001035"
+    imports = _counts()[3]
+
+    note = svc.load_demo_catalog()
+
+    assert note and "cập nhật" in note
+    db.session.expire_all()
+    contract = svc.get_by_code("2.001035")
+    assert contract is not None and contract.id == ids["2.001035"]
+    assert contract.name == (
+        "Chứng thực giao dịch liên quan đến tài sản là động sản, quyền sử dụng đất, nhà ở"
+    )
+    assert "Nghị định 280/2025/NĐ-CP" in contract.legal_basis
+    assert "Nghị định 07/2025/NĐ-CP" in svc.get_by_code("1.001193").legal_basis  # type: ignore[union-attr]
+    assert svc.get_by_code("1.004873").name == "Cấp Giấy xác nhận tình trạng hôn nhân"  # type: ignore[union-attr]
+    # Through the catalog's versioning: one more import, history per procedure, same rows.
+    assert _counts()[3] == imports + 1
+    latest = svc.list_imports(1)[0]
+    assert latest.decision_number == svc.DEMO_DECISION and latest.changed_count == 18
+    assert contract.last_import_id == latest.id
+    assert [e.detail for e in svc.history(contract)][:1] == [
+        f"{svc.DEMO_DECISION}: Tên thủ tục, Căn cứ pháp lý"
+    ]
+    assert {p.national_code: p.id for p in db.session.scalars(db.select(Procedure))} == ids
+    assert db.session.get(Dossier, used.id).procedure.name == contract.name  # type: ignore[union-attr]
+    assert svc.load_demo_catalog() is None  # idempotent
+    assert _counts()[3] == imports + 1
+
+
+def test_demo_loader_leaves_a_catalog_the_office_has_edited(app: object) -> None:
+    from counter.models import User
+
+    _as_an_older_demo_database()
+    admin = db.session.scalar(db.select(User).where(User.username == "admin"))
+    birth = svc.get_by_code("1.001193")
+    assert admin is not None and birth is not None
+    edited = _form(birth, legal_basis=birth.legal_basis + "; Quyết định của UBND tỉnh")
+    svc.save_procedure(Actor.for_user(admin, "test"), birth.id, edited)
+    imports = _counts()[3]
+    assert svc.load_demo_catalog() is None
+    db.session.expire_all()
+    assert svc.get_by_code("1.004873").name == "Xác nhận tình trạng hôn nhân"  # type: ignore[union-attr]
+    assert _counts()[3] == imports
+
+
 @pytest.mark.parametrize(
     ("query", "first"),
     [
@@ -104,8 +180,9 @@ def test_search_without_diacritics_or_by_code(app: object, query: str, first: st
 
 def test_search_ranks_name_prefix_before_words_elsewhere(app: object) -> None:
     found = _codes(svc.search_procedures("khai sinh"))
-    # "Đăng ký khai sinh" and "Đăng ký lại khai sinh" both hold the words
-    assert set(found) == {"1.001193", "1.004884"}
+    # "Đăng ký khai sinh" and "Đăng ký lại khai sinh" hold the words early; a copy of a
+    # birth certificate (2.000635, "…, bản sao Giấy khai sinh") holds them late.
+    assert found == ["1.001193", "1.004884", "2.000635"]
     found = _codes(svc.search_procedures("dang ky lai"))
     assert found[0] == "1.004884"
     code_first = _codes(svc.search_procedures("2.00"))
