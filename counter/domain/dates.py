@@ -5,6 +5,11 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from counter.domain.errors import ValidationError
+
+#: The longest day text parse_day reads: dd/mm/yyyy or yyyy-mm-dd.
+DAY_TEXT_MAX = 10
+
 _DMY = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})")
 _DMY_COMPACT = re.compile(r"(\d{2})(\d{2})(\d{4})")  # as on the CCCD QR code
 _YMD = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")  # what a date input sends
@@ -32,3 +37,21 @@ def parse_day(text: str | None) -> date | None:
             except ValueError:
                 raise NotADay(value) from None
     raise ValueError(value)
+
+
+def read_day(text: str | None, *, field: str | None = None, what: str = "Ngày") -> date | None:
+    """parse_day for an officer's input: a ValidationError in plain Vietnamese when it fails.
+
+    "31/02/1990" says the day does not exist; "1990" shows the expected shape.
+    """
+    try:
+        return parse_day(text)
+    except NotADay:
+        raise ValidationError(
+            f"{what} {(text or '').strip()} không có trên lịch; hãy kiểm tra lại ngày và tháng.",
+            field=field,
+        ) from None
+    except ValueError:
+        raise ValidationError(
+            f"{what} phải có dạng ngày/tháng/năm, ví dụ 05/09/1990.", field=field
+        ) from None

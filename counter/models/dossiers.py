@@ -54,7 +54,7 @@ class Dossier(db.Model):  # type: ignore[name-defined,misc]
     search_text: Mapped[str] = mapped_column(Text, default="")  # folded code, names, phone
 
     sets_count: Mapped[int] = mapped_column(default=1)
-    notes: Mapped[str] = mapped_column(Text, default="")
+    notes: Mapped[str] = mapped_column(Text, default="", info={"max_length": 4000})
     fee_amount: Mapped[int | None] = mapped_column()  # VND
     result_delivery: Mapped[str] = mapped_column(String(16), default="counter")  # or post
     ledger_book: Mapped[str] = mapped_column(String(20), default="")  # quyển số
@@ -103,7 +103,7 @@ class DossierDocument(db.Model):  # type: ignore[name-defined,misc]
         ForeignKey("dossier.id", ondelete="CASCADE"), index=True
     )
     position: Mapped[int] = mapped_column(default=0)
-    name: Mapped[str] = mapped_column(Text)
+    name: Mapped[str] = mapped_column(Text, info={"max_length": 2000})
     kind: Mapped[str] = mapped_column(String(20), default="original")
     count: Mapped[int] = mapped_column(default=1)
 
@@ -149,7 +149,7 @@ class DossierEvent(db.Model):  # type: ignore[name-defined,misc]
     action: Mapped[str] = mapped_column(String(32))
     from_status: Mapped[str | None] = mapped_column(String(24))
     to_status: Mapped[str] = mapped_column(String(24))
-    note: Mapped[str] = mapped_column(Text, default="")
+    note: Mapped[str] = mapped_column(Text, default="", info={"max_length": 2000})
     due_before: Mapped[datetime | None] = mapped_column(UTCDateTime)
     due_after: Mapped[datetime | None] = mapped_column(UTCDateTime)
     form_no: Mapped[str | None] = mapped_column(String(4))
@@ -180,8 +180,9 @@ class CounterNotice(db.Model):  # type: ignore[name-defined,misc]
     phone: Mapped[str] = mapped_column(String(20), default="")
     address: Mapped[str] = mapped_column(String(300), default="")
     email: Mapped[str] = mapped_column(String(200), default="")
-    items: Mapped[list[str]] = mapped_column(JSON, default=list)  # what is missing/wrong
-    reason: Mapped[str] = mapped_column(Text, default="")
+    # What is missing/wrong; max_length bounds the items' text together (the form's box).
+    items: Mapped[list[str]] = mapped_column(JSON, default=list, info={"max_length": 4000})
+    reason: Mapped[str] = mapped_column(Text, default="", info={"max_length": 4000})
     dossier_id: Mapped[int | None] = mapped_column(ForeignKey("dossier.id"))
 
     procedure: Mapped[Procedure | None] = relationship()

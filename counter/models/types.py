@@ -28,6 +28,19 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC)
 
 
+def column_length(attribute: Any) -> int:
+    """The longest text a column holds (``Dossier.applicant_name`` → 200).
+
+    ``String(n)`` gives n; a ``Text`` column gives its ``info["max_length"]``. Forms
+    (the maxlength attribute) and services (the Vietnamese message) both read it here.
+    """
+    column = attribute.property.columns[0]
+    length = getattr(column.type, "length", None) or column.info.get("max_length")
+    if not length:
+        raise ValueError(f"{attribute} has no declared length")
+    return int(length)
+
+
 def utcnow() -> datetime:
     """The current instant, aware, in UTC."""
     return datetime.now(UTC)

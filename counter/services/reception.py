@@ -47,7 +47,7 @@ from sqlalchemy.exc import IntegrityError
 
 from counter.domain import applicant as applicant_rules
 from counter.domain.codes import format_dossier_code
-from counter.domain.dates import parse_day
+from counter.domain.dates import read_day
 from counter.domain.errors import CounterError, NotAllowed, NotFound, ValidationError
 from counter.domain.lifecycle import Action, Status, is_open, transition
 from counter.domain.text import fold
@@ -61,6 +61,7 @@ from counter.models import (
     Procedure,
     utcnow,
 )
+from counter.models.types import column_length
 from counter.services import Actor, audit, transaction
 from counter.services import calendar as calendar_service
 from counter.services import catalog as catalog_service
@@ -167,21 +168,28 @@ class _Clean:
     documents: list[DocumentLine]
 
 
-def _text(value: Any, limit: int) -> str:
+def _text(value: Any) -> str:
     text = unicodedata.normalize("NFC", str(value or ""))
-    return " ".join(text.split())[:limit]
+    return " ".join(text.split())
+
+
+def too_long(limit: int, length: int) -> str:
+    """The message for a text longer than its column: never cut, always said."""
+    return f"Tối đa {limit} ký tự (đang có {length} ký tự); hãy rút gọn."
+
+
+def _check_length(errors: dict[str, str], name: str, value: str, column: Any) -> None:
+    """Record ``name`` as too long for ``column`` (model attribute), unless already wrong."""
+    limit = column_length(column)
+    if len(value) > limit and name not in errors:
+        errors[name] = too_long(limit, len(value))
 
 
 def parse_date(value: date | str | None) -> date | None:
     """A date typed as dd/mm/yyyy, ddmmyyyy or yyyy-mm-dd; raises ValidationError."""
     if value is None or isinstance(value, date):
         return value
-    try:
-        return parse_day(value)
-    except ValueError:
-        raise ValidationError(
-            "Ngày sinh phải có dạng ngày/tháng/năm, ví dụ 05/09/1990.", field="date_of_birth"
-        ) from None
+    return read_day(value, field="date_of_birth", what="Ngày sinh")
 
 
 def _int(value: Any, field_name: str, message: str, *, low: int, high: int) -> int:
@@ -223,7 +231,8 @@ def _applicant(data: ReceptionInput, errors: dict[str, str], *, strict: bool) ->
         errors["applicant_kind"] = "Chọn cá nhân hoặc tổ chức."
         kind = "person"
     values["applicant_kind"] = kind
-    values["applicant_name"] = _text(data.applicant_name, 200)
+    values["applicant_name"] = _text(data.applicant_name)
+    _check_length(errors, "applicant_name", values["applicant_name"], Dossier.applicant_name)
     if not values["applicant_name"]:
         errors["applicant_name"] = (
             "Nhập họ và tên người nộp hồ sơ." if kind == "person" else "Nhập tên tổ chức nộp hồ sơ."
@@ -257,11 +266,13 @@ def _applicant(data: ReceptionInput, errors: dict[str, str], *, strict: bool) ->
             values["phone"] = applicant_rules.normalize_phone(data.phone)
         except ValidationError as err:
             errors["phone"] = err.message
-    values["address"] = _text(data.address, 300)
+    values["address"] = _text(data.address)
+    _check_length(errors, "address", values["address"], Dossier.address)
     if strict and not values["address"]:
         errors["address"] = "Nhập địa chỉ của người nộp hồ sơ."
-    values["email"] = _text(data.email, 200)
-    if values["email"] and not _EMAIL_RE.match(values["email"]):
+    values["email"] = _text(data.email)
+    _check_length(errors, "email", values["email"], Dossier.email)
+    if values["email"] and not _EMAIL_RE.match(values["email"]) and "email" not in errors:
         errors["email"] = "Địa chỉ thư điện tử không hợp lệ, ví dụ ten@example.com."
     return values
 
@@ -270,7 +281,8 @@ def _filer(data: ReceptionInput, errors: dict[str, str]) -> dict[str, Any]:
     values = {"filer_name": "", "filer_id_number": "", "filer_phone": "", "filer_address": ""}
     if not data.on_behalf:
         return values
-    values["filer_name"] = _text(data.filer_name, 200)
+    values["filer_name"] = _text(data.filer_name)
+    _check_length(errors, "filer_name", values["filer_name"], Dossier.filer_name)
     if not values["filer_name"]:
         errors["filer_name"] = "Nhập họ và tên người nộp thay (người được ủy quyền)."
     if (data.filer_id_number or "").strip():
@@ -283,14 +295,16 @@ def _filer(data: ReceptionInput, errors: dict[str, str]) -> dict[str, Any]:
             values["filer_phone"] = applicant_rules.normalize_phone(data.filer_phone)
         except ValidationError as err:
             errors["filer_phone"] = err.message
-    values["filer_address"] = _text(data.filer_address, 300)
+    values["filer_address"] = _text(data.filer_address)
+    _check_length(errors, "filer_address", values["filer_address"], Dossier.filer_address)
     return values
 
 
 def _documents(lines: Iterable[DocumentLine], errors: dict[str, str]) -> list[DocumentLine]:
     out = []
     for index, line in enumerate(lines):
-        name = _text(line.name, 2000)
+        name = _text(line.name)
+        _check_length(errors, f"documents-{index}-name", name, DossierDocument.name)
         if not name:
             if line.received:
                 errors[f"documents-{index}-name"] = "Nhập tên giấy tờ."
@@ -337,7 +351,8 @@ def validate(data: ReceptionInput, *, strict: bool = True) -> _Clean:
         )
     except ValidationError as err:
         errors["sets_count"] = err.message
-    values["notes"] = (data.notes or "").strip()[:4000]
+    values["notes"] = (data.notes or "").strip()
+    _check_length(errors, "notes", values["notes"], Dossier.notes)
     values["fee_amount"] = None
     if data.fee_amount is not None and str(data.fee_amount).strip() != "":
         try:
@@ -758,12 +773,8 @@ def _create(actor: Actor, clean: _Clean, staged: _StagedFiles, now: datetime | N
 
 def notice_items(data: ReceptionInput, extra: str = "") -> list[str]:
     """What a form 02 asks for: checklist lines not received, then the typed lines."""
-    items = [
-        _text(line.name, 2000)
-        for line in data.documents
-        if not line.received and _text(line.name, 2000)
-    ]
-    items.extend(t for t in (_text(x, 2000) for x in (extra or "").splitlines()) if t)
+    items = [_text(line.name) for line in data.documents if not line.received and _text(line.name)]
+    items.extend(t for t in (_text(x) for x in (extra or "").splitlines()) if t)
     return items
 
 
@@ -789,14 +800,18 @@ def record_notice(
     if str(data.procedure_id or "").strip() or kind == "incomplete":
         procedure = _procedure(data.procedure_id, errors)
     values = _applicant(data, errors, strict=False)
-    items = [t for t in (_text(i, 2000) for i in (items or [])) if t]
-    reason = (reason or "").strip()[:4000]
+    items = [t for t in (_text(i) for i in (items or [])) if t]
+    for item in items:
+        _check_length(errors, "notice_items", item, DossierDocument.name)
+    _check_length(errors, "notice_items", "\n".join(items), CounterNotice.items)
+    reason = (reason or "").strip()
+    _check_length(errors, "reason", reason, CounterNotice.reason)
     if kind == "incomplete" and not items:
         errors["notice_items"] = (
             "Ghi rõ giấy tờ cần bổ sung, hoàn thiện (bỏ đánh dấu giấy tờ còn thiếu "
             "hoặc nhập từng nội dung một dòng)."
         )
-    if kind == "refused" and not reason:
+    if kind == "refused" and not reason and "reason" not in errors:
         errors["reason"] = "Ghi rõ lý do từ chối tiếp nhận hồ sơ."
     if errors:
         raise InvalidInput(errors)

@@ -1,15 +1,141 @@
-"""Shared form helpers: run a service on a valid form, put its errors back on the fields."""
+"""Shared form helpers: the app's base form, limits from the model, the form runner.
+
+* :class:`CounterForm` is the base of every form: WTForms' and Flask-WTF's own
+  messages ("This field is required.", "Not a valid choice." …) come out in the
+  screen's language (WTForms ships no Vietnamese catalog).
+* :func:`max_length` / :func:`maxlength` read a text limit from the model column,
+  so the page's ``maxlength`` and the server's message use the same number.
+* :func:`run_form` validates, runs the service, and puts its errors on the fields.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
+from flask import has_request_context
+from flask_babel import get_locale
 from flask_wtf import FlaskForm
+from wtforms import Form
+from wtforms.validators import Length
 
 from counter.domain.errors import CounterError
+from counter.models.types import column_length
 
 T = TypeVar("T")
+
+#: WTForms' and Flask-WTF's built-in messages (their English msgids), in Vietnamese.
+#: Placeholders stay as WTForms fills them (%(max)d, %(min)d, %(other_name)s …).
+WTFORMS_VI: dict[str, str] = {
+    "This field is required.": "Vui lòng điền mục này.",
+    "Invalid input.": "Giá trị không hợp lệ.",
+    "Field must be equal to %(other_name)s.": "Phải trùng với mục %(other_name)s.",
+    "Field must be at least %(min)d character long.": "Tối thiểu %(min)d ký tự.",
+    "Field must be at least %(min)d characters long.": "Tối thiểu %(min)d ký tự.",
+    "Field cannot be longer than %(max)d character.": "Tối đa %(max)d ký tự.",
+    "Field cannot be longer than %(max)d characters.": "Tối đa %(max)d ký tự.",
+    "Field must be exactly %(max)d character long.": "Phải có đúng %(max)d ký tự.",
+    "Field must be exactly %(max)d characters long.": "Phải có đúng %(max)d ký tự.",
+    "Field must be between %(min)d and %(max)d characters long.": (
+        "Phải có từ %(min)d đến %(max)d ký tự."
+    ),
+    "Number must be at least %(min)s.": "Số phải từ %(min)s trở lên.",
+    "Number must be at most %(max)s.": "Số phải không quá %(max)s.",
+    "Number must be between %(min)s and %(max)s.": "Số phải từ %(min)s đến %(max)s.",
+    "Date must be at least %(min)s.": "Ngày phải từ %(min)s trở đi.",
+    "Date must be at most %(max)s.": "Ngày phải không sau %(max)s.",
+    "Date must be between %(min)s and %(max)s.": "Ngày phải từ %(min)s đến %(max)s.",
+    "Invalid email address.": "Địa chỉ thư điện tử không hợp lệ, ví dụ ten@example.com.",
+    "Invalid IP address.": "Địa chỉ IP không hợp lệ.",
+    "Invalid Mac address.": "Địa chỉ MAC không hợp lệ.",
+    "Invalid URL.": "Địa chỉ web không hợp lệ.",
+    "Invalid UUID.": "Mã UUID không hợp lệ.",
+    "Invalid value, must be one of: %(values)s.": "Giá trị phải là một trong: %(values)s.",
+    "Invalid value, can't be any of: %(values)s.": "Giá trị không được là: %(values)s.",
+    "This field cannot be edited.": "Mục này không sửa được.",
+    "This field is disabled and cannot have a value.": "Mục này đang khóa, không nhận giá trị.",
+    "Invalid CSRF Token.": "Phiên làm việc không hợp lệ; hãy tải lại trang rồi thử lại.",
+    "CSRF token missing.": "Phiên làm việc không hợp lệ; hãy tải lại trang rồi thử lại.",
+    "CSRF failed.": "Phiên làm việc không hợp lệ; hãy tải lại trang rồi thử lại.",
+    "CSRF token expired.": "Phiên làm việc đã hết hạn; hãy tải lại trang rồi thử lại.",
+    "Invalid Choice: could not coerce.": "Lựa chọn không hợp lệ.",
+    "Choices cannot be None.": "Chưa có lựa chọn nào.",
+    "Not a valid choice.": "Lựa chọn không hợp lệ; hãy chọn trong danh sách.",
+    "Invalid choice(s): one or more data inputs could not be coerced.": (
+        "Có lựa chọn không hợp lệ."
+    ),
+    "'%(value)s' is not a valid choice for this field.": "“%(value)s” không có trong danh sách.",
+    "'%(value)s' are not valid choices for this field.": "“%(value)s” không có trong danh sách.",
+    "Not a valid datetime value.": "Ngày giờ không hợp lệ (ngày/tháng/năm giờ:phút).",
+    "Not a valid date value.": "Ngày không hợp lệ (ngày/tháng/năm).",
+    "Not a valid time value.": "Giờ không hợp lệ (giờ:phút, ví dụ 07:30).",
+    "Not a valid week value.": "Tuần không hợp lệ.",
+    "Not a valid integer value.": "Phải là một số nguyên.",
+    "Not a valid decimal value.": "Phải là một số.",
+    "Not a valid float value.": "Phải là một số.",
+    # Flask-WTF's file validators
+    "File does not have an approved extension.": "Loại tệp không được chấp nhận.",
+    "File does not have an approved extension: {extensions}": (
+        "Loại tệp không được chấp nhận; chỉ nhận: {extensions}"
+    ),
+}
+
+
+def _vietnamese() -> bool:
+    if not has_request_context():
+        return True
+    locale = get_locale()
+    return locale is None or locale.language == "vi"
+
+
+class WTFormsTranslations:
+    """gettext for WTForms: Vietnamese on Vietnamese screens, WTForms' own English otherwise."""
+
+    def gettext(self, string: str) -> str:
+        """One message."""
+        return WTFORMS_VI.get(string, string) if _vietnamese() else string
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        """One message with a count (Vietnamese has no plural forms)."""
+        if _vietnamese():
+            return WTFORMS_VI.get(singular, singular)
+        return singular if n == 1 else plural
+
+
+TRANSLATIONS = WTFormsTranslations()
+
+
+class _TranslatedMeta:
+    def get_translations(self, form: Any) -> WTFormsTranslations:
+        return TRANSLATIONS
+
+
+class CounterForm(FlaskForm):
+    """The base of every form of the app (CSRF from Flask-WTF, messages in the screen's language)."""
+
+    class Meta(_TranslatedMeta, FlaskForm.Meta):
+        pass
+
+
+class CounterSubForm(Form):
+    """The base of a form nested in another (FormField, FieldList rows); no CSRF of its own."""
+
+    class Meta(_TranslatedMeta, Form.Meta):  # type: ignore[name-defined,misc]
+        pass
+
+
+def max_length(attribute: Any) -> Length:
+    """A Length validator from the model column (``max_length(Office.name)``).
+
+    WTForms renders it as the input's ``maxlength``; its message is Vietnamese
+    through :class:`CounterForm`.
+    """
+    return Length(max=column_length(attribute))
+
+
+def maxlength(attribute: Any) -> dict[str, int]:
+    """``render_kw`` for a field the service checks: ``maxlength`` from the model column."""
+    return {"maxlength": column_length(attribute)}
 
 
 def attach_error(form: FlaskForm, err: CounterError) -> None:

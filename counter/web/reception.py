@@ -29,11 +29,9 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     FieldList,
-    Form,
     FormField,
     HiddenField,
     MultipleFileField,
@@ -46,13 +44,15 @@ from wtforms.fields.choices import SelectChoice
 
 from counter.domain.applicant import parse_cccd_qr
 from counter.domain.catalog import DOCUMENT_KIND_LABELS
+from counter.domain.dates import DAY_TEXT_MAX
 from counter.domain.errors import CounterError, NotFound, ValidationError
 from counter.domain.lifecycle import Status
-from counter.models import Procedure
+from counter.models import CounterNotice, Dossier, DossierDocument, Procedure
 from counter.services import printing
 from counter.services import reception as svc
 from counter.web import NAV_EXTRA, NavItem, actor, roles_required, staff_required
 from counter.web import catalog as catalog_web
+from counter.web.forms import CounterForm, CounterSubForm, maxlength
 from counter.web.i18n import to_local
 
 bp = Blueprint("reception", __name__, url_prefix="/tiep-nhan")
@@ -61,30 +61,38 @@ NAV_EXTRA.insert(0, NavItem("reception.index", _l("Tiếp nhận"), ("reception"
 
 #: A reception form may carry several scans: the whole request may be this many files' worth.
 REQUEST_FILES_BUDGET = 5
+#: A CCCD QR payload is under 300 characters; room for a scanner's prefix and suffix.
+QR_TEXT_MAX = 1000
+#: Document count 1–999, sets 1–99, a fee up to 1.000.000.000 đồng typed with dots.
+COUNT_TEXT_MAX, SETS_TEXT_MAX, FEE_TEXT_MAX = 3, 2, 13
 #: Values of PRINT_ON_RECEIVE; a4, a5 and 80mm open the browser's print dialog on that sheet.
 PRINT_MODES = ("auto", "thermal", "a4", "a5", "80mm", "off")
 
 
-class DocumentForm(Form):
+class DocumentForm(CounterSubForm):
     """One checklist line: ticked when received; catalog lines keep their name."""
 
     received = BooleanField(_l("Đã nhận"))
-    name = StringField(_l("Tên giấy tờ"))
+    name = StringField(_l("Tên giấy tờ"), render_kw=maxlength(DossierDocument.name))
     kind = SelectField(
         _l("Loại bản"),
         choices=[SelectChoice(k, _l(v)) for k, v in DOCUMENT_KIND_LABELS.items()],
         validate_choice=False,
     )
-    count = StringField(_l("Số lượng"), default="1")
+    count = StringField(_l("Số lượng"), default="1", render_kw={"maxlength": COUNT_TEXT_MAX})
     source = HiddenField(default="other")
     files = MultipleFileField(_l("Bản quét"))
 
 
-class ReceptionForm(FlaskForm):
-    """The reception screen, in the order of the paper form 01."""
+class ReceptionForm(CounterForm):
+    """The reception screen, in the order of the paper form 01.
+
+    Text limits come from the model columns (``maxlength`` in the page); the
+    service says so in Vietnamese when a text is longer, and never cuts it.
+    """
 
     procedure_id = SelectField(_l("Thủ tục hành chính"), validate_choice=False)
-    scan = StringField(_l("Quét mã QR trên CCCD"))
+    scan = StringField(_l("Quét mã QR trên CCCD"), render_kw={"maxlength": QR_TEXT_MAX})
     applicant_kind = RadioField(
         _l("Người nộp là"),
         choices=[
@@ -94,20 +102,32 @@ class ReceptionForm(FlaskForm):
         default="person",
         validate_choice=False,
     )
-    applicant_name = StringField(_l("Họ và tên / Tên tổ chức"))
-    id_number = StringField(_l("Số định danh cá nhân (CCCD) / Mã số thuế"))
-    date_of_birth = StringField(_l("Ngày sinh"))
-    address = StringField(_l("Địa chỉ"))
-    phone = StringField(_l("Số điện thoại"))
-    email = StringField(_l("Thư điện tử"))
+    applicant_name = StringField(
+        _l("Họ và tên / Tên tổ chức"), render_kw=maxlength(Dossier.applicant_name)
+    )
+    id_number = StringField(
+        _l("Số định danh cá nhân (CCCD) / Mã số thuế"), render_kw=maxlength(Dossier.id_number)
+    )
+    date_of_birth = StringField(_l("Ngày sinh"), render_kw={"maxlength": DAY_TEXT_MAX})
+    address = StringField(_l("Địa chỉ"), render_kw=maxlength(Dossier.address))
+    phone = StringField(_l("Số điện thoại"), render_kw=maxlength(Dossier.phone))
+    email = StringField(_l("Thư điện tử"), render_kw=maxlength(Dossier.email))
     on_behalf = BooleanField(_l("Người khác nộp thay (được ủy quyền)"))
-    filer_name = StringField(_l("Họ và tên người nộp thay"))
-    filer_id_number = StringField(_l("CCCD người nộp thay"))
-    filer_phone = StringField(_l("Điện thoại người nộp thay"))
-    filer_address = StringField(_l("Địa chỉ người nộp thay"))
+    filer_name = StringField(
+        _l("Họ và tên người nộp thay"), render_kw=maxlength(Dossier.filer_name)
+    )
+    filer_id_number = StringField(
+        _l("CCCD người nộp thay"), render_kw=maxlength(Dossier.filer_id_number)
+    )
+    filer_phone = StringField(
+        _l("Điện thoại người nộp thay"), render_kw=maxlength(Dossier.filer_phone)
+    )
+    filer_address = StringField(
+        _l("Địa chỉ người nộp thay"), render_kw=maxlength(Dossier.filer_address)
+    )
     documents = FieldList(FormField(DocumentForm), min_entries=0)
     attachments = MultipleFileField(_l("Bản quét khác"))
-    sets_count = StringField(_l("Số bộ hồ sơ"), default="1")
+    sets_count = StringField(_l("Số bộ hồ sơ"), default="1", render_kw={"maxlength": SETS_TEXT_MAX})
     channel = SelectField(
         _l("Kênh nộp"),
         choices=[
@@ -127,10 +147,13 @@ class ReceptionForm(FlaskForm):
         default="counter",
         validate_choice=False,
     )
-    fee_amount = StringField(_l("Phí, lệ phí đã thu (đồng)"))
-    notes = TextAreaField(_l("Ghi chú"))
-    notice_items = TextAreaField(_l("Nội dung cần bổ sung, hoàn thiện (mỗi dòng một nội dung)"))
-    reason = TextAreaField(_l("Lý do (phiếu 02, 03)"))
+    fee_amount = StringField(_l("Phí, lệ phí đã thu (đồng)"), render_kw={"maxlength": FEE_TEXT_MAX})
+    notes = TextAreaField(_l("Ghi chú"), render_kw=maxlength(Dossier.notes))
+    notice_items = TextAreaField(
+        _l("Nội dung cần bổ sung, hoàn thiện (mỗi dòng một nội dung)"),
+        render_kw=maxlength(CounterNotice.items),
+    )
+    reason = TextAreaField(_l("Lý do (phiếu 02, 03)"), render_kw=maxlength(CounterNotice.reason))
     confirm_duplicate = HiddenField(default="")  # set only by the «Vẫn tiếp nhận» button
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -290,6 +313,7 @@ def _render(
             search_url=url_for("catalog.search"),
             kind_labels=DOCUMENT_KIND_LABELS,
             max_mb=current_app.config["UPLOAD_MAX_MB"],
+            doc_name_max=DocumentForm.name.kwargs["render_kw"]["maxlength"],
             dossier_url=_dossier_url,
             js_messages=_js_messages(),
         ),
@@ -466,7 +490,7 @@ def attachment(attachment_id: int) -> Any:
     return response
 
 
-class AttachForm(FlaskForm):
+class AttachForm(CounterForm):
     """More scans for a dossier already received (the dossier page includes this form)."""
 
     files = MultipleFileField(_l("Thêm bản quét (PDF, JPEG, PNG)"))

@@ -193,6 +193,8 @@
       nameCell.appendChild(label);
     } else {
       name.type = "text";
+      var nameMax = parseInt(form.getAttribute("data-doc-name-max"), 10);
+      if (nameMax) { name.maxLength = nameMax; }
       name.placeholder = msg("other_doc", "Giấy tờ khác…");
       name.setAttribute("aria-label", msg("other_doc_label", "Tên giấy tờ khác"));
     }
