@@ -16,6 +16,7 @@ from counter.domain.calendar import ONE_DAY, OfficeHours, WorkingCalendar
 from counter.domain.i18n import N_
 
 _MICROSECONDS_PER_HOUR = 3_600_000_000
+_ONE_MINUTE = timedelta(minutes=1)
 
 
 class DueDateError(ValueError):
@@ -201,6 +202,13 @@ def working_time_between(
     return total
 
 
+def paused_working_minutes(
+    paused_from: datetime, resumed_at: datetime, cal: WorkingCalendar, hours: OfficeHours
+) -> int:
+    """Whole working minutes of a pause (what its event records); a part minute is not counted."""
+    return working_time_between(paused_from, resumed_at, cal, hours) // _ONE_MINUTE
+
+
 def extend_by_working_time(
     due: datetime, paused: timedelta, cal: WorkingCalendar, hours: OfficeHours
 ) -> datetime:
@@ -225,10 +233,13 @@ def resume_after_pause(
 ) -> datetime:
     """The due date after a pause (e.g. a supplement request) ends.
 
-    It moves by the working time between ``paused_from`` and ``resumed_at``.
+    It moves by the pause's whole working minutes (:func:`paused_working_minutes`,
+    what the pause's event records), to the earliest instant that is that much
+    working time later. A pause of less than a working minute leaves it where it
+    was, also on a session's end: Fri 17:00 stays Fri 17:00, not Mon 07:00.
     """
-    paused = working_time_between(paused_from, resumed_at, cal, hours)
-    return extend_by_working_time(due_before, paused, cal, hours)
+    minutes = paused_working_minutes(paused_from, resumed_at, cal, hours)
+    return extend_by_working_time(due_before, minutes * _ONE_MINUTE, cal, hours)
 
 
 def apply_delay(current_due: datetime, new_due: datetime, already_delayed: bool) -> datetime:

@@ -167,12 +167,27 @@ def due_at(received_at: datetime, limit: int | Decimal, unit: LimitUnit | str) -
 
 
 def resume_due_at(due_at: datetime, paused_from: datetime, resumed_at: datetime) -> datetime:
-    """The due date after a pause (e.g. a supplement request) ends: moved by the paused working time."""
-    due = _domain(
-        due_rules.resume_after_pause,
-        local_naive(due_at),
+    """The due date after a pause (e.g. a supplement request) ends: moved by its whole working minutes."""
+    return extend_due_at(due_at, paused_working_minutes(paused_from, resumed_at))
+
+
+def paused_working_minutes(paused_from: datetime, resumed_at: datetime) -> int:
+    """Whole working minutes between two aware instants: what a pause's event records."""
+    return _domain(  # type: ignore[no-any-return]
+        due_rules.paused_working_minutes,
         local_naive(paused_from),
         local_naive(resumed_at),
+        working_calendar(),
+        office_hours(),
+    )
+
+
+def extend_due_at(due_at: datetime, minutes: int) -> datetime:
+    """The due date moved later by exactly ``minutes`` of working time (0: unchanged)."""
+    due = _domain(
+        due_rules.extend_by_working_time,
+        local_naive(due_at),
+        timedelta(minutes=minutes),
         working_calendar(),
         office_hours(),
     )

@@ -280,12 +280,14 @@ def _pause_bookkeeping(
         step.detail["paused_from"] = now.isoformat()
     elif is_paused(before) and not is_paused(after):
         paused_from = dossier.paused_at or now
-        paused = cal.working_time_between(paused_from, now)
+        # One number for the record and the move: the due date moves by exactly the
+        # whole working minutes the event shows (a pause of seconds moves nothing).
+        minutes = cal.paused_working_minutes(paused_from, now)
         step.detail["paused_from"] = paused_from.isoformat()
         step.detail["paused_until"] = now.isoformat()
-        step.detail["paused_working_minutes"] = int(paused.total_seconds() // 60)
+        step.detail["paused_working_minutes"] = minutes
         if after in (Status.IN_PROGRESS, Status.RECEIVED):
-            dossier.due_at = cal.resume_due_at(dossier.due_at, paused_from, now)
+            dossier.due_at = cal.extend_due_at(dossier.due_at, minutes)
         dossier.paused_at = None
 
 

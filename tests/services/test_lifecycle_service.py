@@ -123,8 +123,8 @@ def _args(action: Action) -> dict[str, Any]:
         Action.SUPPLEMENT_RECEIVED: {},
         Action.REQUEST_PAYMENT: {},
         Action.PAYMENT_RECEIVED: {},
-        Action.PROPOSE_DELAY: {"new_due": vn(2026, 11, 24, 17, 0), "reason": "Cần xác minh"},
-        Action.DELAY: {"new_due": vn(2026, 11, 24, 17, 0), "reason": "Cần xác minh"},
+        Action.PROPOSE_DELAY: {"new_due": vn(2026, 11, 25, 17, 0), "reason": "Cần xác minh"},
+        Action.DELAY: {"new_due": vn(2026, 11, 25, 17, 0), "reason": "Cần xác minh"},
         Action.STOP: {"reason": "Theo đề nghị của cơ quan chuyên môn"},
         Action.WITHDRAW: {"reason": "Công dân xin rút hồ sơ"},
         Action.RESOLVE: {},
@@ -287,6 +287,58 @@ def test_awaiting_payment_pauses_and_resumes_too(app: Flask) -> None:
     assert paid.event.detail["paused_working_minutes"] == 120
 
 
+def _days_left(dossier_id: int, now: datetime) -> int | None:
+    """The "còn N ngày" of the dossier's row in the worklist at ``now``."""
+    rows = svc.worklist(actor_for("leader"), tab="all", per_page=100, now=now).rows
+    return next(row.days_left for row in rows if row.dossier.id == dossier_id)
+
+
+def test_a_supplement_handed_in_seconds_later_keeps_the_due_date(app: Flask) -> None:
+    from counter.services import calendar as cal
+
+    # Received Tue 1/12/2026 09:00, 3 working days: due Fri 4/12 17:00, "còn 3 ngày".
+    dossier = make_dossier(Status.IN_PROGRESS, received_at=vn(2026, 12, 1, 9, 0))
+    due = vn(2026, 12, 4, 17, 0)
+    assert dossier.due_at == due
+    assert _days_left(dossier.id, vn(2026, 12, 1, 10, 0)) == 3
+    asked = svc.request_supplement(
+        actor_for("specialist"),
+        dossier.id,
+        version=dossier.version,
+        items="Bản sao Giấy khai sinh",
+        now=vn(2026, 12, 1, 10, 0),
+    )
+    back = svc.supplement_received(
+        actor_for("reception"),
+        dossier.id,
+        version=asked.dossier.version,
+        now=vn(2026, 12, 1, 10, 0) + timedelta(seconds=20),
+    )
+    assert back.event.detail["paused_working_minutes"] == 0
+    assert back.dossier.due_at == due
+    assert back.event.due_before == back.event.due_after == due
+    assert _days_left(dossier.id, vn(2026, 12, 1, 10, 1)) == 3
+
+    # Again, 1 min 40 s: one whole working minute, recorded and added; Fri 17:00 → Mon 07:01.
+    asked = svc.request_supplement(
+        actor_for("specialist"),
+        dossier.id,
+        version=back.dossier.version,
+        items="Xác nhận nơi cư trú",
+        now=vn(2026, 12, 1, 10, 5),
+    )
+    back = svc.supplement_received(
+        actor_for("reception"),
+        dossier.id,
+        version=asked.dossier.version,
+        now=vn(2026, 12, 1, 10, 6) + timedelta(seconds=40),
+    )
+    assert back.event.detail["paused_working_minutes"] == 1
+    assert back.dossier.due_at == vn(2026, 12, 7, 7, 1)
+    assert cal.working_time_between(due, back.dossier.due_at) == timedelta(minutes=1)
+    assert back.dossier.original_due_at == due
+
+
 def test_delay_sets_a_new_date_once(app: Flask) -> None:
     dossier = make_dossier(Status.IN_PROGRESS)
     leader = actor_for("leader")
@@ -352,7 +404,7 @@ def test_delay_on_the_due_day_warns_or_is_refused_by_policy(app: Flask) -> None:
         actor_for("leader"),
         dossier.id,
         version=dossier.version,
-        new_due=vn(2026, 11, 24, 17, 0),
+        new_due=vn(2026, 11, 25, 17, 0),
         reason="Cần xác minh",
         now=vn(2026, 11, 19, 8, 0),  # the due day itself: less than one day before
     )
@@ -368,7 +420,7 @@ def test_delay_on_the_due_day_warns_or_is_refused_by_policy(app: Flask) -> None:
             actor_for("leader"),
             other.id,
             version=other.version,
-            new_due=vn(2026, 11, 24, 17, 0),
+            new_due=vn(2026, 11, 25, 17, 0),
             reason="Cần xác minh",
             now=vn(2026, 11, 19, 8, 0),
         )
@@ -381,7 +433,7 @@ def test_a_delay_proposal_is_recorded_for_the_leader_without_moving_the_date(app
         actor_for("specialist"),
         dossier.id,
         version=dossier.version,
-        new_due=vn(2026, 11, 24, 17, 0),
+        new_due=vn(2026, 11, 25, 17, 0),
         reason="Chờ kết quả xác minh",
         now=vn(2026, 11, 17, 9, 0),
     )

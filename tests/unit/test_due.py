@@ -20,6 +20,7 @@ from counter.domain.due import (
     clock_start,
     compute_due,
     extend_by_working_time,
+    paused_working_minutes,
     resume_after_pause,
     working_days_until,
     working_time_between,
@@ -230,6 +231,52 @@ def test_pause_over_a_weekend_only_moves_nothing() -> None:
     assert moved == at("2026-03-19 17:00")
 
 
+@pytest.mark.parametrize(
+    ("due_at", "paused_from", "resumed_at", "expected"),
+    [
+        # Asked for a supplement and got it back seconds later: the due date stays.
+        ("2026-11-27 17:00", "2026-11-25 10:00:00", "2026-11-25 10:00:05", "2026-11-27 17:00"),
+        ("2026-11-27 17:00", "2026-11-25 10:00:00", "2026-11-25 10:00:59.999999", None),
+        ("2026-11-27 11:30", "2026-11-25 10:00:10", "2026-11-25 10:00:50", None),
+        # Only whole working minutes count: 1 min 30 s moves it by one minute.
+        ("2026-11-27 17:00", "2026-11-25 10:00:00", "2026-11-25 10:01:30", "2026-11-30 07:01"),
+        ("2026-11-27 11:30", "2026-11-25 10:00:00", "2026-11-25 10:02:59", "2026-11-27 13:32"),
+        # Over a night: 16:59:30 → 07:00:40 is 30 s + 40 s, one minute of working time.
+        ("2026-11-27 17:00", "2026-11-25 16:59:30", "2026-11-26 07:00:40", "2026-11-30 07:01"),
+        # Over 24/11/2026 (a day off): Mon 16:00 → Wed 08:00 is 2 working hours.
+        ("2026-11-26 17:00", "2026-11-23 16:00", "2026-11-25 08:00", "2026-11-27 09:00"),
+    ],
+)
+def test_resume_moves_by_whole_paused_working_minutes(
+    due_at: str, paused_from: str, resumed_at: str, expected: str | None
+) -> None:
+    moved = resume_after_pause(at(due_at), at(paused_from), at(resumed_at), CAL, HOURS)
+    assert moved == at(expected or due_at)
+
+
+@pytest.mark.parametrize(
+    ("paused_from", "resumed_at", "minutes"),
+    [
+        ("2026-11-25 10:00:00", "2026-11-25 10:00:05", 0),
+        ("2026-11-25 10:00:00", "2026-11-25 10:00:59.999999", 0),
+        ("2026-11-25 10:00:00", "2026-11-25 10:01:00", 1),
+        ("2026-11-25 16:59:30", "2026-11-26 07:00:40", 1),
+        ("2026-11-23 16:00", "2026-11-25 08:00", 120),
+        ("2026-11-27 17:00", "2026-11-30 06:00", 0),
+    ],
+)
+def test_paused_working_minutes(paused_from: str, resumed_at: str, minutes: int) -> None:
+    assert paused_working_minutes(at(paused_from), at(resumed_at), CAL, HOURS) == minutes
+
+
+def test_a_due_time_on_a_session_end_stays_after_a_zero_pause() -> None:
+    for due_at in ("2026-11-27 17:00", "2026-11-27 11:30"):
+        assert extend_by_working_time(at(due_at), timedelta(), CAL, HOURS) == at(due_at)
+        assert resume_after_pause(
+            at(due_at), at("2026-11-26 10:00"), at("2026-11-26 10:00:30"), CAL, HOURS
+        ) == at(due_at)
+
+
 # --- the one delay (form 04) -----------------------------------------------
 
 
@@ -364,3 +411,73 @@ def test_extension_adds_exactly_the_paused_working_time(received: datetime, paus
     moved = extend_by_working_time(start, timedelta(minutes=paused), CAL, HOURS)
     assert inside_office_hours(moved)
     assert working_time_between(start, moved, CAL, HOURS) == timedelta(minutes=paused)
+
+
+# --- properties of a pause -------------------------------------------------
+
+settings.register_profile("pauses", max_examples=150, deadline=None)
+PAUSES = settings.get_profile("pauses")
+
+#: Receipts anywhere in 2024–2027, and often in the weeks of 24/11/2026 and of the
+#: Saturday 24/11/2029 (made up on Monday 26/11).
+pause_receipts = st.one_of(
+    received_times,
+    st.datetimes(min_value=datetime(2026, 11, 16), max_value=datetime(2026, 11, 30, 23, 59)),
+    st.datetimes(min_value=datetime(2029, 11, 19), max_value=datetime(2029, 11, 30, 23, 59)),
+)
+#: When the pause starts after receipt, and how long it lasts: seconds (a supplement
+#: handed in at once), hours, or days over nights, weekends and holidays.
+pause_offsets = st.timedeltas(min_value=timedelta(), max_value=timedelta(days=15))
+pause_lengths = st.one_of(
+    st.timedeltas(min_value=timedelta(), max_value=timedelta(minutes=3)),
+    st.timedeltas(min_value=timedelta(), max_value=timedelta(days=1)),
+    st.timedeltas(min_value=timedelta(), max_value=timedelta(days=12)),
+)
+ONE_MINUTE = timedelta(minutes=1)
+TICK = timedelta(microseconds=1)
+
+
+def assert_moved_by_exactly(old_due: datetime, new_due: datetime, minutes: int) -> None:
+    """The due date moved later by ``minutes`` of working time, to the earliest such instant."""
+    assert new_due >= old_due
+    assert working_time_between(old_due, new_due, CAL, HOURS) == minutes * ONE_MINUTE
+    if minutes == 0:
+        assert new_due == old_due  # never the next morning
+    else:
+        assert working_time_between(old_due, new_due - TICK, CAL, HOURS) < minutes * ONE_MINUTE
+
+
+@PAUSES
+@given(
+    received=pause_receipts,
+    limit=limits,
+    offset=pause_offsets,
+    length=pause_lengths,
+)
+def test_a_pause_moves_the_due_date_by_its_whole_working_minutes(
+    received: datetime,
+    limit: tuple[LimitUnit, int | Decimal],
+    offset: timedelta,
+    length: timedelta,
+) -> None:
+    unit, amount = limit
+    old_due = compute_due(received, amount, unit, CAL, HOURS)
+    paused_from = received + offset
+    resumed_at = paused_from + length
+    minutes = paused_working_minutes(paused_from, resumed_at, CAL, HOURS)
+    assert minutes == working_time_between(paused_from, resumed_at, CAL, HOURS) // ONE_MINUTE
+    new_due = resume_after_pause(old_due, paused_from, resumed_at, CAL, HOURS)
+    assert_moved_by_exactly(old_due, new_due, minutes)
+    assert inside_office_hours(new_due)
+
+
+@PAUSES
+@given(
+    old_due=pause_receipts,
+    minutes=st.one_of(st.just(0), st.integers(0, 5), st.integers(0, 60 * 8 * 12)),
+)
+def test_extending_any_due_time_by_whole_minutes(old_due: datetime, minutes: int) -> None:
+    # A delay (form 04) may set a due time outside office hours; a pause still moves
+    # it by exactly its working minutes, and not at all for zero.
+    new_due = extend_by_working_time(old_due, minutes * ONE_MINUTE, CAL, HOURS)
+    assert_moved_by_exactly(old_due, new_due, minutes)
