@@ -465,9 +465,9 @@ def bench_services(app: Any, picks: dict[str, Any], results: Results, rng: rando
         for p in procs:
             units.setdefault(p.limit_unit, (p.limit_amount, p.limit_unit))
     rec = users["tiepnhan"]
-    reception_actor = Actor(rec.id, rec.username, rec.role, "127.0.0.1")
+    reception_actor = Actor.for_user(rec, "127.0.0.1")
     lead = users["lanhdao"]
-    leader_actor = Actor(lead.id, lead.username, lead.role, "127.0.0.1")
+    leader_actor = Actor.for_user(lead, "127.0.0.1")
 
     def one_receive() -> Any:
         proc = rng.choice(procs)
@@ -593,7 +593,7 @@ def bench_concurrent(app: Any, results: Results, rng: random.Random, threads: in
         procs = [p for p in db.session.scalars(db.select(Procedure)) if p.active]
         docs = {p.id: [d.name for d in p.documents][:4] or ["Tờ khai theo mẫu"] for p in procs}
     rec = users["tiepnhan"]
-    actor = Actor(rec.id, rec.username, rec.role, "127.0.0.1")
+    actor = Actor.for_user(rec, "127.0.0.1")
     inputs = []
     for _ in range(threads * 5):
         proc = rng.choice(procs)

@@ -28,6 +28,7 @@ DEMO_PASSWORDS = {
     "tiepnhan": "tiepnhan123",
     "chuyenvien": "chuyenvien123",
     "lanhdao": "lanhdao123",
+    "kiemnhiem": "kiemnhiem123",
 }
 
 

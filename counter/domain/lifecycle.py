@@ -18,6 +18,11 @@ Role choices (documented because the law names duties, not software roles):
   the head of the body) and ``stop`` (form 05).
 * ``admin`` can do everything (data repair, small offices with one person).
 
+An account may hold several roles (at a commune one officer often receives and
+resolves a same-day chứng thực): it may do exactly what one of its roles alone
+may do, each role with its own sources (reception + specialist may hand a
+dossier over from processing because the specialist may).
+
 ``propose_delay`` is an extra action (not a portal status change): the
 specialist's proposal the leader then signs with ``delay``. ``delay`` is allowed
 once per dossier (M-H): pass ``delays_used`` to :func:`transition`.
@@ -25,6 +30,7 @@ once per dossier (M-H): pass ``delays_used`` to :func:`transition`.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -59,14 +65,15 @@ class Status(StrEnum):
 
 _PORTAL_CODES: dict[Status, int] = {status: i for i, status in enumerate(Status, start=1)}
 
+# Worded as the national portal names TrangThaiHoSo (codes 1..10).
 _STATUS_LABELS: dict[Status, str] = {
     Status.SUBMITTED: N_("Mới đăng ký"),
-    Status.RECEIVED: N_("Đã tiếp nhận"),
+    Status.RECEIVED: N_("Được tiếp nhận"),
     Status.REFUSED: N_("Không được tiếp nhận"),
     Status.IN_PROGRESS: N_("Đang xử lý"),
-    Status.SUPPLEMENT_REQUESTED: N_("Yêu cầu bổ sung hồ sơ"),
-    Status.AWAITING_PAYMENT: N_("Chờ thực hiện nghĩa vụ tài chính"),
-    Status.WITHDRAWN: N_("Công dân rút hồ sơ"),
+    Status.SUPPLEMENT_REQUESTED: N_("Yêu cầu bổ sung giấy tờ"),
+    Status.AWAITING_PAYMENT: N_("Yêu cầu thực hiện nghĩa vụ tài chính"),
+    Status.WITHDRAWN: N_("Công dân yêu cầu rút hồ sơ"),
     Status.STOPPED: N_("Dừng xử lý"),
     Status.RESOLVED: N_("Đã xử lý xong"),
     Status.RETURNED: N_("Đã trả kết quả"),
@@ -118,17 +125,18 @@ class Action(StrEnum):
         return _ACTION_LABELS[self]
 
 
+# A button never reads like a status: "Dừng giải quyết hồ sơ" acts, "Dừng xử lý" is.
 _ACTION_LABELS: dict[Action, str] = {
     Action.RECEIVE: N_("Tiếp nhận"),
     Action.REFUSE: N_("Từ chối tiếp nhận"),
     Action.HAND_OVER: N_("Chuyển xử lý"),
     Action.REQUEST_SUPPLEMENT: N_("Yêu cầu bổ sung"),
     Action.SUPPLEMENT_RECEIVED: N_("Nhận hồ sơ bổ sung"),
-    Action.REQUEST_PAYMENT: N_("Yêu cầu thực hiện nghĩa vụ tài chính"),
+    Action.REQUEST_PAYMENT: N_("Thông báo thực hiện nghĩa vụ tài chính"),
     Action.PAYMENT_RECEIVED: N_("Xác nhận đã thực hiện nghĩa vụ tài chính"),
     Action.PROPOSE_DELAY: N_("Đề xuất gia hạn"),
     Action.DELAY: N_("Gia hạn"),
-    Action.STOP: N_("Dừng xử lý"),
+    Action.STOP: N_("Dừng giải quyết hồ sơ"),
     Action.WITHDRAW: N_("Rút hồ sơ"),
     Action.RESOLVE: N_("Hoàn thành xử lý"),
     Action.RETURN_RESULT: N_("Trả kết quả"),
@@ -234,33 +242,45 @@ _ROLE_SOURCES: dict[tuple[Action, Role], frozenset[Status]] = {
 }
 
 
-def _as_role(role: str) -> Role | None:
-    try:
-        return Role(role)
-    except ValueError:
-        return None
+#: One role name, or the roles an account holds (several roles: their union).
+Roles = str | Iterable[str]
 
 
-def _permits(action: Action, status: Status, role: Role | None) -> bool:
+def _as_roles(roles: Roles) -> frozenset[Role]:
+    """The known roles among ``roles``; a plain string is one role."""
+    names = [roles] if isinstance(roles, str) else list(roles)
+    return frozenset(Role(name) for name in names if name in _ROLE_VALUES)
+
+
+_ROLE_VALUES = frozenset(role.value for role in Role)
+
+
+def _permits(action: Action, status: Status, roles: frozenset[Role]) -> bool:
+    """Whether one of the roles alone permits the action (each with its own sources)."""
     rule = _RULES[action]
-    if role is None or role not in rule.roles:
-        return False
-    return status in _ROLE_SOURCES.get((action, role), rule.sources)
+    return any(
+        role in rule.roles and status in _ROLE_SOURCES.get((action, role), rule.sources)
+        for role in roles
+    )
 
 
-def allowed_actions(status: Status | str, role: str) -> list[Action]:
-    """The actions this role may take on a dossier in this status, in menu order."""
+def allowed_actions(status: Status | str, roles: Roles) -> list[Action]:
+    """The actions these roles may take on a dossier in this status, in menu order.
+
+    With several roles, the union of what each role alone may do.
+    """
     status = Status(status)
-    who = _as_role(role)
-    return [action for action in Action if _permits(action, status, who)]
+    held = _as_roles(roles)
+    return [action for action in Action if _permits(action, status, held)]
 
 
 def transition(
-    status: Status | str, action: Action | str, role: str, *, delays_used: int = 0
+    status: Status | str, action: Action | str, roles: Roles, *, delays_used: int = 0
 ) -> Status:
     """Return the status after ``action``, or raise NotAllowed with the reason.
 
-    ``delays_used`` is how many delays (form 04) the dossier already had.
+    ``roles`` is one role or the set an account holds; ``delays_used`` is how
+    many delays (form 04) the dossier already had.
     """
     status = Status(status)
     action = Action(action)
@@ -269,9 +289,10 @@ def transition(
         raise NotAllowed(
             f"Không thể '{action.label}' khi hồ sơ đang ở trạng thái '{status.label}'."
         )
-    who = _as_role(role)
-    if not _permits(action, status, who):
-        role_label = who.label if who else role
+    held = _as_roles(roles)
+    if not _permits(action, status, held):
+        names = [roles] if isinstance(roles, str) else sorted(roles)
+        role_label = ", ".join(role.label for role in Role if role in held) or ", ".join(names)
         raise NotAllowed(
             f"Vai trò '{role_label}' không được '{action.label}' "
             f"khi hồ sơ đang ở trạng thái '{status.label}'."

@@ -1,6 +1,6 @@
 """SQLAlchemy models, one module per area; import them all here for Alembic."""
 
-from counter.models.accounts import ROLES, AuditEntry, LoginFailure, User
+from counter.models.accounts import ROLES, AuditEntry, LoginFailure, User, UserRole
 from counter.models.calendar import CalendarEntry
 from counter.models.catalog import CatalogImport, Procedure, ProcedureDocument, ProcedureFee
 from counter.models.dossiers import (
@@ -35,5 +35,6 @@ __all__ = [
     "ProcedureFee",
     "UTCDateTime",
     "User",
+    "UserRole",
     "utcnow",
 ]

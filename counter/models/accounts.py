@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from flask_login import UserMixin
@@ -11,11 +12,23 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from counter.extensions import db
 from counter.models.types import UTCDateTime, utcnow
 
+#: Every role, in the order they are listed on screens.
 ROLES = ("admin", "reception", "specialist", "leader")
 
 
+class UserRole(db.Model):  # type: ignore[name-defined,misc]
+    """One role an account holds; an account may hold several (vai trò)."""
+
+    __tablename__ = "user_role"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user.id", ondelete="CASCADE"), primary_key=True
+    )
+    role: Mapped[str] = mapped_column(String(16), primary_key=True)
+
+
 class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
-    """A staff member (cán bộ): one role each."""
+    """A staff member (cán bộ); may hold several roles (reception and specialist, say)."""
 
     __tablename__ = "user"
 
@@ -23,7 +36,6 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
     username: Mapped[str] = mapped_column(String(64), unique=True)
     full_name: Mapped[str] = mapped_column(String(128))
     title: Mapped[str] = mapped_column(String(128), default="")  # chức danh
-    role: Mapped[str] = mapped_column(String(16))
     password_hash: Mapped[str] = mapped_column(String(256))
     must_change_password: Mapped[bool] = mapped_column(default=False)
     active: Mapped[bool] = mapped_column(default=True)
@@ -31,6 +43,27 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Bumped on password change, so other sessions of the account end.
     session_version: Mapped[int] = mapped_column(default=1)
+
+    role_links: Mapped[list[UserRole]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by=UserRole.role
+    )
+
+    @property
+    def roles(self) -> frozenset[str]:
+        """The roles this account holds."""
+        return frozenset(link.role for link in self.role_links)
+
+    @roles.setter
+    def roles(self, value: Iterable[str]) -> None:
+        wanted = frozenset(value)
+        self.role_links = [link for link in self.role_links if link.role in wanted] + [
+            UserRole(role=role) for role in sorted(wanted - self.roles)
+        ]
+
+    @property
+    def is_admin(self) -> bool:
+        """Whether the account administers the software."""
+        return "admin" in self.roles
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_version}"
@@ -40,7 +73,9 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
         return self.active
 
     def has_role(self, *roles: str) -> bool:
-        return self.role == "admin" or self.role in roles
+        """Whether the account holds one of ``roles`` (admins pass every check)."""
+        held = self.roles
+        return "admin" in held or not held.isdisjoint(roles)
 
 
 class LoginFailure(db.Model):  # type: ignore[name-defined,misc]

@@ -5,26 +5,48 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from counter.extensions import db
 
 
 @dataclass(frozen=True)
 class Actor:
-    """Who is acting, for role checks and the audit log."""
+    """Who is acting, for role checks and the audit log.
+
+    ``roles`` is the set of roles the account holds (a single role name is
+    accepted and becomes a one-role set).
+    """
 
     user_id: int | None
     username: str
-    role: str
+    roles: frozenset[str]
     address: str = ""
+
+    def __post_init__(self) -> None:
+        held = self.roles
+        if isinstance(held, str):  # frozenset("admin") would be a set of letters
+            held = frozenset({held} if held else ())
+        object.__setattr__(self, "roles", frozenset(held))
 
     @classmethod
     def system(cls, name: str = "system") -> Actor:
         """The actor for CLI commands and background jobs."""
-        return cls(user_id=None, username=name, role="admin", address="local")
+        return cls(user_id=None, username=name, roles=frozenset({"admin"}), address="local")
+
+    @classmethod
+    def for_user(cls, user: Any, address: str = "") -> Actor:
+        """The actor for a signed-in account (a :class:`~counter.models.User`)."""
+        return cls(user_id=user.id, username=user.username, roles=user.roles, address=address)
+
+    @property
+    def is_admin(self) -> bool:
+        """Whether the actor administers the software."""
+        return "admin" in self.roles
 
     def has_role(self, *roles: str) -> bool:
-        return self.role == "admin" or self.role in roles
+        """Whether the actor holds one of ``roles`` (admins pass every check)."""
+        return self.is_admin or not self.roles.isdisjoint(roles)
 
 
 @contextmanager

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import timedelta
 
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -82,7 +83,7 @@ def authenticate(
         raise ValidationError("Tên đăng nhập hoặc mật khẩu không đúng.")
     with transaction():
         db.session.execute(db.delete(LoginFailure).where(LoginFailure.username == username))
-        audit.record(Actor(user.id, user.username, user.role, address), "login", username)
+        audit.record(Actor.for_user(user, address), "login", username)
     return user
 
 
@@ -119,17 +120,33 @@ def get_user(user_id: int) -> User:
     return _get(user_id)
 
 
+def role_names(roles: Iterable[str]) -> list[str]:
+    """The roles in screen order (Vietnamese labels: ``ROLE_LABELS``); unknown ones dropped."""
+    held = set(roles)
+    return [role for role in ROLES if role in held]
+
+
+def _check_roles(roles: Iterable[str]) -> frozenset[str]:
+    """The chosen roles: at least one, each a known role (no default: the admin chooses)."""
+    chosen = frozenset(roles)
+    if not chosen:
+        raise ValidationError("Vui lòng chọn ít nhất một vai trò cho tài khoản.", field="roles")
+    if not chosen <= set(ROLES):
+        raise ValidationError("Vai trò không hợp lệ.", field="roles")
+    return chosen
+
+
 def create_user(
     actor: Actor,
     *,
     username: str,
     full_name: str,
-    role: str,
+    roles: Iterable[str],
     password: str,
     title: str = "",
     must_change_password: bool = True,
 ) -> User:
-    """An admin creates an account; the new user sets their own password at first login."""
+    """An admin creates an account with one or more roles; the user sets a password at first login."""
     _require_admin(actor)
     username = username.strip().lower()
     if not USERNAME_RE.match(username):
@@ -138,8 +155,7 @@ def create_user(
             "gạch dưới (3–64 ký tự).",
             field="username",
         )
-    if role not in ROLES:
-        raise ValidationError("Vai trò không hợp lệ.", field="role")
+    chosen = _check_roles(roles)
     if not full_name.strip():
         raise ValidationError("Vui lòng nhập họ và tên.", field="full_name")
     check_new_password(password, username)
@@ -150,40 +166,50 @@ def create_user(
             username=username,
             full_name=full_name.strip(),
             title=title.strip(),
-            role=role,
+            roles=chosen,
             password_hash=hash_password(password),
             must_change_password=must_change_password,
         )
         db.session.add(user)
         db.session.flush()
-        audit.record(actor, "user_created", username, f"role={role}")
+        audit.record(actor, "user_created", username, "roles=" + ", ".join(role_names(chosen)))
     return user
 
 
 def update_user(
-    actor: Actor, user_id: int, *, full_name: str, title: str, role: str, active: bool
+    actor: Actor,
+    user_id: int,
+    *,
+    full_name: str,
+    title: str,
+    roles: Iterable[str],
+    active: bool,
 ) -> User:
-    """An admin edits an account's name, role or whether it may sign in."""
+    """An admin edits an account's name, roles or whether it may sign in."""
     _require_admin(actor)
     user = _get(user_id)
-    if role not in ROLES:
-        raise ValidationError("Vai trò không hợp lệ.", field="role")
+    chosen = _check_roles(roles)
     if not full_name.strip():
         raise ValidationError("Vui lòng nhập họ và tên.", field="full_name")
-    if user.id == actor.user_id and (not active or role != "admin"):
+    if user.id == actor.user_id and (not active or "admin" not in chosen):
         raise ValidationError(
-            "Không thể tự khóa hoặc bỏ quyền quản trị của chính mình.", field="role"
+            "Không thể tự khóa hoặc bỏ quyền quản trị của chính mình.", field="roles"
         )
     changes = []
     for name, value in (
         ("full_name", full_name.strip()),
         ("title", title.strip()),
-        ("role", role),
         ("active", active),
     ):
         if getattr(user, name) != value:
             changes.append(f"{name}: {getattr(user, name)} → {value}")
             setattr(user, name, value)
+    # Roles take effect at the user's next request (the account is loaded per request).
+    if chosen != user.roles:
+        changes.append(
+            f"roles: {', '.join(role_names(user.roles))} → {', '.join(role_names(chosen))}"
+        )
+        user.roles = chosen
     if not changes:
         return user
     with transaction():
@@ -214,5 +240,5 @@ def _get(user_id: int | None) -> User:
 
 
 def _require_admin(actor: Actor) -> None:
-    if actor.role != "admin":
+    if not actor.is_admin:
         raise NotAllowed("Chỉ quản trị viên được quản lý tài khoản.")

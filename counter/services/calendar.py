@@ -313,7 +313,7 @@ ORIGIN_LABELS = {
 
 
 def _require_admin(actor: Actor) -> None:
-    if actor.role != "admin":
+    if not actor.is_admin:
         raise NotAllowed("Chỉ quản trị viên được sửa lịch nghỉ.")
 
 

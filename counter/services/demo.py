@@ -106,7 +106,7 @@ def _actors() -> dict[str, Actor]:
     ):
         user = db.session.scalar(db.select(User).where(User.username == username))
         out[role] = (
-            Actor(user.id, user.username, user.role, "demo")
+            Actor.for_user(user, "demo")
             if user is not None
             else Actor.system("demo")
         )

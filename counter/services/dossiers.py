@@ -57,7 +57,7 @@ from counter.domain.lifecycle import (
 )
 from counter.domain.text import fold
 from counter.extensions import db
-from counter.models import Dossier, DossierEvent, Procedure, User, utcnow
+from counter.models import Dossier, DossierEvent, Procedure, User, UserRole, utcnow
 from counter.services import Actor, audit, transaction
 from counter.services import calendar as cal
 from counter.services.events import append_event
@@ -144,18 +144,23 @@ def open_dossier(actor: Actor, dossier_id: int) -> Dossier:
 
 def actions_for(dossier: Dossier, actor: Actor) -> list[Action]:
     """The actions this user may take on this dossier now (delay only while still possible)."""
-    actions = allowed_actions(dossier.status, actor.role)
+    actions = allowed_actions(dossier.status, actor.roles)
     if dossier.delay_count >= MAX_DELAYS:
         actions = [a for a in actions if a not in (Action.DELAY, Action.PROPOSE_DELAY)]
     return actions
 
 
+#: Roles a dossier may be assigned to (the one who processes it).
+ASSIGNABLE_ROLES = ("specialist", "leader")
+
+
 def assignable_users() -> list[User]:
-    """Active specialists and leaders, for "assign to" choices."""
+    """Active accounts holding the specialist or leader role, for "assign to" choices."""
+    processors = db.select(UserRole.user_id).where(UserRole.role.in_(ASSIGNABLE_ROLES))
     return list(
         db.session.scalars(
             db.select(User)
-            .where(User.active.is_(True), User.role.in_(("specialist", "leader")))
+            .where(User.active.is_(True), User.id.in_(processors))
             .order_by(User.full_name)
         )
     )
@@ -242,7 +247,9 @@ def _perform(
             if version is None or int(version) != dossier.version:
                 raise Conflict(CONFLICT_MESSAGE)
             from_status = Status(dossier.status)
-            to_status = transition(from_status, action, actor.role, delays_used=dossier.delay_count)
+            to_status = transition(
+                from_status, action, actor.roles, delays_used=dossier.delay_count
+            )
             if moment < dossier.received_at:
                 raise ValidationError(
                     "Thời điểm thao tác không được trước thời điểm tiếp nhận hồ sơ."
@@ -366,7 +373,7 @@ def hand_over(
         }
         if assign_to_id:
             user = db.session.get(User, int(assign_to_id))
-            if user is None or not user.active or user.role not in ("specialist", "leader"):
+            if user is None or not user.active or user.roles.isdisjoint(ASSIGNABLE_ROLES):
                 raise ValidationError(
                     "Người được giao phải là chuyên viên hoặc lãnh đạo đang làm việc.",
                     field="assign_to_id",

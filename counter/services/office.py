@@ -52,7 +52,7 @@ def ensure_office(**values: object) -> Office:
 
 def update_office(actor: Actor, **values: object) -> Office:
     """An admin edits the office profile; hours must be in order."""
-    if actor.role != "admin":
+    if not actor.is_admin:
         raise NotAllowed("Chỉ quản trị viên được sửa thông tin đơn vị.")
     for name in ("name", "governing_body", "agency_id"):
         if not str(values.get(name) or "").strip():

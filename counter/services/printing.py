@@ -77,7 +77,7 @@ def save_printer(
     active: bool = True,
 ) -> Printer:
     """An admin adds or edits a printer; the address is checked before saving."""
-    if actor.role != "admin":
+    if not actor.is_admin:
         raise NotAllowed("Chỉ quản trị viên được cấu hình máy in.")
     name, uri = name.strip(), uri.strip()
     if not name:
@@ -110,7 +110,7 @@ def save_printer(
 
 def delete_printer(actor: Actor, printer_id: int) -> None:
     """Remove a printer; its print log keeps the address it used."""
-    if actor.role != "admin":
+    if not actor.is_admin:
         raise NotAllowed("Chỉ quản trị viên được cấu hình máy in.")
     printer = get_printer(printer_id)
     with transaction():

@@ -668,7 +668,7 @@ def receive(
     Raises InvalidInput (every wrong field), DuplicateSuspected (unless
     ``data.confirm_duplicate``) or NotAllowed; nothing is saved then.
     """
-    transition(Status.SUBMITTED, Action.RECEIVE, actor.role)
+    transition(Status.SUBMITTED, Action.RECEIVE, actor.roles)
     clean = validate(data, strict=True)
     files = _check_uploads(list(uploads or []))
     procedure = clean.procedure
@@ -713,7 +713,7 @@ def _create(actor: Actor, clean: _Clean, staged: _StagedFiles, now: datetime | N
     ledger_seq = next_number(LEDGER_KEY, date(local_day.year, 1, 1))
     due = calendar_service.due_at(received_at, procedure.limit_amount, procedure.limit_unit)
     values = clean.values
-    status = transition(Status.SUBMITTED, Action.RECEIVE, actor.role)
+    status = transition(Status.SUBMITTED, Action.RECEIVE, actor.roles)
     dossier = Dossier(
         code=code,
         procedure=procedure,
@@ -794,7 +794,7 @@ def record_notice(
     """
     if kind not in NOTICE_KINDS:
         raise ValidationError("Loại phiếu không hợp lệ.", field="kind")
-    transition(Status.SUBMITTED, Action.REFUSE, actor.role)  # the counter's roles
+    transition(Status.SUBMITTED, Action.REFUSE, actor.roles)  # the counter's roles
     errors: dict[str, str] = {}
     procedure = None
     if str(data.procedure_id or "").strip() or kind == "incomplete":

@@ -24,19 +24,29 @@ DEMO_OFFICE = {
     "address": "Bản Phăng, xã Mường Phăng, tỉnh Điện Biên",
     "phone": "0215 3826 888",
 }
-#: username, full name, title, role, password, must change at first login
-DEMO_USERS = (
-    ("admin", "Quản trị hệ thống", "Quản trị viên", "admin", "admin", True),
-    ("tiepnhan", "Lò Thị Hoa", "Công chức tiếp nhận", "reception", "tiepnhan123", False),
+#: username, full name, title, roles, password, must change at first login.
+#: ``kiemnhiem`` holds two roles, as at many communes: the civil-status officer also
+#: sits at the counter and resolves a same-day chứng thực himself.
+DEMO_USERS: tuple[tuple[str, str, str, tuple[str, ...], str, bool], ...] = (
+    ("admin", "Quản trị hệ thống", "Quản trị viên", ("admin",), "admin", True),
+    ("tiepnhan", "Lò Thị Hoa", "Công chức tiếp nhận", ("reception",), "tiepnhan123", False),
     (
         "chuyenvien",
         "Quàng Văn Minh",
         "Công chức Tư pháp - Hộ tịch",
-        "specialist",
+        ("specialist",),
         "chuyenvien123",
         False,
     ),
-    ("lanhdao", "Nguyễn Văn Thắng", "Phó Chủ tịch UBND xã", "leader", "lanhdao123", False),
+    ("lanhdao", "Nguyễn Văn Thắng", "Phó Chủ tịch UBND xã", ("leader",), "lanhdao123", False),
+    (
+        "kiemnhiem",
+        "Lường Văn Tâm",
+        "Công chức Tư pháp - Hộ tịch, kiêm tiếp nhận",
+        ("reception", "specialist"),
+        "kiemnhiem123",
+        False,
+    ),
 )
 
 #: Loaders of built-in reference data, run by every init, as "module:function".
@@ -81,7 +91,7 @@ def initialize(demo: bool = False) -> InitReport:
                     username="admin",
                     full_name="Quản trị hệ thống",
                     title="Quản trị viên",
-                    role="admin",
+                    roles={"admin"},
                     password_hash=hash_password(report.admin_password),
                     must_change_password=True,
                 )
@@ -105,7 +115,7 @@ def load_demo() -> list[str]:
         if office.agency_id == DEFAULT_OFFICE["agency_id"]:
             for key, value in DEMO_OFFICE.items():
                 setattr(office, key, value)
-        for username, full_name, title, role, password, must_change in DEMO_USERS:
+        for username, full_name, title, roles, password, must_change in DEMO_USERS:
             if db.session.scalar(db.select(User.id).where(User.username == username)):
                 continue
             db.session.add(
@@ -113,7 +123,7 @@ def load_demo() -> list[str]:
                     username=username,
                     full_name=full_name,
                     title=title,
-                    role=role,
+                    roles=roles,
                     password_hash=hash_password(password),
                     must_change_password=must_change,
                 )

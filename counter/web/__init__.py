@@ -40,12 +40,7 @@ BANNERS: list[Callable[[], list[dict[str, str]]]] = []
 
 def actor() -> Actor:
     """The signed-in user as a service actor, with the request's address."""
-    return Actor(
-        user_id=current_user.id,
-        username=current_user.username,
-        role=current_user.role,
-        address=client_address(),
-    )
+    return Actor.for_user(current_user, client_address())
 
 
 def client_address() -> str:
@@ -54,7 +49,7 @@ def client_address() -> str:
 
 
 def roles_required(*roles: str) -> Callable[[F], F]:
-    """Login plus a role check (admins pass every check)."""
+    """Login plus a role check: the account holds one of ``roles`` (admins pass every check)."""
 
     def decorator(view: F) -> F:
         @wraps(view)
@@ -125,6 +120,15 @@ def _nav_items() -> list[dict[str, Any]]:
     return items
 
 
+def _role_labels() -> list[str]:
+    """The signed-in account's roles, in screen order, in the reader's language."""
+    from counter.services.accounts import ROLE_LABELS, role_names
+
+    if not current_user.is_authenticated:
+        return []
+    return [_(ROLE_LABELS[role]) for role in role_names(current_user.roles)]
+
+
 def _banners() -> list[dict[str, str]]:
     out: list[dict[str, str]] = []
     for source in BANNERS:
@@ -178,6 +182,7 @@ def register_web(app: Flask) -> None:
             "office_name": _office_name,
             "nav_items": _nav_items,
             "staff_banners": _banners,
+            "my_roles": _role_labels,
         }
 
     @app.before_request

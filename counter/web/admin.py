@@ -19,9 +19,10 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, SelectField, StringField, TimeField
+from wtforms import BooleanField, PasswordField, SelectMultipleField, StringField, TimeField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from counter.domain.dates import parse_day
 from counter.domain.errors import CounterError
@@ -48,15 +49,36 @@ def _menu() -> dict[str, Any]:
     return {"admin_menu": lambda: ADMIN_MENU}
 
 
+#: What each role lets an officer do, shown beside its box on the account form.
+ROLE_HINTS = {
+    "admin": _l("tài khoản, thông tin đơn vị, lịch nghỉ, danh mục; được làm mọi thao tác"),
+    "reception": _l("tiếp nhận, chuyển xử lý, nhận bổ sung, trả kết quả"),
+    "specialist": _l("xử lý hồ sơ được giao, đề xuất gia hạn"),
+    "leader": _l("như chuyên viên, thêm ký gia hạn và dừng xử lý"),
+}
+
+
 def role_choices() -> list[SelectChoice]:
+    """Every role, in screen order, with its Vietnamese name."""
     return [SelectChoice(r, _(accounts.ROLE_LABELS[r])) for r in ROLES]
+
+
+class RolesField(SelectMultipleField):
+    """Tick one or more roles; none ticked by default (the service says so in Vietnamese)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+    def __init__(self, label: Any = None, **kwargs: Any) -> None:
+        # Unknown values are refused by the service, in Vietnamese, not by WTForms.
+        super().__init__(label, validate_choice=False, **kwargs)
 
 
 class UserCreateForm(FlaskForm):
     username = StringField(_l("Tên đăng nhập"), validators=[DataRequired(), Length(max=64)])
     full_name = StringField(_l("Họ và tên"), validators=[DataRequired(), Length(max=128)])
     title = StringField(_l("Chức danh"), validators=[Optional(), Length(max=128)])
-    role = SelectField(_l("Vai trò"), validators=[DataRequired()])
+    roles = RolesField(_l("Vai trò"))
     password = PasswordField(
         _l("Mật khẩu tạm (người dùng sẽ đổi khi đăng nhập lần đầu)"),
         validators=[DataRequired(), Length(min=8, max=256)],
@@ -66,7 +88,7 @@ class UserCreateForm(FlaskForm):
 class UserEditForm(FlaskForm):
     full_name = StringField(_l("Họ và tên"), validators=[DataRequired(), Length(max=128)])
     title = StringField(_l("Chức danh"), validators=[Optional(), Length(max=128)])
-    role = SelectField(_l("Vai trò"), validators=[DataRequired()])
+    roles = RolesField(_l("Vai trò"))
     active = BooleanField(_l("Được phép đăng nhập"))
 
 
@@ -109,7 +131,10 @@ def index() -> Any:
 def users() -> Any:
     """All staff accounts."""
     return render_template(
-        "admin/users.html", users=accounts.list_users(), role_labels=accounts.ROLE_LABELS
+        "admin/users.html",
+        users=accounts.list_users(),
+        role_labels=accounts.ROLE_LABELS,
+        role_names=accounts.role_names,
     )
 
 
@@ -118,7 +143,7 @@ def users() -> Any:
 def user_new() -> Any:
     """Create an account."""
     form = UserCreateForm()
-    form.role.choices = role_choices()
+    form.roles.choices = role_choices()
     user, status = run_form(
         form,
         lambda: accounts.create_user(
@@ -126,14 +151,16 @@ def user_new() -> Any:
             username=form.username.data or "",
             full_name=form.full_name.data or "",
             title=form.title.data or "",
-            role=form.role.data or "",
+            roles=form.roles.data or [],
             password=form.password.data or "",
         ),
     )
     if user is not None:
         flash(_("Đã tạo tài khoản %(username)s.", username=user.username), "success")
         return redirect(url_for("admin.users"))
-    return render_template("admin/user_form.html", form=form, user=None), status
+    return render_template(
+        "admin/user_form.html", form=form, user=None, role_hints=ROLE_HINTS
+    ), status
 
 
 @bp.route("/tai-khoan/<int:user_id>", methods=["GET", "POST"])
@@ -142,7 +169,7 @@ def user_edit(user_id: int) -> Any:
     """Edit an account; reset its password."""
     user = accounts.get_user(user_id)
     form = UserEditForm(obj=user)
-    form.role.choices = role_choices()
+    form.roles.choices = role_choices()
     reset_form = ResetPasswordForm(prefix="reset")
     saved, status = run_form(
         form,
@@ -151,7 +178,7 @@ def user_edit(user_id: int) -> Any:
             user_id,
             full_name=form.full_name.data or "",
             title=form.title.data or "",
-            role=form.role.data or "",
+            roles=form.roles.data or [],
             active=bool(form.active.data),
         ),
     )
@@ -159,7 +186,7 @@ def user_edit(user_id: int) -> Any:
         flash(_("Đã lưu tài khoản %(username)s.", username=user.username), "success")
         return redirect(url_for("admin.users"))
     return render_template(
-        "admin/user_form.html", form=form, user=user, reset_form=reset_form
+        "admin/user_form.html", form=form, user=user, reset_form=reset_form, role_hints=ROLE_HINTS
     ), status
 
 

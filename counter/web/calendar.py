@@ -93,7 +93,7 @@ def _schedule_banner() -> list[dict[str, str]]:
             "ngày nghỉ lễ mặc định của Bộ luật Lao động, có thể sai.",
             year=year,
         )
-        is_admin = current_user.is_authenticated and current_user.role == "admin"
+        is_admin = current_user.is_authenticated and current_user.is_admin
         banners.append(
             {
                 "level": "warning",

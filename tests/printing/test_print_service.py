@@ -22,7 +22,7 @@ from .gsv0 import decode
 
 def _actor(username: str = "tiepnhan") -> Actor:
     user = db.session.scalar(db.select(User).where(User.username == username))
-    return Actor(user.id, user.username, user.role, "127.0.0.1")
+    return Actor.for_user(user, "127.0.0.1")
 
 
 def _dossier() -> Dossier:

@@ -144,7 +144,7 @@ def test_restore_never_hands_out_a_code_printed_after_the_backup(
     from counter.services.reception import DocumentLine, ReceptionInput, receive
 
     user = db.session.scalar(db.select(User).where(User.username == "tiepnhan"))
-    officer = Actor(user.id, user.username, user.role, "127.0.0.1")
+    officer = Actor.for_user(user, "127.0.0.1")
     procedure_id = db.session.scalar(
         db.select(Procedure.id).where(Procedure.national_code == "2.000815")
     )

@@ -18,8 +18,8 @@ from counter.services import Actor
 from counter.services import catalog as svc
 
 DATA = Path(__file__).resolve().parent.parent / "data"
-ADMIN = Actor(user_id=None, username="admin", role="admin", address="test")
-RECEPTION = Actor(user_id=None, username="tiepnhan", role="reception", address="test")
+ADMIN = Actor(user_id=None, username="admin", roles=frozenset({"admin"}), address="test")
+RECEPTION = Actor(user_id=None, username="tiepnhan", roles=frozenset({"reception"}), address="test")
 DECISION_DATE = date(2025, 6, 30)
 
 

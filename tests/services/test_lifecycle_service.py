@@ -38,7 +38,7 @@ def vn(*args: int) -> datetime:
 def actor_for(role: str) -> Actor:
     user = db.session.scalar(db.select(User).where(User.username == USERNAMES[role]))
     assert user is not None
-    return Actor(user.id, user.username, user.role)
+    return Actor.for_user(user)
 
 
 def procedure(code: str = "1.004873") -> Procedure:

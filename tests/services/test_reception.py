@@ -49,7 +49,7 @@ def procedure_by_code(code: str) -> Procedure:
 @pytest.fixture
 def officer(app: Flask) -> Actor:
     user = db.session.scalar(db.select(User).where(User.username == "tiepnhan"))
-    return Actor(user_id=user.id, username=user.username, role=user.role, address="127.0.0.1")
+    return Actor.for_user(user, "127.0.0.1")
 
 
 @pytest.fixture
@@ -336,7 +336,7 @@ def test_nothing_ticked_is_refused(officer: Actor, certify: Procedure) -> None:
 
 
 def test_only_the_counter_receives(certify: Procedure) -> None:
-    specialist = Actor(user_id=None, username="chuyenvien", role="specialist")
+    specialist = Actor(user_id=None, username="chuyenvien", roles=frozenset({"specialist"}))
     with pytest.raises(NotAllowed):
         reception.receive(specialist, form(certify), now=MORNING)
 

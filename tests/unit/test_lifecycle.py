@@ -78,6 +78,27 @@ def test_every_status_action_and_role_has_a_vietnamese_label() -> None:
         assert item.label and item.label != item.value
 
 
+def test_status_labels_are_worded_as_the_national_portal_words_them() -> None:
+    assert {s: s.label for s in Status} == {
+        S.SUBMITTED: "Mới đăng ký",
+        S.RECEIVED: "Được tiếp nhận",
+        S.REFUSED: "Không được tiếp nhận",
+        S.IN_PROGRESS: "Đang xử lý",
+        S.SUPPLEMENT_REQUESTED: "Yêu cầu bổ sung giấy tờ",
+        S.AWAITING_PAYMENT: "Yêu cầu thực hiện nghĩa vụ tài chính",
+        S.WITHDRAWN: "Công dân yêu cầu rút hồ sơ",
+        S.STOPPED: "Dừng xử lý",
+        S.RESOLVED: "Đã xử lý xong",
+        S.RETURNED: "Đã trả kết quả",
+    }
+
+
+def test_a_button_never_reads_like_a_status() -> None:
+    """An officer must tell "what I can do" from "where the dossier is" at a glance."""
+    statuses = {s.label.casefold() for s in Status}
+    assert not [a.label for a in Action if a.label.casefold() in statuses]
+
+
 def test_statuses_are_strings() -> None:
     assert Status("in_progress") is S.IN_PROGRESS
     assert S.IN_PROGRESS == "in_progress"
@@ -214,3 +235,42 @@ def test_a_typical_counter_dossier_walks_to_returned() -> None:
     for action, role in steps:
         status = transition(status, action, role)
     assert status is S.RETURNED
+
+
+# -- one officer, several roles (issue 8) -----------------------------------------
+
+ROLE_SETS = [
+    set(combo) for n in range(len(ROLES) + 1) for combo in itertools.combinations(ROLES, n)
+]
+
+
+@pytest.mark.parametrize("roles", ROLE_SETS, ids=lambda r: "+".join(sorted(r)) or "none")
+def test_several_roles_may_do_exactly_what_one_of_them_may(roles: set[str]) -> None:
+    for status in Status:
+        union = {a for role in roles for a in allowed_actions(status, role)}
+        assert set(allowed_actions(status, roles)) == union
+        for action in Action:
+            if action in union:
+                assert transition(status, action, roles) is EXPECTED[(action, status)][0]
+            else:
+                with pytest.raises(NotAllowed):
+                    transition(status, action, roles)
+
+
+def test_reception_and_specialist_together_take_a_dossier_from_counter_to_citizen() -> None:
+    both = frozenset({RECEPTION, SPECIALIST})
+    status = S.SUBMITTED
+    for action in (A.RECEIVE, A.HAND_OVER, A.RESOLVE, A.RETURN_RESULT):
+        assert action in allowed_actions(status, both)
+        status = transition(status, action, both)
+    assert status is S.RETURNED
+    # Each role keeps its own narrower sources: the pair may hand over from processing
+    # because the specialist may, not because the counter suddenly can.
+    assert A.HAND_OVER in allowed_actions(S.IN_PROGRESS, both)
+    assert A.HAND_OVER not in allowed_actions(S.IN_PROGRESS, RECEPTION)
+
+
+def test_wrong_roles_message_names_every_role_held() -> None:
+    with pytest.raises(NotAllowed) as excinfo:
+        transition("in_progress", "delay", ["specialist", "reception"])
+    assert excinfo.value.message.startswith("Vai trò 'Bộ phận một cửa, Chuyên viên' không được")

@@ -74,7 +74,7 @@ def test_an_unexpected_error_gives_a_vietnamese_500_and_saves_nothing(app: Flask
 def test_home_shows_what_is_due_with_links_to_the_worklist(login_as: object) -> None:
     from counter.services import Actor, dossiers
 
-    counts = dossiers.worklist_counts(Actor(None, "x", "leader"))
+    counts = dossiers.worklist_counts(Actor(None, "x", frozenset({"leader"})))
     html = login_as("lanhdao").get("/").get_data(as_text=True)  # type: ignore[operator]
     assert "Quá hạn" in html and "Đến hạn hôm nay" in html
     assert f"<strong>{counts['overdue']}</strong>" in html

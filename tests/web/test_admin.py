@@ -25,13 +25,13 @@ def test_admin_first_hour_is_all_in_the_audit_log(browser: Browser) -> None:
             "username": "hoa.lt",
             "full_name": "Lò Thị Hoà",
             "title": "Công chức Văn phòng - Thống kê",
-            "role": "reception",
+            "roles": "reception",
             "password": "tam-thoi-123",
         },
     )
     assert resp.status_code == 302
     user = db.session.scalar(db.select(User).where(User.username == "hoa.lt"))
-    assert user.role == "reception" and user.must_change_password
+    assert user.roles == {"reception"} and user.must_change_password
     assert "Lò Thị Hoà" in browser.get("/quan-tri/tai-khoan").get_data(as_text=True)
 
     office_form = {
@@ -105,14 +105,15 @@ def test_office_profile_refuses_bad_hours_and_identifier(login_as: Any) -> None:
 
 def test_new_user_is_refused_on_bad_input_and_duplicates(login_as: Any) -> None:
     b = login_as("admin")
-    base = {"full_name": "Nguyễn Văn A", "role": "reception", "password": "tam-thoi-123"}
+    before = db.session.scalar(db.select(db.func.count(User.id)))
+    base = {"full_name": "Nguyễn Văn A", "roles": "reception", "password": "tam-thoi-123"}
     resp = b.submit("/quan-tri/tai-khoan/moi", {**base, "username": "Nguyễn A"})
     assert resp.status_code == 422 and "chữ thường không dấu" in resp.get_data(as_text=True)
     resp = b.submit("/quan-tri/tai-khoan/moi", {**base, "username": "tiepnhan"})
     assert resp.status_code == 422 and "đã có" in resp.get_data(as_text=True)
-    resp = b.submit("/quan-tri/tai-khoan/moi", {**base, "username": "ok.user", "role": "boss"})
-    assert resp.status_code == 422
-    assert db.session.scalar(db.select(db.func.count(User.id))) == 4
+    resp = b.submit("/quan-tri/tai-khoan/moi", {**base, "username": "ok.user", "roles": "boss"})
+    assert resp.status_code == 422 and "Vai trò không hợp lệ." in resp.get_data(as_text=True)
+    assert db.session.scalar(db.select(db.func.count(User.id))) == before
 
 
 def test_admin_locks_an_account_and_resets_a_password(login_as: Any) -> None:
@@ -121,13 +122,13 @@ def test_admin_locks_an_account_and_resets_a_password(login_as: Any) -> None:
     b = login_as("admin")
     user = db.session.scalar(db.select(User).where(User.username == "tiepnhan"))
     url = f"/quan-tri/tai-khoan/{user.id}"
-    resp = b.submit(url, {"full_name": user.full_name, "title": "", "role": "reception"})
+    resp = b.submit(url, {"full_name": user.full_name, "title": "", "roles": "reception"})
     assert resp.status_code == 302
     # Locked: the open session ends and sign-in is refused.
     assert staff.get("/").status_code == 302
     assert Browser(staff.client).login("tiepnhan").status_code == 422
     resp = b.submit(
-        url, {"full_name": user.full_name, "title": "", "role": "reception", "active": "y"}
+        url, {"full_name": user.full_name, "title": "", "roles": "reception", "active": "y"}
     )
     resp = b.submit(f"{url}/dat-lai-mat-khau", {"reset-password": "tam-moi-456"}, page=url)
     assert resp.status_code == 302
@@ -139,10 +140,12 @@ def test_admin_cannot_lock_themself(login_as: Any) -> None:
     b = login_as("admin")
     admin = db.session.scalar(db.select(User).where(User.username == "admin"))
     resp = b.submit(
-        f"/quan-tri/tai-khoan/{admin.id}", {"full_name": "X", "title": "", "role": "reception"}
+        f"/quan-tri/tai-khoan/{admin.id}",
+        {"full_name": "X", "title": "", "roles": "reception", "active": "y"},
     )
     assert resp.status_code == 422
-    assert db.session.get(User, admin.id).role == "admin"
+    assert "Không thể tự khóa hoặc bỏ quyền quản trị" in resp.get_data(as_text=True)
+    assert db.session.get(User, admin.id).roles == {"admin"}
 
 
 def test_backup_page_explains_itself_on_either_database(login_as: Any) -> None:

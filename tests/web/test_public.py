@@ -24,7 +24,7 @@ def dossier(app: Flask) -> Dossier:
         catalog_service.load_demo_catalog()
         procedure = catalog_service.get_by_code("2.000815")
     user = db.session.scalar(db.select(User).where(User.username == "tiepnhan"))
-    actor = Actor(user.id, user.username, user.role)
+    actor = Actor.for_user(user)
     data = ReceptionInput(
         procedure_id=procedure.id,
         applicant_name="Lò Văn Bình",
