@@ -5,7 +5,8 @@
  * - a USB QR scanner types the CCCD payload and Enter: the applicant is filled,
  *   the form is never submitted by that Enter (wherever the cursor was);
  * - Enter moves to the next field, Ctrl+Enter receives the dossier;
- * - file size checked before sending; duplicate warning as soon as the ID is typed.
+ * - file size checked before sending; duplicate warning as soon as the ID is typed;
+ *   the server's duplicate warning: Enter confirms, Esc goes back to editing.
  */
 (function () {
   "use strict";
@@ -431,6 +432,27 @@
     var tick = row && $("input[type=checkbox]", row);
     if (tick && el.files.length) { tick.checked = true; }
   });
+
+  // -- the duplicate warning from the server: Enter confirms, Esc goes back to editing ---
+
+  var dupWarning = $("#rx-duplicate");
+  if (dupWarning) {
+    var dupConfirm = $("#rx-confirm");
+    var dupCancel = $("#rx-dup-cancel");
+    var cancelDuplicate = function () {
+      dupWarning.hidden = true;
+      var idField = $("#id_number");
+      if (idField) { idField.focus(); idField.select(); }
+    };
+    if (dupCancel) {
+      dupCancel.hidden = false;
+      dupCancel.addEventListener("click", cancelDuplicate);
+    }
+    dupWarning.addEventListener("keydown", function (ev) {
+      if (ev.key === "Escape") { ev.preventDefault(); cancelDuplicate(); }
+    });
+    if (dupConfirm) { dupConfirm.focus(); }
+  }
 
   // -- duplicate warning as soon as ID and procedure are known -------------------------
 

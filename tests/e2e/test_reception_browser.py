@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -73,7 +75,7 @@ def test_the_checklist_can_be_edited_and_a_wrong_phone_comes_back_with_everythin
     page.fill("#phone", "12345")
     page.uncheck("#documents-0-received")
     page.click("#rx-add-line")
-    other = page.locator("tr.rx-other input[type=text]").last
+    other = page.locator("tr.rx-other input[name$='-name']").last
     other.fill("Giấy ủy quyền")
     with page.expect_navigation():
         page.keyboard.press("Control+Enter")
@@ -81,3 +83,57 @@ def test_the_checklist_can_be_edited_and_a_wrong_phone_comes_back_with_everythin
     assert page.input_value("#applicant_name") == "Lò Văn Tùng"
     assert not page.is_checked("#documents-0-received")
     assert page.locator("tr.rx-other input[value='Giấy ủy quyền']").count() == 1
+
+
+SCREENSHOTS = Path(os.environ.get("COUNTER_SCREENSHOTS", "/tmp/counter-screens"))
+
+
+def _fill_signature(page: Any, server: LiveServer, id_number: str) -> None:
+    """The reception screen with «Chứng thực chữ ký» and one applicant, ready to receive."""
+    page.goto(server("/tiep-nhan/"))
+    page.select_option("#procedure_id", label="2.000884 — Chứng thực chữ ký")
+    page.wait_for_function("document.getElementById('rx-due').textContent.indexOf('Hẹn trả') === 0")
+    page.fill("#applicant_name", "Cà Văn Pâng")
+    page.fill("#id_number", id_number)
+    page.fill("#address", "Bản Tâu, xã Mường Phăng")
+    page.focus("#phone")
+
+
+def _count(server: LiveServer, id_number: str) -> int:
+    with server.app.app_context():
+        return len(
+            db.session.scalars(db.select(Dossier).where(Dossier.id_number == id_number)).all()
+        )
+
+
+def test_the_duplicate_warning_is_answered_from_the_keyboard(
+    page: Any, live_server: LiveServer
+) -> None:
+    id_number = "011093004321"
+    page.add_init_script("window.print = function () { window.__printed = true; };")
+    log_in(page, live_server, "tiepnhan", "tiepnhan123")
+    _fill_signature(page, live_server, id_number)
+    with page.expect_navigation():
+        page.keyboard.press("Control+Enter")
+    assert _count(live_server, id_number) == 1
+    # The same person, the same procedure: the warning takes the focus.
+    _fill_signature(page, live_server, id_number)
+    with page.expect_navigation():
+        page.keyboard.press("Control+Enter")
+    assert page.locator("#rx-duplicate").is_visible()
+    assert page.evaluate("document.activeElement.id") == "rx-confirm"
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "duplicate-warning.png"), full_page=False)
+    # Esc: back to editing, nothing saved.
+    page.keyboard.press("Escape")
+    assert not page.locator("#rx-duplicate").is_visible()
+    assert page.evaluate("document.activeElement.id") == "id_number"
+    assert _count(live_server, id_number) == 1
+    # Ctrl+Enter warns again; Enter confirms and the slip opens.
+    with page.expect_navigation():
+        page.keyboard.press("Control+Enter")
+    assert page.evaluate("document.activeElement.id") == "rx-confirm"
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert "/mau-01" in page.url
+    assert _count(live_server, id_number) == 2
