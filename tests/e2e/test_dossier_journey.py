@@ -166,7 +166,7 @@ def test_a_dossier_goes_from_the_counter_to_the_citizen_and_the_worklist_follows
 
     # 2. The worklist: the dossier page's due date says which tab it belongs in.
     open_from_worklist(page, live_server, "all", code)
-    assert status_label(page) == "Đã tiếp nhận"
+    assert status_label(page) == "Được tiếp nhận"
     due_text = page.inner_text(".due-box strong >> nth=1")
     assert due_text == f"{dd}/{mo}/{yyyy} {hh}:{mm}", (due_text, due_words)
     due_day = datetime.strptime(due_text, "%d/%m/%Y %H:%M").date()
@@ -186,7 +186,7 @@ def test_a_dossier_goes_from_the_counter_to_the_citizen_and_the_worklist_follows
         box.locator("button[type=submit]").click()
     assert "Vui lòng ghi đơn vị nhận hồ sơ." in box.inner_text()
     assert box.locator("textarea").input_value() == "Chuyển chứng thực bản sao"
-    assert status_label(page) == "Đã tiếp nhận"
+    assert status_label(page) == "Được tiếp nhận"
     choice = box.locator("select option", has_text=SPECIALIST).inner_text()
     box.locator("select").select_option(label=choice)
     take_action(page, "Chuyển xử lý", {"input[name$=to_unit]": "Công chức Tư pháp - Hộ tịch"})
@@ -208,7 +208,7 @@ def test_a_dossier_goes_from_the_counter_to_the_citizen_and_the_worklist_follows
         events = timeline(specialist)
         for step in ("Tiếp nhận", "Chuyển xử lý", "Hoàn thành xử lý"):
             assert step in events, events
-        assert "Đã tiếp nhận → Đang xử lý" in events
+        assert "Được tiếp nhận → Đang xử lý" in events
         assert f"giao cho {SPECIALIST}" in events
         assert "Đang xử lý → Đã xử lý xong" in events
         # Resolved but not yet returned: off the due-date tabs, waiting for the citizen.

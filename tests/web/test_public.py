@@ -45,7 +45,7 @@ def test_the_look_up_page_shows_status_dates_and_a_masked_name_only(
     html = resp.get_data(as_text=True)
     assert dossier.code in html
     assert "Chứng thực bản sao từ bản chính" in html
-    assert "Đã tiếp nhận" in html
+    assert "Được tiếp nhận" in html  # the national portal's word for status 2
     assert "Lò V** B***" in html
     assert "28/11/2025 09:00" in html  # received
     assert "28/11/2025 17:00" in html  # due (same day)
