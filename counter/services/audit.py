@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from datetime import datetime
 
 from counter.domain.i18n import N_
+from counter.domain.lifecycle import Status
 from counter.extensions import db
 from counter.models import AuditEntry
 from counter.services import Actor
@@ -39,6 +42,68 @@ ACTIONS: dict[str, str] = {
     "attachment_added": N_("Thêm tệp quét hồ sơ"),
     "attachment_viewed": N_("Xem tệp quét hồ sơ"),
 }
+
+
+#: Field names written in account and office details, as the forms label them.
+FIELD_LABELS: dict[str, str] = {
+    "full_name": N_("Họ và tên"),
+    "title": N_("Chức danh"),
+    "active": N_("Được phép đăng nhập"),
+    "roles": N_("Vai trò"),
+    "name": N_("Tên trung tâm"),
+    "governing_body": N_("Cơ quan chủ quản"),
+    "agency_id": N_("Mã định danh điện tử"),
+    "place_name": N_("Địa danh (ghi trên biểu mẫu)"),
+    "address": N_("Địa chỉ"),
+    "phone": N_("Số điện thoại"),
+    "public_url": N_("Địa chỉ tra cứu in trong mã QR của giấy hẹn"),
+    "morning_open": N_("Mở cửa buổi sáng"),
+    "morning_close": N_("Đóng cửa buổi sáng"),
+    "afternoon_open": N_("Mở cửa buổi chiều"),
+    "afternoon_close": N_("Đóng cửa buổi chiều"),
+    "same_day_cutoff": N_("Giờ chốt nhận hồ sơ trả trong ngày"),
+}
+#: Details written as "field: old → new; …" (or "roles=…" for a new account).
+_FIELD_DETAILS = ("user_created", "user_updated", "office_updated")
+_STATUS_CHANGE = re.compile(r"(\w+) → (\w+)")
+_FIELD_CHANGE = re.compile(r"([a-z_]+)(: |=)(.*)", re.S)
+_STATUSES = {s.value for s in Status}
+_BOOLEANS = {"True": N_("có"), "False": N_("không")}
+
+
+def describe(entry: AuditEntry, translate: Callable[[str], str] = str) -> str:
+    """The detail as the audit page shows it: names and labels, never codes.
+
+    "resolved → returned" reads "Đã xử lý xong → Đã trả kết quả"; "phone: a → b"
+    reads "Số điện thoại: a → b"; role codes read as role names. ``translate`` is
+    the page's gettext; other details are shown as written.
+    """
+    detail = entry.detail or ""
+    change = _STATUS_CHANGE.fullmatch(detail)
+    if entry.action.startswith("dossier_") and change and set(change.groups()) <= _STATUSES:
+        return " → ".join(translate(Status(code).label) for code in change.groups())
+    if entry.action in _FIELD_DETAILS:
+        return "; ".join(_describe_field(part, translate) for part in detail.split("; "))
+    return detail
+
+
+def _describe_field(part: str, translate: Callable[[str], str]) -> str:
+    from counter.services.accounts import ROLE_LABELS  # accounts records through this module
+
+    match = _FIELD_CHANGE.fullmatch(part)
+    if match is None or match.group(1) not in FIELD_LABELS:
+        return part
+    field, _sep, values = match.groups()
+
+    def value(text: str) -> str:
+        if field == "roles":
+            return ", ".join(
+                translate(ROLE_LABELS[r]) if r in ROLE_LABELS else r for r in text.split(", ")
+            )
+        return translate(_BOOLEANS[text]) if text in _BOOLEANS else text
+
+    shown = " → ".join(value(v) for v in values.split(" → "))
+    return f"{translate(FIELD_LABELS[field])}: {shown}"
 
 
 def record(actor: Actor, action: str, target: str = "", detail: str = "") -> AuditEntry:

@@ -254,6 +254,7 @@ def audit_log() -> Any:
         page=page,
         per_page=50,
         actions=audit.ACTIONS,
+        describe=lambda entry: audit.describe(entry, _),
         filters={
             "username": username,
             "action": action,
