@@ -24,6 +24,7 @@ from counter.domain.due import LimitUnit, Timeliness, classify
 from counter.domain.errors import NotFound, ValidationError
 from counter.domain.lifecycle import Action, Status
 from counter.domain.slip import DELIVERY_LABELS, ONE_STOP_UNIT, VN_TZ, delivery_line, to_vn_time
+from counter.domain.text import fold
 from counter.extensions import db
 from counter.models import CounterNotice, Dossier, DossierEvent, Office, Procedure, User
 from counter.services.office import get_office
@@ -466,7 +467,7 @@ def notice_form(notice_id: int) -> Form02 | Form03:
 
 @dataclass(frozen=True)
 class Form04:
-    """Phiếu xin lỗi và đề nghị gia hạn thời gian giải quyết hồ sơ."""
+    """Văn bản xin lỗi và đề nghị gia hạn thời gian giải quyết (sent before the due date)."""
 
     head: Letterhead
     number: str
@@ -482,8 +483,32 @@ class Form04:
     signer: Officer
 
 
-def _agency(dossier: Dossier) -> str:
-    return dossier.processing_unit or dossier.procedure.implementing_body or ""
+#: How a catalog names a body by its level alone; on a form the commune itself is named.
+_GENERIC_BODIES = frozenset(
+    fold(name)
+    for name in (
+        "UBND xã",
+        "UBND phường",
+        "UBND đặc khu",
+        "UBND cấp xã",
+        "Ủy ban nhân dân xã",
+        "Ủy ban nhân dân phường",
+        "Ủy ban nhân dân cấp xã",
+    )
+)
+
+
+def _agency(dossier: Dossier, head: Letterhead) -> str:
+    """The body resolving the dossier, by name: "UBND xã" becomes "UBND xã Mường Phăng"."""
+    body = (dossier.processing_unit or dossier.procedure.implementing_body or "").strip()
+    if not body:
+        return ""
+    governing = head.governing_body.strip()
+    if fold(body) in _GENERIC_BODIES or (
+        len(governing) > len(body) and fold(governing).startswith(fold(body) + " ")
+    ):
+        return governing
+    return body
 
 
 def form04(dossier_id: int) -> Form04:
@@ -492,7 +517,7 @@ def form04(dossier_id: int) -> Form04:
     event = _last_event(dossier, (Action.DELAY.value,))
     if event is None:
         raise ValidationError(
-            "Hồ sơ này chưa được gia hạn nên chưa có Phiếu xin lỗi và đề nghị gia hạn "
+            "Hồ sơ này chưa được gia hạn nên chưa có Văn bản xin lỗi và đề nghị gia hạn "
             "thời gian giải quyết (mẫu 04)."
         )
     detail = event.detail or {}
@@ -506,11 +531,11 @@ def form04(dossier_id: int) -> Form04:
         code=dossier.code,
         applicant=_party_of(dossier),
         procedure_name=dossier.procedure.name,
-        agency=_agency(dossier) or head.governing_body,
+        agency=_agency(dossier, head) or head.governing_body,
         received=time_words(dossier.received_at),
         original_due=time_words(original),
         new_due=time_words(new_due),
-        reason=_reason(event),
+        reason=_reason(event).rstrip(" ."),  # the sentence ends after it
         signer=_event_officer(event),
     )
 
@@ -612,6 +637,8 @@ def _row_result(event: DossierEvent, due: datetime) -> str:
 def form06(dossier_id: int) -> Form06:
     """The control slip: one row per handover (and the result's return to the counter)."""
     dossier = _dossier(dossier_id)
+    head = letterhead()
+    agency = _agency(dossier, head)
     rows = []
     due = dossier.original_due_at or dossier.due_at
     for event in dossier.events:
@@ -620,7 +647,7 @@ def form06(dossier_id: int) -> Form06:
             rows.append(
                 HandoverRow(
                     from_unit=str(detail.get("from_unit") or RECEPTION_UNIT),
-                    to_unit=str(detail.get("to_unit") or _agency(dossier)),
+                    to_unit=str(detail.get("to_unit") or agency),
                     at=time_words(event.at),
                     result=_row_result(event, due),
                     note=event.note or "",
@@ -635,7 +662,7 @@ def form06(dossier_id: int) -> Form06:
             )
             rows.append(
                 HandoverRow(
-                    from_unit=str(detail.get("from_unit") or _agency(dossier)),
+                    from_unit=str(detail.get("from_unit") or agency),
                     to_unit=str(detail.get("to_unit") or RECEPTION_UNIT),
                     at=time_words(event.at),
                     result=result,
@@ -645,7 +672,6 @@ def form06(dossier_id: int) -> Form06:
             )
         if event.due_after is not None:
             due = event.due_after
-    head = letterhead()
     # Coordinating bodies are not modelled yet; a handover may name them in its detail.
     coordinating = ", ".join(
         str(u) for e in dossier.events for u in ((e.detail or {}).get("coordinating") or [])
@@ -657,7 +683,7 @@ def form06(dossier_id: int) -> Form06:
         code=dossier.code,
         applicant=_party_of(dossier),
         procedure_name=dossier.procedure.name,
-        agency=_agency(dossier) or head.governing_body,
+        agency=agency or head.governing_body,
         coordinating=coordinating,
         received=time_words(dossier.received_at),
         due=time_words(dossier.due_at),
@@ -776,6 +802,7 @@ def ledger(start: date, end: date, field_code: str = "", status: str = "") -> Le
             )
             or field_code
         )
+    head = letterhead()
     rows = []
     for i, dossier in enumerate(db.session.scalars(query), start=1):
         rows.append(
@@ -785,7 +812,7 @@ def ledger(start: date, end: date, field_code: str = "", status: str = "") -> Le
                 procedure_name=dossier.procedure.name,
                 applicant_name=dossier.applicant_name,
                 address_phone=" / ".join(p for p in (dossier.address, dossier.phone) if p),
-                agency=_agency(dossier),
+                agency=_agency(dossier, head),
                 received_at=dossier.received_at,
                 due_at=dossier.due_at,
                 returned_at=dossier.returned_at,
@@ -794,7 +821,6 @@ def ledger(start: date, end: date, field_code: str = "", status: str = "") -> Le
                 status=_status_label(dossier.status),
             )
         )
-    head = letterhead()
     return Ledger(
         head=head,
         start=start,

@@ -405,8 +405,13 @@ def test_form03_for_a_refused_dossier(login_as: Any) -> None:
 # --- forms 04, 05, 06 -------------------------------------------------------------
 
 
-def test_form04_apologises_with_the_new_date(login_as: Any) -> None:
+def test_form04_apologises_before_the_due_date_in_the_name_of_the_commune(
+    login_as: Any,
+) -> None:
+    # The catalog names the body by its level only ("UBND xã"): the form names the commune.
+    generic = procedure("9.114873", body="UBND xã")
     dossier = make_dossier(
+        proc=generic,
         status="in_progress",
         due=vn(2026, 12, 7, 10, 5),
         delay_count=1,
@@ -425,23 +430,26 @@ def test_form04_apologises_with_the_new_date(login_as: Any) -> None:
     )
     text = text_of(login_as("lanhdao").get(f"/in/ho-so/{dossier.id}/mau-04"))
     for expected in (
-        "PHIẾU XIN LỖI VÀ ĐỀ NGHỊ GIA HẠN THỜI GIAN GIẢI QUYẾT HỒ SƠ",
+        "VĂN BẢN XIN LỖI VÀ ĐỀ NGHỊ GIA HẠN THỜI GIAN GIẢI QUYẾT HỒ SƠ",
         "Kính gửi: Ông (Bà)/Tổ chức Lò Văn Phượng",
-        "Ngày nhận hồ sơ: 10 giờ 05 phút, ngày 27 tháng 11 năm 2026",
-        "UBND xã Mường Phăng tiếp nhận giải quyết hồ sơ",
-        "Xác nhận tình trạng hôn nhân",
+        "UBND xã Mường Phăng đã tiếp nhận hồ sơ đề nghị Xác nhận tình trạng hôn nhân "
+        "của Ông (Bà)/Tổ chức lúc 10 giờ 05 phút, ngày 27 tháng 11 năm 2026",
         "Số định danh cá nhân/tổ chức: 011090001234",
         f"Mã hồ sơ: {dossier.code}",
-        "hẹn trả kết quả: 10 giờ 05 phút, ngày 02 tháng 12 năm 2026",
-        "chưa trả kết quả giải quyết hồ sơ của Ông (Bà)/Tổ chức đúng hạn",
-        "Lý do: Chờ xác minh tại nơi cư trú trước đây",
-        "xin lỗi Ông (Bà)/Tổ chức",
-        "trả kết quả giải quyết hồ sơ vào thời gian: 10 giờ 05 phút, ngày 07 tháng 12 năm 2026",
+        "Thời gian hẹn trả kết quả theo Giấy tiếp nhận hồ sơ và hẹn trả kết quả: "
+        "10 giờ 05 phút, ngày 02 tháng 12 năm 2026",
+        # Sent before the due date: the result will not be ready, not "was not returned".
+        "UBND xã Mường Phăng không thể trả kết quả đúng thời gian đã hẹn",
+        "vì lý do: Chờ xác minh tại nơi cư trú trước đây",
+        "UBND xã Mường Phăng xin lỗi Ông (Bà)/Tổ chức",
+        "đề nghị gia hạn thời gian giải quyết hồ sơ đến: 10 giờ 05 phút, ngày 07 tháng 12 năm 2026",
         "THỦ TRƯỞNG CƠ QUAN, ĐƠN VỊ",
         "Nguyễn Văn Thắng",
         "Mường Phăng, ngày 01 tháng 12 năm 2026",
     ):
         assert expected in text, expected
+    assert "chưa trả kết quả" not in text and "đúng hạn" not in text
+    assert not re.search(r"UBND xã(?! Mường Phăng)", text), "a bare 'UBND xã'"
 
 
 def test_form04_without_a_delay_is_a_clear_message_not_an_error(login_as: Any) -> None:
@@ -599,6 +607,7 @@ def test_ledger_prints_the_chosen_period_with_every_column(login_as: Any) -> Non
     text = text_of(b.get("/in/so-theo-doi?from=2030-12-01&to=2030-12-31"))
     assert dec.code in text and nov.code not in text and late_nov.code not in text
     assert "07/12/2030 09:30 Quàng Thị Hạnh Qua dịch vụ bưu chính công ích" in text
+    assert "UBND xã Mường Phăng" in text and not re.search(r"UBND xã(?! Mường Phăng)", text)
 
     text = text_of(b.get("/in/so-theo-doi?from=01/11/2030&to=31/12/2030&field=KT9"))
     assert dec.code in text and nov.code not in text and "Lĩnh vực: Kinh tế (thử)" in text
