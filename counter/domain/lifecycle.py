@@ -15,7 +15,7 @@ Role choices (documented because the law names duties, not software roles):
 * ``specialist`` processes: hand over between units, request a supplement,
   request and confirm payment, propose a delay, resolve.
 * ``leader`` can do what a specialist can, plus ``delay`` (form 04 is signed by
-  the head of the body) and ``stop`` (form 05).
+  the head of the body) and ``stop`` (the notice of stopping, signed by the head).
 * ``admin`` can do everything (data repair, small offices with one person).
 
 An account may hold several roles (at a commune one officer often receives and
@@ -142,7 +142,9 @@ _ACTION_LABELS: dict[Action, str] = {
     Action.RETURN_RESULT: N_("Trả kết quả"),
 }
 
-#: The form (Circular 03/2025, Annex I) printed when the action is taken.
+#: The form (Circular 03/2025, Annex I) printed when the action is taken. Form 05 is the
+#: citizen's own request to stop (Decree 118/2025 art. 21(1)); a stop the authority
+#: decides prints its notice (Thông báo dừng giải quyết hồ sơ), which has no number here.
 ACTION_FORM: dict[Action, str | None] = {
     Action.RECEIVE: "01",
     Action.REFUSE: "03",
@@ -153,7 +155,7 @@ ACTION_FORM: dict[Action, str | None] = {
     Action.PAYMENT_RECEIVED: None,
     Action.PROPOSE_DELAY: None,
     Action.DELAY: "04",
-    Action.STOP: "05",
+    Action.STOP: None,
     Action.WITHDRAW: "05",
     Action.RESOLVE: None,
     Action.RETURN_RESULT: None,

@@ -540,12 +540,32 @@ def form04(dossier_id: int) -> Form04:
     )
 
 
-# --- form 05 ---------------------------------------------------------------
+# --- form 05 and the notice of stopping ------------------------------------
 
 
 @dataclass(frozen=True)
 class Form05:
-    """Thông báo dừng giải quyết hồ sơ (processing stopped, or withdrawn by the citizen)."""
+    """Form 05: the citizen's own request to stop and withdraw (Decree 118/2025 art. 21(1)).
+
+    Addressed to the centre and signed by the person who asks; the counter officer
+    who takes the request signs its receipt.
+    """
+
+    head: Letterhead
+    dated: str
+    code: str
+    applicant: Party
+    filer: Party | None
+    procedure_name: str
+    received: str
+    requested: str
+    reason: str
+    officer: Officer
+
+
+@dataclass(frozen=True)
+class StopNotice:
+    """Thông báo dừng giải quyết hồ sơ: a stop the authority decides, signed by its head."""
 
     head: Letterhead
     number: str
@@ -553,38 +573,67 @@ class Form05:
     code: str
     applicant: Party
     procedure_name: str
+    issuer: str
     received: str
     stopped: str
-    withdrawn: bool
     reason: str
     signer: Officer
 
 
 def form05(dossier_id: int) -> Form05:
-    """The notice of stopping, from the dossier's stop or withdraw event."""
+    """The citizen's request to withdraw, from the dossier's withdraw event."""
     dossier = _dossier(dossier_id)
-    event = _last_event(dossier, (Action.STOP.value, Action.WITHDRAW.value))
+    event = _last_event(dossier, (Action.WITHDRAW.value,))
     if event is None:
+        if _last_event(dossier, (Action.STOP.value,)) is not None:
+            raise ValidationError(
+                "Hồ sơ này được dừng giải quyết theo quyết định của cơ quan, không theo đề nghị "
+                "của người nộp: hãy in Thông báo dừng giải quyết hồ sơ."
+            )
         raise ValidationError(
-            "Hồ sơ này không bị dừng xử lý hay rút nên không có Thông báo dừng giải quyết "
+            "Người nộp chưa đề nghị rút hồ sơ này nên không có Đơn đề nghị dừng giải quyết "
             "hồ sơ (mẫu 05)."
         )
-    withdrawn = event.action == Action.WITHDRAW.value
-    reason = _reason(event)
-    if withdrawn and not reason:
-        reason = "Người nộp hồ sơ đề nghị rút hồ sơ."
     head = letterhead()
     return Form05(
+        head=head,
+        dated=head.dated(event.at),
+        code=dossier.code,
+        applicant=_party_of(dossier),
+        filer=_filer_of(dossier),
+        procedure_name=dossier.procedure.name,
+        received=time_words(dossier.received_at),
+        requested=time_words(event.at),
+        reason=_reason(event),
+        officer=_event_officer(event),
+    )
+
+
+def stop_notice(dossier_id: int) -> StopNotice:
+    """The authority's notice that it stopped processing, from the dossier's stop event."""
+    dossier = _dossier(dossier_id)
+    event = _last_event(dossier, (Action.STOP.value,))
+    if event is None:
+        if _last_event(dossier, (Action.WITHDRAW.value,)) is not None:
+            raise ValidationError(
+                "Hồ sơ này dừng theo đề nghị rút hồ sơ của người nộp: hãy in mẫu 05 "
+                "(Đơn đề nghị dừng giải quyết hồ sơ)."
+            )
+        raise ValidationError(
+            "Hồ sơ này không bị dừng giải quyết nên không có Thông báo dừng giải quyết hồ sơ."
+        )
+    head = letterhead()
+    return StopNotice(
         head=head,
         number="",
         dated=head.dated(event.at),
         code=dossier.code,
         applicant=_party_of(dossier),
         procedure_name=dossier.procedure.name,
+        issuer=_agency(dossier, head) or head.governing_body,
         received=time_words(dossier.received_at),
         stopped=time_words(event.at),
-        withdrawn=withdrawn,
-        reason=reason,
+        reason=_reason(event).rstrip(" ."),  # the sentence ends after it
         signer=_event_officer(event),
     )
 

@@ -47,6 +47,7 @@ bp = Blueprint("dossiers", __name__, url_prefix="/ho-so")
 NAV_EXTRA.append(NavItem("dossiers.index", _l("Hồ sơ"), ("reception", "specialist", "leader"), "s"))
 
 TAB_LABELS = {
+    "mine": _l("Của tôi"),
     "today": _l("Đến hạn hôm nay"),
     "soon": _l("Đến hạn trong 2 ngày làm việc"),
     "overdue": _l("Quá hạn"),
@@ -245,18 +246,21 @@ def index() -> Any:
     status = request.args.get("status", "")
     if status not in {s.value for s in Status}:
         status = ""
+    me = actor()
     filters = svc.Filters(
         status=status,
         field_code=request.args.get("field", "")[:32],
         officer_id=_int_arg("officer"),
+        mine_of=me.user_id if request.args.get("mine") == "1" else None,
     )
-    result = svc.worklist(actor(), tab=tab, filters=filters, page=_int_arg("page") or 1)
+    result = svc.worklist(me, tab=tab, filters=filters, page=_int_arg("page") or 1)
     args = {
         k: v
         for k, v in {
             "status": filters.status,
             "field": filters.field_code,
             "officer": filters.officer_id,
+            "mine": 1 if filters.mine_of else None,
         }.items()
         if v
     }
@@ -326,22 +330,30 @@ def _search_page(query: str, result: Any, error: str, args: dict[str, str]) -> s
     )
 
 
-def _print_links(dossier: Dossier) -> list[tuple[str, str]]:
-    """(form number, URL) of the printable forms that apply to this dossier."""
+def _print_links(dossier: Dossier) -> list[tuple[str, str, str]]:
+    """(form number, URL, link text) of the printable documents that apply to this dossier.
+
+    Form 05 is the citizen's request to withdraw; a stop the authority decided
+    prints its notice instead (no form number).
+    """
     events = {e.action for e in dossier.events}
     applies = {
         "01": dossier.status not in (Status.SUBMITTED, Status.REFUSED),
         "02": Action.REQUEST_SUPPLEMENT.value in events,
         "03": dossier.status == Status.REFUSED,
         "04": dossier.delay_count > 0,
-        "05": dossier.status in (Status.STOPPED, Status.WITHDRAWN),
+        "05": dossier.status == Status.WITHDRAWN,
         "06": dossier.status not in (Status.SUBMITTED, Status.REFUSED),
     }
     links = []
     for number in PRINT_FORMS:
         endpoint = f"printforms.form{number}"
         if applies[number] and endpoint in current_app.view_functions:
-            links.append((number, url_for(endpoint, dossier_id=dossier.id)))
+            url = url_for(endpoint, dossier_id=dossier.id)
+            links.append((number, url, _("In lại mẫu %(no)s", no=number)))
+    if dossier.status == Status.STOPPED and "printforms.stop_notice" in current_app.view_functions:
+        url = url_for("printforms.stop_notice", dossier_id=dossier.id)
+        links.append(("", url, _("In lại thông báo dừng giải quyết hồ sơ")))
     return links
 
 

@@ -96,8 +96,15 @@ def form04(dossier_id: int) -> Any:
 @bp.get("/ho-so/<int:dossier_id>/mau-05")
 @staff_required
 def form05(dossier_id: int) -> Any:
-    """Form 05: notice that processing stopped or the dossier was withdrawn."""
+    """Form 05: the citizen's own request to stop and withdraw, for the citizen to sign."""
     return _page("printforms/form05.html", "05", forms.form05(dossier_id))
+
+
+@bp.get("/ho-so/<int:dossier_id>/thong-bao-dung")
+@staff_required
+def stop_notice(dossier_id: int) -> Any:
+    """The authority's notice that it stopped processing, signed by the head of the body."""
+    return _page("printforms/stop_notice.html", "stop", forms.stop_notice(dossier_id))
 
 
 @bp.get("/ho-so/<int:dossier_id>/mau-06")

@@ -190,7 +190,8 @@ def test_forms_per_action() -> None:
         A.REQUEST_SUPPLEMENT: "02",
         A.REFUSE: "03",
         A.DELAY: "04",
-        A.STOP: "05",
+        # The citizen's own request (Decree 118/2025 art. 21(1)); a stop the authority
+        # decides is its notice, not form 05.
         A.WITHDRAW: "05",
         A.HAND_OVER: "06",
     }

@@ -459,43 +459,93 @@ def test_form04_without_a_delay_is_a_clear_message_not_an_error(login_as: Any) -
     assert "Hồ sơ này chưa được gia hạn" in text_of(resp)
 
 
-@pytest.mark.parametrize(
-    ("action", "status", "wording"),
-    [
-        ("stop", "stopped", "thông báo dừng giải quyết hồ sơ nêu trên."),
-        ("withdraw", "withdrawn", "theo đề nghị rút hồ sơ của Ông (Bà)/Tổ chức"),
-    ],
-)
-def test_form05_notice_of_stopping(login_as: Any, action: str, status: str, wording: str) -> None:
-    dossier = make_dossier(
+def _ended(action: str, status: str, username: str) -> Dossier:
+    return make_dossier(
         status=status,
+        filer_name="Lò Văn Sướng",
         events=[
             {
                 "action": action,
-                "username": "lanhdao",
+                "username": username,
                 "from_status": "in_progress",
                 "to_status": status,
                 "at": vn(2026, 11, 30, 15, 45),
-                "note": "Người nộp đã chuyển nơi cư trú",
-                "detail": {"reason": "Người nộp đã chuyển nơi cư trú"},
+                "note": "Người nộp đã chuyển nơi cư trú.",
+                "detail": {"reason": "Người nộp đã chuyển nơi cư trú."},
             }
         ],
     )
-    text = text_of(login_as("lanhdao").get(f"/in/ho-so/{dossier.id}/mau-05"))
+
+
+def test_form05_is_the_citizens_own_request_to_withdraw(login_as: Any) -> None:
+    """Decree 118/2025 art. 21(1): the citizen asks to stop; the citizen signs it."""
+    dossier = _ended("withdraw", "withdrawn", "tiepnhan")
+    text = text_of(login_as("tiepnhan").get(f"/in/ho-so/{dossier.id}/mau-05"))
     for expected in (
-        "THÔNG BÁO DỪNG GIẢI QUYẾT HỒ SƠ",
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+        "Mường Phăng, ngày 30 tháng 11 năm 2026",
+        "ĐƠN ĐỀ NGHỊ DỪNG GIẢI QUYẾT HỒ SƠ",
+        "Kính gửi: Trung tâm Phục vụ hành chính công xã Mường Phăng",
+        "Tên tổ chức, cá nhân: Lò Văn Phượng",
+        "Số định danh cá nhân/tổ chức: 011090001234",
+        "Người được ủy quyền nộp hồ sơ: Lò Văn Sướng",
         f"Mã hồ sơ: {dossier.code}",
         "Nội dung yêu cầu giải quyết: Xác nhận tình trạng hôn nhân",
-        "Người nộp hồ sơ: Lò Văn Phượng",
-        "Thời gian nhận hồ sơ: 10 giờ 05 phút, ngày 27 tháng 11 năm 2026",
-        "Thời điểm dừng giải quyết hồ sơ: 15 giờ 45 phút, ngày 30 tháng 11 năm 2026",
-        "Lý do: Người nộp đã chuyển nơi cư trú",
-        wording,
-        "Nguyễn Văn Thắng",
+        "Thời gian nộp hồ sơ: 10 giờ 05 phút, ngày 27 tháng 11 năm 2026",
+        "Đề nghị dừng giải quyết và rút hồ sơ nêu trên.",
+        "Lý do: Người nộp đã chuyển nơi cư trú.",
+        "NGƯỜI ĐỀ NGHỊ (Ký và ghi rõ họ tên) Lò Văn Sướng",
+        "Bộ phận Một cửa tiếp nhận đề nghị lúc 15 giờ 45 phút, ngày 30 tháng 11 năm 2026",
+        "NGƯỜI TIẾP NHẬN (Ký và ghi rõ họ tên) Lò Thị Hoa",
     ):
         assert expected in text, expected
+    assert "THỦ TRƯỞNG" not in text and "THÔNG BÁO" not in text
+    stopped = _ended("stop", "stopped", "lanhdao")
+    resp = login_as("lanhdao").get(f"/in/ho-so/{stopped.id}/mau-05")
+    assert resp.status_code == 422
+    assert "Thông báo dừng giải quyết hồ sơ" in text_of(resp)
     open_one = make_dossier()
     assert login_as("lanhdao").get(f"/in/ho-so/{open_one.id}/mau-05").status_code == 422
+
+
+def test_a_stop_the_authority_decides_prints_its_notice_signed_by_the_head(
+    login_as: Any,
+) -> None:
+    dossier = _ended("stop", "stopped", "lanhdao")
+    text = text_of(login_as("lanhdao").get(f"/in/ho-so/{dossier.id}/thong-bao-dung"))
+    for expected in (
+        "UBND xã Mường Phăng",
+        "Mường Phăng, ngày 30 tháng 11 năm 2026",
+        "THÔNG BÁO DỪNG GIẢI QUYẾT HỒ SƠ",
+        "Kính gửi: Ông (Bà)/Tổ chức Lò Văn Phượng",
+        f"Mã hồ sơ: {dossier.code}",
+        "Nội dung yêu cầu giải quyết: Xác nhận tình trạng hôn nhân",
+        "Thời gian nhận hồ sơ: 10 giờ 05 phút, ngày 27 tháng 11 năm 2026",
+        "UBND xã Mường Phăng thông báo dừng giải quyết hồ sơ nêu trên "
+        "kể từ 15 giờ 45 phút, ngày 30 tháng 11 năm 2026.",
+        "Lý do: Người nộp đã chuyển nơi cư trú.",
+        "THỦ TRƯỞNG CƠ QUAN, ĐƠN VỊ (Ký, ghi rõ họ tên và đóng dấu) Nguyễn Văn Thắng",
+    ):
+        assert expected in text, expected
+    assert "NGƯỜI ĐỀ NGHỊ" not in text and "NGƯỜI NỘP HỒ SƠ" not in text
+    withdrawn = _ended("withdraw", "withdrawn", "tiepnhan")
+    resp = login_as("lanhdao").get(f"/in/ho-so/{withdrawn.id}/thong-bao-dung")
+    assert resp.status_code == 422 and "mẫu 05" in text_of(resp)
+
+
+def test_the_dossier_page_offers_the_document_of_each_ending(app: Flask, login_as: Any) -> None:
+    from flask import url_for
+
+    withdrawn = _ended("withdraw", "withdrawn", "tiepnhan")
+    stopped = _ended("stop", "stopped", "lanhdao")
+    with app.test_request_context():
+        form05 = url_for("printforms.form05", dossier_id=withdrawn.id)
+        notice = url_for("printforms.stop_notice", dossier_id=stopped.id)
+    page = login_as("lanhdao").get(f"/ho-so/{withdrawn.id}").get_data(as_text=True)
+    assert f'href="{form05}"' in page and "In lại mẫu 05" in page
+    page = login_as("lanhdao").get(f"/ho-so/{stopped.id}").get_data(as_text=True)
+    assert f'href="{notice}"' in page and "In lại thông báo dừng giải quyết hồ sơ" in page
+    assert "mau-05" not in page
 
 
 def test_form06_has_a_row_per_handover(login_as: Any) -> None:
@@ -671,6 +721,7 @@ def test_print_css_has_a4_a5_and_80mm_pages_and_the_bundled_font(client: Any) ->
         "/in/ho-so/1/mau-04",
         "/in/ho-so/1/mau-05",
         "/in/ho-so/1/mau-06",
+        "/in/ho-so/1/thong-bao-dung",
         "/in/phieu/1",
         "/in/so-theo-doi",
     ],
