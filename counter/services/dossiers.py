@@ -27,6 +27,12 @@ Decisions (the law names duties, not screens):
   excluded, so the tabs do not overlap); "overdue" is past its due instant.
 * A specialist may act on any dossier (small offices share work); assignment is
   part of the handover (form 06), not a separate permission.
+* "Mine" (the "Của tôi" tab, and the ``mine_of`` filter) is what waits on an
+  officer's desk: dossiers in processing assigned to them, and dossiers they
+  received that are still at the counter: to hand over (received), to return
+  (resolved), or awaiting a supplement they asked for before any handover.
+  A dossier handed over to a unit without a named person is nobody's: it shows
+  in the office-wide tabs.
 """
 
 from __future__ import annotations
@@ -39,7 +45,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from flask import current_app, has_app_context
-from sqlalchemy import or_
+from sqlalchemy import false, or_
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -55,9 +61,10 @@ from counter.domain.lifecycle import (
     is_paused,
     transition,
 )
-from counter.domain.text import fold
+from counter.domain.text import fold, too_long
 from counter.extensions import db
 from counter.models import Dossier, DossierEvent, Procedure, User, UserRole, utcnow
+from counter.models.types import column_length
 from counter.services import Actor, audit, transaction
 from counter.services import calendar as cal
 from counter.services.events import append_event
@@ -76,7 +83,20 @@ RUNNING = (Status.RECEIVED.value, Status.IN_PROGRESS.value)
 OPEN = tuple(s.value for s in Status if is_open(s))
 
 #: Worklist tabs, in screen order.
-TABS = ("today", "soon", "overdue", "ready", "open", "all")
+TABS = ("mine", "today", "soon", "overdue", "ready", "open", "all")
+#: Statuses of a dossier being processed by the one it is assigned to.
+PROCESSING = (
+    Status.IN_PROGRESS.value,
+    Status.SUPPLEMENT_REQUESTED.value,
+    Status.AWAITING_PAYMENT.value,
+)
+#: Longest note or reason of an action, unit name of a handover, line of a supplement request.
+NOTE_MAX = column_length(DossierEvent.note)
+UNIT_MAX = column_length(Dossier.processing_unit)
+SUPPLEMENT_ITEM_MAX = 500
+#: The supplement request's box: its lines together.
+SUPPLEMENT_ITEMS_MAX = 4000
+
 #: "Due soon" means within this many working days after today.
 SOON_WORKING_DAYS = 2
 
@@ -220,12 +240,16 @@ def _now(now: datetime | None) -> datetime:
     return now
 
 
-def _clean(text: str | None, limit: int = 2000) -> str:
-    return (text or "").strip()[:limit]
+def _clean(text: str | None, limit: int = NOTE_MAX, field_name: str = "note") -> str:
+    """The typed text, stripped; longer than ``limit`` is refused (said, never cut)."""
+    value = (text or "").strip()
+    if len(value) > limit:
+        raise ValidationError(too_long(limit, len(value)), field=field_name)
+    return value
 
 
-def _required(text: str | None, field_name: str, message: str) -> str:
-    value = _clean(text)
+def _required(text: str | None, field_name: str, message: str, limit: int = NOTE_MAX) -> str:
+    value = _clean(text, limit, field_name)
     if not value:
         raise ValidationError(message, field=field_name)
     return value
@@ -364,8 +388,8 @@ def hand_over(
     """
 
     def apply(dossier: Dossier, moment: datetime) -> _Step:
-        target = _required(to_unit, "to_unit", "Vui lòng ghi đơn vị nhận hồ sơ.")[:200]
-        source = _clean(from_unit, 200) or current_unit(dossier)
+        target = _required(to_unit, "to_unit", "Vui lòng ghi đơn vị nhận hồ sơ.", UNIT_MAX)
+        source = _clean(from_unit, UNIT_MAX, "from_unit") or current_unit(dossier)
         detail: dict[str, Any] = {
             "from_unit": source,
             "to_unit": target,
@@ -399,7 +423,9 @@ def request_supplement(
 
     def apply(dossier: Dossier, moment: datetime) -> _Step:
         lines = items.splitlines() if isinstance(items, str) else list(items)
-        wanted = [line.strip()[:500] for line in lines if line and line.strip()]
+        wanted = [
+            _clean(line, SUPPLEMENT_ITEM_MAX, "items") for line in lines if line and line.strip()
+        ]
         if not wanted:
             raise ValidationError(
                 "Vui lòng ghi ít nhất một nội dung cần bổ sung, hoàn thiện.", field="items"
@@ -596,9 +622,14 @@ def return_result(
     """The result is handed back: who collected it, and when (now)."""
 
     def apply(dossier: Dossier, moment: datetime) -> _Step:
-        who = _required(collected_by, "collected_by", "Vui lòng ghi họ tên người nhận kết quả.")
+        who = _required(
+            collected_by,
+            "collected_by",
+            "Vui lòng ghi họ tên người nhận kết quả.",
+            column_length(Dossier.collected_by),
+        )
         dossier.returned_at = moment
-        dossier.collected_by = who[:200]
+        dossier.collected_by = who
         return _Step(note=_clean(note), detail={"collected_by": dossier.collected_by})
 
     return _perform(actor, dossier_id, version, Action.RETURN_RESULT, now, apply)
@@ -663,6 +694,7 @@ class Filters:
     field_code: str = ""
     officer_id: int | None = None
     query: str = ""
+    mine_of: int | None = None  # only what waits on this user's desk (see the module doc)
 
 
 def _bounds(now: datetime) -> tuple[datetime, datetime]:
@@ -679,9 +711,25 @@ def _bounds(now: datetime) -> tuple[datetime, datetime]:
     return start_of(today + timedelta(days=1)), start_of(day + timedelta(days=1))
 
 
-def _tab_clause(tab: str, now: datetime) -> Any:
+def _mine_clause(user_id: int | None) -> Any:
+    """What waits on this user's desk (the module doc says why)."""
+    if user_id is None:
+        return false()
+    at_counter = or_(
+        Dossier.status.in_((Status.RECEIVED.value, Status.RESOLVED.value)),
+        (Dossier.status == Status.SUPPLEMENT_REQUESTED.value) & Dossier.assigned_to_id.is_(None),
+    )
+    return or_(
+        (Dossier.assigned_to_id == user_id) & Dossier.status.in_(PROCESSING),
+        (Dossier.received_by_id == user_id) & at_counter,
+    )
+
+
+def _tab_clause(tab: str, now: datetime, actor: Actor) -> Any:
     end_today, end_soon = _bounds(now)
     running = Dossier.status.in_(RUNNING)
+    if tab == "mine":
+        return _mine_clause(actor.user_id)
     if tab == "today":
         return running & (Dossier.due_at >= now) & (Dossier.due_at < end_today)
     if tab == "soon":
@@ -736,6 +784,8 @@ def _filtered(filters: Filters) -> Any:
         )
     for term in search_terms(filters.query):
         query = query.where(Dossier.search_text.like(_like(term), escape="\\"))
+    if filters.mine_of:
+        query = query.where(_mine_clause(filters.mine_of))
     return query
 
 
@@ -758,12 +808,16 @@ def worklist_counts(
 ) -> dict[str, int]:
     """How many dossiers each tab holds (for the tabs and a home-page box)."""
     moment = _now(now)
+    return {tab: count_tab(actor, tab, filters=filters, now=moment) for tab in TABS}
+
+
+def count_tab(
+    actor: Actor, tab: str, *, filters: Filters | None = None, now: datetime | None = None
+) -> int:
+    """How many dossiers one tab holds with these filters (a home-page box)."""
     base = _filtered(filters or Filters())
-    counts = {}
-    for tab in TABS:
-        clause = _tab_clause(tab, moment)
-        counts[tab] = _count(base if clause is None else base.where(clause))
-    return counts
+    clause = _tab_clause(tab, _now(now), actor)
+    return _count(base if clause is None else base.where(clause))
 
 
 def worklist(
@@ -781,7 +835,7 @@ def worklist(
         tab = "open"
     filters = filters or Filters()
     base = _filtered(filters)
-    clause = _tab_clause(tab, moment)
+    clause = _tab_clause(tab, moment, actor)
     query = base if clause is None else base.where(clause)
     counts = worklist_counts(actor, filters=filters, now=moment)
     total = counts[tab]

@@ -150,6 +150,7 @@ def register_web(app: Flask) -> None:
         public,
         reception,
     )
+    from counter.web.qr_address import qr_notice
 
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Vui lòng đăng nhập để tiếp tục.")
@@ -183,6 +184,7 @@ def register_web(app: Flask) -> None:
             "nav_items": _nav_items,
             "staff_banners": _banners,
             "my_roles": _role_labels,
+            "qr_notice": qr_notice,
         }
 
     @app.before_request

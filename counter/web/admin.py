@@ -221,9 +221,13 @@ def office() -> Any:
         flash(_("Đã lưu thông tin đơn vị."), "success")
         return redirect(url_for("admin.office"))
     from counter.web.public import lookup_url
+    from counter.web.qr_address import lan_url
 
     return render_template(
-        "admin/office.html", form=form, sample_lookup=lookup_url("000.20.18.H18-261127-0001")
+        "admin/office.html",
+        form=form,
+        sample_lookup=lookup_url("000.20.18.H18-261127-0001"),
+        lan_url=lan_url(),
     ), status
 
 
