@@ -43,6 +43,7 @@ entry = sa.table(
     sa.column("label", sa.String),
     sa.column("source", sa.String),
     sa.column("origin", sa.String),
+    sa.column("updated_by_id", sa.Integer),
     sa.column("updated_at", sa.DateTime),
 )
 
@@ -59,8 +60,11 @@ def _split(label):
 
 def upgrade():
     bind = op.get_bind()
+    # An admin's edit keeps origin "builtin" but records the editor: leave those rows.
     rows = bind.execute(
-        sa.select(entry.c.id, entry.c.label, entry.c.source).where(entry.c.origin == "builtin")
+        sa.select(entry.c.id, entry.c.label, entry.c.source).where(
+            entry.c.origin == "builtin", entry.c.updated_by_id.is_(None)
+        )
     ).all()
     for row_id, label, source in rows:
         name, note = _split(label)

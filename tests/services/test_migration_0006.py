@@ -252,6 +252,43 @@ def test_upgrade_keeps_a_24_november_the_admin_entered(
     assert [(e.label, e.origin) for e in covering] == [(own["label"], "admin")]
 
 
+def test_upgrade_keeps_a_shipped_row_the_admin_has_edited(
+    at_0005: tuple[Flask, dict[str, sa.Table]],
+) -> None:
+    _app, tables = at_0005
+    with db.engine.begin() as conn:
+        conn.execute(
+            tables["user"]
+            .insert()
+            .values(
+                id=1,
+                username="admin",
+                full_name="Quản trị hệ thống",
+                title="Quản trị viên",
+                role="admin",
+                password_hash="x",
+                must_change_password=False,
+                active=True,
+                created_at=NOW,
+                session_version=1,
+            )
+        )
+    rows = _old_builtin_rows()
+    edited = next(row for row in rows if row["first_date"] == date(2025, 8, 30))
+    # Saved from the edit page: origin stays "builtin", the editor is recorded.
+    edited.update(label="Quốc khánh (nghỉ 4 ngày theo QĐ của tỉnh)", updated_by_id=1)
+    for row in rows:
+        row.setdefault("updated_by_id", None)
+    _seed_0005(tables, rows)
+
+    upgrade()
+
+    entry = next(e for e in _entries() if e.first_date == date(2025, 8, 30))
+    assert (entry.label, entry.source) == (edited["label"], edited["source"])
+    # The rows nobody edited are split as shipped.
+    assert next(e for e in _entries() if e.first_date == date(2025, 4, 30)).label == "30/4–1/5"
+
+
 def test_upgrade_without_a_2026_schedule_leaves_it_to_init(
     at_0005: tuple[Flask, dict[str, sa.Table]],
 ) -> None:
