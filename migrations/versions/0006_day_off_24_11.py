@@ -29,7 +29,7 @@ depends_on = None
 DAY = date(2026, 11, 24)
 LABEL = "Ngày Văn hóa Việt Nam"
 SOURCE = (
-    "Labour Code art.112(1) as amended by Resolution 28/2026/QH16, in force 1/7/2026; "
+    "Tue 24/11; first year; Labour Code art.112(1) as amended by Resolution 28/2026/QH16, in force 1/7/2026; "
     "a swap 23/11 off ↔ Sat 28/11 was only proposed, not confirmed"
 )
 
