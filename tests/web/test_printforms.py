@@ -127,7 +127,7 @@ def text_of(resp: Any) -> str:
     """The page's text as a reader sees it: tags dropped, entities decoded, spaces folded."""
     body = resp.get_data(as_text=True)
     body = re.sub(r"<(script|style|svg)\b.*?</\1>", " ", body, flags=re.S)
-    body = re.sub(r"</?(span|strong|em|b|i|a)\b[^>]*>", "", body)  # inline: no gap
+    body = re.sub(r"</?(span|strong|em|b|i|a|wbr)\b[^>]*>", "", body)  # inline: no gap
     return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", body)))
 
 
