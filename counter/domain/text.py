@@ -8,6 +8,11 @@ import unicodedata
 _EXTRA_FOLDS = str.maketrans({"đ": "d", "ð": "d"})
 
 
+def too_long(limit: int, length: int) -> str:
+    """The message for a text longer than its limit: it is said, never cut."""
+    return f"Tối đa {limit} ký tự (đang có {length} ký tự); hãy rút gọn."
+
+
 def fold(s: str) -> str:
     """Lowercase, drop diacritics (đ→d) and collapse whitespace, for search keys.
 

@@ -21,6 +21,8 @@ ROLE_LABELS: dict[str, str] = {
     "leader": N_("Lãnh đạo"),
 }
 MIN_PASSWORD_LENGTH = 8
+#: The longest password a form takes (the hash column holds the hash, not the password).
+MAX_PASSWORD_LENGTH = 256
 USERNAME_RE = re.compile(r"^[a-z0-9_.-]{3,64}$")
 # A fixed hash to compare against when the account does not exist, so timing does not tell.
 _DUMMY_HASH = generate_password_hash("counter-dummy-password")

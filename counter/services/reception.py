@@ -50,7 +50,7 @@ from counter.domain.codes import format_dossier_code
 from counter.domain.dates import read_day
 from counter.domain.errors import CounterError, NotAllowed, NotFound, ValidationError
 from counter.domain.lifecycle import Action, Status, is_open, transition
-from counter.domain.text import fold
+from counter.domain.text import fold, too_long
 from counter.extensions import db
 from counter.models import (
     Attachment,
@@ -171,11 +171,6 @@ class _Clean:
 def _text(value: Any) -> str:
     text = unicodedata.normalize("NFC", str(value or ""))
     return " ".join(text.split())
-
-
-def too_long(limit: int, length: int) -> str:
-    """The message for a text longer than its column: never cut, always said."""
-    return f"Tối đa {limit} ký tự (đang có {length} ký tự); hãy rút gọn."
 
 
 def _check_length(errors: dict[str, str], name: str, value: str, column: Any) -> None:

@@ -26,11 +26,11 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from counter.domain.dates import parse_day
 from counter.domain.errors import CounterError
-from counter.models import ROLES
+from counter.models import ROLES, Office, User
 from counter.services import accounts, audit, backup
 from counter.services.office import get_office, update_office
 from counter.web import actor, roles_required
-from counter.web.forms import run_form
+from counter.web.forms import CounterForm, max_length, run_form
 from counter.web.i18n import VN
 
 bp = Blueprint("admin", __name__, url_prefix="/quan-tri")
@@ -74,41 +74,54 @@ class RolesField(SelectMultipleField):
         super().__init__(label, validate_choice=False, **kwargs)
 
 
-class UserCreateForm(FlaskForm):
-    username = StringField(_l("Tên đăng nhập"), validators=[DataRequired(), Length(max=64)])
-    full_name = StringField(_l("Họ và tên"), validators=[DataRequired(), Length(max=128)])
-    title = StringField(_l("Chức danh"), validators=[Optional(), Length(max=128)])
+#: A temporary password: the service's minimum, the forms' maximum.
+_TEMP_PASSWORD = Length(min=accounts.MIN_PASSWORD_LENGTH, max=accounts.MAX_PASSWORD_LENGTH)
+
+
+class UserCreateForm(CounterForm):
+    username = StringField(
+        _l("Tên đăng nhập"), validators=[DataRequired(), max_length(User.username)]
+    )
+    full_name = StringField(
+        _l("Họ và tên"), validators=[DataRequired(), max_length(User.full_name)]
+    )
+    title = StringField(_l("Chức danh"), validators=[Optional(), max_length(User.title)])
     roles = RolesField(_l("Vai trò"))
     password = PasswordField(
         _l("Mật khẩu tạm (người dùng sẽ đổi khi đăng nhập lần đầu)"),
-        validators=[DataRequired(), Length(min=8, max=256)],
+        validators=[DataRequired(), _TEMP_PASSWORD],
     )
 
 
-class UserEditForm(FlaskForm):
-    full_name = StringField(_l("Họ và tên"), validators=[DataRequired(), Length(max=128)])
-    title = StringField(_l("Chức danh"), validators=[Optional(), Length(max=128)])
+class UserEditForm(CounterForm):
+    full_name = StringField(
+        _l("Họ và tên"), validators=[DataRequired(), max_length(User.full_name)]
+    )
+    title = StringField(_l("Chức danh"), validators=[Optional(), max_length(User.title)])
     roles = RolesField(_l("Vai trò"))
     active = BooleanField(_l("Được phép đăng nhập"))
 
 
-class ResetPasswordForm(FlaskForm):
-    password = PasswordField(
-        _l("Mật khẩu tạm mới"), validators=[DataRequired(), Length(min=8, max=256)]
-    )
+class ResetPasswordForm(CounterForm):
+    password = PasswordField(_l("Mật khẩu tạm mới"), validators=[DataRequired(), _TEMP_PASSWORD])
 
 
-class OfficeForm(FlaskForm):
-    name = StringField(_l("Tên trung tâm"), validators=[DataRequired(), Length(max=200)])
+class OfficeForm(CounterForm):
+    name = StringField(_l("Tên trung tâm"), validators=[DataRequired(), max_length(Office.name)])
     governing_body = StringField(
-        _l("Cơ quan chủ quản"), validators=[DataRequired(), Length(max=200)]
+        _l("Cơ quan chủ quản"), validators=[DataRequired(), max_length(Office.governing_body)]
     )
-    agency_id = StringField(_l("Mã định danh điện tử"), validators=[DataRequired(), Length(max=64)])
-    place_name = StringField(_l("Địa danh (ghi trên biểu mẫu)"), validators=[Length(max=100)])
-    address = StringField(_l("Địa chỉ"), validators=[Length(max=300)])
-    phone = StringField(_l("Số điện thoại"), validators=[Length(max=32)])
+    agency_id = StringField(
+        _l("Mã định danh điện tử"), validators=[DataRequired(), max_length(Office.agency_id)]
+    )
+    place_name = StringField(
+        _l("Địa danh (ghi trên biểu mẫu)"), validators=[max_length(Office.place_name)]
+    )
+    address = StringField(_l("Địa chỉ"), validators=[max_length(Office.address)])
+    phone = StringField(_l("Số điện thoại"), validators=[max_length(Office.phone)])
     public_url = StringField(
-        _l("Địa chỉ tra cứu in trong mã QR của giấy hẹn"), validators=[Length(max=200)]
+        _l("Địa chỉ tra cứu in trong mã QR của giấy hẹn"),
+        validators=[max_length(Office.public_url)],
     )
     morning_open = TimeField(_l("Mở cửa buổi sáng"), validators=[DataRequired()])
     morning_close = TimeField(_l("Đóng cửa buổi sáng"), validators=[DataRequired()])

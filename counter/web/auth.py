@@ -18,32 +18,44 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
-from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from counter.domain.errors import CounterError
+from counter.models import User
 from counter.services import accounts
 from counter.web import actor, client_address
-from counter.web.forms import attach_error, run_form
+from counter.web.forms import CounterForm, attach_error, max_length, run_form
 
 bp = Blueprint("auth", __name__)
 
 
-class LoginForm(FlaskForm):
-    username = StringField(_l("Tên đăng nhập"), validators=[DataRequired(), Length(max=64)])
-    password = PasswordField(_l("Mật khẩu"), validators=[DataRequired(), Length(max=256)])
+_PASSWORD = Length(max=accounts.MAX_PASSWORD_LENGTH)
 
 
-class ChangePasswordForm(FlaskForm):
-    current_password = PasswordField(_l("Mật khẩu hiện tại"), validators=[DataRequired()])
+class LoginForm(CounterForm):
+    username = StringField(
+        _l("Tên đăng nhập"), validators=[DataRequired(), max_length(User.username)]
+    )
+    password = PasswordField(_l("Mật khẩu"), validators=[DataRequired(), _PASSWORD])
+
+
+class ChangePasswordForm(CounterForm):
+    current_password = PasswordField(
+        _l("Mật khẩu hiện tại"), validators=[DataRequired(), _PASSWORD]
+    )
     new_password = PasswordField(
-        _l("Mật khẩu mới"), validators=[DataRequired(), Length(min=8, max=256)]
+        _l("Mật khẩu mới"),
+        validators=[
+            DataRequired(),
+            Length(min=accounts.MIN_PASSWORD_LENGTH, max=accounts.MAX_PASSWORD_LENGTH),
+        ],
     )
     confirm = PasswordField(
         _l("Nhập lại mật khẩu mới"),
         validators=[
             DataRequired(),
+            _PASSWORD,
             EqualTo("new_password", message=_l("Hai mật khẩu không khớp.")),
         ],
     )

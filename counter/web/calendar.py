@@ -12,16 +12,17 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import HiddenField, SelectField, StringField
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Optional, ValidationError
 
 from counter.domain import dates
 from counter.domain.calendar import DayKind
 from counter.domain.errors import CounterError
 from counter.extensions import db
+from counter.models import CalendarEntry
 from counter.services import calendar as service
 from counter.web import BANNERS, actor, roles_required
 from counter.web.admin import ADMIN_MENU
-from counter.web.forms import attach_error, run_form
+from counter.web.forms import CounterForm, attach_error, max_length, run_form
 
 bp = Blueprint("calendar", __name__, url_prefix="/quan-tri/lich-nghi")
 
@@ -60,22 +61,24 @@ def kind_choices() -> list[tuple[str, str]]:
     return [(kind.value, _(service.KIND_LABELS[kind])) for kind in DayKind]
 
 
-class EntryForm(FlaskForm):
+class EntryForm(CounterForm):
     first_date = DayField(_l("Từ ngày"), validators=[DataRequired(_l("Nhập ngày bắt đầu."))])
     last_date = DayField(_l("Đến ngày (để trống nếu chỉ một ngày)"), validators=[Optional()])
     kind = SelectField(_l("Loại"), validators=[DataRequired()])
     label = StringField(
         _l("Tên ngày nghỉ / ghi chú"),
-        validators=[DataRequired(_l("Nhập tên ngày nghỉ.")), Length(max=200)],
+        validators=[DataRequired(_l("Nhập tên ngày nghỉ.")), max_length(CalendarEntry.label)],
     )
-    source = StringField(_l("Nguồn (số văn bản, thông báo)"), validators=[Length(max=500)])
+    source = StringField(
+        _l("Nguồn (số văn bản, thông báo)"), validators=[max_length(CalendarEntry.source)]
+    )
 
 
-class ImportForm(FlaskForm):
+class ImportForm(CounterForm):
     file = FileField(_l("Tệp CSV lịch nghỉ"))
 
 
-class ConfirmImportForm(FlaskForm):
+class ConfirmImportForm(CounterForm):
     content = HiddenField()
 
 

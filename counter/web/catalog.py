@@ -23,7 +23,6 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -31,12 +30,12 @@ from wtforms.validators import Length, Optional
 
 from counter.domain.catalog import DOCUMENT_KIND_LABELS
 from counter.domain.errors import Conflict, ValidationError
-from counter.models import Procedure
+from counter.models import CatalogImport, Procedure
 from counter.services import audit
 from counter.services import catalog as svc
 from counter.web import NAV_EXTRA, NavItem, actor, roles_required, staff_required
 from counter.web.admin import ADMIN_MENU
-from counter.web.forms import attach_error, run_form
+from counter.web.forms import CounterForm, attach_error, max_length, run_form
 
 bp = Blueprint("catalog", __name__, url_prefix="/thu-tuc")
 
@@ -162,20 +161,29 @@ def procedure_json(procedure: Procedure) -> dict[str, Any]:
 # --- forms -------------------------------------------------------------------
 
 
-class ImportForm(FlaskForm):
+#: The document and fee boxes hold one line per row: room for a long checklist.
+DOCUMENTS_BOX_MAX, FEES_BOX_MAX = 20000, 4000
+
+
+class ImportForm(CounterForm):
     file = FileField(_l("Tệp danh mục (.csv, .xlsx, .json)"))
     decision_number = StringField(
-        _l("Số quyết định công bố"), validators=[Length(max=100)], description="QĐ 1234/QĐ-UBND"
+        _l("Số quyết định công bố"),
+        validators=[max_length(CatalogImport.decision_number)],
+        description="QĐ 1234/QĐ-UBND",
     )
     decision_date = DateField(_l("Ngày quyết định"), validators=[Optional()])
 
 
-class ProcedureForm(FlaskForm):
-    national_code = StringField(_l("Mã TTHC"), validators=[Length(max=32)])
-    local_code = StringField(_l("Mã TTHC địa phương"), validators=[Length(max=64)])
-    name = StringField(_l("Tên thủ tục"), validators=[Length(max=500)])
-    field_code = StringField(_l("Mã lĩnh vực"), validators=[Length(max=32)])
-    field_name = StringField(_l("Lĩnh vực"), validators=[Length(max=200)])
+class ProcedureForm(CounterForm):
+    national_code = StringField(_l("Mã TTHC"), validators=[max_length(Procedure.national_code)])
+    local_code = StringField(
+        _l("Mã TTHC địa phương"), validators=[max_length(Procedure.local_code)]
+    )
+    name = StringField(_l("Tên thủ tục"), validators=[max_length(Procedure.name)])
+    field_code = StringField(_l("Mã lĩnh vực"), validators=[max_length(Procedure.field_code)])
+    field_name = StringField(_l("Lĩnh vực"), validators=[max_length(Procedure.field_name)])
+    # a number of up to 8 digits with 2 decimals (Numeric(8, 2)), e.g. 0,5 or 3
     limit_amount = StringField(_l("Thời hạn giải quyết"), validators=[Length(max=10)])
     # choices are checked by the catalog rules, with their Vietnamese messages
     limit_unit = SelectField(
@@ -183,10 +191,17 @@ class ProcedureForm(FlaskForm):
         choices=[SelectChoice(k, v) for k, v in LIMIT_UNITS.items()],
         validate_choice=False,
     )
-    limit_note = TextAreaField(_l("Ghi chú thời hạn"))
-    documents = TextAreaField(_l("Thành phần hồ sơ (mỗi dòng một giấy tờ)"))
-    fees = TextAreaField(_l("Phí, lệ phí (mỗi dòng một khoản)"))
-    result_name = StringField(_l("Kết quả"), validators=[Length(max=500)])
+    limit_note = TextAreaField(
+        _l("Ghi chú thời hạn"), validators=[max_length(Procedure.limit_note)]
+    )
+    documents = TextAreaField(
+        _l("Thành phần hồ sơ (mỗi dòng một giấy tờ)"),
+        validators=[Length(max=DOCUMENTS_BOX_MAX)],
+    )
+    fees = TextAreaField(
+        _l("Phí, lệ phí (mỗi dòng một khoản)"), validators=[Length(max=FEES_BOX_MAX)]
+    )
+    result_name = StringField(_l("Kết quả"), validators=[max_length(Procedure.result_name)])
     service_level = SelectField(
         _l("Mức độ trực tuyến"),
         choices=[
@@ -195,12 +210,18 @@ class ProcedureForm(FlaskForm):
         ],
         validate_choice=False,
     )
-    implementing_body = StringField(_l("Cơ quan thực hiện"), validators=[Length(max=300)])
-    legal_basis = TextAreaField(_l("Căn cứ pháp lý"))
+    implementing_body = StringField(
+        _l("Cơ quan thực hiện"), validators=[max_length(Procedure.implementing_body)]
+    )
+    legal_basis = TextAreaField(
+        _l("Căn cứ pháp lý"), validators=[max_length(Procedure.legal_basis)]
+    )
     active = BooleanField(_l("Đang hiệu lực (bỏ chọn để bãi bỏ)"), default=True)
     effective_from = DateField(_l("Hiệu lực từ ngày"), validators=[Optional()])
     effective_to = DateField(_l("Hiệu lực đến ngày"), validators=[Optional()])
-    replaced_by = StringField(_l("Được thay thế bởi (mã TTHC)"), validators=[Length(max=32)])
+    replaced_by = StringField(
+        _l("Được thay thế bởi (mã TTHC)"), validators=[max_length(Procedure.national_code)]
+    )
 
 
 # --- list, detail, search ----------------------------------------------------

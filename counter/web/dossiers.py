@@ -28,17 +28,16 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from counter.domain.due import Timeliness
 from counter.domain.errors import Conflict, ValidationError
 from counter.domain.lifecycle import ACTION_FORM, Action, Status
-from counter.models import Dossier
+from counter.models import Dossier, DossierEvent
 from counter.services import dossiers as svc
 from counter.web import NAV_EXTRA, NavItem, actor, staff_required
-from counter.web.forms import attach_error
+from counter.web.forms import CounterForm, attach_error, max_length
 from counter.web.i18n import fmt_datetime
 from counter.web.stash import stash
 
@@ -63,11 +62,11 @@ PRINT_FORMS = ("01", "02", "03", "04", "05", "06")
 # -- forms -------------------------------------------------------------------------
 
 
-def _max(n: int) -> Length:
-    return Length(max=n, message=_l("Tối đa %(max)d ký tự."))
+_NOTE = max_length(DossierEvent.note)
+_UNIT = max_length(Dossier.processing_unit)
 
 
-class _ActionForm(FlaskForm):
+class _ActionForm(CounterForm):
     """An action's form; CSRF is checked for every POST by the app-wide CSRFProtect."""
 
     class Meta:
@@ -77,26 +76,26 @@ class _ActionForm(FlaskForm):
 
 
 class NoteForm(_ActionForm):
-    note = TextAreaField(_l("Ghi chú"), validators=[Optional(), _max(2000)])
+    note = TextAreaField(_l("Ghi chú"), validators=[Optional(), _NOTE])
 
 
 class ReasonForm(_ActionForm):
-    reason = TextAreaField(_l("Lý do"), validators=[Optional(), _max(2000)])
+    reason = TextAreaField(_l("Lý do"), validators=[Optional(), _NOTE])
 
 
 class HandOverForm(_ActionForm):
-    from_unit = StringField(_l("Từ đơn vị"), validators=[Optional(), _max(200)])
-    to_unit = StringField(_l("Chuyển đến đơn vị"), validators=[Optional(), _max(200)])
+    from_unit = StringField(_l("Từ đơn vị"), validators=[Optional(), _UNIT])
+    to_unit = StringField(_l("Chuyển đến đơn vị"), validators=[Optional(), _UNIT])
     assign_to_id = SelectField(_l("Giao cho"), coerce=int, validate_choice=False)
-    note = TextAreaField(_l("Ghi chú"), validators=[Optional(), _max(2000)])
+    note = TextAreaField(_l("Ghi chú"), validators=[Optional(), _NOTE])
 
 
 class SupplementForm(_ActionForm):
     items = TextAreaField(
         _l("Nội dung cần bổ sung, hoàn thiện (mỗi dòng một nội dung)"),
-        validators=[Optional(), _max(4000)],
+        validators=[Optional(), Length(max=svc.SUPPLEMENT_ITEMS_MAX)],
     )
-    note = TextAreaField(_l("Lý do"), validators=[Optional(), _max(2000)])
+    note = TextAreaField(_l("Lý do"), validators=[Optional(), _NOTE])
 
 
 class DelayForm(_ActionForm):
@@ -106,12 +105,14 @@ class DelayForm(_ActionForm):
     new_time = StringField(
         _l("Giờ hẹn trả mới"), validators=[Optional()], render_kw={"type": "time"}
     )
-    reason = TextAreaField(_l("Lý do chậm trả kết quả"), validators=[Optional(), _max(2000)])
+    reason = TextAreaField(_l("Lý do chậm trả kết quả"), validators=[Optional(), _NOTE])
 
 
 class ReturnForm(_ActionForm):
-    collected_by = StringField(_l("Người nhận kết quả"), validators=[Optional(), _max(200)])
-    note = TextAreaField(_l("Ghi chú"), validators=[Optional(), _max(2000)])
+    collected_by = StringField(
+        _l("Người nhận kết quả"), validators=[Optional(), max_length(Dossier.collected_by)]
+    )
+    note = TextAreaField(_l("Ghi chú"), validators=[Optional(), _NOTE])
 
 
 FORM_CLASSES: dict[Action, type[_ActionForm]] = {
@@ -233,6 +234,7 @@ def _filter_choices() -> dict[str, Any]:
         "officer_choices": [(u.id, u.full_name) for u in svc.staff_users()],
         "tab_labels": TAB_LABELS,
         "timeliness_labels": {t.value: _(t.label) for t in Timeliness},
+        "search_max": svc.SEARCH_MAX_LENGTH,
     }
 
 

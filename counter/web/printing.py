@@ -11,24 +11,24 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired
 
 from counter.domain.errors import CounterError
 from counter.extensions import db
-from counter.models import CounterNotice
+from counter.models import CounterNotice, Printer
 from counter.services import printing
 from counter.web import actor, roles_required, staff_required
 from counter.web.admin import ADMIN_MENU
-from counter.web.forms import run_form
+from counter.web.forms import CounterForm, max_length, run_form
 
 bp = Blueprint("printing", __name__, url_prefix="/in-nhiet")
 
 ADMIN_MENU.append(("printing.printers", _l("Máy in nhiệt")))
 
 
-class PrinterForm(FlaskForm):
-    name = StringField(_l("Tên máy in"), validators=[DataRequired(), Length(max=100)])
-    uri = StringField(_l("Địa chỉ máy in"), validators=[DataRequired(), Length(max=300)])
+class PrinterForm(CounterForm):
+    name = StringField(_l("Tên máy in"), validators=[DataRequired(), max_length(Printer.name)])
+    uri = StringField(_l("Địa chỉ máy in"), validators=[DataRequired(), max_length(Printer.uri)])
     width = SelectField(
         _l("Khổ giấy"),
         choices=[
