@@ -58,6 +58,7 @@ from counter.models import (
     DailySequence,
     Dossier,
     DossierDocument,
+    DossierEvent,
     Procedure,
     utcnow,
 )
@@ -888,7 +889,10 @@ def suggested_fee(procedure: Procedure) -> int | None:
 
 @dataclass(frozen=True)
 class PublicStatus:
-    """What the public look-up page may show: no ID number, phone or address, ever."""
+    """What the public look-up page may show: no ID number, phone or address of the citizen.
+
+    The office's own phone and address are shown: whom to call, where to go.
+    """
 
     code: str
     procedure_name: str
@@ -900,19 +904,42 @@ class PublicStatus:
     resolved_at: datetime | None
     returned_at: datetime | None
     result_delivery: str
+    overdue: bool = False
+    supplement_items: list[str] = field(default_factory=list)
+    supplement_reason: str = ""
+    office_name: str = ""
+    office_phone: str = ""
+    office_address: str = ""
 
     @property
     def result_ready(self) -> bool:
         """The result waits at the counter (or has gone by post)."""
         return self.status == Status.RESOLVED.value
 
+    @property
+    def supplement_requested(self) -> bool:
+        """The citizen must bring documents; the clock is paused until then."""
+        return self.status == Status.SUPPLEMENT_REQUESTED.value
 
-def public_status(code: str) -> PublicStatus:
-    """A dossier as a citizen may see it from the slip's QR code; NotFound if unknown."""
+
+def _last_supplement_request(dossier: Dossier) -> DossierEvent | None:
+    requests = [e for e in dossier.events if e.action == Action.REQUEST_SUPPLEMENT.value]
+    return requests[-1] if requests else None
+
+
+def public_status(code: str, now: datetime | None = None) -> PublicStatus:
+    """A dossier as a citizen may see it from the slip's QR code; NotFound if unknown.
+
+    During a supplement request it carries the items of form 02 and the office's
+    contact; a dossier still in processing after its due date is ``overdue``.
+    """
     dossier = find_by_code(code)
     if dossier is None or dossier.status == Status.SUBMITTED.value:
         raise NotFound("Không tìm thấy hồ sơ có mã này. Kiểm tra lại mã trên giấy hẹn.")
     status = Status(dossier.status)
+    office = get_office()
+    request = _last_supplement_request(dossier) if status is Status.SUPPLEMENT_REQUESTED else None
+    running = status in (Status.RECEIVED, Status.IN_PROGRESS)
     return PublicStatus(
         code=dossier.code,
         procedure_name=dossier.procedure.name,
@@ -924,4 +951,10 @@ def public_status(code: str) -> PublicStatus:
         resolved_at=dossier.resolved_at,
         returned_at=dossier.returned_at,
         result_delivery=dossier.result_delivery,
+        overdue=running and (now or utcnow()) > dossier.due_at,
+        supplement_items=list((request.detail or {}).get("items") or []) if request else [],
+        supplement_reason=request.note if request else "",
+        office_name=office.name,
+        office_phone=office.phone,
+        office_address=office.address,
     )

@@ -103,3 +103,85 @@ def test_lookup_url_uses_public_url_when_set(app: Flask) -> None:
             lookup_url("000.20.18.H18-251128-0001")
             == "http://192.168.1.10:8080/tra-cuu/000.20.18.H18-251128-0001"
         )
+
+
+def _actor(username: str) -> Actor:
+    return Actor.for_user(db.session.scalar(db.select(User).where(User.username == username)))
+
+
+def _office(phone: str = "0215 3826 999", address: str = "Bản Phăng, xã Mường Phăng") -> None:
+    from counter.services.office import get_office
+
+    office = get_office()
+    office.phone, office.address = phone, address
+    db.session.commit()
+
+
+def _text(html: str) -> str:
+    import re
+    from html import unescape
+
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
+
+
+def test_during_a_supplement_the_page_says_what_to_bring_and_whom_to_call(
+    client: object, app: Flask
+) -> None:
+    from datetime import timedelta
+
+    from counter.models import utcnow
+    from counter.services import dossiers
+
+    _office()
+    procedure = catalog_service.get_by_code("1.004873") or catalog_service.get_by_code("2.000815")
+    data = ReceptionInput(
+        procedure_id=procedure.id,
+        applicant_name="Quàng Thị Lả",
+        id_number="011190001111",
+        phone="0912 000 111",
+        address="Bản Che Căn",
+        documents=[DocumentLine(d.name, d.kind, d.count) for d in procedure.documents],
+    )
+    received = reception.receive(_actor("tiepnhan"), data, now=utcnow() - timedelta(hours=3))
+    outcome = dossiers.hand_over(
+        _actor("tiepnhan"), received.id, version=received.version, to_unit="Tư pháp - Hộ tịch"
+    )
+    dossiers.request_supplement(
+        _actor("chuyenvien"),
+        received.id,
+        version=outcome.dossier.version,
+        items=["Bản sao Giấy khai sinh", "Tờ khai có chữ ký của người yêu cầu"],
+        note="Tờ khai chưa ký",
+    )
+    html = client.get(f"/tra-cuu/{received.code}").get_data(as_text=True)  # type: ignore[attr-defined]
+    text = _text(html)
+    assert "Yêu cầu bổ sung giấy tờ" in text
+    assert "Mời ông/bà mang đến bộ phận một cửa" in text
+    assert "Bản sao Giấy khai sinh" in text and "Tờ khai có chữ ký của người yêu cầu" in text
+    assert "Tờ khai chưa ký" in text  # the reason
+    assert "0215 3826 999" in text and "Bản Phăng, xã Mường Phăng" in text
+    assert "thời gian giải quyết tạm dừng" in text
+    assert "quá hạn" not in text  # a paused dossier is not late
+    for secret in ("Quàng Thị Lả", "011190001111", "0912000111", "Bản Che Căn"):
+        assert secret not in html, secret
+
+
+def test_an_overdue_dossier_says_so_with_an_apology(client: object, dossier: Dossier) -> None:
+    _office()
+    dossier.status = "in_progress"
+    db.session.commit()  # due 28/11/2025 17:00: long past
+    text = _text(client.get(f"/tra-cuu/{dossier.code}").get_data(as_text=True))  # type: ignore[attr-defined]
+    assert "Hồ sơ đã quá hạn giải quyết" in text
+    assert "xin lỗi" in text
+    assert "0215 3826 999" in text
+
+
+def test_a_dossier_on_time_does_not_speak_of_delay(client: object, dossier: Dossier) -> None:
+    from datetime import timedelta
+
+    from counter.models import utcnow
+
+    dossier.due_at = utcnow() + timedelta(days=2)
+    db.session.commit()
+    text = _text(client.get(f"/tra-cuu/{dossier.code}").get_data(as_text=True))  # type: ignore[attr-defined]
+    assert "quá hạn" not in text and "xin lỗi" not in text
