@@ -688,15 +688,17 @@ def form06(dossier_id: int) -> Form06:
     dossier = _dossier(dossier_id)
     head = letterhead()
     agency = _agency(dossier, head)
+    holder = agency  # the unit holding the dossier: the result comes back from it
     rows = []
     due = dossier.original_due_at or dossier.due_at
     for event in dossier.events:
         detail = event.detail or {}
         if event.action == Action.HAND_OVER.value:
+            holder = str(detail.get("to_unit") or agency)
             rows.append(
                 HandoverRow(
                     from_unit=str(detail.get("from_unit") or RECEPTION_UNIT),
-                    to_unit=str(detail.get("to_unit") or agency),
+                    to_unit=holder,
                     at=time_words(event.at),
                     result=_row_result(event, due),
                     note=event.note or "",
@@ -711,7 +713,7 @@ def form06(dossier_id: int) -> Form06:
             )
             rows.append(
                 HandoverRow(
-                    from_unit=str(detail.get("from_unit") or agency),
+                    from_unit=str(detail.get("from_unit") or holder),
                     to_unit=str(detail.get("to_unit") or RECEPTION_UNIT),
                     at=time_words(event.at),
                     result=result,
