@@ -137,3 +137,160 @@ def test_the_duplicate_warning_is_answered_from_the_keyboard(
         page.keyboard.press("Enter")
     assert "/mau-01" in page.url
     assert _count(live_server, id_number) == 2
+
+
+PRINT_STUB = "window.__printed = 0; window.print = function () { window.__printed += 1; };"
+
+
+def test_receiving_opens_the_slip_and_the_print_dialog_at_once(
+    page: Any, live_server: LiveServer
+) -> None:
+    page.add_init_script(PRINT_STUB)
+    log_in(page, live_server, "tiepnhan", "tiepnhan123")
+    _fill_signature(page, live_server, "011093004001")
+    with page.expect_navigation():
+        page.keyboard.press("Control+Enter")
+    assert re.search(r"/in/ho-so/\d+/mau-01\?size=a4&print=1$", page.url), page.url
+    page.wait_for_function("window.__printed === 1")  # the browser's print dialog, once
+    assert "Đã tiếp nhận hồ sơ" in page.inner_text("body")
+    assert page.locator("#print-button").is_visible()  # print again, at hand
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "slip-after-receive.png"))
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_with_a_thermal_printer_receiving_prints_and_an_off_printer_offers_a_retry(
+    page: Any, live_server: LiveServer, tmp_path: Path
+) -> None:
+    from counter.models import Printer
+
+    out = tmp_path / "thermal.bin"
+    with live_server.app.app_context():
+        printer = Printer(name="Quầy thử", uri=f"file:{out}", width=576, is_default=True)
+        db.session.add(printer)
+        db.session.commit()
+        printer_id = printer.id
+    try:
+        page.add_init_script(PRINT_STUB)
+        log_in(page, live_server, "tiepnhan", "tiepnhan123")
+        _fill_signature(page, live_server, "011093004002")
+        with page.expect_navigation():
+            page.keyboard.press("Control+Enter")
+        assert page.url.endswith("?size=80mm")
+        assert "Đã in giấy tiếp nhận" in page.inner_text("body")
+        assert out.read_bytes().startswith(b"\x1b@")
+        assert page.evaluate("window.__printed") == 0  # no browser dialog on top of it
+        # The printer is switched off: the dossier is saved, the retry is one key away.
+        with live_server.app.app_context():
+            db.session.get(Printer, printer_id).uri = f"tcp://127.0.0.1:{_free_port()}"
+            db.session.commit()
+        _fill_signature(page, live_server, "011093004003")
+        with page.expect_navigation():
+            page.keyboard.press("Control+Enter")
+        body = page.inner_text("body")
+        assert "Chưa in được giấy tiếp nhận" in body and "Hồ sơ đã được lưu" in body
+        assert _count(live_server, "011093004003") == 1
+        assert page.evaluate("document.activeElement.textContent.trim()") == "In lại"
+        page.screenshot(path=str(SCREENSHOTS / "slip-printer-off.png"))
+        with live_server.app.app_context():
+            db.session.get(Printer, printer_id).uri = f"file:{out}"
+            db.session.commit()
+        out.unlink()
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+        assert "Đã in giấy tiếp nhận" in page.inner_text("body")
+        assert out.read_bytes().startswith(b"\x1b@")
+    finally:
+        with live_server.app.app_context():
+            db.session.delete(db.session.get(Printer, printer_id))
+            db.session.commit()
+
+
+def test_search_then_back_shows_the_results_again_without_resending(
+    page: Any, live_server: LiveServer
+) -> None:
+    log_in(page, live_server, "tiepnhan", "tiepnhan123")
+    _fill_signature(page, live_server, "011093004004")
+    with page.expect_navigation():
+        page.keyboard.press("Control+Enter")
+    page.goto(live_server("/ho-so/"))
+    page.fill("#q", "011093004004")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert "011093004004" not in page.url and "k=" in page.url
+    assert "Tìm thấy 1 hồ sơ" in page.inner_text("main")
+    results_url = page.url
+    with page.expect_navigation():
+        page.click("table.worklist a")
+    assert "/ho-so/" in page.url and page.url != results_url
+    page.go_back()
+    page.wait_for_load_state()
+    assert page.url == results_url
+    assert "Tìm thấy 1 hồ sơ" in page.inner_text("main")
+    # A partial code works the same way, and may stay in the address.
+    with live_server.app.app_context():
+        code = db.session.scalar(db.select(Dossier.code).where(Dossier.id_number == "011093004004"))
+    page.fill("#q", code.split("-", 1)[1])
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert "q=" in page.url
+    assert code in page.inner_text("main")
+    page.screenshot(path=str(SCREENSHOTS / "search-results.png"))
+
+
+def test_the_citizen_sees_what_to_bring_during_a_supplement(
+    page: Any, live_server: LiveServer
+) -> None:
+    from datetime import timedelta
+
+    from counter.models import User, utcnow
+    from counter.services import Actor, dossiers, reception
+    from counter.services import catalog as catalog_service
+    from counter.services.office import get_office
+
+    with live_server.app.app_context():
+        office = get_office()
+        office.phone, office.address = "0215 3826 999", "Bản Phăng, xã Mường Phăng"
+        procedure = catalog_service.get_by_code("1.004873")
+
+        def actor(name: str) -> Actor:
+            return Actor.for_user(db.session.scalar(db.select(User).where(User.username == name)))
+
+        received = reception.receive(
+            actor("tiepnhan"),
+            reception.ReceptionInput(
+                procedure_id=procedure.id,
+                applicant_name="Lò Thị Xuân",
+                id_number="011093004005",
+                address="Bản Tâu",
+                documents=[
+                    reception.DocumentLine(d.name, d.kind, d.count) for d in procedure.documents
+                ],
+            ),
+            now=utcnow() - timedelta(hours=2),
+        )
+        moved = dossiers.hand_over(
+            actor("tiepnhan"), received.id, version=received.version, to_unit="Tư pháp - Hộ tịch"
+        )
+        dossiers.request_supplement(
+            actor("chuyenvien"),
+            received.id,
+            version=moved.dossier.version,
+            items=["Bản sao Giấy khai sinh", "Giấy xác nhận nơi cư trú"],
+            note="Thiếu giấy tờ chứng minh nơi cư trú",
+        )
+        code = received.code
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone that scanned the QR
+    page.goto(live_server(f"/tra-cuu/{code}"))
+    text = page.inner_text("main")
+    assert "Mời ông/bà mang đến bộ phận một cửa" in text
+    assert "Giấy xác nhận nơi cư trú" in text and "0215 3826 999" in text
+    assert "Lò Thị Xuân" not in page.content() and "011093004005" not in page.content()
+    page.screenshot(path=str(SCREENSHOTS / "lookup-supplement.png"), full_page=True)
