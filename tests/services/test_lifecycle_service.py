@@ -500,7 +500,8 @@ def test_stop_withdraw_and_refuse_need_a_reason(app: Flask, action: Action) -> N
         actor_for(role), dossier.id, version=dossier.version, reason="Lý do cụ thể"
     )
     assert outcome.event.note == "Lý do cụ thể"
-    assert outcome.event.form_no == {"stop": "05", "withdraw": "05", "refuse": "03"}[action]
+    # Form 05 is the citizen's request; the authority's stop prints its notice (no number).
+    assert outcome.event.form_no == {"stop": None, "withdraw": "05", "refuse": "03"}[action]
 
 
 def test_withdrawing_a_paused_dossier_ends_the_pause(app: Flask) -> None:
