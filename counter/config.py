@@ -19,7 +19,6 @@ ENV_SETTINGS: dict[str, type] = {
     "PRINTER": str,
     "UPLOAD_MAX_MB": int,
     "PUBLIC_URL": str,
-    "PRINT_ON_RECEIVE": str,
 }
 
 
@@ -35,9 +34,6 @@ class Defaults:
     PRINTER: str | None = None
     UPLOAD_MAX_MB = 20
     PUBLIC_URL: str | None = None  # base of the look-up link printed on slips
-    # How «Tiếp nhận và in giấy hẹn» prints: auto (thermal if a printer is set up,
-    # else the A4 print dialog), thermal, a4, a5, 80mm (print dialog) or off.
-    PRINT_ON_RECEIVE = "auto"
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     BABEL_DEFAULT_LOCALE = "vi"
     BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"

@@ -25,6 +25,8 @@ class Office(db.Model):  # type: ignore[name-defined,misc]
     phone: Mapped[str] = mapped_column(String(32), default="")
     # Base of the look-up link in the slip's QR code: an address citizens' phones can open.
     public_url: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    # How «Tiếp nhận và in giấy hẹn» prints the slip (services.office.PRINT_MODES).
+    print_on_receive: Mapped[str] = mapped_column(String(16), default="auto", server_default="auto")
     morning_open: Mapped[time] = mapped_column(Time, default=time(7, 0))
     morning_close: Mapped[time] = mapped_column(Time, default=time(11, 30))
     afternoon_open: Mapped[time] = mapped_column(Time, default=time(13, 30))

@@ -57,6 +57,7 @@ FIELD_LABELS: dict[str, str] = {
     "address": N_("Địa chỉ"),
     "phone": N_("Số điện thoại"),
     "public_url": N_("Địa chỉ tra cứu in trong mã QR của giấy hẹn"),
+    "print_on_receive": N_("In giấy hẹn khi bấm «Tiếp nhận và in giấy hẹn»"),
     "morning_open": N_("Mở cửa buổi sáng"),
     "morning_close": N_("Đóng cửa buổi sáng"),
     "afternoon_open": N_("Mở cửa buổi chiều"),

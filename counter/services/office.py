@@ -7,6 +7,7 @@ from datetime import time
 
 from counter.domain.codes import validate_agency_identifier
 from counter.domain.errors import NotAllowed, ValidationError
+from counter.domain.i18n import N_
 from counter.extensions import db
 from counter.models import Office
 from counter.services import Actor, audit, transaction
@@ -17,6 +18,15 @@ DEFAULT_OFFICE = {
     "governing_body": "UBND xã",
     "agency_id": "000.00.00.H00",
 }
+#: How «Tiếp nhận và in giấy hẹn» prints the slip right after the dossier is saved.
+PRINT_MODES: dict[str, str] = {
+    "auto": N_("Tự động: máy in nhiệt nếu đã cài đặt, nếu không thì hộp thoại in khổ A4"),
+    "thermal": N_("Máy in nhiệt của quầy"),
+    "a4": N_("Hộp thoại in của trình duyệt, khổ A4"),
+    "a5": N_("Hộp thoại in của trình duyệt, khổ A5"),
+    "80mm": N_("Hộp thoại in của trình duyệt, giấy cuộn 80 mm"),
+    "off": N_("Không in ngay, chỉ mở giấy hẹn"),
+}
 PROFILE_FIELDS = (
     "name",
     "governing_body",
@@ -25,6 +35,7 @@ PROFILE_FIELDS = (
     "address",
     "phone",
     "public_url",
+    "print_on_receive",
     "morning_open",
     "morning_close",
     "afternoon_open",
@@ -59,6 +70,10 @@ def update_office(actor: Actor, **values: object) -> Office:
             raise ValidationError("Trường này là bắt buộc.", field=name)
     values["agency_id"] = validate_agency_identifier(str(values["agency_id"]))
     values["public_url"] = check_public_url(str(values.get("public_url") or ""))
+    if values.get("print_on_receive") is not None and values["print_on_receive"] not in PRINT_MODES:
+        raise ValidationError(
+            "Chọn cách in giấy hẹn khi tiếp nhận trong danh sách.", field="print_on_receive"
+        )
     check_hours(
         *(
             values[k]

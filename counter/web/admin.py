@@ -19,7 +19,14 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, SelectMultipleField, StringField, TimeField
+from wtforms import (
+    BooleanField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TimeField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -28,7 +35,7 @@ from counter.domain.dates import parse_day
 from counter.domain.errors import CounterError
 from counter.models import ROLES, Office, User
 from counter.services import accounts, audit, backup
-from counter.services.office import get_office, update_office
+from counter.services.office import PRINT_MODES, get_office, update_office
 from counter.web import actor, roles_required
 from counter.web.forms import CounterForm, max_length, run_form
 from counter.web.i18n import VN
@@ -122,6 +129,12 @@ class OfficeForm(CounterForm):
     public_url = StringField(
         _l("Địa chỉ tra cứu in trong mã QR của giấy hẹn"),
         validators=[max_length(Office.public_url)],
+    )
+    # unknown values are refused by the service, in Vietnamese
+    print_on_receive = SelectField(
+        _l("In giấy hẹn khi bấm «Tiếp nhận và in giấy hẹn»"),
+        choices=[SelectChoice(k, _l(v)) for k, v in PRINT_MODES.items()],
+        validate_choice=False,
     )
     morning_open = TimeField(_l("Mở cửa buổi sáng"), validators=[DataRequired()])
     morning_close = TimeField(_l("Đóng cửa buổi sáng"), validators=[DataRequired()])

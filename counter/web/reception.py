@@ -50,6 +50,7 @@ from counter.domain.lifecycle import Status
 from counter.models import CounterNotice, Dossier, DossierDocument, Procedure
 from counter.services import printing
 from counter.services import reception as svc
+from counter.services.office import PRINT_MODES, get_office
 from counter.web import NAV_EXTRA, NavItem, actor, roles_required, staff_required
 from counter.web import catalog as catalog_web
 from counter.web.forms import CounterForm, CounterSubForm, maxlength
@@ -65,8 +66,6 @@ REQUEST_FILES_BUDGET = 5
 QR_TEXT_MAX = 1000
 #: Document count 1–999, sets 1–99, a fee up to 1.000.000.000 đồng typed with dots.
 COUNT_TEXT_MAX, SETS_TEXT_MAX, FEE_TEXT_MAX = 3, 2, 13
-#: Values of PRINT_ON_RECEIVE; a4, a5 and 80mm open the browser's print dialog on that sheet.
-PRINT_MODES = ("auto", "thermal", "a4", "a5", "80mm", "off")
 
 
 class DocumentForm(CounterSubForm):
@@ -348,11 +347,11 @@ def _dossier_url(dossier: Any) -> str | None:
 def print_mode() -> str:
     """How a received dossier's slip prints: ``thermal``, a print-dialog sheet, or ``off``.
 
-    ``PRINT_ON_RECEIVE=auto`` (the default) prints on the thermal printer when the
-    office has one (Quản trị › Máy in nhiệt, or COUNTER_PRINTER), else opens the
-    browser's print dialog on A4.
+    The office profile decides (Quản trị › Thông tin đơn vị). ``auto``, the default,
+    prints on the thermal printer when the office has one (Quản trị › Máy in nhiệt,
+    or COUNTER_PRINTER), else opens the browser's print dialog on A4.
     """
-    mode = str(current_app.config.get("PRINT_ON_RECEIVE") or "auto").strip().lower()
+    mode = get_office().print_on_receive or "auto"
     if mode not in PRINT_MODES:
         mode = "auto"
     if mode == "auto":

@@ -12,7 +12,7 @@ import pytest
 from flask import Flask
 
 from counter.extensions import db
-from counter.models import Printer, PrintLog, Procedure
+from counter.models import Office, Printer, PrintLog, Procedure
 from tests.conftest import Browser
 from tests.web.test_reception_pages import certify, form_data, mine  # noqa: F401 (fixture)
 
@@ -34,6 +34,13 @@ def closed_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def set_mode(mode: str) -> None:
+    """The admin's choice on the office profile (Quản trị › Thông tin đơn vị)."""
+    office = db.session.get(Office, 1)
+    office.print_on_receive = mode
+    db.session.commit()
 
 
 def receive(officer: Browser, procedure: Procedure) -> tuple[str, dict[str, list[str]]]:
@@ -62,7 +69,7 @@ def test_the_office_may_choose_the_sheet_of_the_print_dialog(
     certify: Procedure,  # noqa: F811
     setting: str,
 ) -> None:
-    app.config["PRINT_ON_RECEIVE"] = setting
+    set_mode(setting)
     _path, query = receive(officer, certify)
     assert query == {"size": [setting], "print": ["1"]}
 
@@ -74,7 +81,7 @@ def test_off_opens_the_slip_without_printing(
     tmp_path: Path,
 ) -> None:
     add_printer(f"file:{tmp_path / 'never.bin'}")
-    app.config["PRINT_ON_RECEIVE"] = "off"
+    set_mode("off")
     _path, query = receive(officer, certify)
     assert "print" not in query
     assert not (tmp_path / "never.bin").exists()
@@ -128,3 +135,20 @@ def test_a_printer_that_is_off_loses_nothing_and_offers_a_retry(
     )
     assert resp.status_code == 302
     assert out.read_bytes().startswith(b"\x1b@")
+
+
+def test_the_admin_chooses_how_slips_print_on_the_office_profile(login_as: Any) -> None:
+    admin = login_as("admin")
+    page = admin.get("/quan-tri/don-vi").get_data(as_text=True)
+    assert 'name="print_on_receive"' in page and "Máy in nhiệt" in page
+    form = dict(re.findall(r'<input[^>]*name="(\w+)"[^>]*value="([^"]*)"', page))
+    form.pop("csrf_token", None)
+    for mode in ("a5", "zzz"):
+        resp = admin.submit("/quan-tri/don-vi", {**form, "print_on_receive": mode})
+        if mode == "a5":
+            assert resp.status_code == 302
+            assert db.session.get(Office, 1).print_on_receive == "a5"
+        else:
+            assert resp.status_code == 422
+            assert "Chọn cách in giấy hẹn" in resp.get_data(as_text=True)
+            assert db.session.get(Office, 1).print_on_receive == "a5"
