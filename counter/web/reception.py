@@ -2,8 +2,9 @@
 
 One page: pick the procedure (live search, or a plain list without JavaScript),
 scan the citizen's CCCD QR code, tick the documents received, attach scans,
-see the due date, and receive (form 01), or print form 02 (incomplete) or 03
-(refusal) from the same typed data. The small JSON endpoints serve the page's
+see the due date, and receive (form 01, printed right after the commit as the
+office profile says: thermal printer or the browser's print dialog), or print
+form 02 (incomplete) or 03 (refusal) from the same typed data. The small JSON endpoints serve the page's
 script (static/js/reception.js); the page works without it.
 
 Roles: receiving is the counter's job (``reception``; admins pass every check),
