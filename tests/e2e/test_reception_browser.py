@@ -248,49 +248,20 @@ def test_search_then_back_shows_the_results_again_without_resending(
 def test_the_citizen_sees_what_to_bring_during_a_supplement(
     page: Any, live_server: LiveServer
 ) -> None:
-    from datetime import timedelta
-
-    from counter.models import User, utcnow
-    from counter.services import Actor, dossiers, reception
-    from counter.services import catalog as catalog_service
-    from counter.services.office import get_office
+    from tests.web.test_public import awaiting_supplement
 
     with live_server.app.app_context():
-        office = get_office()
-        office.phone, office.address = "0215 3826 999", "Bản Phăng, xã Mường Phăng"
-        procedure = catalog_service.get_by_code("1.004873")
-
-        def actor(name: str) -> Actor:
-            return Actor.for_user(db.session.scalar(db.select(User).where(User.username == name)))
-
-        received = reception.receive(
-            actor("tiepnhan"),
-            reception.ReceptionInput(
-                procedure_id=procedure.id,
-                applicant_name="Lò Thị Xuân",
-                id_number="011093004005",
-                address="Bản Tâu",
-                documents=[
-                    reception.DocumentLine(d.name, d.kind, d.count) for d in procedure.documents
-                ],
-            ),
-            now=utcnow() - timedelta(hours=2),
-        )
-        moved = dossiers.hand_over(
-            actor("tiepnhan"), received.id, version=received.version, to_unit="Tư pháp - Hộ tịch"
-        )
-        dossiers.request_supplement(
-            actor("chuyenvien"),
-            received.id,
-            version=moved.dossier.version,
-            items=["Bản sao Giấy khai sinh", "Giấy xác nhận nơi cư trú"],
-            note="Thiếu giấy tờ chứng minh nơi cư trú",
-        )
-        code = received.code
+        code = awaiting_supplement(
+            "Lò Thị Xuân",
+            "011093004005",
+            ["Bản sao Giấy khai sinh", "Giấy xác nhận nơi cư trú"],
+            "Thiếu giấy tờ chứng minh nơi cư trú",
+        ).code
     page.set_viewport_size({"width": 390, "height": 844})  # a phone that scanned the QR
     page.goto(live_server(f"/tra-cuu/{code}"))
     text = page.inner_text("main")
     assert "Mời ông/bà mang đến bộ phận một cửa" in text
     assert "Giấy xác nhận nơi cư trú" in text and "0215 3826 999" in text
     assert "Lò Thị Xuân" not in page.content() and "011093004005" not in page.content()
+    assert "Bản Che Căn" not in page.content()
     page.screenshot(path=str(SCREENSHOTS / "lookup-supplement.png"), full_page=True)

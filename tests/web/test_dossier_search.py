@@ -90,14 +90,6 @@ def test_a_partial_code_finds_the_dossier(login_as: object, empty: Flask, part: 
     assert "Tìm thấy 1 hồ sơ" in html, query
 
 
-def test_an_empty_search_says_what_to_type(login_as: object, empty: Flask) -> None:
-    browser = login_as("tiepnhan")  # type: ignore[operator]
-    resp = browser.submit("/ho-so/tim", {"q": "  "})
-    assert resp.status_code == 422 and "Vui lòng nhập" in resp.get_data(as_text=True)
-    # Without the CSRF token the search is refused.
-    assert browser.client.post("/ho-so/tim", data={"q": "ánh"}).status_code == 400
-
-
 def test_results_pages_are_links_that_keep_the_id_number_out(
     login_as: object, empty: Flask
 ) -> None:

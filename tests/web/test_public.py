@@ -124,9 +124,8 @@ def _text(html: str) -> str:
     return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
 
 
-def test_during_a_supplement_the_page_says_what_to_bring_and_whom_to_call(
-    client: object, app: Flask
-) -> None:
+def awaiting_supplement(name: str, id_number: str, items: list[str], note: str) -> Dossier:
+    """A dossier received, handed to a specialist, who asks for ``items`` (form 02)."""
     from datetime import timedelta
 
     from counter.models import utcnow
@@ -136,8 +135,8 @@ def test_during_a_supplement_the_page_says_what_to_bring_and_whom_to_call(
     procedure = catalog_service.get_by_code("1.004873") or catalog_service.get_by_code("2.000815")
     data = ReceptionInput(
         procedure_id=procedure.id,
-        applicant_name="Quàng Thị Lả",
-        id_number="011190001111",
+        applicant_name=name,
+        id_number=id_number,
         phone="0912 000 111",
         address="Bản Che Căn",
         documents=[DocumentLine(d.name, d.kind, d.count) for d in procedure.documents],
@@ -147,11 +146,19 @@ def test_during_a_supplement_the_page_says_what_to_bring_and_whom_to_call(
         _actor("tiepnhan"), received.id, version=received.version, to_unit="Tư pháp - Hộ tịch"
     )
     dossiers.request_supplement(
-        _actor("chuyenvien"),
-        received.id,
-        version=outcome.dossier.version,
-        items=["Bản sao Giấy khai sinh", "Tờ khai có chữ ký của người yêu cầu"],
-        note="Tờ khai chưa ký",
+        _actor("chuyenvien"), received.id, version=outcome.dossier.version, items=items, note=note
+    )
+    return received
+
+
+def test_during_a_supplement_the_page_says_what_to_bring_and_whom_to_call(
+    client: object, app: Flask
+) -> None:
+    received = awaiting_supplement(
+        "Quàng Thị Lả",
+        "011190001111",
+        ["Bản sao Giấy khai sinh", "Tờ khai có chữ ký của người yêu cầu"],
+        "Tờ khai chưa ký",
     )
     html = client.get(f"/tra-cuu/{received.code}").get_data(as_text=True)  # type: ignore[attr-defined]
     text = _text(html)
