@@ -222,8 +222,9 @@ def test_every_form_answers_in_vietnamese_and_shows_its_limits(
 
 def test_every_form_class_of_the_app_is_a_counter_form() -> None:
     """A new FlaskForm that forgot the base would answer in English: catch it here."""
-    import counter.web  # noqa: F401 (registers every blueprint's forms)
     from flask_wtf import FlaskForm
+
+    import counter.web  # noqa: F401 (registers every blueprint's forms)
 
     def subclasses(cls: type) -> set[type]:
         return {cls, *(s for c in cls.__subclasses__() for s in subclasses(c))}
