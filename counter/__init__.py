@@ -1,4 +1,4 @@
-"""counter — phần mềm bộ phận một cửa cấp xã (one-stop counter for a commune centre)."""
+"""counter — phần mềm Bộ phận Một cửa cấp xã (one-stop counter for a commune centre)."""
 
 from __future__ import annotations
 

@@ -96,8 +96,8 @@ class Role(StrEnum):
 
 _ROLE_LABELS: dict[Role, str] = {
     Role.ADMIN: N_("Quản trị"),
-    Role.RECEPTION: N_("Bộ phận một cửa"),
-    Role.SPECIALIST: N_("Chuyên viên"),
+    Role.RECEPTION: N_("Cán bộ một cửa"),
+    Role.SPECIALIST: N_("Chuyên viên xử lý"),
     Role.LEADER: N_("Lãnh đạo"),
 }
 

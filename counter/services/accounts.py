@@ -9,17 +9,13 @@ from datetime import timedelta
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from counter.domain.errors import NotAllowed, NotFound, ValidationError
-from counter.domain.i18n import N_
+from counter.domain.lifecycle import Role
 from counter.extensions import db
 from counter.models import ROLES, LoginFailure, User, utcnow
 from counter.services import Actor, audit, transaction
 
-ROLE_LABELS: dict[str, str] = {
-    "admin": N_("Quản trị"),
-    "reception": N_("Tiếp nhận"),
-    "specialist": N_("Chuyên viên xử lý"),
-    "leader": N_("Lãnh đạo"),
-}
+#: Role names on screen: one wording, the status machine's (``Role.label``).
+ROLE_LABELS: dict[str, str] = {role.value: role.label for role in Role}
 MIN_PASSWORD_LENGTH = 8
 #: The longest password a form takes (the hash column holds the hash, not the password).
 MAX_PASSWORD_LENGTH = 256

@@ -105,11 +105,7 @@ def _actors() -> dict[str, Actor]:
         ("leader", "lanhdao"),
     ):
         user = db.session.scalar(db.select(User).where(User.username == username))
-        out[role] = (
-            Actor.for_user(user, "demo")
-            if user is not None
-            else Actor.system("demo")
-        )
+        out[role] = Actor.for_user(user, "demo") if user is not None else Actor.system("demo")
     return out
 
 

@@ -24,7 +24,7 @@ SECTION_TITLES = {
     "admin": _l("Cài đặt cần hoàn thiện"),
 }
 SECTION_HINTS = {
-    "reception": _l("Hồ sơ của cả bộ phận một cửa."),
+    "reception": _l("Hồ sơ của cả Bộ phận Một cửa."),
     "specialist": _l("Hồ sơ đang xử lý được giao cho bạn (không tính hồ sơ còn ở quầy)."),
     "leader": _l("Toàn đơn vị."),
     "admin": _l("Những việc quản trị viên cần làm để phần mềm chạy đúng."),

@@ -141,7 +141,7 @@ class ReceptionForm(CounterForm):
     result_delivery = RadioField(
         _l("Nhận kết quả tại"),
         choices=[
-            SelectChoice("counter", _l("Bộ phận một cửa")),
+            SelectChoice("counter", _l("Bộ phận Một cửa")),
             SelectChoice("post", _l("Qua bưu chính")),
         ],
         default="counter",

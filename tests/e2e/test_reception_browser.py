@@ -260,7 +260,7 @@ def test_the_citizen_sees_what_to_bring_during_a_supplement(
     page.set_viewport_size({"width": 390, "height": 844})  # a phone that scanned the QR
     page.goto(live_server(f"/tra-cuu/{code}"))
     text = page.inner_text("main")
-    assert "Mời ông/bà mang đến bộ phận một cửa" in text
+    assert "Mời ông/bà mang đến Bộ phận Một cửa" in text
     assert "Giấy xác nhận nơi cư trú" in text and "0215 3826 999" in text
     assert "Lò Thị Xuân" not in page.content() and "011093004005" not in page.content()
     assert "Bản Che Căn" not in page.content()

@@ -81,7 +81,7 @@ def test_one_officer_with_two_roles_does_a_same_day_certification(
     page.set_viewport_size({"width": 1366, "height": 900})
     log_in(page, live_server, OFFICER, PASSWORD)
     header = page.inner_text(".userbox")
-    assert FULL_NAME in header and "Tiếp nhận, Chuyên viên xử lý" in header
+    assert FULL_NAME in header and "Cán bộ một cửa, Chuyên viên xử lý" in header
     menu = page.inner_text("nav.mainnav")
     assert "Tiếp nhận" in menu and "Quản trị" not in menu
     sections = page.locator("section.today h2").all_inner_texts()

@@ -132,7 +132,7 @@ def test_wrong_status_message_is_the_documented_sentence() -> None:
 def test_wrong_role_message_names_the_role() -> None:
     with pytest.raises(NotAllowed) as excinfo:
         transition("in_progress", "resolve", "reception")
-    assert excinfo.value.message.startswith("Vai trò 'Bộ phận một cửa' không được 'Hoàn thành")
+    assert excinfo.value.message.startswith("Vai trò 'Cán bộ một cửa' không được 'Hoàn thành")
 
 
 def test_unknown_role_may_do_nothing() -> None:
@@ -274,4 +274,6 @@ def test_reception_and_specialist_together_take_a_dossier_from_counter_to_citize
 def test_wrong_roles_message_names_every_role_held() -> None:
     with pytest.raises(NotAllowed) as excinfo:
         transition("in_progress", "delay", ["specialist", "reception"])
-    assert excinfo.value.message.startswith("Vai trò 'Bộ phận một cửa, Chuyên viên' không được")
+    assert excinfo.value.message.startswith(
+        "Vai trò 'Cán bộ một cửa, Chuyên viên xử lý' không được"
+    )

@@ -53,6 +53,6 @@ def test_account_and_office_changes_show_labels_not_field_names(login_as: Any) -
     assert admin.submit("/quan-tri/don-vi", form).status_code == 302
     text = _rows(admin.get("/quan-tri/nhat-ky").get_data(as_text=True))
     assert "Số điện thoại:" in text and "0215 3826 999" in text
-    assert "Vai trò" in text and "Tiếp nhận" in text
+    assert "Vai trò" in text and "Cán bộ một cửa" in text
     for raw in ("phone:", "roles", "reception", "specialist", "full_name"):
         assert raw not in text, raw

@@ -163,7 +163,7 @@ def test_during_a_supplement_the_page_says_what_to_bring_and_whom_to_call(
     html = client.get(f"/tra-cuu/{received.code}").get_data(as_text=True)  # type: ignore[attr-defined]
     text = _text(html)
     assert "Yêu cầu bổ sung giấy tờ" in text
-    assert "Mời ông/bà mang đến bộ phận một cửa" in text
+    assert "Mời ông/bà mang đến Bộ phận Một cửa" in text
     assert "Bản sao Giấy khai sinh" in text and "Tờ khai có chữ ký của người yêu cầu" in text
     assert "Tờ khai chưa ký" in text  # the reason
     assert "0215 3826 999" in text and "Bản Phăng, xã Mường Phăng" in text

@@ -77,7 +77,7 @@ def test_an_account_may_hold_two_roles_shown_in_the_list_and_the_header(
         admin.get("/quan-tri/tai-khoan").get_data(as_text=True),
         re.S,
     )
-    assert row and "Tiếp nhận, Chuyên viên xử lý" in row.group(0)
+    assert row and "Cán bộ một cửa, Chuyên viên xử lý" in row.group(0)
     created = db.session.scalar(
         db.select(AuditEntry).where(
             AuditEntry.action == "user_created", AuditEntry.target == "mai.lt"
@@ -87,7 +87,7 @@ def test_an_account_may_hold_two_roles_shown_in_the_list_and_the_header(
 
     officer = _sign_in_first_time(app, "mai.lt")
     home = officer.get("/").get_data(as_text=True)
-    assert re.search(r'class="userroles"[^>]*>\s*Tiếp nhận, Chuyên viên xử lý\s*<', home)
+    assert re.search(r'class="userroles"[^>]*>\s*Cán bộ một cửa, Chuyên viên xử lý\s*<', home)
     menu = re.search(r'<nav class="mainnav".*?</nav>', home, re.S).group(0)
     assert "Tiếp nhận" in menu and "Quản trị" not in menu  # the counter's menu, not the admin's
     assert officer.get("/tiep-nhan/").status_code == 200
