@@ -25,16 +25,15 @@ is never handed out again (the sequence only grows, and a code found already
 in use is skipped).
 
 Scans (số hóa, Circular 03/2025 Art. 5) are checked by their first bytes (PDF,
-JPEG, PNG), written to ``UPLOAD_DIR`` under a temporary name before the commit
-and renamed after it; if the transaction fails the files are removed.
+JPEG, PNG), written to ``UPLOAD_DIR`` and synced under their final names before
+the commit, so a crash never leaves a row without its file; if the transaction
+fails the files are removed (see :mod:`counter.services.scans`).
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
-import secrets
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -63,7 +62,7 @@ from counter.models import (
     utcnow,
 )
 from counter.models.types import column_length
-from counter.services import Actor, audit, transaction
+from counter.services import Actor, audit, scans, transaction
 from counter.services import calendar as calendar_service
 from counter.services import catalog as catalog_service
 from counter.services.events import append_event
@@ -441,42 +440,18 @@ class _Staged:
     stored_name: str
     size: int
     sha256: str
-    temp: Path
-    final: Path
 
 
 class _StagedFiles:
-    """Scans written under temporary names before the commit; renamed after it, else removed."""
+    """Scans written and synced under their final names before the commit (see scans)."""
 
     def __init__(self) -> None:
         self.files: list[_Staged] = []
+        self.batch = scans.ScanBatch(_upload_dir())
 
     def write_all(self, files: list[_CheckedFile]) -> None:
         try:
-            for checked in files:
-                self._write(checked)
-        except BaseException:
-            self.discard()
-            raise
-
-    def _write(self, checked: _CheckedFile) -> None:
-        stored_name = f"{utcnow():%Y%m}/{secrets.token_hex(16)}{checked.extension}"
-        final = _upload_dir() / stored_name
-        temp = final.with_name(final.name + ".part")
-        try:
-            final.parent.mkdir(parents=True, exist_ok=True)
-            digest = hashlib.sha256()
-            size = 0
-            stream = checked.upload.stream
-            stream.seek(0)
-            with open(temp, "wb") as out:
-                self.files.append(_Staged(checked, stored_name, 0, "", temp, final))
-                while chunk := stream.read(1024 * 1024):
-                    digest.update(chunk)
-                    size += len(chunk)
-                    out.write(chunk)
-                out.flush()
-                os.fsync(out.fileno())
+            stored = self.batch.write([(c.upload.stream, c.extension) for c in files])
         except OSError as err:
             current_app.logger.error("cannot store a scan: %s", err)
             raise ValidationError(
@@ -484,17 +459,18 @@ class _StagedFiles:
                 "đầy). Hồ sơ chưa được lưu; báo quản trị viên.",
                 field="attachments",
             ) from None
-        self.files[-1].size = size
-        self.files[-1].sha256 = digest.hexdigest()
+        self.files = [
+            _Staged(c, s.stored_name, s.size, s.sha256) for c, s in zip(files, stored, strict=True)
+        ]
 
     def publish(self) -> None:
-        for staged in self.files:
-            os.replace(staged.temp, staged.final)
+        """The rows are committed."""
+        self.batch.committed()
         self.files.clear()
 
     def discard(self) -> None:
-        for staged in self.files:
-            staged.temp.unlink(missing_ok=True)
+        """The transaction failed: its files go (unless a row refers to them after all)."""
+        self.batch.abandon()
         self.files.clear()
 
 

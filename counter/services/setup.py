@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import importlib
+import logging
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from flask import current_app
 from flask_migrate import upgrade
 from sqlalchemy import inspect
 
 from counter.extensions import db
 from counter.models import User
-from counter.services import Actor, audit, transaction
+from counter.services import Actor, audit, scans, transaction
 from counter.services.accounts import hash_password
 from counter.services.office import DEFAULT_OFFICE, ensure_office, get_office
+
+log = logging.getLogger(__name__)
 
 DEMO_OFFICE = {
     "name": "Trung tâm Phục vụ hành chính công xã Mường Phăng",
@@ -104,7 +109,22 @@ def initialize(demo: bool = False) -> InitReport:
             report.notes.append(note)
     if demo:
         report.notes.extend(load_demo())
+    note = _collect_orphan_scans()
+    if note:
+        report.notes.append(note)
     return report
+
+
+def _collect_orphan_scans() -> str | None:
+    """Remove scans a crash left without a row (run at start; see counter.services.scans)."""
+    try:
+        count, size = scans.collect_orphans(Path(current_app.config["UPLOAD_DIR"]))
+    except OSError as err:  # a start is never refused for this; the next one tries again
+        log.warning("cannot clean the scans folder: %s", err)
+        return None
+    if not count:
+        return None
+    return f"removed {count} file(s) left by an interrupted reception ({size} bytes)"
 
 
 def load_demo() -> list[str]:
