@@ -40,11 +40,21 @@ def daily_backups(app: object, directory: Path, keep: int) -> None:
         time.sleep(BACKUP_CHECK_SECONDS)
 
 
+def configure_logging() -> None:
+    """The software's one logging set-up: INFO and above to the console, with the time.
+
+    Done before anything else, so the migrations (migrations/env.py) leave it alone.
+    """
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="Phần mềm một cửa cấp xã")
     parser.add_argument("--no-demo", action="store_true", help="không nạp dữ liệu mẫu")
     args = parser.parse_args()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    configure_logging()
 
     app = create_app()
     with app.app_context():

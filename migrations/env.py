@@ -11,9 +11,11 @@ from counter.models.types import UTCDateTime
 # access to the values within the .ini file in use.
 config = context.config
 
-# Interpret the config file for Python logging.
-# This line sets up loggers basically.
-fileConfig(config.config_file_name, disable_existing_loggers=False)
+# Logging belongs to the software (run.py configures it once). alembic.ini's logging
+# sections would replace the root logger's level and handlers and hide its INFO
+# lines, so they only serve a bare `flask db ...` where nothing is configured yet.
+if config.config_file_name is not None and not logging.getLogger().handlers:
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger("alembic.env")
 
 
