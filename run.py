@@ -16,28 +16,41 @@ from waitress import serve
 
 from counter import create_app
 from counter.domain.errors import CounterError
-from counter.services import backup
+from counter.domain.retention import Retention
+from counter.services import backup, instance_lock
 from counter.services.setup import DEMO_USERS, database_is_new, initialize
 
 log = logging.getLogger("counter")
 BACKUP_CHECK_SECONDS = 15 * 60
 
 
-def daily_backups(app: object, directory: Path, keep: int) -> None:
+def daily_backups(app: object, directory: Path, retention: Retention) -> None:
     """Take the day's backup at the first chance, then check again every 15 minutes."""
+    min_free = int(app.config["BACKUP_MIN_FREE_MB"]) * 1024 * 1024  # type: ignore[attr-defined]
     while True:
         with app.app_context():  # type: ignore[attr-defined]
             try:
-                path = backup.daily_backup(directory, keep)
+                path = backup.daily_backup(directory, retention)
             except CounterError as err:
                 log.warning("Không sao lưu tự động được: %s", err.message)
-                return
             except Exception:
                 log.exception("Sao lưu tự động lỗi")
             else:
                 if path:
                     log.info("Đã sao lưu tự động: %s", path)
+                    _warn_if_disk_low(directory, min_free)
         time.sleep(BACKUP_CHECK_SECONDS)
+
+
+def _warn_if_disk_low(directory: Path, min_free: int) -> None:
+    space = backup.space_report(directory, min_free)
+    if space.low:
+        log.warning(
+            "Ổ đĩa chứa bản sao lưu sắp đầy: còn trống %.1f GB, cần ít nhất %.1f GB "
+            "cho lần sao lưu sau. Xem trang Quản trị › Sao lưu dữ liệu.",
+            space.free / 1024**3,
+            space.needed / 1024**3,
+        )
 
 
 def configure_logging() -> None:
@@ -57,6 +70,13 @@ def main() -> None:
     configure_logging()
 
     app = create_app()
+    # Held while serving, so `flask restore` refuses to run beside the server.
+    lock = instance_lock.acquire(Path(app.instance_path))
+    if lock is None:
+        raise SystemExit(
+            "Phần mềm đã đang chạy trên máy này (hoặc đang khôi phục dữ liệu), "
+            f"với thư mục {app.instance_path}. Không mở thêm một bản nữa."
+        )
     with app.app_context():
         demo = database_is_new() and not args.no_demo
         report = initialize(demo=demo)
@@ -64,7 +84,7 @@ def main() -> None:
     if sqlite:
         threading.Thread(
             target=daily_backups,
-            args=(app, Path(app.config["BACKUP_DIR"]), app.config["BACKUP_KEEP"]),
+            args=(app, Path(app.config["BACKUP_DIR"]), backup.retention_from(app.config)),
             name="daily-backup",
             daemon=True,
         ).start()
@@ -80,7 +100,10 @@ def main() -> None:
     elif report.admin_password:
         print(f"Tài khoản quản trị: admin / {report.admin_password} (đổi khi đăng nhập lần đầu)")
     print("Nhấn Ctrl+C để dừng.\n")
-    serve(app, host=host, port=port, threads=8, channel_timeout=30)
+    try:
+        serve(app, host=host, port=port, threads=8, channel_timeout=30)
+    finally:
+        lock.release()
 
 
 if __name__ == "__main__":

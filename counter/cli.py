@@ -46,7 +46,7 @@ def backup_command(directory: Path | None) -> None:
         path = backup.backup_now(
             Actor.system("cli"),
             target,
-            keep=None if directory else current_app.config["BACKUP_KEEP"],
+            retention=None if directory else backup.retention_from(current_app.config),
         )
     except CounterError as err:
         _fail(err)
@@ -59,7 +59,7 @@ def backup_command(directory: Path | None) -> None:
 @click.option("--yes", is_flag=True, help="Không hỏi lại.")
 @with_appcontext
 def restore_command(file: Path, yes: bool) -> None:
-    """Khôi phục cơ sở dữ liệu từ tệp sao lưu FILE (dừng phần mềm trước khi khôi phục)."""
+    """Khôi phục cơ sở dữ liệu từ tệp sao lưu FILE (.db.gz hoặc .db; dừng phần mềm trước)."""
     from counter.services import audit, backup
     from counter.services import transaction as tx
 

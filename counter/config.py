@@ -15,7 +15,11 @@ ENV_SETTINGS: dict[str, type] = {
     "HOST": str,
     "PORT": int,
     "BACKUP_DIR": str,
-    "BACKUP_KEEP": int,
+    "BACKUP_KEEP": int,  # earlier versions' count of backups kept: now the daily count
+    "BACKUP_KEEP_DAILY": int,
+    "BACKUP_KEEP_WEEKLY": int,
+    "BACKUP_KEEP_MONTHLY": int,
+    "BACKUP_MIN_FREE_MB": int,
     "PRINTER": str,
     "UPLOAD_MAX_MB": int,
     "PUBLIC_URL": str,
@@ -30,7 +34,12 @@ class Defaults:
     DATABASE_URL: str | None = None  # None: SQLite file in the instance folder
     SECRET_KEY: str | None = None  # None: generated once and kept in the instance folder
     BACKUP_DIR: str | None = None  # None: instance/backups
-    BACKUP_KEEP = 14
+    # Backup generations kept: the newest of each of the last 7 days, 4 weeks, 12 months.
+    BACKUP_KEEP_DAILY = 7
+    BACKUP_KEEP_WEEKLY = 4
+    BACKUP_KEEP_MONTHLY = 12
+    # Warn (backup page, log) when the backup disk has less free space than this.
+    BACKUP_MIN_FREE_MB = 1024
     PRINTER: str | None = None
     UPLOAD_MAX_MB = 20
     PUBLIC_URL: str | None = None  # base of the look-up link printed on slips

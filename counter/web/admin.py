@@ -317,7 +317,7 @@ def backups() -> Any:
         if form.validate_on_submit():
             try:
                 path = backup.backup_now(
-                    actor(), _backup_dir(), keep=current_app.config["BACKUP_KEEP"]
+                    actor(), _backup_dir(), retention=backup.retention_from(current_app.config)
                 )
             except CounterError as err:
                 flash(err.message, "danger")
@@ -328,7 +328,10 @@ def backups() -> Any:
         "admin/backups.html",
         files=backup.list_backups(_backup_dir()),
         backup_dir=_backup_dir(),
-        keep=current_app.config["BACKUP_KEEP"],
+        retention=backup.retention_from(current_app.config),
+        space=backup.space_report(
+            _backup_dir(), int(current_app.config["BACKUP_MIN_FREE_MB"]) * 1024 * 1024
+        ),
         form=FlaskForm(),
     )
 
@@ -339,4 +342,9 @@ def backup_download(name: str) -> Any:
     """Download one listed backup file."""
     path = backup.find_backup(_backup_dir(), name)
     backup.note_download(actor(), name)
-    return send_file(path, as_attachment=True, download_name=name)
+    return send_file(
+        path,
+        as_attachment=True,
+        download_name=name,
+        mimetype="application/gzip" if name.endswith(backup.GZ_SUFFIX) else None,
+    )
