@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from counter.domain.errors import ValidationError
+from counter.domain.i18n import N_
 
 #: First three digits of a 12-digit personal ID: the province of birth
 #: registration (Circular 07/2016/TT-BCA, Circular 59/2021/TT-BCA). These are
@@ -114,11 +115,15 @@ def _clean_text(s: str) -> str:
 def _qr_date(value: str, what: str) -> date:
     value = value.strip()
     if not re.fullmatch(r"\d{8}", value):
-        raise ValidationError(f"Mã QR CCCD: {what} phải có dạng ngàythángnăm (ddmmyyyy).")
+        raise ValidationError(
+            N_("Mã QR CCCD: %(what)s phải có dạng ngàythángnăm (ddmmyyyy)."), what=what
+        )
     try:
         return date(int(value[4:]), int(value[2:4]), int(value[:2]))
     except ValueError:
-        raise ValidationError(f"Mã QR CCCD: {what} không phải ngày có thật.") from None
+        raise ValidationError(
+            N_("Mã QR CCCD: %(what)s không phải ngày có thật."), what=what
+        ) from None
 
 
 def parse_cccd_qr(payload: str) -> CccdData:
@@ -130,29 +135,31 @@ def parse_cccd_qr(payload: str) -> CccdData:
     start = _QR_START.search(payload or "")
     if start is None:
         raise ValidationError(
-            "Không đọc được mã QR CCCD: không thấy số định danh 12 chữ số ở đầu dữ liệu. "
-            "Hãy quét lại mã QR ở mặt trước thẻ."
+            N_(
+                "Không đọc được mã QR CCCD: không thấy số định danh 12 chữ số ở đầu dữ liệu. "
+                "Hãy quét lại mã QR ở mặt trước thẻ."
+            )
         )
     fields = payload[start.start() :].strip().split("|")
     if len(fields) < 7:
         raise ValidationError(
-            "Không đọc được mã QR CCCD: thiếu thông tin (cần ít nhất 7 trường). Hãy quét lại."
+            N_("Không đọc được mã QR CCCD: thiếu thông tin (cần ít nhất 7 trường). Hãy quét lại.")
         )
     id_number = validate_cccd(fields[0])
     old_id = fields[1].strip() or None
     if old_id is not None and not re.fullmatch(r"\d{9}|\d{12}", old_id):
-        raise ValidationError("Mã QR CCCD: số CMND cũ phải có 9 hoặc 12 chữ số.")
+        raise ValidationError(N_("Mã QR CCCD: số CMND cũ phải có 9 hoặc 12 chữ số."))
     full_name = _clean_text(fields[2])
     if not full_name:
-        raise ValidationError("Mã QR CCCD: thiếu họ và tên.")
+        raise ValidationError(N_("Mã QR CCCD: thiếu họ và tên."))
     return CccdData(
         id_number=id_number,
         old_id=old_id,
         full_name=full_name,
-        date_of_birth=_qr_date(fields[3], "ngày sinh"),
+        date_of_birth=_qr_date(fields[3], N_("ngày sinh")),
         sex=_clean_text(fields[4]),
         address=_clean_text(fields[5]),
-        issue_date=_qr_date(fields[6], "ngày cấp"),
+        issue_date=_qr_date(fields[6], N_("ngày cấp")),
     )
 
 
@@ -164,10 +171,12 @@ def validate_cccd(s: str) -> str:
     """
     value = re.sub(r"\s", "", s or "")
     if not re.fullmatch(r"\d{12}", value):
-        raise ValidationError("Số định danh cá nhân (CCCD) phải gồm đúng 12 chữ số.", field="cccd")
+        raise ValidationError(
+            N_("Số định danh cá nhân (CCCD) phải gồm đúng 12 chữ số."), field="cccd"
+        )
     if value[:3] not in CCCD_PROVINCES:
         raise ValidationError(
-            "Số định danh cá nhân (CCCD) không hợp lệ: ba chữ số đầu không phải mã tỉnh.",
+            N_("Số định danh cá nhân (CCCD) không hợp lệ: ba chữ số đầu không phải mã tỉnh."),
             field="cccd",
         )
     return value
@@ -199,21 +208,25 @@ def validate_tax_code(s: str, *, allow_personal_id: bool = True) -> str:
     match = _TAX_RE.match(value)
     if match is None:
         raise ValidationError(
-            "Mã số thuế phải gồm 10 chữ số, hoặc 10 chữ số, dấu gạch ngang và 3 chữ số "
-            "của đơn vị phụ thuộc (ví dụ 0100109106-001).",
+            N_(
+                "Mã số thuế phải gồm 10 chữ số, hoặc 10 chữ số, dấu gạch ngang và 3 chữ số "
+                "của đơn vị phụ thuộc (ví dụ 0100109106-001)."
+            ),
             field="tax_code",
         )
     main, branch = match.groups()
     if _tax_check_digit(main[:9]) != int(main[9]):
         raise ValidationError(
-            "Mã số thuế không hợp lệ: chữ số kiểm tra không khớp. Hãy kiểm tra lại từng chữ số.",
+            N_(
+                "Mã số thuế không hợp lệ: chữ số kiểm tra không khớp. Hãy kiểm tra lại từng chữ số."
+            ),
             field="tax_code",
         )
     if branch is None:
         return main
     if branch == "000":
         raise ValidationError(
-            "Mã số thuế không hợp lệ: số thứ tự đơn vị phụ thuộc phải từ 001.", field="tax_code"
+            N_("Mã số thuế không hợp lệ: số thứ tự đơn vị phụ thuộc phải từ 001."), field="tax_code"
         )
     return f"{main}-{branch}"
 
@@ -236,10 +249,13 @@ def normalize_phone(s: str) -> str:
     if _MOBILE_RE.match(value) or _LANDLINE_RE.match(value):
         return value
     raise ValidationError(
-        f"Số điện thoại '{raw.strip()}' không hợp lệ: số di động gồm 10 chữ số "
-        "(ví dụ 0912 345 678), số cố định gồm 11 chữ số bắt đầu bằng 02 "
-        "(ví dụ 0215 3825 123).",
+        N_(
+            "Số điện thoại '%(phone)s' không hợp lệ: số di động gồm 10 chữ số "
+            "(ví dụ 0912 345 678), số cố định gồm 11 chữ số bắt đầu bằng 02 "
+            "(ví dụ 0215 3825 123)."
+        ),
         field="phone",
+        phone=raw.strip(),
     )
 
 

@@ -26,6 +26,9 @@ import holidays
 from holidays.calendars import _ChineseLunisolar
 from holidays.calendars.chinese import VIETNAMESE_CALENDAR
 
+from counter.domain.errors import ValidationError
+from counter.domain.i18n import N_, Message
+
 ONE_DAY = timedelta(days=1)
 
 #: A longer range is almost surely a typo (the Tết breaks of 2025 and 2026 were 9 days).
@@ -44,12 +47,12 @@ _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 CULTURE_DAY_FROM = 2026
 
 
-class CalendarError(ValueError):
-    """A schedule or office hours setting that cannot be used; ``message`` is Vietnamese."""
+class CalendarError(ValidationError):
+    """A schedule or office hours setting that cannot be used.
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    Schedule messages are fragments made to follow "Dòng 3: " (see :class:`RowError`);
+    shown alone, they are ``message.as_sentence()``.
+    """
 
 
 class DayKind(StrEnum):
@@ -88,20 +91,28 @@ class ScheduleRow:
             object.__setattr__(self, "kind", DayKind(self.kind))
         except ValueError:
             raise CalendarError(
-                f"loại ngày không hợp lệ '{self.kind}' (chỉ nhận day_off hoặc working_day)"
+                N_("loại ngày không hợp lệ '%(kind)s' (chỉ nhận day_off hoặc working_day)"),
+                kind=self.kind,
             ) from None
         if self.last_date < self.first_date:
             raise CalendarError(
-                f"ngày kết thúc {_vn(self.last_date)} trước ngày bắt đầu {_vn(self.first_date)}"
+                N_("ngày kết thúc %(last)s trước ngày bắt đầu %(first)s"),
+                last=_vn(self.last_date),
+                first=_vn(self.first_date),
             )
         length = (self.last_date - self.first_date).days + 1
         if length > MAX_RANGE_DAYS:
-            raise CalendarError(f"khoảng {length} ngày, dài quá {MAX_RANGE_DAYS} ngày")
+            raise CalendarError(
+                N_("khoảng %(length)s ngày, dài quá %(max)s ngày"),
+                length=length,
+                max=MAX_RANGE_DAYS,
+            )
         if self.kind is DayKind.WORKING_DAY:
             for rule in self.days():
                 if rule.date.weekday() not in WEEKEND_NAMES:
                     raise CalendarError(
-                        f"ngày làm bù {_vn(rule.date)} không phải Thứ Bảy hoặc Chủ nhật"
+                        N_("ngày làm bù %(day)s không phải Thứ Bảy hoặc Chủ nhật"),
+                        day=_vn(rule.date),
                     )
 
     @property
@@ -122,12 +133,12 @@ class RowError:
     """A rejected line of an imported schedule."""
 
     line: int  # 1-based, the header is line 1
-    detail: str
+    detail: Message  # a fragment: "ngày không hợp lệ '2027-13-01' (…)"
 
     @property
-    def message(self) -> str:
+    def message(self) -> Message:
         """The sentence shown to the admin."""
-        return f"Dòng {self.line}: {self.detail}"
+        return Message(N_("Dòng %(line)s: %(detail)s"), line=self.line, detail=self.detail)
 
     def __str__(self) -> str:
         return self.message
@@ -140,13 +151,14 @@ def _vn(day: date) -> str:
 def _parse_date(value: str | None, column: str) -> date:
     value = (value or "").strip()
     if not value:
-        raise CalendarError(f"thiếu giá trị cột {column}")
+        raise CalendarError(N_("thiếu giá trị cột %(column)s"), column=column)
+    bad = CalendarError(N_("ngày không hợp lệ '%(value)s' (định dạng YYYY-MM-DD)"), value=value)
     if not _ISO_DATE.fullmatch(value):
-        raise CalendarError(f"ngày không hợp lệ '{value}' (định dạng YYYY-MM-DD)")
+        raise bad
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise CalendarError(f"ngày không hợp lệ '{value}' (định dạng YYYY-MM-DD)") from None
+        raise bad from None
 
 
 def _conflicts(rows: Sequence[ScheduleRow]) -> Iterator[tuple[int, int, date]]:
@@ -173,12 +185,12 @@ def load_schedule_csv(text: str) -> tuple[list[ScheduleRow], list[RowError]]:
         header = [name.strip() for name in reader.fieldnames or []]
         missing = [column for column in SCHEDULE_COLUMNS if column not in header]
         if missing:
-            return [], [RowError(1, f"thiếu cột: {', '.join(missing)}")]
+            return [], [RowError(1, Message(N_("thiếu cột: %(columns)s"), columns=missing))]
         reader.fieldnames = header
         for record in reader:
             line = reader.line_num
             if None in record:
-                errors.append(RowError(line, "thừa giá trị ngoài các cột đã khai báo"))
+                errors.append(RowError(line, N_("thừa giá trị ngoài các cột đã khai báo")))
                 continue
             if not any((value or "").strip() for value in record.values()):
                 continue
@@ -196,12 +208,18 @@ def load_schedule_csv(text: str) -> tuple[list[ScheduleRow], list[RowError]]:
             rows.append(row)
             lines.append(line)
     except csv.Error as exc:
-        errors.append(RowError(reader.line_num, f"lỗi định dạng CSV ({exc})"))
+        errors.append(
+            RowError(reader.line_num, Message(N_("lỗi định dạng CSV (%(error)s)"), error=str(exc)))
+        )
     for first, later, day in _conflicts(rows):
         errors.append(
             RowError(
                 lines[later],
-                f"ngày {_vn(day)} vừa là ngày nghỉ vừa là ngày làm việc (xem dòng {lines[first]})",
+                Message(
+                    N_("ngày %(day)s vừa là ngày nghỉ vừa là ngày làm việc (xem dòng %(line)s)"),
+                    day=_vn(day),
+                    line=lines[first],
+                ),
             )
         )
     errors.sort(key=lambda error: error.line)
@@ -240,7 +258,9 @@ def builtin_schedule() -> list[ScheduleRow]:
     text = resources.files("counter").joinpath("data", "official_days_off.csv").read_text("utf-8")
     rows, errors = load_schedule_csv(text)
     if errors:
-        raise CalendarError("; ".join(error.message for error in errors))
+        raise CalendarError(
+            N_("Lịch nghỉ có sẵn bị lỗi: %(errors)s"), errors=[error.message for error in errors]
+        )
     return [
         replace(row, label=label, source=source)
         for row in rows
@@ -266,7 +286,7 @@ def hung_kings_day(year: int) -> date:
 def _lunar(found: tuple[date | None, bool], year: int) -> date:
     day, _estimated = found
     if day is None:
-        raise CalendarError(f"không tính được âm lịch cho năm {year}")
+        raise CalendarError(N_("không tính được âm lịch cho năm %(year)s"), year=year)
     return day
 
 
@@ -328,7 +348,9 @@ class WorkingCalendar:
     def __init__(self, rows: Iterable[ScheduleRow] = ()) -> None:
         self._rows = tuple(rows)
         for _first, _later, day in _conflicts(self._rows):
-            raise CalendarError(f"ngày {_vn(day)} vừa là ngày nghỉ vừa là ngày làm việc")
+            raise CalendarError(
+                N_("ngày %(day)s vừa là ngày nghỉ vừa là ngày làm việc"), day=_vn(day)
+            )
         self._days: dict[date, DayRule] = {}
         for row in self._rows:
             for rule in row.days():
@@ -366,7 +388,9 @@ class WorkingCalendar:
             if self.is_working_day(candidate):
                 return candidate
         raise CalendarError(
-            f"không có ngày làm việc nào trong {_MAX_SEARCH_DAYS} ngày sau {_vn(day)}"
+            N_("không có ngày làm việc nào trong %(days)s ngày sau %(day)s"),
+            days=_MAX_SEARCH_DAYS,
+            day=_vn(day),
         )
 
 
@@ -384,23 +408,30 @@ class OfficeHours:
         sessions = tuple((start, end) for start, end in self.sessions)
         object.__setattr__(self, "sessions", sessions)
         if not sessions:
-            raise CalendarError("cần ít nhất một buổi làm việc")
+            raise CalendarError(N_("cần ít nhất một buổi làm việc"))
         for start, end in sessions:
             if start.tzinfo is not None or end.tzinfo is not None:
-                raise CalendarError("giờ làm việc là giờ địa phương, không kèm múi giờ")
+                raise CalendarError(N_("giờ làm việc là giờ địa phương, không kèm múi giờ"))
             if start >= end:
                 raise CalendarError(
-                    f"buổi làm việc {start:%H:%M}–{end:%H:%M}: giờ bắt đầu phải trước giờ kết thúc"
+                    N_("buổi làm việc %(start)s–%(end)s: giờ bắt đầu phải trước giờ kết thúc"),
+                    start=start.strftime("%H:%M"),
+                    end=end.strftime("%H:%M"),
                 )
         for (_, previous_end), (start, _) in pairwise(sessions):
             if start < previous_end:
                 raise CalendarError(
-                    "các buổi làm việc phải theo thứ tự và không chồng lên nhau "
-                    f"({previous_end:%H:%M} > {start:%H:%M})"
+                    N_(
+                        "các buổi làm việc phải theo thứ tự và không chồng lên nhau "
+                        "(%(end)s > %(start)s)"
+                    ),
+                    end=previous_end.strftime("%H:%M"),
+                    start=start.strftime("%H:%M"),
                 )
         if not self.opening <= self.same_day_cutoff <= self.closing:
             raise CalendarError(
-                f"giờ chốt nhận trong ngày {self.same_day_cutoff:%H:%M} phải nằm trong giờ làm việc"
+                N_("giờ chốt nhận trong ngày %(cutoff)s phải nằm trong giờ làm việc"),
+                cutoff=self.same_day_cutoff.strftime("%H:%M"),
             )
 
     @property

@@ -97,7 +97,7 @@ from typing import Any
 
 from counter.domain.codes import validate_agency_identifier
 from counter.domain.errors import ValidationError
-from counter.domain.i18n import N_
+from counter.domain.i18n import N_, Message
 from counter.domain.text import fold
 
 LIMIT_UNITS = ("working_days", "working_hours", "same_day", "calendar_days")
@@ -224,6 +224,24 @@ def _column_name(attr: str) -> str:
     return _ALIASES[attr][0]
 
 
+#: How a bad cell reads: "Cột thoi_han: 'ba' không phải là số." (``detail`` alone on a form).
+CELL_ERROR = N_("Cột %(column)s: %(detail)s")
+
+
+def _cell_error(attr: str, detail: Message) -> ValidationError:
+    """The error of a cell of column ``attr``: its column name, then what is wrong."""
+    return ValidationError(CELL_ERROR, field=attr, column=_column_name(attr), detail=detail)
+
+
+def cell_detail(message: str) -> tuple[str | None, str]:
+    """(attribute, what is wrong as a sentence) of a cell error; (None, message) for another."""
+    if isinstance(message, Message) and message.msgid == CELL_ERROR:
+        column, detail = message.params["column"], message.params["detail"]
+        attr = next((a for a in _ALIASES if _column_name(a) == column), None)
+        return attr, detail.as_sentence()
+    return None, message
+
+
 def _header_key(header: object) -> str:
     return re.sub(r"[^0-9a-z]+", "_", fold(str(header or ""))).strip("_")
 
@@ -237,12 +255,14 @@ def _map_headers(headers: list[object]) -> tuple[dict[int, str], list[str]]:
         if attr is None:
             continue
         if attr in mapping.values():
-            errors.append(f"Cột {_column_name(attr)} xuất hiện hai lần.")
+            errors.append(
+                Message(N_("Cột %(column)s xuất hiện hai lần."), column=_column_name(attr))
+            )
             continue
         mapping[index] = attr
     missing = [_column_name(a) for a in _REQUIRED if a not in mapping.values()]
     if missing:
-        errors.append("Thiếu cột bắt buộc: " + ", ".join(missing) + ".")
+        errors.append(Message(N_("Thiếu cột bắt buộc: %(columns)s."), columns=missing))
     return mapping, errors
 
 
@@ -263,10 +283,16 @@ def _national_code(value: Any, attr: str) -> str:
         value = f"{value:.6f}"
     code = _text(value)
     if not NATIONAL_CODE_RE.match(code):
-        raise ValidationError(
-            f"Cột {_column_name(attr)}: mã '{code}' không đúng dạng như 1.001193 "
-            "(một hoặc hai chữ số, dấu chấm, sáu chữ số). Nếu dùng Excel, hãy định dạng cột là "
-            "Văn bản (Text) để không mất số 0 ở cuối."
+        raise _cell_error(
+            attr,
+            Message(
+                N_(
+                    "mã '%(code)s' không đúng dạng như 1.001193 (một hoặc hai chữ số, dấu chấm, "
+                    "sáu chữ số). Nếu dùng Excel, hãy định dạng cột là Văn bản (Text) để không "
+                    "mất số 0 ở cuối."
+                ),
+                code=code,
+            ),
         )
     return code
 
@@ -285,7 +311,7 @@ _UNITS: dict[str, str] = {
 
 def _decimal(text: str) -> Decimal:
     if not re.fullmatch(r"\d+(?:[.,]\d+)?", text):
-        raise ValidationError(f"Cột {_column_name('limit_amount')}: '{text}' không phải là số.")
+        raise _cell_error("limit_amount", Message(N_("'%(text)s' không phải là số."), text=text))
     return Decimal(text.replace(",", "."))
 
 
@@ -293,7 +319,7 @@ def _limit(amount_value: Any, unit_value: Any) -> tuple[Decimal, str]:
     amount_text = _text(amount_value)
     unit_text = _text(unit_value)
     if not amount_text and not unit_text:
-        raise ValidationError(f"Cột {_column_name('limit_amount')}: thiếu thời hạn giải quyết.")
+        raise _cell_error("limit_amount", N_("thiếu thời hạn giải quyết."))
     if fold(amount_text) in _UNITS and fold(amount_text) == fold(unit_text):
         amount_text = ""  # "trong ngày" written in both columns
     if not unit_text:
@@ -304,24 +330,31 @@ def _limit(amount_value: Any, unit_value: Any) -> tuple[Decimal, str]:
         elif fold(amount_text) in _UNITS:
             amount_text, unit_text = "", amount_text
         else:
-            raise ValidationError(
-                f"Cột {_column_name('limit_unit')}: thiếu đơn vị thời hạn "
-                "(ngày làm việc, giờ làm việc, trong ngày hoặc ngày)."
+            raise _cell_error(
+                "limit_unit",
+                N_("thiếu đơn vị thời hạn (ngày làm việc, giờ làm việc, trong ngày hoặc ngày)."),
             )
     unit = _UNITS.get(fold(unit_text))
     if unit is None:
-        raise ValidationError(
-            f"Cột {_column_name('limit_unit')}: '{unit_text}' không phải đơn vị thời hạn; "
-            "dùng ngày làm việc, giờ làm việc, trong ngày hoặc ngày."
+        raise _cell_error(
+            "limit_unit",
+            Message(
+                N_(
+                    "'%(unit)s' không phải đơn vị thời hạn; "
+                    "dùng ngày làm việc, giờ làm việc, trong ngày hoặc ngày."
+                ),
+                unit=unit_text,
+            ),
         )
     if not amount_text:
         if unit == "same_day":
             return Decimal(0), unit
-        raise ValidationError(f"Cột {_column_name('limit_amount')}: thiếu thời hạn giải quyết.")
+        raise _cell_error("limit_amount", N_("thiếu thời hạn giải quyết."))
     amount = _decimal(amount_text)
     if amount == 0 and unit != "same_day":
-        raise ValidationError(
-            f"Cột {_column_name('limit_amount')}: thời hạn phải lớn hơn 0 (đang là '{amount_text}')."
+        raise _cell_error(
+            "limit_amount",
+            Message(N_("thời hạn phải lớn hơn 0 (đang là '%(amount)s')."), amount=amount_text),
         )
     return amount, unit
 
@@ -334,9 +367,12 @@ def _fee_from_text(text: str) -> Fee:
     if match:
         return Fee(int(re.sub(r"\D", "", match.group(1))), match.group(2).strip())
     if re.match(r"^\d", text):
-        raise ValidationError(
-            f"Cột {_column_name('fees')}: số tiền '{text}' không hợp lệ; "
-            "ghi số đồng, ví dụ 8000 hoặc 8.000 đ/bản."
+        raise _cell_error(
+            "fees",
+            Message(
+                N_("số tiền '%(amount)s' không hợp lệ; ghi số đồng, ví dụ 8000 hoặc 8.000 đ/bản."),
+                amount=text,
+            ),
         )
     if fold(text).startswith("mien"):
         return Fee(0, text)
@@ -351,11 +387,13 @@ def _fee(item: Any) -> Fee | None:
         if amount is None or amount == "":
             return Fee(None, description) if description else None
         if isinstance(amount, bool) or not isinstance(amount, int | str):
-            raise ValidationError(f"Cột {_column_name('fees')}: số tiền '{amount}' không hợp lệ.")
+            raise _cell_error(
+                "fees", Message(N_("số tiền '%(amount)s' không hợp lệ."), amount=amount)
+            )
         fee = _fee_from_text(_text(amount))
         return Fee(fee.amount, description or fee.description)
     if isinstance(item, bool):
-        raise ValidationError(f"Cột {_column_name('fees')}: giá trị '{item}' không hợp lệ.")
+        raise _cell_error("fees", Message(N_("giá trị '%(value)s' không hợp lệ."), value=item))
     if isinstance(item, int):
         return Fee(item)
     text = _text(item)
@@ -383,9 +421,12 @@ def _kind(text: str) -> str:
         return "original"
     if key.startswith("ban sao"):
         return "copy"
-    raise ValidationError(
-        f"Cột {_column_name('documents')}: loại bản '{text}' không rõ; "
-        "ghi bản chính, bản sao hoặc bản chính hoặc bản sao."
+    raise _cell_error(
+        "documents",
+        Message(
+            N_("loại bản '%(kind)s' không rõ; ghi bản chính, bản sao hoặc bản chính hoặc bản sao."),
+            kind=text,
+        ),
     )
 
 
@@ -399,13 +440,19 @@ _DOCUMENT_RE = re.compile(
 def _document_from_text(text: str) -> RequiredDocument:
     match = _DOCUMENT_RE.match(text)
     if match is None:
-        raise ValidationError(
-            f"Cột {_column_name('documents')}: '{text}' không đúng dạng "
-            "'Tên giấy tờ (bản chính|bản sao|bản chính hoặc bản sao) x1'."
+        raise _cell_error(
+            "documents",
+            Message(
+                N_(
+                    "'%(text)s' không đúng dạng "
+                    "'Tên giấy tờ (bản chính|bản sao|bản chính hoặc bản sao) x1'."
+                ),
+                text=text,
+            ),
         )
     count = int(match.group("count") or 1)
     if count < 1:
-        raise ValidationError(f"Cột {_column_name('documents')}: số lượng của '{text}' phải từ 1.")
+        raise _cell_error("documents", Message(N_("số lượng của '%(text)s' phải từ 1."), text=text))
     return RequiredDocument(
         name=match.group("name").strip(),
         kind=_kind(match.group("kind")),
@@ -421,12 +468,13 @@ def _document(item: Any) -> RequiredDocument | None:
     data = {_header_key(k): v for k, v in item.items()}
     name = _text(next((data[k] for k in ("name", "ten") if k in data), ""))
     if not name:
-        raise ValidationError(f"Cột {_column_name('documents')}: giấy tờ thiếu tên.")
+        raise _cell_error("documents", N_("giấy tờ thiếu tên."))
     kind = _text(next((data[k] for k in ("kind", "loai", "loai_ban") if k in data), ""))
     count = next((data[k] for k in ("count", "so_luong") if k in data), 1)
     if isinstance(count, bool) or not isinstance(count, int) or count < 1:
-        raise ValidationError(
-            f"Cột {_column_name('documents')}: số lượng của '{name}' phải là số nguyên từ 1."
+        raise _cell_error(
+            "documents",
+            Message(N_("số lượng của '%(name)s' phải là số nguyên từ 1."), name=name),
         )
     code = _text(next((data[k] for k in ("code", "ma") if k in data), "")) or None
     return RequiredDocument(name=name, kind=_kind(kind), count=count, code=code)
@@ -453,9 +501,15 @@ def _service_level(value: Any) -> str | None:
         return "full_online"
     if "mot phan" in key or key in ("muc do 3", "3"):
         return "partial_online"
-    raise ValidationError(
-        f"Cột {_column_name('service_level')}: '{_text(value)}' không rõ; "
-        "ghi toàn trình hoặc một phần, hoặc để trống nếu không trực tuyến."
+    raise _cell_error(
+        "service_level",
+        Message(
+            N_(
+                "'%(value)s' không rõ; "
+                "ghi toàn trình hoặc một phần, hoặc để trống nếu không trực tuyến."
+            ),
+            value=_text(value),
+        ),
     )
 
 
@@ -471,8 +525,9 @@ def _active(value: Any) -> bool:
         return True
     if key in _INACTIVE:
         return False
-    raise ValidationError(
-        f"Cột {_column_name('active')}: '{_text(value)}' không rõ; ghi hiệu lực hoặc bãi bỏ."
+    raise _cell_error(
+        "active",
+        Message(N_("'%(value)s' không rõ; ghi hiệu lực hoặc bãi bỏ."), value=_text(value)),
     )
 
 
@@ -489,8 +544,9 @@ def _date(value: Any, attr: str) -> date | None:
             return datetime.strptime(text, pattern).date()
         except ValueError:
             continue
-    raise ValidationError(
-        f"Cột {_column_name(attr)}: '{text}' không phải ngày dạng dd/mm/yyyy hoặc yyyy-mm-dd."
+    raise _cell_error(
+        attr,
+        Message(N_("'%(text)s' không phải ngày dạng dd/mm/yyyy hoặc yyyy-mm-dd."), text=text),
     )
 
 
@@ -505,9 +561,16 @@ def _local_code(value: Any, national_code: str) -> str | None:
     except ValidationError:
         valid = False
     if not valid:
-        raise ValidationError(
-            f"Cột {_column_name('local_code')}: '{code}' phải có dạng "
-            f"{national_code}.<mã cơ quan>, ví dụ {national_code}.000.00.00.H18."
+        raise _cell_error(
+            "local_code",
+            Message(
+                N_(
+                    "'%(code)s' phải có dạng %(national)s.<mã cơ quan>, "
+                    "ví dụ %(national)s.000.00.00.H18."
+                ),
+                code=code,
+                national=national_code,
+            ),
         )
     return code
 
@@ -537,7 +600,7 @@ def _record(row: dict[str, Any]) -> tuple[ProcedureRecord | None, list[str]]:
 
     values["national_code"] = attempt(_national_code, row.get("national_code"), "national_code")
     if not values.get("name"):
-        errors.append(f"Cột {_column_name('name')}: thiếu tên thủ tục.")
+        errors.append(_cell_error("name", N_("thiếu tên thủ tục.")).message)
     limit = attempt(_limit, row.get("limit_amount"), row.get("limit_unit"))
     if limit is not None:
         values["limit_amount"], values["limit_unit"] = limit
@@ -558,7 +621,9 @@ def _record(row: dict[str, Any]) -> tuple[ProcedureRecord | None, list[str]]:
         values["local_code"] = attempt(_local_code, row["local_code"], values["national_code"])
     start, end = values.get("effective_from"), values.get("effective_to")
     if start and end and end < start:
-        errors.append(f"Cột {_column_name('effective_to')}: ngày hết hiệu lực trước ngày hiệu lực.")
+        errors.append(
+            _cell_error("effective_to", N_("ngày hết hiệu lực trước ngày hiệu lực.")).message
+        )
     if errors:
         return None, errors
     return ProcedureRecord(**values), []
@@ -576,8 +641,11 @@ def _collect(rows: list[tuple[int, dict[str, Any]]], columns: frozenset[str]) ->
             result.errors.append(
                 (
                     line,
-                    f"Mã TTHC {record.national_code} trùng với dòng "
-                    f"{first_line[record.national_code]}.",
+                    Message(
+                        N_("Mã TTHC %(code)s trùng với dòng %(line)s."),
+                        code=record.national_code,
+                        line=first_line[record.national_code],
+                    ),
                 )
             )
             continue
@@ -594,7 +662,7 @@ def _from_table(rows: list[tuple[int, list[Any]]]) -> ImportResult:
     """Shared by CSV and XLSX: (line, cells) rows, the header first."""
     rows = [(line, cells) for line, cells in rows if not all(map(_is_blank, cells))]
     if not rows:
-        return ImportResult(errors=[(0, "Tệp không có dữ liệu.")])
+        return ImportResult(errors=[(0, N_("Tệp không có dữ liệu."))])
     # Title lines above the table are common: the header is the first row
     # naming the code column, or the first row when none does.
     start = next(
@@ -644,7 +712,9 @@ def parse_csv(data: bytes) -> ImportResult:
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(text))
         rows = [(line, cells) for line, cells in enumerate(reader, start=1)]
     except csv.Error as exc:
-        return ImportResult(errors=[(0, f"Tệp CSV bị lỗi định dạng: {exc}.")])
+        return ImportResult(
+            errors=[(0, Message(N_("Tệp CSV bị lỗi định dạng: %(error)s."), error=str(exc)))]
+        )
     return _from_table(rows)
 
 
@@ -656,7 +726,7 @@ def parse_xlsx(data: bytes) -> ImportResult:
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError):
-        return ImportResult(errors=[(0, "Không mở được tệp Excel (.xlsx).")])
+        return ImportResult(errors=[(0, N_("Không mở được tệp Excel (.xlsx)."))])
     try:
         names = {_header_key(name): name for name in workbook.sheetnames}
         sheet = workbook[names.get("thu_tuc", workbook.sheetnames[0])]
@@ -675,20 +745,30 @@ def parse_json(data: bytes) -> ImportResult:
         document = json.loads(_decode(data))
     except json.JSONDecodeError as exc:
         return ImportResult(
-            errors=[(0, f"Tệp JSON bị lỗi ở dòng {exc.lineno}, cột {exc.colno}: {exc.msg}.")]
+            errors=[
+                (
+                    0,
+                    Message(
+                        N_("Tệp JSON bị lỗi ở dòng %(line)s, cột %(column)s: %(error)s."),
+                        line=exc.lineno,
+                        column=exc.colno,
+                        error=exc.msg,
+                    ),
+                )
+            ]
         )
     if isinstance(document, dict):
         document = next((document[k] for k in ("thu_tuc", "procedures") if k in document), None)
     if not isinstance(document, list):
         return ImportResult(
-            errors=[(0, 'Tệp JSON phải là một danh sách thủ tục hoặc {"thu_tuc": [...]}.')]
+            errors=[(0, N_('Tệp JSON phải là một danh sách thủ tục hoặc {"thu_tuc": [...]}.'))]
         )
     rows: list[tuple[int, dict[str, Any]]] = []
     errors: list[tuple[int, str]] = []
     columns: set[str] = set()
     for index, item in enumerate(document, start=1):
         if not isinstance(item, dict):
-            errors.append((index, "Mỗi thủ tục phải là một đối tượng JSON ({...})."))
+            errors.append((index, N_("Mỗi thủ tục phải là một đối tượng JSON ({...}).")))
             continue
         row: dict[str, Any] = {}
         for key, value in item.items():

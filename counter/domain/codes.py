@@ -29,6 +29,7 @@ from datetime import date
 from typing import NamedTuple
 
 from counter.domain.errors import ValidationError
+from counter.domain.i18n import N_
 
 AGENCY_ID_RE = re.compile(r"^(?:[0-9A-Z]{2,3}\.){1,4}[A-Z]\d{2}$")
 _SEQ_RE = re.compile(r"^(?:\d{4}|[1-9]\d{4,})$")
@@ -48,10 +49,13 @@ def validate_agency_identifier(s: str) -> str:
     value = (s or "").strip().upper()
     if not AGENCY_ID_RE.match(value):
         raise ValidationError(
-            f"Mã định danh cơ quan '{s}' không hợp lệ. Mã có dạng như 000.20.18.H18: "
-            "các nhóm 2–3 chữ hoặc số cách nhau bằng dấu chấm, nhóm cuối là một chữ cái "
-            "và hai chữ số (mã tỉnh, ví dụ H18).",
+            N_(
+                "Mã định danh cơ quan '%(value)s' không hợp lệ. Mã có dạng như 000.20.18.H18: "
+                "các nhóm 2–3 chữ hoặc số cách nhau bằng dấu chấm, nhóm cuối là một chữ cái "
+                "và hai chữ số (mã tỉnh, ví dụ H18)."
+            ),
             field="agency_id",
+            value=s,
         )
     return value
 
@@ -60,9 +64,9 @@ def format_dossier_code(agency_id: str, day: date, seq: int) -> str:
     """Build the printed dossier code; the sequence is zero-padded to 4 digits."""
     agency = validate_agency_identifier(agency_id)
     if not 2000 <= day.year <= 2099:
-        raise ValidationError("Năm của mã hồ sơ phải từ 2000 đến 2099.", field="day")
+        raise ValidationError(N_("Năm của mã hồ sơ phải từ 2000 đến 2099."), field="day")
     if isinstance(seq, bool) or not isinstance(seq, int) or seq < 1:
-        raise ValidationError("Số thứ tự hồ sơ phải là số nguyên từ 1 trở lên.", field="seq")
+        raise ValidationError(N_("Số thứ tự hồ sơ phải là số nguyên từ 1 trở lên."), field="seq")
     return f"{agency}-{day:%y%m%d}-{seq:04d}"
 
 
@@ -71,9 +75,12 @@ def parse_dossier_code(code: str) -> DossierCode:
     value = (code or "").strip().upper()
     parts = value.rsplit("-", 2)
     invalid = ValidationError(
-        f"Mã hồ sơ '{code}' không đúng dạng [mã cơ quan]-[YYMMDD]-[số thứ tự], "
-        "ví dụ 000.20.18.H18-261127-0001.",
+        N_(
+            "Mã hồ sơ '%(code)s' không đúng dạng [mã cơ quan]-[YYMMDD]-[số thứ tự], "
+            "ví dụ 000.20.18.H18-261127-0001."
+        ),
         field="code",
+        code=code,
     )
     if len(parts) != 3:
         raise invalid
@@ -85,7 +92,7 @@ def parse_dossier_code(code: str) -> DossierCode:
         day = date(2000 + int(day_part[:2]), int(day_part[2:4]), int(day_part[4:]))
     except ValueError:
         raise ValidationError(
-            f"Ngày trong mã hồ sơ '{code}' không tồn tại.", field="code"
+            N_("Ngày trong mã hồ sơ '%(code)s' không tồn tại."), field="code", code=code
         ) from None
     seq = int(seq_part)
     if seq < 1:

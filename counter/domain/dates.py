@@ -6,6 +6,7 @@ import re
 from datetime import date
 
 from counter.domain.errors import ValidationError
+from counter.domain.i18n import N_
 
 #: The longest day text parse_day reads: dd/mm/yyyy or yyyy-mm-dd.
 DAY_TEXT_MAX = 10
@@ -39,19 +40,22 @@ def parse_day(text: str | None) -> date | None:
     raise ValueError(value)
 
 
-def read_day(text: str | None, *, field: str | None = None, what: str = "Ngày") -> date | None:
+def read_day(text: str | None, *, field: str | None = None, what: str = N_("Ngày")) -> date | None:
     """parse_day for an officer's input: a ValidationError in plain Vietnamese when it fails.
 
-    "31/02/1990" says the day does not exist; "1990" shows the expected shape.
+    "31/02/1990" says the day does not exist; "1990" shows the expected shape. ``what``
+    names the field, a label marked with ``N_()`` (translated with the message).
     """
     try:
         return parse_day(text)
     except NotADay:
         raise ValidationError(
-            f"{what} {(text or '').strip()} không có trên lịch; hãy kiểm tra lại ngày và tháng.",
+            N_("%(what)s %(text)s không có trên lịch; hãy kiểm tra lại ngày và tháng."),
             field=field,
+            what=what,
+            text=(text or "").strip(),
         ) from None
     except ValueError:
         raise ValidationError(
-            f"{what} phải có dạng ngày/tháng/năm, ví dụ 05/09/1990.", field=field
+            N_("%(what)s phải có dạng ngày/tháng/năm, ví dụ 05/09/1990."), field=field, what=what
         ) from None

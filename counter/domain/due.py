@@ -13,18 +13,15 @@ from decimal import Decimal
 from enum import StrEnum
 
 from counter.domain.calendar import ONE_DAY, OfficeHours, WorkingCalendar
+from counter.domain.errors import ValidationError
 from counter.domain.i18n import N_
 
 _MICROSECONDS_PER_HOUR = 3_600_000_000
 _ONE_MINUTE = timedelta(minutes=1)
 
 
-class DueDateError(ValueError):
-    """A due date cannot be computed or changed; ``message`` is Vietnamese."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+class DueDateError(ValidationError):
+    """A due date cannot be computed or changed (a bad limit, time or delay)."""
 
 
 class DelayError(DueDateError):
@@ -75,7 +72,7 @@ _TIMELINESS_LABELS = {
 
 def _require_naive(*values: datetime) -> None:
     if any(value.tzinfo is not None for value in values):
-        raise DueDateError("Thời điểm phải là giờ Việt Nam không kèm múi giờ.")
+        raise DueDateError(N_("Thời điểm phải là giờ Việt Nam không kèm múi giờ."))
 
 
 def _closing_of(day: date, hours: OfficeHours) -> datetime:
@@ -126,12 +123,14 @@ def _same_day(start: datetime, cal: WorkingCalendar, hours: OfficeHours) -> date
 
 def _checked_limit(limit: int | Decimal, unit: LimitUnit) -> Decimal:
     if isinstance(limit, bool) or not isinstance(limit, int | Decimal):
-        raise DueDateError(f"Thời hạn giải quyết phải là một số, không phải '{limit}'.")
+        raise DueDateError(
+            N_("Thời hạn giải quyết phải là một số, không phải '%(limit)s'."), limit=limit
+        )
     amount = Decimal(limit)
     if not amount.is_finite() or amount < 0:
-        raise DueDateError("Thời hạn giải quyết phải là một số không âm.")
+        raise DueDateError(N_("Thời hạn giải quyết phải là một số không âm."))
     if unit is not LimitUnit.WORKING_HOURS and amount != amount.to_integral_value():
-        raise DueDateError(f"Thời hạn tính theo {unit.label} phải là số nguyên.")
+        raise DueDateError(N_("Thời hạn tính theo %(unit)s phải là số nguyên."), unit=unit.label)
     return amount
 
 
@@ -163,7 +162,7 @@ def compute_due(
     try:
         unit = LimitUnit(unit)
     except ValueError:
-        raise DueDateError(f"Đơn vị thời hạn không hợp lệ '{unit}'.") from None
+        raise DueDateError(N_("Đơn vị thời hạn không hợp lệ '%(unit)s'."), unit=unit) from None
     amount = _checked_limit(limit, unit)
     start = clock_start(received, cal, hours)
     if unit is LimitUnit.WORKING_HOURS:
@@ -188,7 +187,7 @@ def working_time_between(
     """Session time on working days between two instants (e.g. how long a pause lasted)."""
     _require_naive(start, end)
     if end < start:
-        raise DueDateError("Thời điểm kết thúc phải sau thời điểm bắt đầu.")
+        raise DueDateError(N_("Thời điểm kết thúc phải sau thời điểm bắt đầu."))
     total = timedelta()
     day = start.date()
     while day <= end.date():
@@ -218,7 +217,7 @@ def extend_by_working_time(
     """
     _require_naive(due)
     if paused < timedelta():
-        raise DueDateError("Thời gian tạm dừng không được âm.")
+        raise DueDateError(N_("Thời gian tạm dừng không được âm."))
     if not paused:
         return due
     return _add_working_time(due, paused, cal, hours)
@@ -246,9 +245,9 @@ def apply_delay(current_due: datetime, new_due: datetime, already_delayed: bool)
     """The new due date of a delay (form 04), which may be granted once and must be later."""
     _require_naive(current_due, new_due)
     if already_delayed:
-        raise DelayError("Hồ sơ đã được gia hạn một lần, không thể gia hạn thêm.")
+        raise DelayError(N_("Hồ sơ đã được gia hạn một lần, không thể gia hạn thêm."))
     if new_due <= current_due:
-        raise DelayError("Ngày hẹn trả mới phải sau ngày hẹn trả hiện tại.")
+        raise DelayError(N_("Ngày hẹn trả mới phải sau ngày hẹn trả hiện tại."))
     return new_due
 
 

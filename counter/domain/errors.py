@@ -3,22 +3,56 @@
 Every error a counter officer may see derives from :class:`CounterError`, so the
 web layer maps them to HTTP in one place and puts ``field`` errors back onto the
 form. Messages are Vietnamese sentences written for the officer, never for a
-developer.
+developer, and they are translated where they are shown: a message is a msgid
+marked with ``N_()`` with named placeholders, and its values are passed apart::
+
+    raise NotAllowed(N_("Không thể '%(action)s' khi hồ sơ ở trạng thái '%(status)s'."),
+                     action=action.label, status=status.label)
+
+never an f-string. ``err.message`` is the Vietnamese sentence (a
+:class:`~counter.domain.i18n.Message`, so passing it on keeps it translatable);
+``err.translated(gettext)`` is the sentence in the reader's language, with label
+values (status, action, role, unit names) translated too.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
+from counter.domain.i18n import Gettext, Message
+
 
 class CounterError(Exception):
-    """Root of every expected error; ``message`` is shown to the officer as is."""
+    """Root of every expected error: a message for the officer, and the field it is about.
 
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
+    ``message`` is a msgid marked with ``N_()`` (or another error's ``message``,
+    passed on); ``params`` fill its ``%(name)s`` placeholders.
+    """
+
+    def __init__(self, message: str, field: str | None = None, **params: Any) -> None:
+        if isinstance(message, Message) and not params:
+            self.message = message  # a Message passed on as it is (N_ literal or another error's)
+        else:
+            self.message = Message(message, **params)
+        super().__init__(str(self.message))
         self.field = field
 
+    @property
+    def msgid(self) -> str:
+        """The untranslated message id."""
+        return self.message.msgid
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """The values of the message's placeholders."""
+        return dict(self.message.params)
+
+    def translated(self, gettext: Gettext | None = None) -> str:
+        """The message in the language of ``gettext`` (Vietnamese without one)."""
+        return self.message.translated(gettext)
+
     def __str__(self) -> str:
-        return self.message
+        return str(self.message)
 
 
 class ValidationError(CounterError):

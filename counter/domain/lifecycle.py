@@ -289,18 +289,23 @@ def transition(
     rule = _RULES[action]
     if status not in rule.sources:
         raise NotAllowed(
-            f"Không thể '{action.label}' khi hồ sơ đang ở trạng thái '{status.label}'."
+            N_("Không thể '%(action)s' khi hồ sơ đang ở trạng thái '%(status)s'."),
+            action=action.label,
+            status=status.label,
         )
     held = _as_roles(roles)
     if not _permits(action, status, held):
         names = [roles] if isinstance(roles, str) else sorted(roles)
-        role_label = ", ".join(role.label for role in Role if role in held) or ", ".join(names)
         raise NotAllowed(
-            f"Vai trò '{role_label}' không được '{action.label}' "
-            f"khi hồ sơ đang ở trạng thái '{status.label}'."
+            N_(
+                "Vai trò '%(roles)s' không được '%(action)s' khi hồ sơ đang ở trạng thái '%(status)s'."
+            ),
+            roles=[role.label for role in Role if role in held] or names,
+            action=action.label,
+            status=status.label,
         )
     if action is Action.DELAY and delays_used >= MAX_DELAYS:
-        raise NotAllowed("Hồ sơ đã được gia hạn một lần; không thể gia hạn thêm.")
+        raise NotAllowed(N_("Hồ sơ đã được gia hạn một lần; không thể gia hạn thêm."))
     return rule.target or status
 
 

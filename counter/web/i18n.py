@@ -7,7 +7,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, request, session
-from flask_babel import Babel
+from flask_babel import Babel, gettext
+
+from counter.domain.i18n import Message
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -42,6 +44,20 @@ def fmt_date(value: date | datetime | None) -> str:
     return value.strftime("%d/%m/%Y")
 
 
+def translated(message: Any) -> str:
+    """A service's message or error in the reader's language: where the web translates them.
+
+    ``message`` is a :class:`~counter.domain.errors.CounterError`, a
+    :class:`~counter.domain.i18n.Message` (an error's ``message``, a row error of an
+    import) or plain text, which is shown as it is. Every flash, form error and error
+    page showing a service's words goes through here (templates: ``|translated``).
+    """
+    found = getattr(message, "message", message)
+    if isinstance(found, Message):
+        return found.translated(gettext)
+    return str(message)
+
+
 def init_i18n(app: Flask, babel: Babel) -> None:
     """Bind Flask-Babel and the date filters."""
     from counter import PACKAGE_DIR
@@ -50,6 +66,7 @@ def init_i18n(app: Flask, babel: Babel) -> None:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: "Asia/Ho_Chi_Minh")
     app.jinja_env.filters["dt"] = fmt_datetime
     app.jinja_env.filters["d"] = fmt_date
+    app.jinja_env.filters["translated"] = translated
 
     @app.context_processor
     def _lang() -> dict[str, Any]:

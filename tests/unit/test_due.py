@@ -25,6 +25,7 @@ from counter.domain.due import (
     working_days_until,
     working_time_between,
 )
+from counter.domain.errors import ValidationError
 
 CAL = WorkingCalendar(builtin_schedule())
 HOURS = OfficeHours()
@@ -290,7 +291,7 @@ def test_second_delay_is_refused() -> None:
     with pytest.raises(DelayError) as caught:
         apply_delay(at("2026-03-12 17:00"), at("2026-03-16 17:00"), True)
     assert caught.value.message == "Hồ sơ đã được gia hạn một lần, không thể gia hạn thêm."
-    assert isinstance(caught.value, ValueError)
+    assert isinstance(caught.value, ValidationError)  # one root error type: the web shows it
 
 
 @pytest.mark.parametrize("new_due", ["2026-03-12 17:00", "2026-03-11 17:00"])
