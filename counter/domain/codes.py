@@ -25,6 +25,7 @@ unambiguous to split. Input is upper-cased and stripped.
 from __future__ import annotations
 
 import re
+import secrets
 from datetime import date
 from typing import NamedTuple
 
@@ -98,3 +99,19 @@ def parse_dossier_code(code: str) -> DossierCode:
     if seq < 1:
         raise invalid
     return DossierCode(agency, day, seq)
+
+
+#: The look-up key printed on the slip: no 0/O or 1/I, so it reads back as printed.
+LOOKUP_KEY_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+#: 32**6 ≈ 10⁹ keys per dossier: with the look-up rate limit, guessing is hopeless.
+LOOKUP_KEY_LENGTH = 6
+
+
+def new_lookup_key() -> str:
+    """A random key for a dossier's public look-up (mã tra cứu), from a secure source."""
+    return "".join(secrets.choice(LOOKUP_KEY_ALPHABET) for _ in range(LOOKUP_KEY_LENGTH))
+
+
+def normalize_lookup_key(typed: str) -> str:
+    """A key as a citizen types it: any case, spaces or dashes between groups."""
+    return re.sub(r"[\s\-.]", "", typed or "").upper()[: LOOKUP_KEY_LENGTH * 2]

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from counter.domain.codes import new_lookup_key
 from counter.extensions import db
 from counter.models.accounts import User
 from counter.models.catalog import Procedure
@@ -35,6 +36,8 @@ class Dossier(db.Model):  # type: ignore[name-defined,misc]
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(64), unique=True)  # mã hồ sơ
+    # Mã tra cứu printed on the slip: codes are sequential, so the public page needs more.
+    lookup_key: Mapped[str] = mapped_column(String(12), default=new_lookup_key)
     procedure_id: Mapped[int] = mapped_column(ForeignKey("procedure.id"))
     status: Mapped[str] = mapped_column(String(24), index=True)
     channel: Mapped[str] = mapped_column(String(16), default="counter")  # counter/post/online
