@@ -32,6 +32,7 @@ fails the files are removed (see :mod:`counter.services.scans`).
 
 from __future__ import annotations
 
+import hmac
 import os
 import re
 import unicodedata
@@ -45,7 +46,7 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from counter.domain import applicant as applicant_rules
-from counter.domain.codes import format_dossier_code
+from counter.domain.codes import format_dossier_code, normalize_lookup_key
 from counter.domain.dates import read_day
 from counter.domain.errors import CounterError, NotAllowed, NotFound, ValidationError
 from counter.domain.lifecycle import Action, Status, is_open, transition
@@ -867,7 +868,9 @@ def suggested_fee(procedure: Procedure) -> int | None:
 class PublicStatus:
     """What the public look-up page may show: no ID number, phone or address of the citizen.
 
-    The office's own phone and address are shown: whom to call, where to go.
+    The office's own phone and address are shown: whom to call, where to go. The
+    masked name, the procedure and the supplement's reason are filled only when the
+    slip's look-up key came with the code (``verified``): codes can be guessed.
     """
 
     code: str
@@ -886,6 +889,7 @@ class PublicStatus:
     office_name: str = ""
     office_phone: str = ""
     office_address: str = ""
+    verified: bool = False
 
     @property
     def result_ready(self) -> bool:
@@ -903,25 +907,35 @@ def _last_supplement_request(dossier: Dossier) -> DossierEvent | None:
     return requests[-1] if requests else None
 
 
-def public_status(code: str, now: datetime | None = None) -> PublicStatus:
+def key_matches(dossier: Dossier, typed: str) -> bool:
+    """Whether ``typed`` is the dossier's look-up key (any case; compared in constant time)."""
+    key = normalize_lookup_key(typed)
+    return bool(key) and hmac.compare_digest(key.encode(), (dossier.lookup_key or "").encode())
+
+
+def public_status(code: str, key: str = "", now: datetime | None = None) -> PublicStatus:
     """A dossier as a citizen may see it from the slip's QR code; NotFound if unknown.
 
-    During a supplement request it carries the items of form 02 and the office's
-    contact; a dossier still in processing after its due date is ``overdue``.
+    Without the right ``key`` only what any holder of the code needs: status,
+    dates, what to bring and whom to call; with it, the masked name, the
+    procedure and the reason of a supplement request too. A wrong key answers
+    exactly as no key. During a supplement request it carries the items of
+    form 02; a dossier still in processing after its due date is ``overdue``.
     """
     dossier = find_by_code(code)
     if dossier is None or dossier.status == Status.SUBMITTED.value:
         raise NotFound("Không tìm thấy hồ sơ có mã này. Kiểm tra lại mã trên giấy hẹn.")
+    verified = key_matches(dossier, key)
     status = Status(dossier.status)
     office = get_office()
     request = _last_supplement_request(dossier) if status is Status.SUPPLEMENT_REQUESTED else None
     running = status in (Status.RECEIVED, Status.IN_PROGRESS)
     return PublicStatus(
         code=dossier.code,
-        procedure_name=dossier.procedure.name,
+        procedure_name=dossier.procedure.name if verified else "",
         status=status.value,
         status_label=status.label,
-        masked_name=applicant_rules.mask_name(dossier.applicant_name),
+        masked_name=applicant_rules.mask_name(dossier.applicant_name) if verified else "",
         received_at=dossier.received_at,
         due_at=dossier.due_at,
         resolved_at=dossier.resolved_at,
@@ -929,8 +943,9 @@ def public_status(code: str, now: datetime | None = None) -> PublicStatus:
         result_delivery=dossier.result_delivery,
         overdue=running and (now or utcnow()) > dossier.due_at,
         supplement_items=list((request.detail or {}).get("items") or []) if request else [],
-        supplement_reason=request.note if request else "",
+        supplement_reason=request.note if request and verified else "",
         office_name=office.name,
         office_phone=office.phone,
         office_address=office.address,
+        verified=verified,
     )

@@ -40,7 +40,7 @@ def dossier(app: Flask) -> Dossier:
 def test_the_look_up_page_shows_status_dates_and_a_masked_name_only(
     client: object, dossier: Dossier
 ) -> None:
-    resp = client.get(f"/tra-cuu/{dossier.code}")  # type: ignore[attr-defined]
+    resp = client.get(f"/tra-cuu/{dossier.code}?k={dossier.lookup_key}")  # type: ignore[attr-defined]
     assert resp.status_code == 200
     html = resp.get_data(as_text=True)
     assert dossier.code in html
@@ -160,7 +160,7 @@ def test_during_a_supplement_the_page_says_what_to_bring_and_whom_to_call(
         ["Bản sao Giấy khai sinh", "Tờ khai có chữ ký của người yêu cầu"],
         "Tờ khai chưa ký",
     )
-    html = client.get(f"/tra-cuu/{received.code}").get_data(as_text=True)  # type: ignore[attr-defined]
+    html = client.get(f"/tra-cuu/{received.code}?k={received.lookup_key}").get_data(as_text=True)  # type: ignore[attr-defined]
     text = _text(html)
     assert "Yêu cầu bổ sung giấy tờ" in text
     assert "Mời ông/bà mang đến Bộ phận Một cửa" in text
