@@ -138,7 +138,7 @@ def print_slip_command(code: str, uri: str | None) -> None:
     try:
         dossier = printing.find_dossier(code)
         with current_app.test_request_context(base_url=_public_base()):
-            url = lookup_url(dossier.code)
+            url = lookup_url(dossier.code, dossier.lookup_key)
         entry = printing.print_slip(Actor.system("cli"), dossier, url, uri=uri)
     except CounterError as err:
         _fail(err)

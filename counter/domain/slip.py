@@ -115,6 +115,7 @@ class SlipData:
     office_phone: str
     note: str | None = None
     delivery: str = "counter"  # Dossier.result_delivery
+    lookup_key: str = ""  # mã tra cứu, also in the QR code's address
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,6 +225,11 @@ def slip_blocks(slip: SlipData) -> list[Block]:
         SeparatorBlock(dashed=True),
         QRBlock(slip.lookup_url),
         TextBlock("Quét mã để tra cứu hồ sơ", Align.CENTER),
+    ]
+    if slip.lookup_key:
+        # Typed with the code on the look-up page when the QR cannot be scanned.
+        blocks.append(KeyValueBlock("Mã tra cứu", slip.lookup_key, bold_value=True))
+    blocks += [
         SeparatorBlock(dashed=True),
         KeyValueBlock("Người tiếp nhận", slip.officer_name),
         KeyValueBlock("Điện thoại", slip.office_phone),

@@ -274,6 +274,7 @@ class Form01:
     ledger_seq: str
     officer: Officer
     lookup_url: str
+    lookup_key: str = ""  # mã tra cứu, printed under the QR code
     notes: str = ""
 
     @property
@@ -281,8 +282,11 @@ class Form01:
         return qr_svg(self.lookup_url)
 
 
-def form01(dossier_id: int, lookup_url: Callable[[str], str]) -> Form01:
-    """The receipt-and-appointment slip of a received dossier; ``lookup_url`` maps a code."""
+def form01(dossier_id: int, lookup_url: Callable[[str, str], str]) -> Form01:
+    """The receipt-and-appointment slip of a received dossier.
+
+    ``lookup_url`` maps a code and its look-up key to the address the QR code carries.
+    """
     dossier = _dossier(dossier_id)
     if dossier.status in NOT_IN_LEDGER:
         raise ValidationError(
@@ -313,7 +317,8 @@ def form01(dossier_id: int, lookup_url: Callable[[str], str]) -> Form01:
         ledger_book=dossier.ledger_book or "",
         ledger_seq=str(dossier.ledger_seq) if dossier.ledger_seq else "",
         officer=_officer(dossier.received_by),
-        lookup_url=lookup_url(dossier.code),
+        lookup_url=lookup_url(dossier.code, dossier.lookup_key),
+        lookup_key=dossier.lookup_key,
         notes=dossier.notes or "",
     )
 

@@ -144,7 +144,7 @@ def resolve_target(printer_id: int | None = None, uri: str | None = None) -> Tar
 
 
 def slip_data(dossier: Dossier, lookup_url: str) -> SlipData:
-    """The thermal slip's content, from a committed dossier."""
+    """The thermal slip's content, from a committed dossier; ``lookup_url`` carries its key."""
     office = get_office()
     return SlipData(
         centre_name=office.name,
@@ -163,6 +163,7 @@ def slip_data(dossier: Dossier, lookup_url: str) -> SlipData:
         officer_name=dossier.received_by.full_name if dossier.received_by else "",
         office_phone=office.phone,
         delivery=dossier.result_delivery,
+        lookup_key=dossier.lookup_key,
     )
 
 

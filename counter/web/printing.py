@@ -15,7 +15,7 @@ from wtforms.validators import DataRequired
 
 from counter.domain.errors import CounterError
 from counter.extensions import db
-from counter.models import CounterNotice, Printer
+from counter.models import CounterNotice, Dossier, Printer
 from counter.services import printing
 from counter.web import actor, roles_required, staff_required
 from counter.web.admin import ADMIN_MENU
@@ -50,10 +50,10 @@ def _back(default: str) -> str:
     return default
 
 
-def _lookup_url(code: str) -> str:
+def _lookup_url(dossier: Dossier) -> str:
     from counter.web.public import lookup_url
 
-    return lookup_url(code)
+    return lookup_url(dossier.code, dossier.lookup_key)
 
 
 @bp.app_context_processor
@@ -148,7 +148,7 @@ def slip(dossier_id: int) -> Any:
         return redirect(back)
     try:
         printing.print_slip(
-            actor(), dossier, _lookup_url(dossier.code), printer_id=_selected_printer()
+            actor(), dossier, _lookup_url(dossier), printer_id=_selected_printer()
         )
     except CounterError as err:
         flash(

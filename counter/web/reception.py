@@ -379,7 +379,7 @@ def _after_receive(dossier: Any) -> Any:
     from counter.web.public import lookup_url
 
     try:
-        printing.print_slip(actor(), dossier, lookup_url(dossier.code))
+        printing.print_slip(actor(), dossier, lookup_url(dossier.code, dossier.lookup_key))
     except CounterError as err:
         flash(
             _(

@@ -135,6 +135,18 @@ def test_slip_qr_holds_the_lookup_url_and_note_is_optional():
     assert not any(line.startswith("Ghi chú") for line in texts(blocks))
 
 
+def test_slip_gives_the_look_up_key_in_words_under_the_qr():
+    """A citizen without a phone camera types the code and this key on the look-up page."""
+    blocks = slip_blocks(make_slip(lookup_key="K7XQ2M"))
+    keys = [b for b in blocks if isinstance(b, KeyValueBlock) and b.key == "Mã tra cứu"]
+    assert [(k.value, k.bold_value) for k in keys] == [("K7XQ2M", True)]
+    qr = next(i for i, b in enumerate(blocks) if isinstance(b, QRBlock))
+    assert blocks.index(keys[0]) > qr
+    assert not any(
+        isinstance(b, KeyValueBlock) and b.key == "Mã tra cứu" for b in slip_blocks(make_slip())
+    )
+
+
 def test_ticket_number_is_the_biggest_thing():
     ticket = TicketData(
         office_name="Trung tâm PVHCC xã Mường Phăng",

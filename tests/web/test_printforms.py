@@ -131,11 +131,11 @@ def text_of(resp: Any) -> str:
     return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", body)))
 
 
-def lookup_url_for(app: Flask, code: str) -> str:
+def lookup_url_for(app: Flask, code: str, key: str = "") -> str:
     from counter.web.public import lookup_url
 
     with app.test_request_context("/"):
-        return lookup_url(code)
+        return lookup_url(code, key)
 
 
 def svg_to_image(svg: str, scale: int = 8) -> Image.Image:
@@ -265,8 +265,8 @@ def test_form01_same_day_and_80mm_roll(login_as: Any) -> None:
 
 def test_form01_qr_code_decodes_to_the_public_lookup_page(app: Flask, login_as: Any) -> None:
     dossier = make_dossier()
-    url = lookup_url_for(app, dossier.code)
-    assert dossier.code in url
+    url = lookup_url_for(app, dossier.code, dossier.lookup_key)
+    assert url.endswith(f"/tra-cuu/{dossier.code}?k={dossier.lookup_key}")
     body = login_as("tiepnhan").get(f"/in/ho-so/{dossier.id}/mau-01").get_data(as_text=True)
     svgs = re.findall(r"<svg\b.*?</svg>", body, flags=re.S)
     assert len(svgs) == 2  # one per copy
