@@ -3,7 +3,8 @@
     tcp://192.168.1.50:9100      network printer (port 9100 by default)
     usb://0416:5011              USB printer by vendor:product id, hex; optional
                                  ?out_ep=0x03&in_ep=0x81 for printers off the usual endpoints
-    file:///dev/usb/lp0          a device or a file (file:/path/out.bin works too)
+    file:///dev/usb/lp0          a device (/dev/usb/lp*, /dev/lp*, LPT1…LPT9, COM1…) or a
+                                 file inside the instance folder (file:phieu.bin is there)
     win32://POS-80C              a printer installed in Windows, sent RAW
 
 Printing happens after the dossier is saved: a printer that is off, unplugged or
@@ -16,10 +17,12 @@ then stops reading can block forever.
 from __future__ import annotations
 
 import contextlib
+import re
 import socket
 import sys
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -27,6 +30,7 @@ from escpos.exceptions import DeviceNotFoundError
 from escpos.printer import Network
 
 from counter.domain.errors import CounterError
+from counter.domain.i18n import N_
 
 DEFAULT_TCP_PORT = 9100
 #: Written piece by piece so a job abandoned after its deadline stops early.
@@ -128,6 +132,61 @@ def _parse_file(uri: str, rest: str) -> PrinterTarget:
     if not path or path.startswith("//"):
         raise _invalid(uri, "thiếu đường dẫn tệp hoặc thiết bị")
     return PrinterTarget("file", path=path)
+
+
+#: Printer devices a ``file:`` address may name; any other path must be in the instance folder.
+_DEVICE_RE = re.compile(r"/dev/usb/lp\d{1,3}|/dev/lp\d{1,3}")
+#: Windows port names (LPT1, COM3, \\.\COM12); elsewhere they would be files in the
+#: working folder, so there they are taken as names inside the instance folder.
+_WINDOWS_PORT_RE = re.compile(r"(?:\\\\\.\\)?(?:LPT[1-9]|COM[1-9]\d{0,2}):?", re.IGNORECASE)
+
+
+def _is_device(path: str) -> bool:
+    if sys.platform == "win32":
+        return bool(_WINDOWS_PORT_RE.fullmatch(path))
+    return bool(_DEVICE_RE.fullmatch(path))
+
+
+def _outside(uri: str, path: str, root: Path | None) -> PrinterError:
+    return PrinterError(
+        N_(
+            "Địa chỉ máy in “%(uri)s” không được phép: “%(path)s” nằm ngoài thư mục dữ liệu "
+            "của phần mềm%(where)s. Kiểu file: chỉ được là máy in (/dev/usb/lp0, LPT1, COM1) "
+            "hoặc một tệp trong thư mục đó."
+        ),
+        field="printer",
+        uri=uri,
+        path=path,
+        where=f" ({root})" if root is not None else "",
+    )
+
+
+def check_printer_uri(uri: str, root: str | Path | None) -> PrinterTarget:
+    """Parse ``uri`` and, for ``file:``, allow only a printer device or a file under ``root``.
+
+    A relative path is taken inside ``root`` (the instance folder); symlinks and
+    ``..`` are resolved before the check, so neither leads out of it. Without a
+    root only devices pass. The target returned names the path to open.
+    """
+    target = parse_printer_uri(uri)
+    if target.scheme != "file":
+        return target
+    path = target.path
+    if _is_device(path):
+        return target
+    if root is None:
+        raise _outside(uri, path, None)
+    base = Path(root).resolve()
+    candidate = Path(path)
+    if not candidate.is_absolute():
+        candidate = base / candidate
+    try:
+        resolved = candidate.resolve()
+    except (OSError, RuntimeError):  # a symlink loop
+        raise _outside(uri, path, base) from None
+    if not resolved.is_relative_to(base) or resolved == base:
+        raise _outside(uri, path, base)
+    return PrinterTarget("file", path=str(resolved))
 
 
 def parse_printer_uri(uri: str) -> PrinterTarget:
@@ -285,16 +344,19 @@ class _Delivery:
                 self.printer.close()
 
 
-def send(job_bytes: bytes, uri: str, timeout: float = 5.0) -> None:
+def send(
+    job_bytes: bytes, uri: str, timeout: float = 5.0, *, file_root: str | Path | None = None
+) -> None:
     """Send a finished job to the printer at `uri`, giving up after `timeout` seconds.
 
-    Raises PrinterError (Vietnamese message) when the address is wrong, the printer
+    Raises PrinterError (Vietnamese message) when the address is wrong or not allowed
+    (a ``file:`` path outside `file_root` that is no printer device), the printer
     cannot be reached, or it stops taking data. On a timeout the writing thread is
     abandoned: it stops at the next chunk, or when the socket's own timeout fires.
     """
     if timeout <= 0:
         raise ValueError("timeout must be positive")
-    target = parse_printer_uri(uri)
+    target = check_printer_uri(uri, file_root)
     printer = _open_printer(target, timeout)
     delivery = _Delivery(printer, job_bytes)
     thread = threading.Thread(

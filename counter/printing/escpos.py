@@ -8,10 +8,11 @@ sent to any backend later, after the dossier's transaction has committed.
 from __future__ import annotations
 
 import copy
+import re
 import textwrap
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from escpos.capabilities import CAPABILITIES
 from escpos.printer import Dummy
@@ -160,6 +161,29 @@ def to_cp1258(text: str) -> str:
     return "".join(out)
 
 
+#: C0 and C1 control characters and DEL, but not the newline our layout splits lines at.
+_CONTROLS = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """Text as it may reach a printer in text mode: no ESC, GS, NUL or other control byte.
+
+    A name typed with ESC p would kick the cash drawer, GS V would cut the roll: user
+    data must never become a printer command. A tab becomes a space.
+    """
+    return _CONTROLS.sub("", text.replace("\t", " "))
+
+
+def _printable_block(block: Block) -> Block:
+    """The block with its text fields made printable (the one door of text mode)."""
+    match block:
+        case TextBlock():
+            return replace(block, text=printable(block.text))
+        case KeyValueBlock():
+            return replace(block, key=printable(block.key), value=printable(block.value))
+    return block
+
+
 def _wrap_columns(text: str, columns: int) -> list[str]:
     """Wrap at ASCII spaces (textwrap leaves no-break spaces alone), then print them as spaces."""
     lines: list[str] = []
@@ -180,7 +204,7 @@ def text_job(blocks: Sequence[Block], profile: PrinterProfile) -> bytes:
     printer.hw("INIT")
     printer.charcode("CP1258")
     cols = profile.columns
-    for block in blocks:
+    for block in map(_printable_block, blocks):
         match block:
             case TextBlock():
                 wide = block.size is Size.XLARGE

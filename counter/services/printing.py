@@ -76,7 +76,10 @@ def save_printer(
     is_default: bool = False,
     active: bool = True,
 ) -> Printer:
-    """An admin adds or edits a printer; the address is checked before saving."""
+    """An admin adds or edits a printer; the address is checked before saving.
+
+    A ``file:`` address must name a printer device or a file in the instance folder.
+    """
     if not actor.is_admin:
         raise NotAllowed("Chỉ quản trị viên được cấu hình máy in.")
     name, uri = name.strip(), uri.strip()
@@ -87,7 +90,7 @@ def save_printer(
             "Khổ giấy phải là 58 mm (384 điểm) hoặc 80 mm (576 điểm).", field="width"
         )
     try:
-        backends.parse_printer_uri(uri)
+        backends.check_printer_uri(uri, current_app.instance_path)
     except PrinterError as err:
         raise ValidationError(err.message, field="uri") from err
     clash = db.session.scalar(db.select(Printer).where(Printer.name == name))
@@ -160,10 +163,10 @@ def slip_data(dossier: Dossier, lookup_url: str) -> SlipData:
         received_at=dossier.received_at,
         due_at=dossier.due_at,
         lookup_url=lookup_url,
+        lookup_key=dossier.lookup_key,
         officer_name=dossier.received_by.full_name if dossier.received_by else "",
         office_phone=office.phone,
         delivery=dossier.result_delivery,
-        lookup_key=dossier.lookup_key,
     )
 
 
@@ -261,7 +264,10 @@ def _deliver(actor: Actor, target: Target, kind: str, ref: str, job: bytes) -> P
     error: PrinterError | None = None
     try:
         backends.send(
-            job, target.uri, timeout=current_app.config.get("PRINT_TIMEOUT", PRINT_TIMEOUT)
+            job,
+            target.uri,
+            timeout=current_app.config.get("PRINT_TIMEOUT", PRINT_TIMEOUT),
+            file_root=current_app.instance_path,  # checked again: the row may predate the rule
         )
     except PrinterError as err:
         error = err

@@ -13,7 +13,13 @@ import pytest
 from counter.domain.errors import CounterError
 from counter.domain.slip import TicketData
 from counter.printing import jobs
-from counter.printing.backends import PrinterError, PrinterTarget, parse_printer_uri, send
+from counter.printing.backends import (
+    PrinterError,
+    PrinterTarget,
+    check_printer_uri,
+    parse_printer_uri,
+    send,
+)
 
 from .conftest import make_slip
 
@@ -158,15 +164,92 @@ def test_file_backend_writes_the_job(tmp_path):
     job = jobs.ticket_bytes(
         TicketData("Xã Mường Phăng", "Hộ tịch", "A001", make_slip().received_at, 0), 384
     )
-    for uri in (f"file:{tmp_path}/a.bin", f"file://{tmp_path}/b.bin"):
-        send(job, uri)
+    for uri in (f"file:{tmp_path}/a.bin", f"file://{tmp_path}/b.bin", "file:c.bin"):
+        send(job, uri, file_root=tmp_path)
     assert (tmp_path / "a.bin").read_bytes() == job
     assert (tmp_path / "b.bin").read_bytes() == job
+    assert (tmp_path / "c.bin").read_bytes() == job  # a relative path is in the instance folder
 
 
 def test_missing_device_is_reported(tmp_path):
     with pytest.raises(PrinterError, match="Không mở được máy in"):
-        send(b"\x1b@", f"file:{tmp_path}/no/such/lp0", timeout=1.0)
+        send(b"\x1b@", f"file:{tmp_path}/no/such/lp0", timeout=1.0, file_root=tmp_path)
+
+
+@pytest.fixture
+def instance(tmp_path):
+    """An instance folder, with a file beside it that no printer address may reach."""
+    folder = tmp_path / "instance"
+    folder.mkdir()
+    (tmp_path / "secret.txt").write_text("do not touch")
+    return folder
+
+
+@pytest.mark.parametrize(
+    "uri",
+    [
+        "file:/etc/passwd",
+        "file:///etc/passwd",
+        "file:../secret.txt",
+        "file:../../x",
+        "file:sub/../../secret.txt",
+        "file:{root}/../secret.txt",
+        "file:{root}2/x.bin",
+        "file:/dev/sda",
+        "file:/dev/usb/lp0/../../sda",
+        "file:/dev/lp0x",
+        "file:/etc/cron.d/counter",
+    ],
+)
+def test_a_file_printer_outside_the_instance_folder_is_refused(instance, uri):
+    uri = uri.replace("{root}", str(instance))
+    with pytest.raises(PrinterError) as caught:
+        check_printer_uri(uri, instance)
+    assert "chỉ được là máy in (/dev/usb/lp0, LPT1, COM1)" in caught.value.message
+    assert caught.value.field == "printer"
+    with pytest.raises(PrinterError):
+        send(b"\x1b@", uri, timeout=1.0, file_root=instance)
+    assert (instance.parent / "secret.txt").read_text() == "do not touch"
+    # Without an instance folder, only devices are allowed.
+    with pytest.raises(PrinterError):
+        send(b"\x1b@", uri, timeout=1.0)
+
+
+def test_a_symlink_leading_out_of_the_instance_folder_is_refused(instance):
+    link = instance / "printer.bin"
+    link.symlink_to(instance.parent / "secret.txt")
+    (instance / "sub").symlink_to(instance.parent, target_is_directory=True)
+    for uri in ("file:printer.bin", f"file:{link}", "file:sub/secret.txt"):
+        with pytest.raises(PrinterError, match="ngoài thư mục"):
+            send(b"\x1b@", uri, timeout=1.0, file_root=instance)
+    assert (instance.parent / "secret.txt").read_text() == "do not touch"
+
+
+@pytest.mark.parametrize(
+    ("uri", "path"),
+    [
+        ("file:/dev/usb/lp0", "/dev/usb/lp0"),
+        ("file:///dev/usb/lp12", "/dev/usb/lp12"),
+        ("file:/dev/lp1", "/dev/lp1"),
+        ("file:sub/phieu.bin", "{root}/sub/phieu.bin"),
+        ("file:{root}/phieu.bin", "{root}/phieu.bin"),
+    ],
+)
+def test_device_paths_and_files_in_the_instance_folder_are_accepted(instance, uri, path):
+    target = check_printer_uri(uri.replace("{root}", str(instance)), instance)
+    assert target.path == path.replace("{root}", str(instance.resolve()))
+
+
+@pytest.mark.skipif(sys.platform != "win32", reason="Windows port names")
+@pytest.mark.parametrize("port", ["LPT1", "lpt9", "COM3", "COM12", "LPT1:", r"\\.\COM10"])
+def test_windows_ports_are_printer_devices(instance, port):
+    assert check_printer_uri(f"file:{port}", instance).path == port
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="outside Windows")
+def test_outside_windows_a_port_name_is_a_file_in_the_instance_folder(instance):
+    """Not a file named LPT1 in whatever folder the server was started from."""
+    assert check_printer_uri("file:LPT1", instance).path == str(instance.resolve() / "LPT1")
 
 
 @pytest.mark.skipif(importlib.util.find_spec("usb") is not None, reason="pyusb is installed")

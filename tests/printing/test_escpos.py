@@ -134,3 +134,37 @@ def test_text_mode_code_page_follows_the_printer_model(slip):
     assert b"\x1bt\x34" in decode(job).commands
     with pytest.raises(ValueError, match="CP1258"):
         PrinterProfile(width=WIDTH_58MM, text_mode=True, model="TM-T88IV")
+
+
+#: User data with printer commands in it, and what may reach the paper of each.
+CONTROL_TRICKS = [
+    ("\x1b@", "@"),  # ESC @: re-initialise mid-slip
+    ("\x1dV\x00", "V"),  # GS V 0: cut here
+    ("\x1bp\x00\x19\xfa", "pú"),  # ESC p: kick the cash drawer
+    ("\x10\x04\x01", ""),  # DLE EOT: status request
+    ("\x00\x07\x08\x0b\x0c\x0d\x1c\x1f\x7f", ""),  # NUL BEL BS VT FF CR FS US DEL
+    ("\x85\x9b\x9f", ""),  # C1: NEL, CSI, APC
+    ("a\tb", "a b"),  # a tab is a space
+]
+
+
+@pytest.mark.parametrize(("dirty", "shown"), CONTROL_TRICKS)
+def test_text_mode_never_sends_control_bytes_from_user_data(dirty, shown):
+    """Every field a citizen or officer typed prints as its visible characters only."""
+    from .conftest import make_slip
+
+    def slip_with(part: str):
+        return make_slip(
+            centre_name=f"UBND{part}xã",
+            applicant_name=f"Lò Văn{part}Bình",
+            procedure_name=f"Chứng thực{part}bản sao",
+            documents=[(f"Tờ{part}khai", "bản chính", 1)],
+            note=f"Ghi{part}chú\nDòng hai",
+            officer_name=f"Cầm{part}Thị Dung",
+        )
+
+    profile = PrinterProfile(width=WIDTH_58MM, text_mode=True)
+    job = text_job(slip_blocks(slip_with(dirty)), profile)
+    assert job == text_job(slip_blocks(slip_with(shown)), profile)
+    text = unicodedata.normalize("NFC", decode(job).text("cp1258"))  # a strict reader
+    assert f"Lò Văn{shown}Bình" in text and "Dòng hai" in text  # newlines are kept

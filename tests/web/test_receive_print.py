@@ -9,11 +9,13 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+import zxingcpp
 from flask import Flask
 
 from counter.extensions import db
 from counter.models import Office, Printer, PrintLog, Procedure
 from tests.conftest import Browser
+from tests.printing.gsv0 import decode
 from tests.web.test_reception_pages import certify, form_data, mine  # noqa: F401 (fixture)
 
 
@@ -78,27 +80,29 @@ def test_off_opens_the_slip_without_printing(
     app: Flask,
     officer: Browser,
     certify: Procedure,  # noqa: F811
-    tmp_path: Path,
 ) -> None:
-    add_printer(f"file:{tmp_path / 'never.bin'}")
+    never = Path(app.instance_path) / "never.bin"
+    add_printer(f"file:{never}")
     set_mode("off")
     _path, query = receive(officer, certify)
     assert "print" not in query
-    assert not (tmp_path / "never.bin").exists()
+    assert not never.exists()
 
 
 def test_with_a_thermal_printer_the_slip_prints_at_once_after_saving(
+    app: Flask,
     officer: Browser,
     certify: Procedure,  # noqa: F811
-    tmp_path: Path,
 ) -> None:
-    out = tmp_path / "printer.bin"
+    out = Path(app.instance_path) / "printer.bin"
     add_printer(f"file:{out}")
     path, query = receive(officer, certify)
     [dossier] = mine()
     assert query == {"size": ["80mm"]}  # the roll is shown; the browser dialog is not opened
     job = out.read_bytes()
     assert job.startswith(b"\x1b@") and b"\x1dV" in job  # ESC @ … GS V: a real job, cut
+    [qr] = zxingcpp.read_barcodes(decode(job).image().convert("L"))
+    assert qr.text.endswith(f"/tra-cuu/{dossier.code}?k={dossier.lookup_key}")
     [entry] = db.session.scalars(db.select(PrintLog).where(PrintLog.ref == dossier.code)).all()
     assert entry.ok and entry.kind == "slip"
     page = officer.get(f"{path}?size=80mm").get_data(as_text=True)
@@ -107,9 +111,9 @@ def test_with_a_thermal_printer_the_slip_prints_at_once_after_saving(
 
 
 def test_a_printer_that_is_off_loses_nothing_and_offers_a_retry(
+    app: Flask,
     officer: Browser,
     certify: Procedure,  # noqa: F811
-    tmp_path: Path,
 ) -> None:
     printer = add_printer(f"tcp://127.0.0.1:{closed_port()}")
     path, query = receive(officer, certify)
@@ -125,7 +129,7 @@ def test_a_printer_that_is_off_loses_nothing_and_offers_a_retry(
     [failed] = db.session.scalars(db.select(PrintLog).where(PrintLog.ref == dossier.code)).all()
     assert not failed.ok
     # The printer is back on: the retry button prints the same slip.
-    out = tmp_path / "back-on.bin"
+    out = Path(app.instance_path) / "back-on.bin"
     printer.uri = f"file:{out}"
     db.session.commit()
     resp = officer.submit(
