@@ -4,7 +4,8 @@ Run as ``python -m tests.faults.crash_worker INSTANCE_DIR``. It imports the app 
 then, for each ``run SEED`` line on stdin, forks a child that receives dossiers with
 one to three scans in a loop, on the real app and the SQLite file
 ``INSTANCE_DIR/counter.db``, until the test kills it with SIGKILL. It answers with
-the child's pid, then with ``exited STATUS`` once the child is gone. Forking from an
+the child's pid, the child says ``warm`` once its first dossier is saved, and the
+worker says ``exited STATUS`` once the child is gone. Forking from an
 imported app keeps each run a fraction of a second.
 """
 
@@ -35,6 +36,8 @@ def _receive_forever(app: object, seed: int) -> None:
         )
         n = 0
         while True:
+            if n == 1:  # one dossier in: the test's random moment starts from here
+                print("warm", flush=True)
             n += 1
             scans = [
                 Upload(
