@@ -8,7 +8,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from counter.domain.errors import CounterError
+from counter.domain.errors import CounterError, NotFound
 from counter.services import Actor
 
 
@@ -90,6 +90,29 @@ def set_password_command(username: str) -> None:
         _fail(err)
     else:
         click.echo(f"Mật khẩu tạm của {username}: {password} (phải đổi khi đăng nhập).")
+
+
+@click.command("unlock")
+@click.argument("username")
+@with_appcontext
+def unlock_command(username: str) -> None:
+    """Mở khóa đăng nhập cho USERNAME: xóa các lần nhập sai mật khẩu đang buộc phải chờ."""
+    from counter.services.accounts import unlock
+
+    try:
+        done = unlock(Actor.system("cli"), username)
+    except NotFound:
+        raise click.ClickException(f"Không có tài khoản {username}.") from None
+    except CounterError as err:
+        _fail(err)
+        return
+    if not done.addresses:
+        click.echo(f"Tài khoản {done.username} không bị chặn đăng nhập; không có gì để mở.")
+        return
+    click.echo(
+        f"Đã mở khóa đăng nhập cho {done.username}: xóa {done.failures} lần nhập sai "
+        f"từ {len(done.addresses)} địa chỉ ({', '.join(done.addresses)})."
+    )
 
 
 @click.command("due-date")
@@ -216,6 +239,7 @@ def register_cli(app: Flask) -> None:
         backup_command,
         restore_command,
         set_password_command,
+        unlock_command,
         due_date_command,
         print_group,
         catalog_import_command,

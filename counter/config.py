@@ -23,6 +23,7 @@ ENV_SETTINGS: dict[str, type] = {
     "PRINTER": str,
     "UPLOAD_MAX_MB": int,
     "PUBLIC_URL": str,
+    "IDLE_MINUTES": int,
 }
 
 
@@ -53,8 +54,16 @@ class Defaults:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     PERMANENT_SESSION_LIFETIME = 12 * 3600
     WTF_CSRF_TIME_LIMIT = 12 * 3600
-    LOGIN_MAX_FAILURES_ACCOUNT = 5
-    LOGIN_MAX_FAILURES_ADDRESS = 20
+    # A signed-in session ends after this long without a request (8 working hours).
+    IDLE_MINUTES = 480
+    # Sign-in throttling, per (account, address): a few free mistakes, then a wait that
+    # doubles from LOGIN_FIRST_DELAY_SECONDS up to LOGIN_MAX_DELAY_MINUTES; and at most
+    # LOGIN_MAX_FAILURES_ADDRESS wrong passwords from one address, across accounts, per
+    # LOGIN_WINDOW_MINUTES.
+    LOGIN_FREE_FAILURES = 3
+    LOGIN_FIRST_DELAY_SECONDS = 2
+    LOGIN_MAX_DELAY_MINUTES = 15
+    LOGIN_MAX_FAILURES_ADDRESS = 30
     LOGIN_WINDOW_MINUTES = 15
 
 

@@ -1,6 +1,13 @@
 """SQLAlchemy models, one module per area; import them all here for Alembic."""
 
-from counter.models.accounts import ROLES, AuditEntry, LoginFailure, User, UserRole
+from counter.models.accounts import (
+    ROLES,
+    AuditEntry,
+    LoginFailure,
+    User,
+    UserRole,
+    UserSession,
+)
 from counter.models.calendar import CalendarEntry
 from counter.models.catalog import CatalogImport, Procedure, ProcedureDocument, ProcedureFee
 from counter.models.dossiers import (
@@ -36,5 +43,6 @@ __all__ = [
     "UTCDateTime",
     "User",
     "UserRole",
+    "UserSession",
     "utcnow",
 ]

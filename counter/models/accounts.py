@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from counter.extensions import db
@@ -79,18 +79,55 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
 
 
 class LoginFailure(db.Model):  # type: ignore[name-defined,misc]
-    """One failed sign-in, kept to throttle by account and by address."""
+    """Failed sign-ins of one account name from one address: the throttle's key.
+
+    One row per (username, address), not one per attempt, so a flood does not grow
+    the table; rows untouched for a day are pruned. ``username`` is what was typed
+    (an unknown name is throttled like a real one); the empty name holds refusals
+    of an address over its cap across accounts.
+    """
 
     __tablename__ = "login_failure"
     __table_args__ = (
-        Index("ix_login_failure_username_at", "username", "at"),
-        Index("ix_login_failure_address_at", "address", "at"),
+        UniqueConstraint("username", "address", name="uq_login_failure_username_address"),
+        Index("ix_login_failure_address_last_at", "address", "last_at"),
+        Index("ix_login_failure_last_at", "last_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64))
     address: Mapped[str] = mapped_column(String(64))
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Wrong passwords in a row (forgotten a day after the last attempt).
+    failures: Mapped[int] = mapped_column(default=0)
+    #: The last failure or refusal.
+    last_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Attempts before this instant are refused without checking the password.
+    next_allowed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Refusals in the current audit window, written as one audit row with their count.
+    refused: Mapped[int] = mapped_column(default=0)
+    refused_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    refused_audit_id: Mapped[int | None] = mapped_column()
+
+
+class UserSession(db.Model):  # type: ignore[name-defined,misc]
+    """A signed-in browser (phiên đăng nhập), so logout, lock and idle time can end it.
+
+    The browser's signed cookie holds a random token; only its SHA-256 is stored.
+    """
+
+    __tablename__ = "user_session"
+    __table_args__ = (Index("ix_user_session_user_id_ended_at", "user_id", "ended_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    address: Mapped[str] = mapped_column(String(64), default="")
+    user_agent: Mapped[str] = mapped_column(String(256), default="")
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: logout, idle, locked, password, password_reset
+    end_reason: Mapped[str | None] = mapped_column(String(16))
 
 
 class AuditEntry(db.Model):  # type: ignore[name-defined,misc]

@@ -16,6 +16,8 @@ from counter.services import Actor
 ACTIONS: dict[str, str] = {
     "login": N_("Đăng nhập"),
     "login_failed": N_("Đăng nhập thất bại"),
+    "login_throttled": N_("Đăng nhập bị tạm chặn"),
+    "login_unlocked": N_("Mở khóa đăng nhập"),
     "logout": N_("Đăng xuất"),
     "password_changed": N_("Đổi mật khẩu"),
     "password_reset": N_("Đặt lại mật khẩu"),
@@ -70,6 +72,9 @@ _STATUS_CHANGE = re.compile(r"(\w+) → (\w+)")
 _FIELD_CHANGE = re.compile(r"([a-z_]+)(: |=)(.*)", re.S)
 _STATUSES = {s.value for s in Status}
 _BOOLEANS = {"True": N_("có"), "False": N_("không")}
+#: Sign-in attempts refused while an address waits, counted in one row per window.
+_REFUSED = re.compile(r"refused=(\d+)")
+_REFUSED_TEXT = N_("%(count)s lần bị từ chối trong lúc phải chờ")
 
 
 def describe(entry: AuditEntry, translate: Callable[[str], str] = str) -> str:
@@ -85,6 +90,9 @@ def describe(entry: AuditEntry, translate: Callable[[str], str] = str) -> str:
         return " → ".join(translate(Status(code).label) for code in change.groups())
     if entry.action in _FIELD_DETAILS:
         return "; ".join(_describe_field(part, translate) for part in detail.split("; "))
+    refused = _REFUSED.fullmatch(detail)
+    if entry.action == "login_throttled" and refused:
+        return translate(_REFUSED_TEXT) % {"count": int(refused.group(1))}
     return detail
 
 

@@ -16,7 +16,7 @@ from sqlalchemy import inspect
 from counter.extensions import db
 from counter.models import User
 from counter.services import Actor, audit, scans, transaction
-from counter.services.accounts import hash_password
+from counter.services.accounts import end_sessions, hash_password
 from counter.services.office import DEFAULT_OFFICE, ensure_office, get_office
 
 log = logging.getLogger(__name__)
@@ -169,5 +169,6 @@ def set_password(username: str, password: str | None = None) -> str:
         user.must_change_password = True
         user.active = True
         user.session_version += 1
+        end_sessions(user.id, "password_reset")
         audit.record(Actor.system("cli"), "password_reset", user.username)
     return password

@@ -4,10 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import Flask, abort, flash, g, redirect, render_template, request, url_for
+from flask import (
+    Flask,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -20,6 +32,8 @@ from counter.services import Actor
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+#: The key of the session token in Flask's signed cookie (see ``accounts.sign_in``).
+SESSION_TOKEN = "sid"
 #: Endpoints any visitor may open (everything else needs a signed-in staff member).
 PUBLIC_ENDPOINTS: set[str] = {"static", "auth.login", "auth.set_language"}
 
@@ -70,16 +84,27 @@ def staff_required(view: F) -> F:
     return roles_required("reception", "specialist", "leader")(view)
 
 
+def idle_limit() -> timedelta:
+    """How long a session may sit unused before it ends (``IDLE_MINUTES``, at least one)."""
+    return timedelta(minutes=max(1, int(current_app.config["IDLE_MINUTES"])))
+
+
 @login_manager.user_loader
 def _load_user(user_id: str) -> Any:
-    from counter.models import User
+    """The account of this browser's server-side session (ended, idle or copied: none)."""
+    from counter.services.accounts import resume_session
 
     try:
         uid, version = (int(p) for p in user_id.split(":", 1))
     except ValueError:
         return None
-    user = db.session.get(User, uid)
-    if user is None or user.session_version != version or not user.active:
+    user = resume_session(
+        str(session.get(SESSION_TOKEN, "")),
+        address=client_address(),
+        agent=request.user_agent.string,
+        idle=idle_limit(),
+    )
+    if user is None or user.id != uid or user.session_version != version:
         return None
     return user
 
@@ -155,7 +180,9 @@ def register_web(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Vui lòng đăng nhập để tiếp tục.")
     login_manager.login_message_category = "warning"
-    login_manager.session_protection = "strong"
+    # The server-side session (user_session) is bound to its address and browser and
+    # ends on logout; Flask-Login's own check does nothing for permanent sessions.
+    login_manager.session_protection = None
 
     for module in (
         auth,

@@ -36,7 +36,7 @@ from counter.domain.errors import CounterError
 from counter.models import ROLES, Office, User
 from counter.services import accounts, audit, backup
 from counter.services.office import PRINT_MODES, get_office, update_office
-from counter.web import actor, roles_required
+from counter.web import actor, idle_limit, roles_required
 from counter.web.forms import CounterForm, max_length, run_form
 from counter.web.i18n import VN
 
@@ -159,9 +159,33 @@ def users() -> Any:
     return render_template(
         "admin/users.html",
         users=accounts.list_users(),
+        states=accounts.account_states(idle_limit()),
         role_labels=accounts.ROLE_LABELS,
         role_names=accounts.role_names,
     )
+
+
+@bp.route("/tai-khoan/<int:user_id>/mo-khoa", methods=["POST"])
+@roles_required("admin")
+def user_unlock(user_id: int) -> Any:
+    """Lift an account's sign-in waits (wrong passwords from every address are cleared).
+
+    A POST with the page's CSRF token (checked app-wide by CSRFProtect).
+    """
+    done = accounts.unlock(actor(), accounts.get_user(user_id).username)
+    if done.addresses:
+        flash(
+            _(
+                "Đã mở khóa đăng nhập cho %(username)s (xóa %(count)s lần nhập sai từ %(addresses)s).",
+                username=done.username,
+                count=done.failures,
+                addresses=", ".join(done.addresses),
+            ),
+            "success",
+        )
+    else:
+        flash(_("Tài khoản %(username)s không bị chặn đăng nhập.", username=done.username), "info")
+    return redirect(url_for("admin.users"))
 
 
 @bp.route("/tai-khoan/moi", methods=["GET", "POST"])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -24,7 +26,7 @@ from wtforms.validators import DataRequired, EqualTo, Length
 from counter.domain.errors import CounterError
 from counter.models import User
 from counter.services import accounts
-from counter.web import actor, client_address
+from counter.web import SESSION_TOKEN, actor, client_address
 from counter.web.forms import CounterForm, attach_error, max_length, run_form
 
 bp = Blueprint("auth", __name__)
@@ -78,37 +80,52 @@ def login() -> Any:
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
-        cfg = current_app.config
         try:
-            user = accounts.authenticate(
+            signed = accounts.sign_in(
                 form.username.data or "",
                 form.password.data or "",
                 client_address(),
-                max_account=cfg["LOGIN_MAX_FAILURES_ACCOUNT"],
-                max_address=cfg["LOGIN_MAX_FAILURES_ADDRESS"],
-                window_minutes=cfg["LOGIN_WINDOW_MINUTES"],
+                request.user_agent.string,
+                policy=accounts.ThrottlePolicy.from_config(current_app.config),
             )
+        except accounts.LoginThrottled as err:
+            form.form_errors.append(
+                _(
+                    "Đăng nhập sai nhiều lần. Vui lòng thử lại sau %(wait)s.",
+                    wait=wait_text(err.wait),
+                )
+            )
+            status = 429
         except CounterError as err:
             attach_error(form, err)
-            status = 429 if isinstance(err, accounts.LoginThrottled) else 422
+            status = 422
         else:
             session.clear()
-            login_user(user)
+            login_user(signed.user)
+            session[SESSION_TOKEN] = signed.token
             session.permanent = True
-            if user.must_change_password:
+            if signed.user.must_change_password:
                 return redirect(url_for("auth.change_password"))
-            flash(_("Xin chào %(name)s.", name=user.full_name), "success")
+            flash(_("Xin chào %(name)s.", name=signed.user.full_name), "success")
             return redirect(_safe_next(request.args.get("next")))
     elif form.is_submitted():
         status = 422
     return render_template("auth/login.html", form=form), status
 
 
+def wait_text(wait: timedelta) -> str:
+    """A wait as the login page says it: seconds under two minutes, else whole minutes."""
+    seconds = math.ceil(wait.total_seconds())
+    if seconds < 120:
+        return _("%(n)s giây", n=max(seconds, 1))
+    return _("%(n)s phút", n=math.ceil(seconds / 60))
+
+
 @bp.route("/dang-xuat", methods=["POST"])
 @login_required
 def logout() -> Any:
-    """Sign out (a POST, so a link elsewhere cannot sign a user out)."""
-    accounts.record_logout(actor())
+    """Sign out (a POST, so a link elsewhere cannot sign a user out); the session ends."""
+    accounts.sign_out(actor(), str(session.get(SESSION_TOKEN, "")))
     logout_user()
     session.clear()
     flash(_("Bạn đã đăng xuất."), "info")
@@ -123,11 +140,14 @@ def change_password() -> Any:
     user, status = run_form(
         form,
         lambda: accounts.change_password(
-            actor(), form.current_password.data or "", form.new_password.data or ""
+            actor(),
+            form.current_password.data or "",
+            form.new_password.data or "",
+            keep_token=str(session.get(SESSION_TOKEN, "")),
         ),
     )
     if user is not None:
-        login_user(user)  # the session version changed; keep this session signed in
+        login_user(user)  # the session version changed; this session goes on
         flash(_("Đã đổi mật khẩu."), "success")
         return redirect(url_for("main.home"))
     return render_template("auth/change_password.html", form=form), status
