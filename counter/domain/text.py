@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import unicodedata
 
+from counter.domain.i18n import Message, N_
+
 # "đ" is a letter of its own, not "d" plus a mark, so NFD leaves it alone.
 _EXTRA_FOLDS = str.maketrans({"đ": "d", "ð": "d"})
 
 
-def too_long(limit: int, length: int) -> str:
+def too_long(limit: int, length: int) -> Message:
     """The message for a text longer than its limit: it is said, never cut."""
-    return f"Tối đa {limit} ký tự (đang có {length} ký tự); hãy rút gọn."
+    return Message(
+        N_("Tối đa %(limit)s ký tự (đang có %(length)s ký tự); hãy rút gọn."),
+        limit=limit,
+        length=length,
+    )
 
 
 def fold(s: str) -> str:

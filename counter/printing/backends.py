@@ -30,13 +30,13 @@ from escpos.exceptions import DeviceNotFoundError
 from escpos.printer import Network
 
 from counter.domain.errors import CounterError
-from counter.domain.i18n import N_
+from counter.domain.i18n import N_, Message
 
 DEFAULT_TCP_PORT = 9100
 #: Written piece by piece so a job abandoned after its deadline stops early.
 CHUNK_SIZE = 16 * 1024
 
-_URI_HELP = (
+_URI_HELP = N_(
     "Dùng một trong các dạng: tcp://192.168.1.50:9100, usb://0416:5011, "
     "file:/dev/usb/lp0 hoặc win32://Tên máy in."
 )
@@ -78,8 +78,13 @@ class PrinterTarget:
 
 
 def _invalid(uri: str, why: str) -> PrinterError:
+    """``why`` is a fragment marked with N_() (or a Message with its values)."""
     return PrinterError(
-        f"Địa chỉ máy in không hợp lệ: “{uri}” ({why}). {_URI_HELP}", field="printer"
+        N_("Địa chỉ máy in không hợp lệ: “%(uri)s” (%(why)s). %(help)s"),
+        field="printer",
+        uri=uri,
+        why=why,
+        help=_URI_HELP,
     )
 
 
@@ -87,9 +92,14 @@ def _hex_id(text: str, uri: str, what: str, limit: int = 0xFFFF) -> int:
     try:
         value = int(text.strip(), 16)
     except ValueError:
-        raise _invalid(uri, f"{what} phải là số hệ 16, ví dụ 0416") from None
+        raise _invalid(
+            uri, Message(N_("%(what)s phải là số hệ 16, ví dụ 0416"), what=what)
+        ) from None
     if not 0 <= value <= limit:
-        raise _invalid(uri, f"{what} vượt quá {limit:#x}")
+        raise _invalid(
+            uri,
+            Message(N_("%(what)s vượt quá %(limit)s"), what=what, limit=format(limit, "#x")),
+        )
     return value
 
 
@@ -98,11 +108,11 @@ def _parse_tcp(uri: str, rest: str) -> PrinterTarget:
     try:
         port = parts.port
     except ValueError:
-        raise _invalid(uri, "cổng phải là số từ 1 đến 65535") from None
+        raise _invalid(uri, N_("cổng phải là số từ 1 đến 65535")) from None
     if not parts.hostname or parts.path not in ("", "/") or parts.query:
-        raise _invalid(uri, "thiếu địa chỉ IP hoặc tên máy in")
+        raise _invalid(uri, N_("thiếu địa chỉ IP hoặc tên máy in"))
     if port == 0:
-        raise _invalid(uri, "cổng phải là số từ 1 đến 65535")
+        raise _invalid(uri, N_("cổng phải là số từ 1 đến 65535"))
     return PrinterTarget("tcp", host=parts.hostname, port=port or DEFAULT_TCP_PORT)
 
 
@@ -110,15 +120,15 @@ def _parse_usb(uri: str, rest: str) -> PrinterTarget:
     ids, _, query = rest.partition("?")
     vendor, sep, product = ids.partition(":")
     if not sep or not vendor or not product:
-        raise _invalid(uri, "cần mã nhà sản xuất và mã thiết bị, ví dụ usb://0416:5011")
+        raise _invalid(uri, N_("cần mã nhà sản xuất và mã thiết bị, ví dụ usb://0416:5011"))
     options = {k: v[-1] for k, v in parse_qs(query, keep_blank_values=True).items()}
     unknown = set(options) - {"in_ep", "out_ep"}
     if unknown:
-        raise _invalid(uri, f"không hiểu tham số {', '.join(sorted(unknown))}")
+        raise _invalid(uri, Message(N_("không hiểu tham số %(names)s"), names=sorted(unknown)))
     return PrinterTarget(
         "usb",
-        vendor_id=_hex_id(vendor, uri, "mã nhà sản xuất"),
-        product_id=_hex_id(product, uri, "mã thiết bị"),
+        vendor_id=_hex_id(vendor, uri, N_("mã nhà sản xuất")),
+        product_id=_hex_id(product, uri, N_("mã thiết bị")),
         in_ep=_hex_id(options.get("in_ep", "82"), uri, "in_ep", 0xFF),
         out_ep=_hex_id(options.get("out_ep", "01"), uri, "out_ep", 0xFF),
     )
@@ -130,7 +140,7 @@ def _parse_file(uri: str, rest: str) -> PrinterTarget:
     if len(path) > 2 and path[0] == "/" and path[2] == ":" and path[1].isalpha():
         path = path[1:]
     if not path or path.startswith("//"):
-        raise _invalid(uri, "thiếu đường dẫn tệp hoặc thiết bị")
+        raise _invalid(uri, N_("thiếu đường dẫn tệp hoặc thiết bị"))
     return PrinterTarget("file", path=path)
 
 
@@ -193,15 +203,15 @@ def parse_printer_uri(uri: str) -> PrinterTarget:
     """Parse a printer URI; a PrinterError (field 'printer') says what is wrong, in Vietnamese."""
     text = (uri or "").strip()
     if not text:
-        raise PrinterError("Chưa cấu hình máy in. " + _URI_HELP, field="printer")
+        raise PrinterError(N_("Chưa cấu hình máy in. %(help)s"), field="printer", help=_URI_HELP)
     scheme, sep, rest = text.partition(":")
     scheme = scheme.lower()
     if not sep or (scheme not in _SCHEMES and not rest.startswith("//")):
-        raise _invalid(text, "thiếu kiểu kết nối")
+        raise _invalid(text, N_("thiếu kiểu kết nối"))
     if scheme == "file":
         return _parse_file(text, rest)
     if not rest.startswith("//"):
-        raise _invalid(text, f"sau “{scheme}:” phải có “//”")
+        raise _invalid(text, Message(N_("sau “%(scheme)s:” phải có “//”"), scheme=scheme))
     rest = rest[2:]
     if scheme == "tcp":
         return _parse_tcp(text, rest)
@@ -210,9 +220,9 @@ def parse_printer_uri(uri: str) -> PrinterTarget:
     if scheme == "win32":
         name = unquote(rest).strip()
         if not name:
-            raise _invalid(text, "thiếu tên máy in")
+            raise _invalid(text, N_("thiếu tên máy in"))
         return PrinterTarget("win32", printer_name=name)
-    raise _invalid(text, f"không hỗ trợ kiểu “{scheme}”")
+    raise _invalid(text, Message(N_("không hỗ trợ kiểu “%(scheme)s”"), scheme=scheme))
 
 
 class _Network(Network):
@@ -248,9 +258,11 @@ def _open_printer(target: PrinterTarget, timeout: float) -> Any:
 
             if not usb_module.is_usable():
                 raise PrinterError(
-                    "Chưa cài thư viện pyusb nên không in được qua usb://. Cài pyusb "
-                    "(pip install pyusb, kèm libusb), hoặc dùng file:/dev/usb/lp0 "
-                    "hay win32://Tên máy in."
+                    N_(
+                        "Chưa cài thư viện pyusb nên không in được qua usb://. Cài pyusb "
+                        "(pip install pyusb, kèm libusb), hoặc dùng file:/dev/usb/lp0 "
+                        "hay win32://Tên máy in."
+                    )
                 )
             return usb_module.Usb(
                 target.vendor_id,
@@ -261,13 +273,15 @@ def _open_printer(target: PrinterTarget, timeout: float) -> Any:
             )
         case "win32":
             if sys.platform != "win32":
-                raise PrinterError("Kiểu máy in win32:// chỉ dùng được trên Windows.")
+                raise PrinterError(N_("Kiểu máy in win32:// chỉ dùng được trên Windows."))
             from escpos.printer import win32raw
 
             if not win32raw.is_usable():
                 raise PrinterError(
-                    "Chưa cài pywin32 nên không in được qua win32://. Cài pywin32 "
-                    "(pip install pywin32)."
+                    N_(
+                        "Chưa cài pywin32 nên không in được qua win32://. Cài pywin32 "
+                        "(pip install pywin32)."
+                    )
                 )
             return win32raw.Win32Raw(target.printer_name)
     raise AssertionError(target.scheme)
@@ -275,8 +289,11 @@ def _open_printer(target: PrinterTarget, timeout: float) -> Any:
 
 def _no_answer(timeout: float) -> PrinterError:
     return PrinterError(
-        f"Máy in không phản hồi sau {timeout:g} giây (hết giấy, kẹt giấy hoặc đang bận). "
-        "Kiểm tra máy in rồi in lại."
+        N_(
+            "Máy in không phản hồi sau %(seconds)s giây (hết giấy, kẹt giấy hoặc đang bận). "
+            "Kiểm tra máy in rồi in lại."
+        ),
+        seconds=format(timeout, "g"),
     )
 
 
@@ -287,34 +304,54 @@ def _explain(exc: Exception, target: PrinterTarget, timeout: float, opened: bool
         return exc
     if isinstance(exc, TimeoutError) or "timed out" in str(exc).lower():
         if not opened and target.scheme == "tcp":
-            return PrinterError(
-                f"Không kết nối được máy in {where} sau {timeout:g} giây "
-                "(máy in tắt, sai địa chỉ hoặc mất mạng)."
-            )
+            return _no_connection(where, timeout)
         return _no_answer(timeout)
     if not opened or isinstance(exc, DeviceNotFoundError):
         match target.scheme:
             case "tcp":
                 return PrinterError(
-                    f"Không kết nối được máy in {where} (máy in tắt hoặc sai địa chỉ)."
+                    N_("Không kết nối được máy in %(where)s (máy in tắt hoặc sai địa chỉ)."),
+                    where=where,
                 )
             case "usb":
                 return PrinterError(
-                    f"Không tìm thấy máy in {where} (chưa cắm cáp, chưa bật, "
-                    "hoặc thiếu quyền truy cập USB)."
+                    N_(
+                        "Không tìm thấy máy in %(where)s (chưa cắm cáp, chưa bật, "
+                        "hoặc thiếu quyền truy cập USB)."
+                    ),
+                    where=where,
                 )
             case "file":
                 if isinstance(exc.__context__, PermissionError) or isinstance(exc, PermissionError):
-                    return PrinterError(f"Không có quyền ghi vào {where}.")
+                    return PrinterError(N_("Không có quyền ghi vào %(where)s."), where=where)
                 return PrinterError(
-                    f"Không mở được máy in {where} (chưa cắm cáp, chưa bật hoặc sai đường dẫn)."
+                    N_(
+                        "Không mở được máy in %(where)s "
+                        "(chưa cắm cáp, chưa bật hoặc sai đường dẫn)."
+                    ),
+                    where=where,
                 )
             case _:
                 return PrinterError(
-                    f"Không mở được máy in “{where}” trong Windows (sai tên hoặc máy in tắt)."
+                    N_("Không mở được máy in “%(where)s” trong Windows (sai tên hoặc máy in tắt)."),
+                    where=where,
                 )
     return PrinterError(
-        f"Mất kết nối với máy in {where} khi đang in; phiếu có thể in dở. Kiểm tra rồi in lại."
+        N_(
+            "Mất kết nối với máy in %(where)s khi đang in; phiếu có thể in dở. Kiểm tra rồi in lại."
+        ),
+        where=where,
+    )
+
+
+def _no_connection(where: str, timeout: float) -> PrinterError:
+    return PrinterError(
+        N_(
+            "Không kết nối được máy in %(where)s sau %(seconds)s giây "
+            "(máy in tắt, sai địa chỉ hoặc mất mạng)."
+        ),
+        where=where,
+        seconds=format(timeout, "g"),
     )
 
 
@@ -367,10 +404,7 @@ def send(
     if thread.is_alive():
         delivery.abandoned.set()
         if not delivery.opened and target.scheme == "tcp":
-            raise PrinterError(
-                f"Không kết nối được máy in {target.describe()} sau {timeout:g} giây "
-                "(máy in tắt, sai địa chỉ hoặc mất mạng)."
-            )
+            raise _no_connection(target.describe(), timeout)
         raise _no_answer(timeout)
     if delivery.error is not None:
         raise _explain(delivery.error, target, timeout, delivery.opened) from delivery.error

@@ -28,6 +28,7 @@ from typing import Any
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from counter.domain.errors import NotAllowed, NotFound, ValidationError
+from counter.domain.i18n import N_
 from counter.domain.lifecycle import Role
 from counter.extensions import db
 from counter.models import ROLES, AuditEntry, LoginFailure, User, UserSession, utcnow
@@ -88,7 +89,7 @@ class LoginThrottled(NotAllowed):
     """Too many wrong passwords from this address: ``wait`` before the next attempt."""
 
     def __init__(self, wait: timedelta) -> None:
-        super().__init__("Đăng nhập sai nhiều lần. Vui lòng chờ một lát rồi thử lại.")
+        super().__init__(N_("Đăng nhập sai nhiều lần. Vui lòng chờ một lát rồi thử lại."))
         self.wait = wait
 
 
@@ -128,10 +129,12 @@ def check_new_password(password: str, username: str) -> None:
     """Refuse passwords that are too short or equal to the username."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ValidationError(
-            f"Mật khẩu phải có ít nhất {MIN_PASSWORD_LENGTH} ký tự.", field="new_password"
+            N_("Mật khẩu phải có ít nhất %(min)s ký tự."),
+            field="new_password",
+            min=MIN_PASSWORD_LENGTH,
         )
     if password.strip().lower() == username.lower():
-        raise ValidationError("Mật khẩu không được trùng tên đăng nhập.", field="new_password")
+        raise ValidationError(N_("Mật khẩu không được trùng tên đăng nhập."), field="new_password")
 
 
 def sign_in(
@@ -173,7 +176,7 @@ def sign_in(
         with transaction():
             _count_failure(username, address, policy, now)
             audit.record(anonymous, "login_failed", username)
-        raise ValidationError("Tên đăng nhập hoặc mật khẩu không đúng.")
+        raise ValidationError(N_("Tên đăng nhập hoặc mật khẩu không đúng."))
 
     token = secrets.token_urlsafe(32)
     with transaction():
@@ -295,7 +298,7 @@ def unlock(actor: Actor, username: str) -> Unlocked:
     _require_admin(actor)
     user = db.session.scalar(db.select(User).where(User.username == username.strip().lower()))
     if user is None:
-        raise NotFound("Không tìm thấy tài khoản.")
+        raise NotFound(N_("Không tìm thấy tài khoản."))
     rows = list(
         db.session.scalars(
             db.select(LoginFailure)
@@ -423,10 +426,10 @@ def change_password(actor: Actor, current: str, new: str, *, keep_token: str | N
     """A user changes their own password; the account's other sessions end."""
     user = _get(actor.user_id)
     if not check_password_hash(user.password_hash, current):
-        raise ValidationError("Mật khẩu hiện tại không đúng.", field="current_password")
+        raise ValidationError(N_("Mật khẩu hiện tại không đúng."), field="current_password")
     check_new_password(new, user.username)
     if check_password_hash(user.password_hash, new):
-        raise ValidationError("Mật khẩu mới phải khác mật khẩu cũ.", field="new_password")
+        raise ValidationError(N_("Mật khẩu mới phải khác mật khẩu cũ."), field="new_password")
     with transaction():
         user.password_hash = hash_password(new)
         user.must_change_password = False
@@ -457,9 +460,9 @@ def _check_roles(roles: Iterable[str]) -> frozenset[str]:
     """The chosen roles: at least one, each a known role (no default: the admin chooses)."""
     chosen = frozenset(roles)
     if not chosen:
-        raise ValidationError("Vui lòng chọn ít nhất một vai trò cho tài khoản.", field="roles")
+        raise ValidationError(N_("Vui lòng chọn ít nhất một vai trò cho tài khoản."), field="roles")
     if not chosen <= set(ROLES):
-        raise ValidationError("Vai trò không hợp lệ.", field="roles")
+        raise ValidationError(N_("Vai trò không hợp lệ."), field="roles")
     return chosen
 
 
@@ -478,16 +481,18 @@ def create_user(
     username = username.strip().lower()
     if not USERNAME_RE.match(username):
         raise ValidationError(
-            "Tên đăng nhập chỉ gồm chữ thường không dấu, số, dấu chấm, gạch ngang, "
-            "gạch dưới (3–64 ký tự).",
+            N_(
+                "Tên đăng nhập chỉ gồm chữ thường không dấu, số, dấu chấm, gạch ngang, "
+                "gạch dưới (3–64 ký tự)."
+            ),
             field="username",
         )
     chosen = _check_roles(roles)
     if not full_name.strip():
-        raise ValidationError("Vui lòng nhập họ và tên.", field="full_name")
+        raise ValidationError(N_("Vui lòng nhập họ và tên."), field="full_name")
     check_new_password(password, username)
     if db.session.scalar(db.select(User.id).where(User.username == username)):
-        raise ValidationError("Tên đăng nhập này đã có.", field="username")
+        raise ValidationError(N_("Tên đăng nhập này đã có."), field="username")
     with transaction():
         user = User(
             username=username,
@@ -517,10 +522,10 @@ def update_user(
     user = _get(user_id)
     chosen = _check_roles(roles)
     if not full_name.strip():
-        raise ValidationError("Vui lòng nhập họ và tên.", field="full_name")
+        raise ValidationError(N_("Vui lòng nhập họ và tên."), field="full_name")
     if user.id == actor.user_id and (not active or "admin" not in chosen):
         raise ValidationError(
-            "Không thể tự khóa hoặc bỏ quyền quản trị của chính mình.", field="roles"
+            N_("Không thể tự khóa hoặc bỏ quyền quản trị của chính mình."), field="roles"
         )
     changes = []
     for name, value in (
@@ -564,10 +569,10 @@ def reset_password(actor: Actor, user_id: int, new: str) -> User:
 def _get(user_id: int | None) -> User:
     user = db.session.get(User, user_id) if user_id is not None else None
     if user is None:
-        raise NotFound("Không tìm thấy tài khoản.")
+        raise NotFound(N_("Không tìm thấy tài khoản."))
     return user
 
 
 def _require_admin(actor: Actor) -> None:
     if not actor.is_admin:
-        raise NotAllowed("Chỉ quản trị viên được quản lý tài khoản.")
+        raise NotAllowed(N_("Chỉ quản trị viên được quản lý tài khoản."))

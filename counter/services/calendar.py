@@ -35,7 +35,7 @@ from counter.domain.calendar import (
 )
 from counter.domain.due import DueDateError, LimitUnit, Timeliness
 from counter.domain.errors import NotAllowed, NotFound, ValidationError
-from counter.domain.i18n import N_
+from counter.domain.i18n import N_, Message
 from counter.extensions import db
 from counter.models import CalendarEntry, utcnow
 from counter.services import Actor, audit, transaction
@@ -98,8 +98,11 @@ def _load_calendar() -> WorkingCalendar:
         return WorkingCalendar(schedule_row(entry) for entry in entries)
     except CalendarError as err:
         raise ValidationError(
-            f"Lịch nghỉ đang lưu không dùng được: {err.message}. "
-            "Quản trị viên cần sửa trang Lịch nghỉ."
+            N_(
+                "Lịch nghỉ đang lưu không dùng được: %(error)s. "
+                "Quản trị viên cần sửa trang Lịch nghỉ."
+            ),
+            error=err,
         ) from None
 
 
@@ -135,7 +138,9 @@ def office_hours() -> OfficeHours:
         )
     except CalendarError as err:
         raise ValidationError(
-            f"Giờ làm việc của đơn vị không dùng được: {err.message}.", field="morning_open"
+            N_("Giờ làm việc của đơn vị không dùng được: %(error)s."),
+            field="morning_open",
+            error=err,
         ) from None
 
 
@@ -314,7 +319,7 @@ ORIGIN_LABELS = {
 
 def _require_admin(actor: Actor) -> None:
     if not actor.is_admin:
-        raise NotAllowed("Chỉ quản trị viên được sửa lịch nghỉ.")
+        raise NotAllowed(N_("Chỉ quản trị viên được sửa lịch nghỉ."))
 
 
 def year_entries(year: int) -> list[CalendarEntry]:
@@ -332,7 +337,7 @@ def get_entry(entry_id: int) -> CalendarEntry:
     """One entry, or NotFound."""
     entry = db.session.get(CalendarEntry, entry_id)
     if entry is None:
-        raise NotFound("Không tìm thấy mục lịch nghỉ này (có thể đã bị xóa).")
+        raise NotFound(N_("Không tìm thấy mục lịch nghỉ này (có thể đã bị xóa)."))
     return entry
 
 
@@ -370,7 +375,9 @@ class YearView:
 def year_view(year: int) -> YearView:
     """The year's grid from the calendar every due date uses, and its entries."""
     if not FIRST_YEAR <= year <= LAST_YEAR:
-        raise NotFound(f"Năm ngoài phạm vi lịch ({FIRST_YEAR}–{LAST_YEAR}).")
+        raise NotFound(
+            N_("Năm ngoài phạm vi lịch (%(first)s–%(last)s)."), first=FIRST_YEAR, last=LAST_YEAR
+        )
     calendar = working_calendar()
     months = []
     days_off = working_weekends = 0
@@ -441,34 +448,33 @@ def _row(
     first_date: date | None, last_date: date | None, kind: str, label: str, source: str
 ) -> ScheduleRow:
     if first_date is None:
-        raise ValidationError("Nhập ngày bắt đầu (dd/mm/yyyy).", field="first_date")
+        raise ValidationError(N_("Nhập ngày bắt đầu (dd/mm/yyyy)."), field="first_date")
     if last_date is None:
         last_date = first_date
     label = (label or "").strip()
     if not label:
         raise ValidationError(
-            "Nhập tên ngày nghỉ hoặc ghi chú (ví dụ: Tết Nguyên Đán).", field="label"
+            N_("Nhập tên ngày nghỉ hoặc ghi chú (ví dụ: Tết Nguyên Đán)."), field="label"
         )
     if len(label) > 200:
-        raise ValidationError("Tên dài quá 200 ký tự.", field="label")
+        raise ValidationError(N_("Tên dài quá 200 ký tự."), field="label")
     source = (source or "").strip()
     if len(source) > 500:
-        raise ValidationError("Nguồn dài quá 500 ký tự.", field="source")
+        raise ValidationError(N_("Nguồn dài quá 500 ký tự."), field="source")
     for value, field in ((first_date, "first_date"), (last_date, "last_date")):
         if not FIRST_YEAR <= value.year <= LAST_YEAR:
             raise ValidationError(
-                f"Năm {value.year} ngoài phạm vi lịch ({FIRST_YEAR}–{LAST_YEAR}).", field=field
+                N_("Năm %(year)s ngoài phạm vi lịch (%(first)s–%(last)s)."),
+                field=field,
+                year=value.year,
+                first=FIRST_YEAR,
+                last=LAST_YEAR,
             )
     try:
         return ScheduleRow(first_date, last_date, kind, label, source)  # type: ignore[arg-type]
     except CalendarError as err:
         field = next((f for hint, f in _FIELD_HINTS if hint in err.message), None)
-        raise ValidationError(_sentence(err.message), field=field) from None
-
-
-def _sentence(text: str) -> str:
-    text = text.strip()
-    return (text[:1].upper() + text[1:]).rstrip(".") + "."
+        raise ValidationError(err.message.as_sentence(), field=field) from None
 
 
 def _check_overlap(row: ScheduleRow, ignore_id: int | None = None) -> None:
@@ -476,9 +482,14 @@ def _check_overlap(row: ScheduleRow, ignore_id: int | None = None) -> None:
         if other.id == ignore_id:
             continue
         raise ValidationError(
-            f"Khoảng ngày này trùng với mục đã có “{other.label}” "
-            f"({_vn(other.first_date)}–{_vn(other.last_date)}). Hãy sửa mục đó.",
+            N_(
+                "Khoảng ngày này trùng với mục đã có “%(label)s” "
+                "(%(first)s–%(last)s). Hãy sửa mục đó."
+            ),
             field="first_date",
+            label=other.label,
+            first=_vn(other.first_date),
+            last=_vn(other.last_date),
         )
 
 
@@ -574,7 +585,10 @@ def decode_upload(data: bytes) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ValidationError(
-            "Tệp không phải văn bản UTF-8. Trong Excel chọn Lưu thành “CSV UTF-8 (Comma delimited)”.",
+            N_(
+                "Tệp không phải văn bản UTF-8. "
+                "Trong Excel chọn Lưu thành “CSV UTF-8 (Comma delimited)”."
+            ),
             field="file",
         ) from None
 
@@ -587,7 +601,7 @@ def check_schedule(text: str) -> ImportPlan:
     """
     rows, errors = load_schedule_csv(text)
     if not rows and not errors:
-        errors = [RowError(1, "tệp không có dòng dữ liệu nào")]
+        errors = [RowError(1, N_("tệp không có dòng dữ liệu nào"))]
     years = {row.year for row in rows}
     replaced = {
         year: db.session.scalar(
@@ -599,7 +613,15 @@ def check_schedule(text: str) -> ImportPlan:
     if rows and not errors:
         lines = _data_lines(text)
         errors = [
-            RowError(line, f"năm {row.year} ngoài phạm vi lịch ({FIRST_YEAR}–{LAST_YEAR})")
+            RowError(
+                line,
+                Message(
+                    N_("năm %(year)s ngoài phạm vi lịch (%(first)s–%(last)s)"),
+                    year=row.year,
+                    first=FIRST_YEAR,
+                    last=LAST_YEAR,
+                ),
+            )
             for row, line in zip(rows, lines, strict=False)
             if not (row.first_date.year >= FIRST_YEAR and row.last_date.year <= LAST_YEAR)
         ] or _conflicts_with_kept(rows, lines, years)
@@ -635,8 +657,15 @@ def _conflicts_with_kept(
                 errors.append(
                     RowError(
                         line,
-                        f"ngày {_vn(rule.date)} đã có trong lịch năm {other.year} "
-                        f"(“{other.label}”); sửa lịch năm đó trước",
+                        Message(
+                            N_(
+                                "ngày %(day)s đã có trong lịch năm %(year)s "
+                                "(“%(label)s”); sửa lịch năm đó trước"
+                            ),
+                            day=_vn(rule.date),
+                            year=other.year,
+                            label=other.label,
+                        ),
                     )
                 )
                 break
@@ -652,9 +681,10 @@ def import_schedule(actor: Actor, text: str) -> ImportPlan:
     plan = check_schedule(text)
     if not plan.ok:
         raise ValidationError(
-            f"Tệp có {len(plan.errors)} dòng lỗi, chưa lưu gì: "
-            + "; ".join(error.message for error in plan.errors[:5]),
+            N_("Tệp có %(n)s dòng lỗi, chưa lưu gì: %(errors)s"),
             field="file",
+            n=len(plan.errors),
+            errors=[error.message for error in plan.errors[:5]],
         )
     with transaction():
         for year in plan.years:
@@ -681,32 +711,41 @@ def parse_due_request(
     received = (received or "").strip()
     if not received:
         raise ValidationError(
-            'Thiếu thời điểm nhận hồ sơ (--received "YYYY-MM-DD HH:MM").', field="received"
+            N_('Thiếu thời điểm nhận hồ sơ (--received "YYYY-MM-DD HH:MM").'), field="received"
         )
     try:
         moment = datetime.strptime(received.replace("T", " "), "%Y-%m-%d %H:%M")
     except ValueError:
         raise ValidationError(
-            f"Thời điểm nhận hồ sơ không hợp lệ '{received}' (định dạng YYYY-MM-DD HH:MM, giờ Việt Nam).",
+            N_(
+                "Thời điểm nhận hồ sơ không hợp lệ '%(received)s' "
+                "(định dạng YYYY-MM-DD HH:MM, giờ Việt Nam)."
+            ),
             field="received",
+            received=received,
         ) from None
     limit = (limit or "").strip()
     if not limit:
-        raise ValidationError("Thiếu thời hạn giải quyết (--limit N).", field="limit")
+        raise ValidationError(N_("Thiếu thời hạn giải quyết (--limit N)."), field="limit")
     try:
         amount = Decimal(limit.replace(",", "."))
     except ArithmeticError:
         raise ValidationError(
-            f"Thời hạn giải quyết phải là một số, không phải '{limit}'.", field="limit"
+            N_("Thời hạn giải quyết phải là một số, không phải '%(limit)s'."),
+            field="limit",
+            limit=limit,
         ) from None
     if not amount.is_finite() or amount < 0:
-        raise ValidationError("Thời hạn giải quyết phải là một số không âm.", field="limit")
+        raise ValidationError(N_("Thời hạn giải quyết phải là một số không âm."), field="limit")
     number: int | Decimal = int(amount) if amount == amount.to_integral_value() else amount
     try:
         limit_unit = LimitUnit((unit or "").strip())
     except ValueError:
         choices = ", ".join(member.value for member in LimitUnit)
         raise ValidationError(
-            f"Đơn vị thời hạn không hợp lệ '{unit}' (chọn một trong: {choices}).", field="unit"
+            N_("Đơn vị thời hạn không hợp lệ '%(unit)s' (chọn một trong: %(choices)s)."),
+            field="unit",
+            unit=unit,
+            choices=choices,
         ) from None
     return from_local_naive(moment), number, limit_unit

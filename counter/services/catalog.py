@@ -29,7 +29,7 @@ from counter.domain.catalog import (
     diff_catalog,
 )
 from counter.domain.errors import Conflict, NotFound, ValidationError
-from counter.domain.i18n import N_
+from counter.domain.i18n import N_, Message
 from counter.domain.text import fold
 from counter.extensions import db
 from counter.models import AuditEntry, CatalogImport, Procedure, ProcedureDocument, ProcedureFee
@@ -78,7 +78,7 @@ def get_procedure(procedure_id: int) -> Procedure:
     """One procedure (abolished ones too: old dossiers point to them)."""
     procedure = db.session.get(Procedure, procedure_id)
     if procedure is None:
-        raise NotFound("Không tìm thấy thủ tục.")
+        raise NotFound(N_("Không tìm thấy thủ tục."))
     return procedure
 
 
@@ -443,20 +443,23 @@ def parse_upload(filename: str, data: bytes) -> ImportResult:
     ext = _extension(filename)
     if ext == ".xls":
         raise ValidationError(
-            "Tệp .xls (Excel 97-2003) chưa được hỗ trợ. Hãy mở bằng Excel và lưu thành "
-            ".xlsx hoặc CSV UTF-8.",
+            N_(
+                "Tệp .xls (Excel 97-2003) chưa được hỗ trợ. Hãy mở bằng Excel và lưu thành "
+                ".xlsx hoặc CSV UTF-8."
+            ),
             field="file",
         )
     if ext not in IMPORT_TYPES:
         raise ValidationError(
-            "Chỉ nhận tệp .csv, .xlsx hoặc .json theo mẫu danh mục thủ tục.", field="file"
+            N_("Chỉ nhận tệp .csv, .xlsx hoặc .json theo mẫu danh mục thủ tục."), field="file"
         )
     if not data:
-        raise ValidationError("Tệp tải lên rỗng.", field="file")
+        raise ValidationError(N_("Tệp tải lên rỗng."), field="file")
     if len(data) > MAX_IMPORT_BYTES:
         raise ValidationError(
-            f"Tệp quá lớn (tối đa {MAX_IMPORT_BYTES // 2**20} MB) cho một danh mục thủ tục.",
+            N_("Tệp quá lớn (tối đa %(mb)s MB) cho một danh mục thủ tục."),
             field="file",
+            mb=MAX_IMPORT_BYTES // 2**20,
         )
     if ext == ".csv":
         return dcat.parse_csv(data)
@@ -470,8 +473,14 @@ def _unresolved_replacements(
 ) -> list[str]:
     in_file = {r.national_code for r in records}
     return [
-        f"Thủ tục {r.national_code}: chưa có thủ tục thay thế {r.replaced_by} trong danh mục "
-        "hoặc trong tệp; liên kết thay thế sẽ để trống."
+        Message(
+            N_(
+                "Thủ tục %(code)s: chưa có thủ tục thay thế %(replacement)s trong danh mục "
+                "hoặc trong tệp; liên kết thay thế sẽ để trống."
+            ),
+            code=r.national_code,
+            replacement=r.replaced_by,
+        )
         for r in records
         if r.replaced_by and r.replaced_by not in in_file and r.replaced_by not in known
     ]
@@ -495,15 +504,15 @@ def check_decision(decision_number: str, decision_date: date | None) -> str:
     number = " ".join((decision_number or "").split())
     if not number:
         raise ValidationError(
-            "Vui lòng nhập số quyết định công bố, ví dụ QĐ 1234/QĐ-UBND.",
+            N_("Vui lòng nhập số quyết định công bố, ví dụ QĐ 1234/QĐ-UBND."),
             field="decision_number",
         )
     if len(number) > 100:
-        raise ValidationError("Số quyết định dài quá 100 ký tự.", field="decision_number")
+        raise ValidationError(N_("Số quyết định dài quá 100 ký tự."), field="decision_number")
     if decision_date is None:
-        raise ValidationError("Vui lòng nhập ngày ký quyết định.", field="decision_date")
+        raise ValidationError(N_("Vui lòng nhập ngày ký quyết định."), field="decision_date")
     if decision_date > _today():
-        raise ValidationError("Ngày quyết định không được sau hôm nay.", field="decision_date")
+        raise ValidationError(N_("Ngày quyết định không được sau hôm nay."), field="decision_date")
     return number
 
 
@@ -524,22 +533,29 @@ def apply_import(
     if not actor.has_role("admin"):
         from counter.domain.errors import NotAllowed
 
-        raise NotAllowed("Chỉ quản trị viên được nhập danh mục thủ tục.")
+        raise NotAllowed(N_("Chỉ quản trị viên được nhập danh mục thủ tục."))
     number = check_decision(decision_number, decision_date)
     preview = preview_import(filename, data)
     if not preview.ok:
         line, message = preview.errors[0]
         raise ValidationError(
-            f"Tệp có {len(preview.errors)} lỗi (dòng {line}: {message}); chưa lưu gì.",
+            N_("Tệp có %(n)s lỗi (dòng %(line)s: %(error)s); chưa lưu gì."),
             field="file",
+            n=len(preview.errors),
+            line=line,
+            error=message,
         )
     if expect_digest is not None and expect_digest != preview.digest:
         raise Conflict(
-            "Danh mục đã thay đổi từ lúc xem trước (có người vừa nhập hoặc sửa). "
-            "Vui lòng tải tệp lên và xem trước lại."
+            N_(
+                "Danh mục đã thay đổi từ lúc xem trước (có người vừa nhập hoặc sửa). "
+                "Vui lòng tải tệp lên và xem trước lại."
+            )
         )
     if not preview.has_changes:
-        raise ValidationError("Tệp không có thay đổi nào so với danh mục hiện tại.", field="file")
+        raise ValidationError(
+            N_("Tệp không có thay đổi nào so với danh mục hiện tại."), field="file"
+        )
     diff = preview.diff
     with transaction():
         import_ = CatalogImport(
@@ -704,18 +720,11 @@ class RecordInvalid(ValidationError):
         self.errors = errors
 
 
-_COLUMN_PREFIX = re.compile(r"^Cột (\w+): ")
-
-
 def _field_of(message: str) -> tuple[str | None, str]:
     """Map a domain message "Cột ma_tthc: …" to (attribute, message without the prefix)."""
-    match = _COLUMN_PREFIX.match(message)
-    if match:
-        column = match.group(1)
-        for attr in EDIT_FIELDS:
-            if dcat._column_name(attr) == column:
-                rest = message[match.end() :]
-                return attr, rest[:1].upper() + rest[1:]
+    attr, detail = dcat.cell_detail(message)
+    if attr in EDIT_FIELDS:
+        return attr, detail
     return None, message
 
 
@@ -765,23 +774,31 @@ def save_procedure(actor: Actor, procedure_id: int | None, values: dict[str, Any
     if not actor.has_role("admin"):
         from counter.domain.errors import NotAllowed
 
-        raise NotAllowed("Chỉ quản trị viên được sửa danh mục thủ tục.")
+        raise NotAllowed(N_("Chỉ quản trị viên được sửa danh mục thủ tục."))
     existing = get_procedure(procedure_id) if procedure_id is not None else None
     if existing is not None:
         values = {**values, "national_code": existing.national_code}
     record = record_from_form(values)
     other = get_by_code(record.national_code)
     if other is not None and (existing is None or other.id != existing.id):
-        raise RecordInvalid([("national_code", "Mã TTHC này đã có trong danh mục.")])
+        raise RecordInvalid([("national_code", N_("Mã TTHC này đã có trong danh mục."))])
     replacement = None
     if record.replaced_by:
         replacement = get_by_code(record.replaced_by)
         if replacement is None:
             raise RecordInvalid(
-                [("replaced_by", f"Không có thủ tục mã {record.replaced_by} trong danh mục.")]
+                [
+                    (
+                        "replaced_by",
+                        Message(
+                            N_("Không có thủ tục mã %(code)s trong danh mục."),
+                            code=record.replaced_by,
+                        ),
+                    )
+                ]
             )
         if replacement.national_code == record.national_code:
-            raise RecordInvalid([("replaced_by", "Thủ tục không thể thay thế chính nó.")])
+            raise RecordInvalid([("replaced_by", N_("Thủ tục không thể thay thế chính nó."))])
     with transaction():
         if existing is None:
             procedure = upsert_from_record(record)

@@ -69,7 +69,7 @@ from counter.services import Actor, audit, transaction
 from counter.services import calendar as cal
 from counter.services.events import append_event
 
-CONFLICT_MESSAGE = (
+CONFLICT_MESSAGE = N_(
     "Hồ sơ vừa được người khác cập nhật trong lúc bạn thao tác. Thao tác của bạn chưa được "
     "lưu; nội dung bạn đã nhập vẫn được giữ lại bên dưới. Vui lòng tải lại trang, xem thay "
     "đổi mới rồi thao tác lại."
@@ -133,7 +133,7 @@ class Outcome:
 
     dossier: Dossier
     event: DossierEvent
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # Messages: shown translated
 
 
 @dataclass
@@ -150,7 +150,7 @@ def get_dossier(dossier_id: int) -> Dossier:
     """The dossier, or NotFound."""
     dossier = db.session.get(Dossier, dossier_id)
     if dossier is None:
-        raise NotFound("Không tìm thấy hồ sơ.")
+        raise NotFound(N_("Không tìm thấy hồ sơ."))
     return dossier
 
 
@@ -276,7 +276,7 @@ def _perform(
             )
             if moment < dossier.received_at:
                 raise ValidationError(
-                    "Thời điểm thao tác không được trước thời điểm tiếp nhận hồ sơ."
+                    N_("Thời điểm thao tác không được trước thời điểm tiếp nhận hồ sơ.")
                 )
             due_before = dossier.due_at
             step = apply(dossier, moment)
@@ -366,7 +366,7 @@ def refuse(
     actor: Actor, dossier_id: int, *, version: int | None, reason: str, now: datetime | None = None
 ) -> Outcome:
     """Refuse a submitted dossier (form 03); the specific reason is required."""
-    missing = "Vui lòng ghi rõ lý do từ chối tiếp nhận."
+    missing = N_("Vui lòng ghi rõ lý do từ chối tiếp nhận.")
     return _with_reason(actor, dossier_id, version, Action.REFUSE, reason, missing, now)
 
 
@@ -388,7 +388,7 @@ def hand_over(
     """
 
     def apply(dossier: Dossier, moment: datetime) -> _Step:
-        target = _required(to_unit, "to_unit", "Vui lòng ghi đơn vị nhận hồ sơ.", UNIT_MAX)
+        target = _required(to_unit, "to_unit", N_("Vui lòng ghi đơn vị nhận hồ sơ."), UNIT_MAX)
         source = _clean(from_unit, UNIT_MAX, "from_unit") or current_unit(dossier)
         detail: dict[str, Any] = {
             "from_unit": source,
@@ -399,7 +399,7 @@ def hand_over(
             user = db.session.get(User, int(assign_to_id))
             if user is None or not user.active or user.roles.isdisjoint(ASSIGNABLE_ROLES):
                 raise ValidationError(
-                    "Người được giao phải là chuyên viên hoặc lãnh đạo đang làm việc.",
+                    N_("Người được giao phải là chuyên viên hoặc lãnh đạo đang làm việc."),
                     field="assign_to_id",
                 )
             dossier.assigned_to_id = user.id
@@ -428,7 +428,7 @@ def request_supplement(
         ]
         if not wanted:
             raise ValidationError(
-                "Vui lòng ghi ít nhất một nội dung cần bổ sung, hoàn thiện.", field="items"
+                N_("Vui lòng ghi ít nhất một nội dung cần bổ sung, hoàn thiện."), field="items"
             )
         return _Step(note=_clean(note), detail={"items": wanted})
 
@@ -495,16 +495,18 @@ def payment_received(
 def _delay_checks(dossier: Dossier, new_due: datetime | None, moment: datetime) -> _Step:
     """Rules shared by a proposal and the delay itself."""
     if new_due is None:
-        raise ValidationError("Vui lòng chọn ngày hẹn trả mới.", field="new_due")
+        raise ValidationError(N_("Vui lòng chọn ngày hẹn trả mới."), field="new_due")
     if new_due.tzinfo is None:
         raise ValueError("an aware datetime is required")
     if new_due <= dossier.due_at:
-        raise ValidationError("Ngày hẹn trả mới phải sau ngày hẹn trả hiện tại.", field="new_due")
+        raise ValidationError(
+            N_("Ngày hẹn trả mới phải sau ngày hẹn trả hiện tại."), field="new_due"
+        )
     if not cal.is_working_day(cal.local_naive(new_due).date()):
-        raise ValidationError("Ngày hẹn trả mới phải là ngày làm việc.", field="new_due")
+        raise ValidationError(N_("Ngày hẹn trả mới phải là ngày làm việc."), field="new_due")
     step = _Step()
     if not notice_in_time(dossier.due_at, moment):
-        message = (
+        message = N_(
             "Phiếu xin lỗi và gia hạn phải được gửi chậm nhất 01 ngày trước ngày hẹn trả "
             "hiện tại; hồ sơ này đã quá thời điểm đó."
         )
@@ -538,9 +540,9 @@ def propose_delay(
     """A specialist proposes a delay; the leader signs it with :func:`delay`."""
 
     def apply(dossier: Dossier, moment: datetime) -> _Step:
-        text = _required(reason, "reason", "Vui lòng ghi lý do đề xuất gia hạn.")
+        text = _required(reason, "reason", N_("Vui lòng ghi lý do đề xuất gia hạn."))
         if dossier.delay_count >= MAX_DELAYS:
-            raise ValidationError("Hồ sơ đã được gia hạn một lần; không thể gia hạn thêm.")
+            raise ValidationError(N_("Hồ sơ đã được gia hạn một lần; không thể gia hạn thêm."))
         step = _delay_checks(dossier, new_due, moment)
         step.note = text
         step.detail.update({"reason": text, "proposed_due": new_due.isoformat()})  # type: ignore[union-attr]
@@ -561,7 +563,7 @@ def delay(
     """Apologise and set a new due date (form 04), once per dossier."""
 
     def apply(dossier: Dossier, moment: datetime) -> _Step:
-        text = _required(reason, "reason", "Vui lòng ghi lý do chậm trả kết quả.")
+        text = _required(reason, "reason", N_("Vui lòng ghi lý do chậm trả kết quả."))
         step = _delay_checks(dossier, new_due, moment)
         assert new_due is not None
         dossier.due_at = cal.delayed_due_at(
@@ -579,7 +581,7 @@ def stop(
     actor: Actor, dossier_id: int, *, version: int | None, reason: str, now: datetime | None = None
 ) -> Outcome:
     """Stop processing (form 05); the reason is required."""
-    missing = "Vui lòng ghi lý do dừng giải quyết hồ sơ."
+    missing = N_("Vui lòng ghi lý do dừng giải quyết hồ sơ.")
     return _with_reason(actor, dossier_id, version, Action.STOP, reason, missing, now)
 
 
@@ -587,7 +589,7 @@ def withdraw(
     actor: Actor, dossier_id: int, *, version: int | None, reason: str, now: datetime | None = None
 ) -> Outcome:
     """Record the citizen's withdrawal (form 05); the reason is required."""
-    missing = "Vui lòng ghi lý do công dân rút hồ sơ."
+    missing = N_("Vui lòng ghi lý do công dân rút hồ sơ.")
     return _with_reason(actor, dossier_id, version, Action.WITHDRAW, reason, missing, now)
 
 
@@ -625,7 +627,7 @@ def return_result(
         who = _required(
             collected_by,
             "collected_by",
-            "Vui lòng ghi họ tên người nhận kết quả.",
+            N_("Vui lòng ghi họ tên người nhận kết quả."),
             column_length(Dossier.collected_by),
         )
         dossier.returned_at = moment
@@ -862,12 +864,11 @@ def check_search_query(query: str) -> None:
     """Refuse an empty or too long search, with the message the search box shows."""
     if len((query or "").strip()) > SEARCH_MAX_LENGTH:
         raise ValidationError(
-            f"Nội dung tìm kiếm tối đa {SEARCH_MAX_LENGTH} ký tự.",
-            field="q",
+            N_("Nội dung tìm kiếm tối đa %(max)s ký tự."), field="q", max=SEARCH_MAX_LENGTH
         )
     if not search_terms(query):
         raise ValidationError(
-            "Vui lòng nhập mã hồ sơ, họ tên, số định danh hoặc số điện thoại để tìm.",
+            N_("Vui lòng nhập mã hồ sơ, họ tên, số định danh hoặc số điện thoại để tìm."),
             field="q",
         )
 

@@ -22,6 +22,7 @@ from counter.domain import dates
 from counter.domain.catalog import DOCUMENT_KIND_LABELS
 from counter.domain.due import LimitUnit, Timeliness, classify
 from counter.domain.errors import NotFound, ValidationError
+from counter.domain.i18n import N_
 from counter.domain.lifecycle import Action, Status
 from counter.domain.slip import DELIVERY_LABELS, ONE_STOP_UNIT, VN_TZ, delivery_line, to_vn_time
 from counter.domain.text import fold
@@ -196,7 +197,7 @@ def _dossier(dossier_id: int) -> Dossier:
         ],
     )
     if dossier is None:
-        raise NotFound("Không tìm thấy hồ sơ này.")
+        raise NotFound(N_("Không tìm thấy hồ sơ này."))
     return dossier
 
 
@@ -290,7 +291,10 @@ def form01(dossier_id: int, lookup_url: Callable[[str, str], str]) -> Form01:
     dossier = _dossier(dossier_id)
     if dossier.status in NOT_IN_LEDGER:
         raise ValidationError(
-            "Hồ sơ này chưa được tiếp nhận nên không có Giấy tiếp nhận hồ sơ và hẹn trả kết quả."
+            N_(
+                "Hồ sơ này chưa được tiếp nhận nên không có Giấy tiếp nhận hồ sơ "
+                "và hẹn trả kết quả."
+            )
         )
     procedure = dossier.procedure
     head = letterhead()
@@ -370,13 +374,15 @@ def form02(dossier_id: int, event_id: int | None = None) -> Form02:
     if event_id is not None:
         event = next((e for e in dossier.events if e.id == event_id), None)
         if event is None or event.action not in wanted:
-            raise NotFound("Không tìm thấy yêu cầu bổ sung này của hồ sơ.")
+            raise NotFound(N_("Không tìm thấy yêu cầu bổ sung này của hồ sơ."))
     else:
         event = _last_event(dossier, wanted)
         if event is None:
             raise ValidationError(
-                "Hồ sơ này chưa có yêu cầu bổ sung nên chưa có Phiếu yêu cầu bổ sung, "
-                "hoàn thiện hồ sơ (mẫu 02)."
+                N_(
+                    "Hồ sơ này chưa có yêu cầu bổ sung nên chưa có Phiếu yêu cầu bổ sung, "
+                    "hoàn thiện hồ sơ (mẫu 02)."
+                )
             )
     head = letterhead()
     officer = _event_officer(event)
@@ -401,7 +407,7 @@ def form03(dossier_id: int) -> Form03:
     event = _last_event(dossier, (Action.REFUSE.value,))
     if event is None:
         raise ValidationError(
-            "Hồ sơ này không bị từ chối tiếp nhận nên không có Phiếu từ chối (mẫu 03)."
+            N_("Hồ sơ này không bị từ chối tiếp nhận nên không có Phiếu từ chối (mẫu 03).")
         )
     head = letterhead()
     return Form03(
@@ -424,7 +430,7 @@ def notice_form(notice_id: int) -> Form02 | Form03:
         options=[selectinload(CounterNotice.procedure), selectinload(CounterNotice.user)],
     )
     if notice is None:
-        raise NotFound("Không tìm thấy phiếu này.")
+        raise NotFound(N_("Không tìm thấy phiếu này."))
     head = letterhead()
     applicant = Party(
         name=notice.applicant_name,
@@ -464,7 +470,7 @@ def notice_form(notice_id: int) -> Form02 | Form03:
             reason=notice.reason or "; ".join(_text_items(notice.items)),
             officer=officer,
         )
-    raise ValidationError("Loại phiếu này không có mẫu in.")
+    raise ValidationError(N_("Loại phiếu này không có mẫu in."))
 
 
 # --- form 04 ---------------------------------------------------------------
@@ -522,8 +528,10 @@ def form04(dossier_id: int) -> Form04:
     event = _last_event(dossier, (Action.DELAY.value,))
     if event is None:
         raise ValidationError(
-            "Hồ sơ này chưa được gia hạn nên chưa có Văn bản xin lỗi và đề nghị gia hạn "
-            "thời gian giải quyết (mẫu 04)."
+            N_(
+                "Hồ sơ này chưa được gia hạn nên chưa có Văn bản xin lỗi và đề nghị gia hạn "
+                "thời gian giải quyết (mẫu 04)."
+            )
         )
     detail = event.detail or {}
     new_due = event.due_after or _detail_datetime(detail.get("new_due")) or dossier.due_at
@@ -592,12 +600,16 @@ def form05(dossier_id: int) -> Form05:
     if event is None:
         if _last_event(dossier, (Action.STOP.value,)) is not None:
             raise ValidationError(
-                "Hồ sơ này được dừng giải quyết theo quyết định của cơ quan, không theo đề nghị "
-                "của người nộp: hãy in Thông báo dừng giải quyết hồ sơ."
+                N_(
+                    "Hồ sơ này được dừng giải quyết theo quyết định của cơ quan, không theo đề "
+                    "nghị của người nộp: hãy in Thông báo dừng giải quyết hồ sơ."
+                )
             )
         raise ValidationError(
-            "Người nộp chưa đề nghị rút hồ sơ này nên không có Đơn đề nghị dừng giải quyết "
-            "hồ sơ (mẫu 05)."
+            N_(
+                "Người nộp chưa đề nghị rút hồ sơ này nên không có Đơn đề nghị dừng giải quyết "
+                "hồ sơ (mẫu 05)."
+            )
         )
     head = letterhead()
     return Form05(
@@ -621,11 +633,13 @@ def stop_notice(dossier_id: int) -> StopNotice:
     if event is None:
         if _last_event(dossier, (Action.WITHDRAW.value,)) is not None:
             raise ValidationError(
-                "Hồ sơ này dừng theo đề nghị rút hồ sơ của người nộp: hãy in mẫu 05 "
-                "(Đơn đề nghị dừng giải quyết hồ sơ)."
+                N_(
+                    "Hồ sơ này dừng theo đề nghị rút hồ sơ của người nộp: hãy in mẫu 05 "
+                    "(Đơn đề nghị dừng giải quyết hồ sơ)."
+                )
             )
         raise ValidationError(
-            "Hồ sơ này không bị dừng giải quyết nên không có Thông báo dừng giải quyết hồ sơ."
+            N_("Hồ sơ này không bị dừng giải quyết nên không có Thông báo dừng giải quyết hồ sơ.")
         )
     head = letterhead()
     return StopNotice(
@@ -756,13 +770,13 @@ def parse_day(text: str, field_name: str) -> date:
         day = dates.parse_day(text)
     except dates.NotADay:
         raise ValidationError(
-            "Ngày không có thật trên lịch; hãy kiểm tra lại ngày và tháng.", field=field_name
+            N_("Ngày không có thật trên lịch; hãy kiểm tra lại ngày và tháng."), field=field_name
         ) from None
     except ValueError:
         day = None
     if day is None:
         raise ValidationError(
-            "Ngày không hợp lệ; hãy nhập theo dạng ngày/tháng/năm, ví dụ 27/11/2026.",
+            N_("Ngày không hợp lệ; hãy nhập theo dạng ngày/tháng/năm, ví dụ 27/11/2026."),
             field=field_name,
         )
     return day
@@ -833,9 +847,9 @@ def ledger_choices() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
 def ledger(start: date, end: date, field_code: str = "", status: str = "") -> Ledger:
     """Dossiers received from ``start`` to ``end`` (Vietnam days, inclusive), in receipt order."""
     if end < start:
-        raise ValidationError("Ngày kết thúc phải sau hoặc bằng ngày bắt đầu.", field="to")
+        raise ValidationError(N_("Ngày kết thúc phải sau hoặc bằng ngày bắt đầu."), field="to")
     if status and status not in {s.value for s in Status}:
-        raise ValidationError("Trạng thái không hợp lệ.", field="status")
+        raise ValidationError(N_("Trạng thái không hợp lệ."), field="status")
     lower = datetime.combine(start, time(0), VN_TZ)
     upper = datetime.combine(end + timedelta(days=1), time(0), VN_TZ)
     query = (

@@ -64,15 +64,15 @@ def ensure_office(**values: object) -> Office:
 def update_office(actor: Actor, **values: object) -> Office:
     """An admin edits the office profile; hours must be in order."""
     if not actor.is_admin:
-        raise NotAllowed("Chỉ quản trị viên được sửa thông tin đơn vị.")
+        raise NotAllowed(N_("Chỉ quản trị viên được sửa thông tin đơn vị."))
     for name in ("name", "governing_body", "agency_id"):
         if not str(values.get(name) or "").strip():
-            raise ValidationError("Trường này là bắt buộc.", field=name)
+            raise ValidationError(N_("Trường này là bắt buộc."), field=name)
     values["agency_id"] = validate_agency_identifier(str(values["agency_id"]))
     values["public_url"] = check_public_url(str(values.get("public_url") or ""))
     if values.get("print_on_receive") is not None and values["print_on_receive"] not in PRINT_MODES:
         raise ValidationError(
-            "Chọn cách in giấy hẹn khi tiếp nhận trong danh sách.", field="print_on_receive"
+            N_("Chọn cách in giấy hẹn khi tiếp nhận trong danh sách."), field="print_on_receive"
         )
     check_hours(
         *(
@@ -101,8 +101,10 @@ def check_public_url(value: str) -> str:
     value = value.strip().rstrip("/")
     if value and not PUBLIC_URL_RE.match(value):
         raise ValidationError(
-            "Địa chỉ tra cứu phải bắt đầu bằng http:// hoặc https://, không có dấu cách, "
-            "ví dụ http://192.168.1.10:8080.",
+            N_(
+                "Địa chỉ tra cứu phải bắt đầu bằng http:// hoặc https://, không có dấu cách, "
+                "ví dụ http://192.168.1.10:8080."
+            ),
             field="public_url",
         )
     return value
@@ -112,14 +114,18 @@ def check_hours(*times: object) -> None:
     """Morning open < close <= afternoon open < close; the cutoff falls within the day."""
     mo, mc, ao, ac, cutoff = times
     if not all(isinstance(t, time) for t in times):
-        raise ValidationError("Giờ làm việc không hợp lệ (định dạng HH:MM).", field="morning_open")
+        raise ValidationError(
+            N_("Giờ làm việc không hợp lệ (định dạng HH:MM)."), field="morning_open"
+        )
     if not (mo < mc <= ao < ac):  # type: ignore[operator]
         raise ValidationError(
-            "Giờ làm việc phải theo thứ tự: mở cửa sáng < đóng cửa sáng ≤ mở cửa chiều "
-            "< đóng cửa chiều.",
+            N_(
+                "Giờ làm việc phải theo thứ tự: mở cửa sáng < đóng cửa sáng ≤ mở cửa chiều "
+                "< đóng cửa chiều."
+            ),
             field="morning_open",
         )
     if not (mo <= cutoff <= ac):  # type: ignore[operator]
         raise ValidationError(
-            "Giờ chốt nhận trong ngày phải nằm trong giờ làm việc.", field="same_day_cutoff"
+            N_("Giờ chốt nhận trong ngày phải nằm trong giờ làm việc."), field="same_day_cutoff"
         )

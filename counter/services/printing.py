@@ -60,7 +60,7 @@ def get_printer(printer_id: int) -> Printer:
     """One printer, or NotFound."""
     printer = db.session.get(Printer, printer_id)
     if printer is None:
-        raise NotFound("Không tìm thấy máy in.")
+        raise NotFound(N_("Không tìm thấy máy in."))
     return printer
 
 
@@ -81,13 +81,13 @@ def save_printer(
     A ``file:`` address must name a printer device or a file in the instance folder.
     """
     if not actor.is_admin:
-        raise NotAllowed("Chỉ quản trị viên được cấu hình máy in.")
+        raise NotAllowed(N_("Chỉ quản trị viên được cấu hình máy in."))
     name, uri = name.strip(), uri.strip()
     if not name:
-        raise ValidationError("Vui lòng đặt tên máy in, ví dụ “Quầy 1”.", field="name")
+        raise ValidationError(N_("Vui lòng đặt tên máy in, ví dụ “Quầy 1”."), field="name")
     if width not in WIDTHS:
         raise ValidationError(
-            "Khổ giấy phải là 58 mm (384 điểm) hoặc 80 mm (576 điểm).", field="width"
+            N_("Khổ giấy phải là 58 mm (384 điểm) hoặc 80 mm (576 điểm)."), field="width"
         )
     try:
         backends.check_printer_uri(uri, current_app.instance_path)
@@ -95,7 +95,7 @@ def save_printer(
         raise ValidationError(err.message, field="uri") from err
     clash = db.session.scalar(db.select(Printer).where(Printer.name == name))
     if clash is not None and clash.id != printer_id:
-        raise ValidationError("Đã có máy in mang tên này.", field="name")
+        raise ValidationError(N_("Đã có máy in mang tên này."), field="name")
     printer = get_printer(printer_id) if printer_id else Printer()
     with transaction():
         if is_default:
@@ -114,7 +114,7 @@ def save_printer(
 def delete_printer(actor: Actor, printer_id: int) -> None:
     """Remove a printer; its print log keeps the address it used."""
     if not actor.is_admin:
-        raise NotAllowed("Chỉ quản trị viên được cấu hình máy in.")
+        raise NotAllowed(N_("Chỉ quản trị viên được cấu hình máy in."))
     printer = get_printer(printer_id)
     with transaction():
         audit.record(actor, "printer_deleted", printer.name, printer.uri)
@@ -141,8 +141,10 @@ def resolve_target(printer_id: int | None = None, uri: str | None = None) -> Tar
     if configured:
         return Target(None, configured, configured)
     raise PrinterError(
-        "Chưa cấu hình máy in nhiệt. Quản trị viên thêm máy in ở trang Quản trị › Máy in, "
-        "hoặc đặt biến COUNTER_PRINTER."
+        N_(
+            "Chưa cấu hình máy in nhiệt. Quản trị viên thêm máy in ở trang Quản trị › Máy in, "
+            "hoặc đặt biến COUNTER_PRINTER."
+        )
     )
 
 
@@ -179,7 +181,7 @@ def find_dossier(code_or_id: str | int) -> Dossier:
             db.select(Dossier).where(Dossier.code == code_or_id.strip().upper())
         )
     if dossier is None:
-        raise NotFound("Không tìm thấy hồ sơ.")
+        raise NotFound(N_("Không tìm thấy hồ sơ."))
     return dossier
 
 
@@ -212,7 +214,7 @@ def print_ticket(
     """Print a queue ticket."""
     number = number.strip().upper()
     if not number or len(number) > 10:
-        raise ValidationError("Số thứ tự không hợp lệ.", field="number")
+        raise ValidationError(N_("Số thứ tự không hợp lệ."), field="number")
     target = resolve_target(printer_id, uri)
     ticket = TicketData(
         office_name=get_office().name,

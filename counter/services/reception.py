@@ -49,6 +49,7 @@ from counter.domain import applicant as applicant_rules
 from counter.domain.codes import format_dossier_code, normalize_lookup_key
 from counter.domain.dates import read_day
 from counter.domain.errors import CounterError, NotAllowed, NotFound, ValidationError
+from counter.domain.i18n import N_, Message
 from counter.domain.lifecycle import Action, Status, is_open, transition
 from counter.domain.text import fold, too_long
 from counter.extensions import db
@@ -141,7 +142,7 @@ class ReceptionInput:
 
 
 class InvalidInput(ValidationError):
-    """Several fields are wrong at once; ``errors`` maps each field to its message."""
+    """Several fields are wrong at once; ``errors`` maps each field to its message (N_ msgids)."""
 
     def __init__(self, errors: dict[str, str]) -> None:
         first_field, first_message = next(iter(errors.items()))
@@ -153,11 +154,13 @@ class DuplicateSuspected(CounterError):
     """The same person already has an open dossier for this procedure; confirm to go on."""
 
     def __init__(self, dossiers: list[Dossier]) -> None:
-        codes = ", ".join(d.code for d in dossiers)
         super().__init__(
-            f"Người này đang có hồ sơ cùng thủ tục chưa hoàn thành: {codes}. "
-            "Kiểm tra lại; nếu vẫn tiếp nhận, bấm «Vẫn tiếp nhận».",
+            N_(
+                "Người này đang có hồ sơ cùng thủ tục chưa hoàn thành: %(codes)s. "
+                "Kiểm tra lại; nếu vẫn tiếp nhận, bấm «Vẫn tiếp nhận»."
+            ),
             field="confirm_duplicate",
+            codes=[d.code for d in dossiers],
         )
         self.dossiers = dossiers
 
@@ -185,7 +188,7 @@ def parse_date(value: date | str | None) -> date | None:
     """A date typed as dd/mm/yyyy, ddmmyyyy or yyyy-mm-dd; raises ValidationError."""
     if value is None or isinstance(value, date):
         return value
-    return read_day(value, field="date_of_birth", what="Ngày sinh")
+    return read_day(value, field="date_of_birth", what=N_("Ngày sinh"))
 
 
 def _int(value: Any, field_name: str, message: str, *, low: int, high: int) -> int:
@@ -207,13 +210,13 @@ def _procedure(value: Any, errors: dict[str, str]) -> Procedure | None:
     try:
         procedure_id = int(str(value or "").strip())
     except ValueError:
-        errors["procedure_id"] = "Chọn thủ tục hành chính của hồ sơ."
+        errors["procedure_id"] = N_("Chọn thủ tục hành chính của hồ sơ.")
         return None
     procedure = db.session.get(Procedure, procedure_id)
     if procedure is None:
-        errors["procedure_id"] = "Không tìm thấy thủ tục đã chọn; hãy tìm và chọn lại."
+        errors["procedure_id"] = N_("Không tìm thấy thủ tục đã chọn; hãy tìm và chọn lại.")
     elif not catalog_service.is_available(procedure):
-        errors["procedure_id"] = (
+        errors["procedure_id"] = N_(
             "Thủ tục này đã bị bãi bỏ hoặc không còn hiệu lực, không tiếp nhận được."
         )
     return procedure
@@ -224,14 +227,16 @@ def _applicant(data: ReceptionInput, errors: dict[str, str], *, strict: bool) ->
     values: dict[str, Any] = {}
     kind = data.applicant_kind if data.applicant_kind in APPLICANT_KINDS else None
     if kind is None:
-        errors["applicant_kind"] = "Chọn cá nhân hoặc tổ chức."
+        errors["applicant_kind"] = N_("Chọn cá nhân hoặc tổ chức.")
         kind = "person"
     values["applicant_kind"] = kind
     values["applicant_name"] = _text(data.applicant_name)
     _check_length(errors, "applicant_name", values["applicant_name"], Dossier.applicant_name)
     if not values["applicant_name"]:
         errors["applicant_name"] = (
-            "Nhập họ và tên người nộp hồ sơ." if kind == "person" else "Nhập tên tổ chức nộp hồ sơ."
+            N_("Nhập họ và tên người nộp hồ sơ.")
+            if kind == "person"
+            else N_("Nhập tên tổ chức nộp hồ sơ.")
         )
     raw_id = (data.id_number or "").strip()
     values["id_number"] = ""
@@ -245,9 +250,9 @@ def _applicant(data: ReceptionInput, errors: dict[str, str], *, strict: bool) ->
             errors["id_number"] = err.message
     elif strict:
         errors["id_number"] = (
-            "Nhập số định danh cá nhân (CCCD) 12 chữ số."
+            N_("Nhập số định danh cá nhân (CCCD) 12 chữ số.")
             if kind == "person"
-            else "Nhập mã số thuế của tổ chức."
+            else N_("Nhập mã số thuế của tổ chức.")
         )
     try:
         values["date_of_birth"] = parse_date(data.date_of_birth) if kind == "person" else None
@@ -255,7 +260,7 @@ def _applicant(data: ReceptionInput, errors: dict[str, str], *, strict: bool) ->
         errors["date_of_birth"] = err.message
         values["date_of_birth"] = None
     if values["date_of_birth"] and values["date_of_birth"] > utcnow().date():
-        errors["date_of_birth"] = "Ngày sinh không thể sau hôm nay."
+        errors["date_of_birth"] = N_("Ngày sinh không thể sau hôm nay.")
     values["phone"] = ""
     if (data.phone or "").strip():
         try:
@@ -265,11 +270,11 @@ def _applicant(data: ReceptionInput, errors: dict[str, str], *, strict: bool) ->
     values["address"] = _text(data.address)
     _check_length(errors, "address", values["address"], Dossier.address)
     if strict and not values["address"]:
-        errors["address"] = "Nhập địa chỉ của người nộp hồ sơ."
+        errors["address"] = N_("Nhập địa chỉ của người nộp hồ sơ.")
     values["email"] = _text(data.email)
     _check_length(errors, "email", values["email"], Dossier.email)
     if values["email"] and not _EMAIL_RE.match(values["email"]) and "email" not in errors:
-        errors["email"] = "Địa chỉ thư điện tử không hợp lệ, ví dụ ten@example.com."
+        errors["email"] = N_("Địa chỉ thư điện tử không hợp lệ, ví dụ ten@example.com.")
     return values
 
 
@@ -280,7 +285,7 @@ def _filer(data: ReceptionInput, errors: dict[str, str]) -> dict[str, Any]:
     values["filer_name"] = _text(data.filer_name)
     _check_length(errors, "filer_name", values["filer_name"], Dossier.filer_name)
     if not values["filer_name"]:
-        errors["filer_name"] = "Nhập họ và tên người nộp thay (người được ủy quyền)."
+        errors["filer_name"] = N_("Nhập họ và tên người nộp thay (người được ủy quyền).")
     if (data.filer_id_number or "").strip():
         try:
             values["filer_id_number"] = applicant_rules.validate_cccd(data.filer_id_number)
@@ -303,7 +308,7 @@ def _documents(lines: Iterable[DocumentLine], errors: dict[str, str]) -> list[Do
         _check_length(errors, f"documents-{index}-name", name, DossierDocument.name)
         if not name:
             if line.received:
-                errors[f"documents-{index}-name"] = "Nhập tên giấy tờ."
+                errors[f"documents-{index}-name"] = N_("Nhập tên giấy tờ.")
             out.append(DocumentLine(name="", received=False))  # keeps line indexes for scans
             continue
         kind = line.kind if line.kind in DOCUMENT_KINDS else "original"
@@ -311,7 +316,7 @@ def _documents(lines: Iterable[DocumentLine], errors: dict[str, str]) -> list[Do
             count = _int(
                 line.count,
                 f"documents-{index}-count",
-                "Số lượng phải là số nguyên từ 1 đến 999.",
+                N_("Số lượng phải là số nguyên từ 1 đến 999."),
                 low=1,
                 high=999,
             )
@@ -330,20 +335,20 @@ def validate(data: ReceptionInput, *, strict: bool = True) -> _Clean:
     values.update(_filer(data, errors))
     values["channel"] = data.channel if data.channel in CHANNELS else None
     if values["channel"] is None:
-        errors["channel"] = "Chọn kênh nộp hồ sơ: tại quầy, qua bưu chính hoặc trực tuyến."
+        errors["channel"] = N_("Chọn kênh nộp hồ sơ: tại quầy, qua bưu chính hoặc trực tuyến.")
     values["result_delivery"] = (
         data.result_delivery if data.result_delivery in RESULT_DELIVERIES else None
     )
     if values["result_delivery"] is None:
-        errors["result_delivery"] = "Chọn cách nhận kết quả: tại quầy hoặc qua bưu chính."
+        errors["result_delivery"] = N_("Chọn cách nhận kết quả: tại quầy hoặc qua bưu chính.")
     documents = _documents(data.documents, errors)
     if strict and not any(d.received for d in documents) and "documents" not in errors:
-        errors["documents"] = (
+        errors["documents"] = N_(
             "Đánh dấu ít nhất một giấy tờ đã nhận trong danh mục thành phần hồ sơ."
         )
     try:
         values["sets_count"] = _int(
-            data.sets_count, "sets_count", "Số bộ hồ sơ phải từ 1 đến 99.", low=1, high=99
+            data.sets_count, "sets_count", N_("Số bộ hồ sơ phải từ 1 đến 99."), low=1, high=99
         )
     except ValidationError as err:
         errors["sets_count"] = err.message
@@ -355,7 +360,7 @@ def validate(data: ReceptionInput, *, strict: bool = True) -> _Clean:
             values["fee_amount"] = _int(
                 data.fee_amount,
                 "fee_amount",
-                "Lệ phí phải là số tiền (đồng), ví dụ 10000 hoặc 10.000.",
+                N_("Lệ phí phải là số tiền (đồng), ví dụ 10000 hoặc 10.000."),
                 low=0,
                 high=1_000_000_000,
             )
@@ -400,13 +405,17 @@ def check_upload(upload: Upload) -> _CheckedFile:
     size = stream.tell()
     stream.seek(0)
     if size == 0:
-        raise ValidationError(f"Tệp '{name}' rỗng; hãy quét lại.", field=field_name)
+        raise ValidationError(N_("Tệp '%(name)s' rỗng; hãy quét lại."), field=field_name, name=name)
     if size > _max_bytes():
         raise ValidationError(
-            f"Tệp '{name}' quá lớn ({size / 1048576:.1f} MB); mỗi tệp tối đa "
-            f"{current_app.config['UPLOAD_MAX_MB']} MB. Hãy quét ở độ phân giải thấp hơn "
-            "hoặc chia nhỏ tệp.",
+            N_(
+                "Tệp '%(name)s' quá lớn (%(size)s MB); mỗi tệp tối đa %(max)s MB. "
+                "Hãy quét ở độ phân giải thấp hơn hoặc chia nhỏ tệp."
+            ),
             field=field_name,
+            name=name,
+            size=f"{size / 1048576:.1f}",
+            max=current_app.config["UPLOAD_MAX_MB"],
         )
     head = stream.read(16)
     stream.seek(0)
@@ -414,9 +423,12 @@ def check_upload(upload: Upload) -> _CheckedFile:
         if head.startswith(magic):
             return _CheckedFile(upload, name, content_type, extension)
     raise ValidationError(
-        f"Tệp '{name}' không phải tệp PDF, JPEG hoặc PNG thật (nội dung không khớp). "
-        "Chỉ nhận bản quét dạng PDF, JPEG hoặc PNG.",
+        N_(
+            "Tệp '%(name)s' không phải tệp PDF, JPEG hoặc PNG thật (nội dung không khớp). "
+            "Chỉ nhận bản quét dạng PDF, JPEG hoặc PNG."
+        ),
         field=field_name,
+        name=name,
     )
 
 
@@ -424,7 +436,9 @@ def _check_uploads(uploads: list[Upload]) -> list[_CheckedFile]:
     errors: dict[str, str] = {}
     checked = []
     if len(uploads) > MAX_FILES:
-        raise InvalidInput({"attachments": f"Mỗi lần chỉ gửi tối đa {MAX_FILES} tệp quét."})
+        raise InvalidInput(
+            {"attachments": Message(N_("Mỗi lần chỉ gửi tối đa %(n)s tệp quét."), n=MAX_FILES)}
+        )
     for upload in uploads:
         try:
             checked.append(check_upload(upload))
@@ -456,8 +470,10 @@ class _StagedFiles:
         except OSError as err:
             current_app.logger.error("cannot store a scan: %s", err)
             raise ValidationError(
-                "Không lưu được tệp quét vào máy (thư mục lưu tệp không ghi được hoặc ổ đĩa "
-                "đầy). Hồ sơ chưa được lưu; báo quản trị viên.",
+                N_(
+                    "Không lưu được tệp quét vào máy (thư mục lưu tệp không ghi được hoặc ổ đĩa "
+                    "đầy). Hồ sơ chưa được lưu; báo quản trị viên."
+                ),
                 field="attachments",
             ) from None
         self.files = [
@@ -507,22 +523,24 @@ def attachment_path(attachment: Attachment) -> Path:
     root = _upload_dir().resolve()
     path = (root / attachment.stored_name).resolve()
     if root not in path.parents:
-        raise NotFound("Không tìm thấy tệp quét.")
+        raise NotFound(N_("Không tìm thấy tệp quét."))
     return path
 
 
 def open_attachment(actor: Actor, attachment_id: int) -> tuple[Attachment, Path]:
     """A scan for a staff member to view; the access is audited (it is personal data)."""
     if not actor.has_role(*ATTACHMENT_ROLES):
-        raise NotAllowed("Bạn không có quyền xem tệp quét của hồ sơ.")
+        raise NotAllowed(N_("Bạn không có quyền xem tệp quét của hồ sơ."))
     attachment = db.session.get(Attachment, attachment_id)
     if attachment is None:
-        raise NotFound("Không tìm thấy tệp quét.")
+        raise NotFound(N_("Không tìm thấy tệp quét."))
     path = attachment_path(attachment)
     if not path.is_file():
         raise NotFound(
-            "Tệp quét không còn trên máy (có thể đã bị xóa hoặc chưa được khôi phục). "
-            "Báo quản trị viên."
+            N_(
+                "Tệp quét không còn trên máy (có thể đã bị xóa hoặc chưa được khôi phục). "
+                "Báo quản trị viên."
+            )
         )
     with transaction():
         audit.record(
@@ -537,12 +555,12 @@ def open_attachment(actor: Actor, attachment_id: int) -> tuple[Attachment, Path]
 def add_attachments(actor: Actor, dossier_id: int, uploads: list[Upload]) -> list[Attachment]:
     """Attach more scans to a dossier already received (digitising after the counter)."""
     if not actor.has_role("reception", "specialist"):
-        raise NotAllowed("Bạn không có quyền thêm tệp quét cho hồ sơ.")
+        raise NotAllowed(N_("Bạn không có quyền thêm tệp quét cho hồ sơ."))
     dossier = db.session.get(Dossier, dossier_id)
     if dossier is None:
-        raise NotFound("Không tìm thấy hồ sơ.")
+        raise NotFound(N_("Không tìm thấy hồ sơ."))
     if not uploads:
-        raise InvalidInput({"attachments": "Chọn ít nhất một tệp quét."})
+        raise InvalidInput({"attachments": N_("Chọn ít nhất một tệp quét.")})
     files = _check_uploads(uploads)
     staged = _StagedFiles()
     staged.write_all(files)
@@ -605,7 +623,7 @@ def preview_due(procedure_id: int, now: datetime | None = None) -> tuple[Procedu
     """The due date a dossier of this procedure would get if received now."""
     procedure = db.session.get(Procedure, procedure_id)
     if procedure is None or not catalog_service.is_available(procedure):
-        raise NotFound("Không tìm thấy thủ tục.")
+        raise NotFound(N_("Không tìm thấy thủ tục."))
     received = now or utcnow()
     return procedure, calendar_service.due_at(
         received, procedure.limit_amount, procedure.limit_unit
@@ -766,7 +784,7 @@ def record_notice(
     ``03-YYMMDD-NNNN`` and counted in the statistics.
     """
     if kind not in NOTICE_KINDS:
-        raise ValidationError("Loại phiếu không hợp lệ.", field="kind")
+        raise ValidationError(N_("Loại phiếu không hợp lệ."), field="kind")
     transition(Status.SUBMITTED, Action.REFUSE, actor.roles)  # the counter's roles
     errors: dict[str, str] = {}
     procedure = None
@@ -780,12 +798,12 @@ def record_notice(
     reason = (reason or "").strip()
     _check_length(errors, "reason", reason, CounterNotice.reason)
     if kind == "incomplete" and not items:
-        errors["notice_items"] = (
+        errors["notice_items"] = N_(
             "Ghi rõ giấy tờ cần bổ sung, hoàn thiện (bỏ đánh dấu giấy tờ còn thiếu "
             "hoặc nhập từng nội dung một dòng)."
         )
     if kind == "refused" and not reason and "reason" not in errors:
-        errors["reason"] = "Ghi rõ lý do từ chối tiếp nhận hồ sơ."
+        errors["reason"] = N_("Ghi rõ lý do từ chối tiếp nhận hồ sơ.")
     if errors:
         raise InvalidInput(errors)
     form_no = NOTICE_KINDS[kind]
@@ -821,7 +839,7 @@ def get_notice(notice_id: int) -> CounterNotice:
     """A counter notice, for its confirmation or print page."""
     notice = db.session.get(CounterNotice, notice_id)
     if notice is None:
-        raise NotFound("Không tìm thấy phiếu.")
+        raise NotFound(N_("Không tìm thấy phiếu."))
     return notice
 
 
@@ -924,7 +942,7 @@ def public_status(code: str, key: str = "", now: datetime | None = None) -> Publ
     """
     dossier = find_by_code(code)
     if dossier is None or dossier.status == Status.SUBMITTED.value:
-        raise NotFound("Không tìm thấy hồ sơ có mã này. Kiểm tra lại mã trên giấy hẹn.")
+        raise NotFound(N_("Không tìm thấy hồ sơ có mã này. Kiểm tra lại mã trên giấy hẹn."))
     verified = key_matches(dossier, key)
     status = Status(dossier.status)
     office = get_office()

@@ -159,10 +159,11 @@ def load_demo() -> list[str]:
 def set_password(username: str, password: str | None = None) -> str:
     """Give an account a temporary password from the command line (lost admin password)."""
     from counter.domain.errors import NotFound
+    from counter.domain.i18n import N_
 
     user = db.session.scalar(db.select(User).where(User.username == username.lower()))
     if user is None:
-        raise NotFound(f"Không có tài khoản {username}.")
+        raise NotFound(N_("Không có tài khoản %(username)s."), username=username)
     password = password or secrets.token_urlsafe(9)
     with transaction():
         user.password_hash = hash_password(password)
