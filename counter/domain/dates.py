@@ -16,15 +16,49 @@ _DMY_COMPACT = re.compile(r"(\d{2})(\d{2})(\d{4})")  # as on the CCCD QR code
 _YMD = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")  # what a date input sends
 
 
+#: The years any day typed in the app may fall in: births, receptions, due dates, the ledger.
+YEAR_MIN, YEAR_MAX = 1900, 2100
+
+
 class NotADay(ValueError):
     """The text has a day's shape but names no real day (31/02/2026)."""
+
+
+class DayOutOfRange(ValueError):
+    """A real day, but its year is outside YEAR_MIN..YEAR_MAX (9999-12-31, 0001-01-01)."""
+
+    def __init__(self, text: str, day: date) -> None:
+        super().__init__(text)
+        self.day = day
+
+
+def out_of_range(text: str | None, field: str | None = None) -> ValidationError:
+    """The error for a day outside the years the app works with, to raise on ``field``."""
+    return ValidationError(
+        N_(
+            "Ngày %(day)s nằm ngoài khoảng phần mềm dùng; "
+            "chỉ nhận ngày từ năm %(first)s đến năm %(last)s."
+        ),
+        field=field,
+        day=(text or "").strip(),
+        first=YEAR_MIN,
+        last=YEAR_MAX,
+    )
+
+
+def check_year(day: date, text: str | None = None) -> date:
+    """``day`` itself, or DayOutOfRange when its year is outside YEAR_MIN..YEAR_MAX."""
+    if not YEAR_MIN <= day.year <= YEAR_MAX:
+        raise DayOutOfRange(text if text is not None else day.isoformat(), day)
+    return day
 
 
 def parse_day(text: str | None) -> date | None:
     """dd/mm/yyyy (also with . or -), ddmmyyyy, or yyyy-mm-dd; None when empty.
 
-    Raises ValueError when the text is not a day, and NotADay (a ValueError) when
-    it has the shape of one but the day does not exist.
+    Raises ValueError when the text is not a day, NotADay (a ValueError) when
+    it has the shape of one but the day does not exist, and DayOutOfRange (a
+    ValueError) for a year before 1900 or after 2100.
     """
     value = (text or "").strip()
     if not value:
@@ -34,9 +68,10 @@ def parse_day(text: str | None) -> date | None:
         if match:
             year, month, day = (int(match.group(i)) for i in order)
             try:
-                return date(year, month, day)
+                found = date(year, month, day)
             except ValueError:
                 raise NotADay(value) from None
+            return check_year(found, value)
     raise ValueError(value)
 
 
@@ -48,6 +83,8 @@ def read_day(text: str | None, *, field: str | None = None, what: str = N_("Ngà
     """
     try:
         return parse_day(text)
+    except DayOutOfRange:
+        raise out_of_range(text, field) from None
     except NotADay:
         raise ValidationError(
             N_("%(what)s %(text)s không có trên lịch; hãy kiểm tra lại ngày và tháng."),

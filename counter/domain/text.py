@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import unicodedata
 
-from counter.domain.i18n import Message, N_
+from counter.domain.errors import ValidationError
+from counter.domain.i18n import N_, Message
+
+#: The most words a search looks for: each is one LIKE in the query (SQLite refuses a
+#: thousand of them: "Expression tree is too large"), and a person types a few.
+SEARCH_WORDS_MAX = 10
 
 # "đ" is a letter of its own, not "d" plus a mark, so NFD leaves it alone.
 _EXTRA_FOLDS = str.maketrans({"đ": "d", "ð": "d"})
@@ -29,3 +34,14 @@ def fold(s: str) -> str:
     bare = "".join(c for c in decomposed if not unicodedata.combining(c))
     bare = bare.lower().translate(_EXTRA_FOLDS)
     return " ".join(unicodedata.normalize("NFC", bare).split())
+
+
+def check_search_words(words: list[str], field: str = "q") -> None:
+    """Refuse a search of more than SEARCH_WORDS_MAX words, saying so in Vietnamese."""
+    if len(words) > SEARCH_WORDS_MAX:
+        raise ValidationError(
+            N_("Tìm theo tối đa %(max)s từ (đang có %(count)s từ); hãy bỏ bớt từ."),
+            field=field,
+            max=SEARCH_WORDS_MAX,
+            count=len(words),
+        )

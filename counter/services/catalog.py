@@ -30,7 +30,7 @@ from counter.domain.catalog import (
 )
 from counter.domain.errors import Conflict, NotFound, ValidationError
 from counter.domain.i18n import N_, Message
-from counter.domain.text import fold
+from counter.domain.text import check_search_words, fold
 from counter.extensions import db
 from counter.models import AuditEntry, CatalogImport, Procedure, ProcedureDocument, ProcedureFee
 from counter.models.types import utcnow
@@ -169,7 +169,7 @@ def search_procedures(
 
     Code matches come first, then names starting with the query, then names
     holding every word (as a word start), then other matches (field name).
-    An empty query lists procedures by name.
+    An empty query lists procedures by name; more than ten words is a ValidationError.
     """
     folded = fold(query or "")
     base = db.select(Procedure)
@@ -179,6 +179,7 @@ def search_procedures(
         rows = db.session.scalars(base.order_by(Procedure.name)).all()
         return sorted(rows, key=lambda p: fold(p.name))[:limit]
     words = folded.split()
+    check_search_words(words)
     code_prefix = _like_escape(folded) + "%"
     conditions = [Procedure.search_text.like(f"%{_like_escape(w)}%", escape="\\") for w in words]
     by_code = [

@@ -61,7 +61,7 @@ from counter.domain.lifecycle import (
     is_paused,
     transition,
 )
-from counter.domain.text import fold, too_long
+from counter.domain.text import SEARCH_WORDS_MAX, check_search_words, fold, too_long
 from counter.extensions import db
 from counter.models import Dossier, DossierEvent, Procedure, User, UserRole, utcnow
 from counter.models.types import column_length
@@ -784,7 +784,7 @@ def _filtered(filters: Filters) -> Any:
                 Dossier.assigned_to_id == filters.officer_id,
             )
         )
-    for term in search_terms(filters.query):
+    for term in search_terms(filters.query)[:SEARCH_WORDS_MAX]:  # search() says so first
         query = query.where(Dossier.search_text.like(_like(term), escape="\\"))
     if filters.mine_of:
         query = query.where(_mine_clause(filters.mine_of))
@@ -866,11 +866,13 @@ def check_search_query(query: str) -> None:
         raise ValidationError(
             N_("Nội dung tìm kiếm tối đa %(max)s ký tự."), field="q", max=SEARCH_MAX_LENGTH
         )
-    if not search_terms(query):
+    terms = search_terms(query)
+    if not terms:
         raise ValidationError(
             N_("Vui lòng nhập mã hồ sơ, họ tên, số định danh hoặc số điện thoại để tìm."),
             field="q",
         )
+    check_search_words(terms)
 
 
 def search(

@@ -768,6 +768,8 @@ def parse_day(text: str, field_name: str) -> date:
     """A day typed as dd/mm/yyyy or yyyy-mm-dd (required)."""
     try:
         day = dates.parse_day(text)
+    except dates.DayOutOfRange:
+        raise dates.out_of_range(text, field_name) from None
     except dates.NotADay:
         raise ValidationError(
             N_("Ngày không có thật trên lịch; hãy kiểm tra lại ngày và tháng."), field=field_name

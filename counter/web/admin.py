@@ -39,6 +39,7 @@ from counter.services.office import PRINT_MODES, get_office, update_office
 from counter.web import actor, idle_limit, roles_required
 from counter.web.forms import CounterForm, max_length, run_form
 from counter.web.i18n import VN
+from counter.web.inputs import arg_page
 
 bp = Blueprint("admin", __name__, url_prefix="/quan-tri")
 
@@ -293,7 +294,7 @@ def audit_log() -> Any:
     action = request.args.get("action", "")
     since = _parse_day(request.args.get("from", ""))
     until = _parse_day(request.args.get("to", ""))
-    page = request.args.get("page", 1, type=int) or 1
+    page = arg_page()
     rows, total = audit.search(
         username=username,
         action=action if action in audit.ACTIONS else "",

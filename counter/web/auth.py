@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 from datetime import timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -28,6 +27,7 @@ from counter.models import User
 from counter.services import accounts
 from counter.web import SESSION_TOKEN, actor, client_address
 from counter.web.forms import CounterForm, attach_error, max_length, run_form
+from counter.web.inputs import safe_next
 
 bp = Blueprint("auth", __name__)
 
@@ -65,11 +65,7 @@ class ChangePasswordForm(CounterForm):
 
 def _safe_next(target: str | None) -> str:
     """Only local paths, so the login page cannot send a user elsewhere."""
-    if target:
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/"):
-            return target
-    return url_for("main.home")
+    return safe_next(target, url_for("main.home"))
 
 
 @bp.route("/dang-nhap", methods=["GET", "POST"])

@@ -33,6 +33,8 @@ def parse_day(value: str) -> date | None:
     """A yyyy-mm-dd (date input) or dd/mm/yyyy day, or None if it is neither."""
     try:
         return dates.parse_day(value)
+    except dates.DayOutOfRange as err:
+        return err.day  # the calendar service names the years it keeps (1901–2100)
     except ValueError:
         return None
 

@@ -36,6 +36,8 @@ from counter.services import catalog as svc
 from counter.web import NAV_EXTRA, NavItem, actor, roles_required, staff_required
 from counter.web.admin import ADMIN_MENU
 from counter.web.forms import CounterForm, attach_error, max_length, run_form
+from counter.web.i18n import translated
+from counter.web.inputs import arg_int
 
 bp = Blueprint("catalog", __name__, url_prefix="/thu-tuc")
 
@@ -236,8 +238,12 @@ def index() -> Any:
     state = request.args.get("trang_thai", "")
     if state not in STATUS_FILTERS:
         state = ""
+    error = ""
     if q:
-        rows = svc.search_procedures(q, limit=500, include_inactive=bool(state))
+        try:
+            rows = svc.search_procedures(q, limit=500, include_inactive=bool(state))
+        except ValidationError as err:
+            rows, error = [], translated(err)
         if field_code:
             rows = [p for p in rows if p.field_code == field_code]
         if state == "bai-bo":
@@ -249,6 +255,7 @@ def index() -> Any:
     return render_template(
         "catalog/index.html",
         rows=rows,
+        error=error,
         q=q,
         field_code=field_code,
         state=state,
@@ -257,18 +264,18 @@ def index() -> Any:
         status_of=svc.status,
         status_labels=STATUS_LABELS,
         service_levels=SERVICE_LEVELS,
-    )
+    ), (422 if error else 200)
 
 
 @bp.route("/tim")
 @staff_required
 def search() -> Any:
     """JSON for the reception screen: procedures matching ``q`` (code or name)."""
+    limit = min(arg_int("limit") or 20, 50)
     try:
-        limit = min(max(int(request.args.get("limit", 20)), 1), 50)
-    except ValueError:
-        limit = 20
-    rows = svc.search_procedures(request.args.get("q", "")[:200], limit=limit)
+        rows = svc.search_procedures(request.args.get("q", "")[:200], limit=limit)
+    except ValidationError as err:
+        return jsonify({"error": translated(err)}), 422
     return jsonify([procedure_json(p) for p in rows])
 
 

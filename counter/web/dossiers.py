@@ -12,7 +12,7 @@ the session cookie.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time
+from datetime import datetime, time
 from typing import Any
 
 from flask import (
@@ -31,14 +31,17 @@ from flask_login import current_user
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
+from counter.domain import dates
 from counter.domain.due import Timeliness
 from counter.domain.errors import Conflict, ValidationError
+from counter.domain.i18n import N_
 from counter.domain.lifecycle import ACTION_FORM, Action, Status
 from counter.models import Dossier, DossierEvent
 from counter.services import dossiers as svc
 from counter.web import NAV_EXTRA, NavItem, actor, staff_required
 from counter.web.forms import CounterForm, attach_error, max_length
 from counter.web.i18n import fmt_datetime
+from counter.web.inputs import arg_int, arg_page
 from counter.web.stash import stash
 
 bp = Blueprint("dossiers", __name__, url_prefix="/ho-so")
@@ -167,15 +170,14 @@ def _parse_new_due(form: DelayForm) -> Any:
     if not raw_day:
         return None
     try:
-        day = date.fromisoformat(raw_day)
+        day = dates.parse_day(raw_day)
+    except dates.DayOutOfRange:
+        raise dates.out_of_range(raw_day, "new_due") from None
     except ValueError:
-        try:
-            day = datetime.strptime(raw_day, "%d/%m/%Y").date()
-        except ValueError:
-            raise ValidationError(
-                _("Ngày hẹn trả mới không hợp lệ; nhập theo dạng ngày/tháng/năm."),
-                field="new_due",
-            ) from None
+        raise ValidationError(
+            N_("Ngày hẹn trả mới không hợp lệ; nhập theo dạng ngày/tháng/năm."),
+            field="new_due",
+        ) from None
     at = None
     if raw_time:
         try:
@@ -218,14 +220,6 @@ def _call_service(action: Action, dossier_id: int, form: _ActionForm) -> svc.Out
 # -- pages -------------------------------------------------------------------------
 
 
-def _int_arg(name: str) -> int | None:
-    try:
-        value = int(request.args.get(name, ""))
-    except ValueError:
-        return None
-    return value if value > 0 else None
-
-
 def _filter_choices() -> dict[str, Any]:
     return {
         "status_choices": [(s.value, _(s.label)) for s in Status],
@@ -252,10 +246,10 @@ def index() -> Any:
     filters = svc.Filters(
         status=status,
         field_code=request.args.get("field", "")[:32],
-        officer_id=_int_arg("officer"),
+        officer_id=arg_int("officer"),
         mine_of=me.user_id if request.args.get("mine") == "1" else None,
     )
-    result = svc.worklist(me, tab=tab, filters=filters, page=_int_arg("page") or 1)
+    result = svc.worklist(me, tab=tab, filters=filters, page=arg_page())
     args = {
         k: v
         for k, v in {
@@ -314,7 +308,7 @@ def search() -> Any:
     if not query:
         return _search_page("", None, "", {})
     try:
-        result = svc.search(actor(), query, page=_int_arg("page") or 1)
+        result = svc.search(actor(), query, page=arg_page())
     except ValidationError as err:
         return _search_page(query, None, err.message, {}), 422
     return _search_page(query, result, "", args)

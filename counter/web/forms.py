@@ -11,14 +11,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Any, TypeVar
 
 from flask import has_request_context
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_wtf import FlaskForm
-from wtforms import Form
-from wtforms.validators import Length
+from wtforms import DateTimeField, Form
+from wtforms.validators import Length, StopValidation
 
+from counter.domain.dates import YEAR_MAX, YEAR_MIN
 from counter.domain.errors import CounterError
 from counter.models.types import column_length
 
@@ -110,11 +113,37 @@ class _TranslatedMeta:
         return TRANSLATIONS
 
 
+def day_in_range(form: Any, field: Any) -> None:
+    """A date field's day falls in the years the app works with (1900–2100)."""
+    day = field.data
+    if isinstance(day, date) and not YEAR_MIN <= day.year <= YEAR_MAX:
+        raise StopValidation(
+            _(
+                "Ngày nằm ngoài khoảng phần mềm dùng; "
+                "chỉ nhận ngày từ năm %(first)s đến năm %(last)s.",
+                first=YEAR_MIN,
+                last=YEAR_MAX,
+            )
+        )
+
+
 class CounterForm(FlaskForm):
-    """The base of every form of the app (CSRF from Flask-WTF, messages in the screen's language)."""
+    """The base of every form of the app (CSRF from Flask-WTF, messages in the screen's language).
+
+    Text arrives already without control characters (counter.web.inputs); every
+    date field also refuses a year outside 1900–2100.
+    """
 
     class Meta(_TranslatedMeta, FlaskForm.Meta):
         pass
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        """WTForms' validation, plus the year range on every date field."""
+        extra = {name: list(rules) for name, rules in (extra_validators or {}).items()}
+        for name, field in self._fields.items():
+            if isinstance(field, DateTimeField):  # DateField too
+                extra.setdefault(name, []).append(day_in_range)
+        return bool(super().validate(extra_validators=extra))
 
 
 class CounterSubForm(Form):

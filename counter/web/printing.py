@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -20,6 +19,7 @@ from counter.services import printing
 from counter.web import actor, roles_required, staff_required
 from counter.web.admin import ADMIN_MENU
 from counter.web.forms import CounterForm, max_length, run_form
+from counter.web.inputs import safe_next
 
 bp = Blueprint("printing", __name__, url_prefix="/in-nhiet")
 
@@ -43,11 +43,7 @@ class PrinterForm(CounterForm):
 
 
 def _back(default: str) -> str:
-    target = request.form.get("next") or request.args.get("next") or ""
-    parts = urlsplit(target)
-    if target.startswith("/") and not parts.netloc and not parts.scheme:
-        return target
-    return default
+    return safe_next(request.form.get("next") or request.args.get("next"), default)
 
 
 def _lookup_url(dossier: Dossier) -> str:

@@ -55,7 +55,8 @@ from counter.services.office import PRINT_MODES, get_office
 from counter.web import NAV_EXTRA, NavItem, actor, roles_required, staff_required
 from counter.web import catalog as catalog_web
 from counter.web.forms import CounterForm, CounterSubForm, maxlength
-from counter.web.i18n import to_local
+from counter.web.i18n import to_local, translated
+from counter.web.inputs import arg_int, json_object, to_id
 
 bp = Blueprint("reception", __name__, url_prefix="/tiep-nhan")
 # The counter officer's main screen comes first in the menu.
@@ -182,10 +183,8 @@ def _procedure_json(procedure: Procedure) -> dict[str, Any]:
 
 
 def _procedure_or_none(value: Any) -> Procedure | None:
-    try:
-        return svc.get_procedure(int(str(value or "")))
-    except ValueError:
-        return None
+    procedure_id = to_id(str(value or ""))
+    return svc.get_procedure(procedure_id) if procedure_id is not None else None
 
 
 def _fill_checklist(form: ReceptionForm, procedure: Procedure | None, extra: int = 2) -> None:
@@ -297,6 +296,7 @@ def _render(
     lost_files: bool = False,
     query: str = "",
     matches: list[Procedure] | None = None,
+    search_error: str = "",
 ) -> Any:
     _choices(form, procedure)
     procedure_info = _procedure_json(procedure) if procedure is not None else None
@@ -310,6 +310,7 @@ def _render(
             lost_files=lost_files,
             query=query,
             matches=matches,
+            search_error=search_error,
             search_url=url_for("catalog.search"),
             kind_labels=DOCUMENT_KIND_LABELS,
             max_mb=current_app.config["UPLOAD_MAX_MB"],
@@ -407,11 +408,22 @@ def index() -> Any:
     if procedure is not None and not svc.is_available(procedure):
         procedure = None
     query = (request.args.get("q") or "").strip()
-    matches = svc.find_procedures(query) if query else None
+    search_error = ""
+    try:
+        matches = svc.find_procedures(query) if query else None
+    except ValidationError as err:
+        matches, search_error = [], translated(err)
     if procedure is not None:
         form.procedure_id.data = str(procedure.id)
     _fill_checklist(form, procedure)
-    return _render(form, procedure, query=query, matches=matches)
+    return _render(
+        form,
+        procedure,
+        query=query,
+        matches=matches,
+        search_error=search_error,
+        status=422 if search_error else 200,
+    )
 
 
 @bp.post("/")
@@ -540,8 +552,8 @@ def procedure(procedure_id: int) -> Any:
 def due_preview() -> Any:
     """The due date of a dossier of ``thu_tuc`` received now: 'Hẹn trả: 17:00 ngày …'."""
     try:
-        _procedure, due = svc.preview_due(int(request.args.get("thu_tuc", "")))
-    except (ValueError, NotFound):
+        _procedure, due = svc.preview_due(arg_int("thu_tuc") or 0)
+    except NotFound:
         return jsonify({"error": _("Chọn thủ tục để xem ngày hẹn trả.")}), 404
     except ValidationError as err:
         return jsonify({"error": err.message}), 422
@@ -552,7 +564,7 @@ def due_preview() -> Any:
 @roles_required("reception")
 def parse_qr() -> Any:
     """Read a CCCD QR payload typed by the scanner (POSTed: an ID number never goes in a URL)."""
-    payload = request.get_json(silent=True) or {}
+    payload = json_object()
     try:
         card = parse_cccd_qr(str(payload.get("qr", "")))
     except ValidationError as err:
@@ -574,11 +586,8 @@ def parse_qr() -> Any:
 @roles_required("reception")
 def duplicates() -> Any:
     """Open dossiers of the same ID number and procedure, to warn before saving."""
-    payload = request.get_json(silent=True) or {}
-    try:
-        procedure_id = int(payload.get("procedure_id") or 0)
-    except (TypeError, ValueError):
-        procedure_id = 0
+    payload = json_object()
+    procedure_id = to_id(payload.get("procedure_id")) or 0
     id_number = "".join(str(payload.get("id_number") or "").split())
     rows = svc.open_duplicates(id_number, procedure_id) if procedure_id else []
     return jsonify(

@@ -80,13 +80,13 @@
     options[active].scrollIntoView({ block: "nearest" });
   }
 
-  function renderResults(list) {
+  function renderResults(list, error) {
     results.innerHTML = "";
     items = list;
     if (!list.length) {
       var empty = document.createElement("li");
       empty.className = "rx-empty";
-      empty.textContent = msg("no_match", "Không tìm thấy thủ tục phù hợp.");
+      empty.textContent = error || msg("no_match", "Không tìm thấy thủ tục phù hợp.");
       results.appendChild(empty);
     }
     list.forEach(function (p, i) {
@@ -119,7 +119,8 @@
     var seq = ++searchSeq;
     var url = search.getAttribute("data-search-url") + "?q=" + encodeURIComponent(q);
     getJSON(url).then(function (res) {
-      if (seq !== searchSeq || !res.ok) { return; }
+      if (seq !== searchSeq) { return; }
+      if (!res.ok) { renderResults([], res.data && res.data.error); return; }
       renderResults(res.data || []);
     }).catch(function () { /* the plain search button still works */ });
   }
