@@ -5,11 +5,23 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+
+def flag(raw: str) -> bool:
+    """An on/off setting as written in an environment variable: 1/0, true/false, có/không…"""
+    value = raw.strip().lower()
+    if value in ("1", "true", "yes", "on", "có", "co"):
+        return True
+    if value in ("0", "false", "no", "off", "không", "khong"):
+        return False
+    raise ValueError(f"“{raw}” không phải 1 (bật) hoặc 0 (tắt)")
+
+
 #: Settings that may come from ``COUNTER_<NAME>`` environment variables, with their parsers.
-ENV_SETTINGS: dict[str, type] = {
+ENV_SETTINGS: dict[str, Callable[[str], Any]] = {
     "DATABASE_URL": str,
     "SECRET_KEY": str,
     "HOST": str,
@@ -24,6 +36,7 @@ ENV_SETTINGS: dict[str, type] = {
     "UPLOAD_MAX_MB": int,
     "PUBLIC_URL": str,
     "IDLE_MINUTES": int,
+    "HTTPS": flag,
 }
 
 
@@ -44,6 +57,10 @@ class Defaults:
     PRINTER: str | None = None
     UPLOAD_MAX_MB = 20
     PUBLIC_URL: str | None = None  # base of the look-up link printed on slips
+    # Served over HTTPS (by a proxy or a certificate): the session cookie is sent only so.
+    HTTPS = False
+    # Public look-ups per address and minute (citizens' phones; a walker of codes is slowed).
+    LOOKUP_PER_MINUTE = 30
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     BABEL_DEFAULT_LOCALE = "vi"
     BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
@@ -74,7 +91,10 @@ def load_config(app: Any, test_config: dict[str, Any] | None = None) -> None:
     for name, parse in ENV_SETTINGS.items():
         raw = os.environ.get(f"COUNTER_{name}")
         if raw is not None and raw != "":
-            app.config[name] = parse(raw)
+            try:
+                app.config[name] = parse(raw)
+            except ValueError as err:
+                raise ValueError(f"COUNTER_{name}: {err}") from None
     if test_config:
         app.config.update(test_config)
 
@@ -82,6 +102,10 @@ def load_config(app: Any, test_config: dict[str, Any] | None = None) -> None:
     if not app.config.get("DATABASE_URL"):
         app.config["DATABASE_URL"] = f"sqlite:///{instance / 'counter.db'}"
     app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"]
+    secure = bool(app.config["HTTPS"])
+    app.config["SESSION_COOKIE_SECURE"] = app.config["REMEMBER_COOKIE_SECURE"] = secure
+    if secure:
+        app.config["PREFERRED_URL_SCHEME"] = "https"
     if not app.config.get("BACKUP_DIR"):
         app.config["BACKUP_DIR"] = str(instance / "backups")
     app.config.setdefault("UPLOAD_DIR", str(instance / "uploads"))

@@ -69,9 +69,82 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
             db.engine.dispose()
 
 
+#: Content-Security-Policy violations any page reported during the running test.
+CSP_VIOLATIONS: list[str] = []
+#: Browser contexts opened by the running test, whose pages are asked for late reports.
+_CONTEXTS: list[Any] = []
+#: Run in every page before its own scripts (injected by the browser, so the CSP allows it).
+_CSP_WATCH = """
+document.addEventListener("securitypolicyviolation", function (e) {
+  console.error("CSP violation: " + e.effectiveDirective + " blocked " +
+                (e.blockedURI || "inline") + " in " + e.documentURI +
+                (e.sourceFile ? " (" + e.sourceFile + ":" + e.lineNumber + ")" : ""));
+});
+"""
+
+
+def _watch(context: Any) -> Any:
+    """Report every CSP violation of the context's pages to CSP_VIOLATIONS."""
+    context.add_init_script(_CSP_WATCH)
+
+    def on_console(message: Any) -> None:
+        text = message.text
+        if text.startswith("CSP violation") or "Content Security Policy" in text:
+            CSP_VIOLATIONS.append(text)
+
+    context.on("console", on_console)
+    _CONTEXTS.append(context)
+    return context
+
+
+class WatchedBrowser:
+    """The Chromium browser, every context of which reports CSP violations."""
+
+    def __init__(self, browser: Any) -> None:
+        self._browser = browser
+
+    def new_context(self, **options: Any) -> Any:
+        """A context as Playwright makes it, watched."""
+        return _watch(self._browser.new_context(**options))
+
+    def new_page(self, **options: Any) -> Any:
+        """A page in a context of its own, watched."""
+        context = self.new_context(**options)
+        return context.new_page()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._browser, name)
+
+
+def settle() -> None:
+    """Let every open page deliver the console messages still on their way."""
+    for context in _CONTEXTS:
+        for open_page in context.pages:
+            try:
+                open_page.evaluate("0")  # a round trip: pending events are dispatched first
+            except Exception:  # a closed or crashed page has nothing more to say
+                continue
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Any:
+    """A browser test fails when any of its pages broke the Content-Security-Policy."""
+    CSP_VIOLATIONS.clear()
+    _CONTEXTS.clear()
+    try:
+        result = yield
+    finally:
+        settle()
+    if CSP_VIOLATIONS:
+        found = "\n".join(dict.fromkeys(CSP_VIOLATIONS))
+        CSP_VIOLATIONS.clear()
+        pytest.fail(f"the browser reported Content-Security-Policy violations:\n{found}")
+    return result
+
+
 @pytest.fixture(scope="session")
 def chromium() -> Iterator[Any]:
-    """Headless Chromium from the system (never a downloaded build)."""
+    """Headless Chromium from the system (never a downloaded build), watched for CSP breaks."""
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} is not installed: browser tests need the system Chromium")
     from playwright.sync_api import sync_playwright
@@ -79,7 +152,7 @@ def chromium() -> Iterator[Any]:
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
-            yield browser
+            yield WatchedBrowser(browser)
         finally:
             browser.close()
 

@@ -133,11 +133,11 @@ def test_a_dossier_goes_from_the_counter_to_the_citizen_and_the_worklist_follows
     page.wait_for_selector("#rx-results li[role=option]")
     assert PROCEDURE in page.inner_text("#rx-results li[aria-selected=true]")
     page.keyboard.press("Enter")
-    page.wait_for_function("document.activeElement && document.activeElement.id === 'scan'")
+    page.wait_for_function("() => document.activeElement && document.activeElement.id === 'scan'")
     assert PROCEDURE in page.inner_text("#rx-proc-info")
     page.keyboard.type(QR)
     page.keyboard.press("Enter")
-    page.wait_for_function("document.getElementById('applicant_name').value !== ''")
+    page.wait_for_function("() => document.getElementById('applicant_name').value !== ''")
     assert page.input_value("#applicant_name") == NAME
     assert page.input_value("#id_number") == ID_NUMBER
     boxes = page.locator("#rx-checklist tr.rx-catalog input[type=checkbox]")
@@ -154,6 +154,7 @@ def test_a_dossier_goes_from_the_counter_to_the_citizen_and_the_worklist_follows
     assert match, page.url
     code = page.inner_text(".dossier-code >> nth=0")
     assert re.fullmatch(r"000\.20\.18\.H18-\d{6}-\d{4}", code)
+    key = page.inner_text(".lookup-key >> nth=0")  # 'Mã tra cứu' under the QR code
     assert page.inner_text("h1.form-title >> nth=0") == "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ"
     slip = page.inner_text("article.sheet >> nth=0")
     assert NAME in slip and PROCEDURE in slip
@@ -231,7 +232,13 @@ def test_a_dossier_goes_from_the_counter_to_the_citizen_and_the_worklist_follows
     # 4. The public look-up, no login: status and masked name, never the ID number.
     citizen = new_page(chromium)
     try:
+        # The code alone (it can be guessed) tells the status, not whose or what it is.
         citizen.goto(live_server(f"/tra-cuu/{code}"))
+        card = citizen.inner_text("section.public-status")
+        assert "Đã trả kết quả" in card and PROCEDURE not in card and "Hà T**" not in card
+        citizen.fill("#k", key)  # as printed on the slip
+        with citizen.expect_navigation():
+            citizen.click("form.public-key button[type=submit]")
         card = citizen.inner_text("section.public-status")
         assert code in card and PROCEDURE in card
         assert "Đã trả kết quả" in card

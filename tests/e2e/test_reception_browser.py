@@ -32,14 +32,14 @@ def test_an_officer_receives_a_dossier_with_the_keyboard_and_a_scanner(
     assert "2.000815" in first
     page.keyboard.press("Enter")
     # The checklist, the fee and the due date come in place; the cursor goes to the scan box.
-    page.wait_for_function("document.activeElement && document.activeElement.id === 'scan'")
+    page.wait_for_function("() => document.activeElement && document.activeElement.id === 'scan'")
     assert re.search(r"Hẹn trả: \d\d:\d\d ngày \d\d/\d\d/\d{4}", page.inner_text("#rx-due"))
     assert "Bản sao cần chứng thực" in page.inner_text("#rx-checklist")
     assert page.input_value("#fee_amount") == "2000"
     # A USB scanner types the QR payload and Enter: the applicant is filled, nothing is sent.
     page.keyboard.type(QR)
     page.keyboard.press("Enter")
-    page.wait_for_function("document.getElementById('applicant_name').value !== ''")
+    page.wait_for_function("() => document.getElementById('applicant_name').value !== ''")
     assert page.input_value("#applicant_name") == "Quàng Thị Mai"
     assert page.input_value("#id_number") == "011094009876"
     assert page.input_value("#date_of_birth") == "05/09/1994"
@@ -68,7 +68,9 @@ def test_the_checklist_can_be_edited_and_a_wrong_phone_comes_back_with_everythin
     log_in(page, live_server, "tiepnhan", "tiepnhan123")
     page.goto(live_server("/tiep-nhan/"))
     page.select_option("#procedure_id", label="2.000884 — Chứng thực chữ ký")
-    page.wait_for_function("document.getElementById('rx-due').textContent.indexOf('Hẹn trả') === 0")
+    page.wait_for_function(
+        "() => document.getElementById('rx-due').textContent.indexOf('Hẹn trả') === 0"
+    )
     page.fill("#applicant_name", "Lò Văn Tùng")
     page.fill("#id_number", "011088007777")
     page.fill("#address", "Bản Khá")
@@ -92,7 +94,9 @@ def _fill_signature(page: Any, server: LiveServer, id_number: str) -> None:
     """The reception screen with «Chứng thực chữ ký» and one applicant, ready to receive."""
     page.goto(server("/tiep-nhan/"))
     page.select_option("#procedure_id", label="2.000884 — Chứng thực chữ ký")
-    page.wait_for_function("document.getElementById('rx-due').textContent.indexOf('Hẹn trả') === 0")
+    page.wait_for_function(
+        "() => document.getElementById('rx-due').textContent.indexOf('Hẹn trả') === 0"
+    )
     page.fill("#applicant_name", "Cà Văn Pâng")
     page.fill("#id_number", id_number)
     page.fill("#address", "Bản Tâu, xã Mường Phăng")
@@ -148,10 +152,12 @@ def test_receiving_opens_the_slip_and_the_print_dialog_at_once(
     page.add_init_script(PRINT_STUB)
     log_in(page, live_server, "tiepnhan", "tiepnhan123")
     _fill_signature(page, live_server, "011093004001")
-    with page.expect_navigation():
+    with page.expect_navigation() as opened:
         page.keyboard.press("Control+Enter")
-    assert re.search(r"/in/ho-so/\d+/mau-01\?size=a4&print=1$", page.url), page.url
-    page.wait_for_function("window.__printed === 1")  # the browser's print dialog, once
+    slip = opened.value.url
+    assert re.search(r"/in/ho-so/\d+/mau-01\?size=a4&print=1$", slip), slip
+    page.wait_for_function("() => window.__printed === 1")  # the browser's print dialog, once
+    assert page.url == slip.removesuffix("&print=1")  # so a reload does not print again
     assert "Đã tiếp nhận hồ sơ" in page.inner_text("body")
     assert page.locator("#print-button").is_visible()  # print again, at hand
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -167,11 +173,12 @@ def _free_port() -> int:
 
 
 def test_with_a_thermal_printer_receiving_prints_and_an_off_printer_offers_a_retry(
-    page: Any, live_server: LiveServer, tmp_path: Path
+    page: Any, live_server: LiveServer
 ) -> None:
     from counter.models import Printer
 
-    out = tmp_path / "thermal.bin"
+    out = Path(live_server.app.instance_path) / "thermal.bin"  # file printers live there
+    out.unlink(missing_ok=True)
     with live_server.app.app_context():
         printer = Printer(name="Quầy thử", uri=f"file:{out}", width=576, is_default=True)
         db.session.add(printer)

@@ -43,7 +43,9 @@ def receive_at_the_counter(page: Any, server: LiveServer) -> tuple[int, str]:
     """Receive a birth registration on the reception screen; it opens the slip page."""
     page.goto(server("/tiep-nhan/"))
     page.select_option("#procedure_id", label="1.001193 — Đăng ký khai sinh")
-    page.wait_for_function("document.getElementById('rx-due').textContent.indexOf('Hẹn trả') === 0")
+    page.wait_for_function(
+        "() => document.getElementById('rx-due').textContent.indexOf('Hẹn trả') === 0"
+    )
     page.fill("#applicant_name", APPLICANT)
     page.fill("#id_number", "011190004321")
     page.fill("#address", "Bản Phăng, xã Mường Phăng, tỉnh Điện Biên")

@@ -95,10 +95,10 @@ def test_one_officer_with_two_roles_does_a_same_day_certification(
     page.wait_for_selector("#rx-results li[role=option]")
     assert PROCEDURE in page.inner_text("#rx-results li[aria-selected=true]")
     page.keyboard.press("Enter")
-    page.wait_for_function("document.activeElement && document.activeElement.id === 'scan'")
+    page.wait_for_function("() => document.activeElement && document.activeElement.id === 'scan'")
     page.keyboard.type(QR)
     page.keyboard.press("Enter")
-    page.wait_for_function("document.getElementById('applicant_name').value !== ''")
+    page.wait_for_function("() => document.getElementById('applicant_name').value !== ''")
     boxes = page.locator("#rx-checklist tr.rx-catalog input[type=checkbox]")
     for i in range(boxes.count()):
         boxes.nth(i).check()

@@ -55,3 +55,30 @@ def test_session_cookies_are_httponly_and_samesite(tmp_path: Path) -> None:
     app = create_app({"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "x"})
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+def test_secure_cookies_follow_counter_https(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Off by default (most offices serve plain HTTP on the LAN); on for HTTPS offices."""
+    app = create_app({"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "x"})
+    assert app.config["SESSION_COOKIE_SECURE"] is False
+    assert app.config["REMEMBER_COOKIE_SECURE"] is False
+    for raw, secure in (("1", True), ("true", True), ("có", True), ("0", False), ("off", False)):
+        monkeypatch.setenv("COUNTER_HTTPS", raw)
+        app = create_app({"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "x"})
+        assert app.config["SESSION_COOKIE_SECURE"] is secure, raw
+        assert app.config["REMEMBER_COOKIE_SECURE"] is secure, raw
+    monkeypatch.setenv("COUNTER_HTTPS", "maybe")
+    with pytest.raises(ValueError, match="COUNTER_HTTPS"):
+        create_app({"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "x"})
+
+
+def test_over_https_the_session_cookie_is_marked_secure(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COUNTER_HTTPS", "1")
+    app = create_app({"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "x", "TESTING": True})
+    resp = app.test_client().get("/dang-nhap", base_url="https://motcua.local")
+    cookies = resp.headers.getlist("Set-Cookie")
+    assert cookies and all("Secure" in c for c in cookies), cookies

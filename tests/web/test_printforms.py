@@ -260,7 +260,9 @@ def test_form01_same_day_and_80mm_roll(login_as: Any) -> None:
     assert "Liên 1" not in text
     a5 = login_as("tiepnhan").get(f"/in/ho-so/{dossier.id}/mau-01?size=a5&print=1")
     assert a5.get_data(as_text=True).count('class="sheet sheet-a5 form01"') == 2
-    assert "window.print()" in a5.get_data(as_text=True)
+    # static/js/app.js opens the print dialog for a page marked so (no inline script).
+    assert "data-auto-print" in a5.get_data(as_text=True)
+    assert "data-auto-print" not in resp.get_data(as_text=True)
 
 
 def test_form01_qr_code_decodes_to_the_public_lookup_page(app: Flask, login_as: Any) -> None:

@@ -61,7 +61,7 @@ def test_without_a_thermal_printer_the_slip_opens_with_the_a4_print_dialog(
     assert path == f"/in/ho-so/{dossier.id}/mau-01"
     assert query == {"size": ["a4"], "print": ["1"]}
     page = officer.get(f"{path}?size=a4&print=1").get_data(as_text=True)
-    assert dossier.code in page and "window.print()" in page
+    assert dossier.code in page and "data-auto-print" in page
 
 
 @pytest.mark.parametrize("setting", ["a5", "80mm"])
