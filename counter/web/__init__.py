@@ -29,6 +29,7 @@ from werkzeug.exceptions import HTTPException
 from counter.domain.errors import Conflict, CounterError, NotAllowed, NotFound
 from counter.extensions import db, login_manager
 from counter.services import Actor
+from counter.web.i18n import translated
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -267,7 +268,8 @@ def register_web(app: Flask) -> None:
             status = 404
         elif isinstance(err, Conflict):
             status = 409
-        return render_template("errors/error.html", code=status, message=err.message), status
+        message = translated(err)  # the one error page of every service refusal
+        return render_template("errors/error.html", code=status, message=message), status
 
     @app.errorhandler(CSRFError)
     def _csrf_error(err: CSRFError) -> Any:

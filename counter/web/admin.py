@@ -38,7 +38,7 @@ from counter.services import accounts, audit, backup
 from counter.services.office import PRINT_MODES, get_office, update_office
 from counter.web import actor, idle_limit, roles_required
 from counter.web.forms import CounterForm, max_length, run_form
-from counter.web.i18n import VN
+from counter.web.i18n import VN, translated
 from counter.web.inputs import arg_page
 
 bp = Blueprint("admin", __name__, url_prefix="/quan-tri")
@@ -251,7 +251,7 @@ def user_reset_password(user_id: int) -> Any:
         try:
             accounts.reset_password(actor(), user_id, reset_form.password.data or "")
         except CounterError as err:
-            flash(err.message, "danger")
+            flash(translated(err), "danger")
         else:
             flash(_("Đã đặt mật khẩu tạm cho %(username)s.", username=user.username), "success")
     else:
@@ -345,7 +345,7 @@ def backups() -> Any:
                     actor(), _backup_dir(), retention=backup.retention_from(current_app.config)
                 )
             except CounterError as err:
-                flash(err.message, "danger")
+                flash(translated(err), "danger")
             else:
                 flash(_("Đã sao lưu: %(name)s", name=path.name), "success")
         return redirect(url_for("admin.backups"))

@@ -494,10 +494,10 @@ def import_confirm() -> Any:
             expect_digest=request.form.get("digest", ""),
         )
     except Conflict as err:
-        flash(err.message, "warning")
+        flash(translated(err), "warning")
         return redirect(url_for("catalog.import_preview"))
     except ValidationError as err:
-        flash(err.message, "danger")
+        flash(translated(err), "danger")
         return redirect(url_for("catalog.import_preview"))
     _drop_stash()
     flash(

@@ -40,7 +40,7 @@ from counter.models import Dossier, DossierEvent
 from counter.services import dossiers as svc
 from counter.web import NAV_EXTRA, NavItem, actor, staff_required
 from counter.web.forms import CounterForm, attach_error, max_length
-from counter.web.i18n import fmt_datetime
+from counter.web.i18n import fmt_datetime, translated
 from counter.web.inputs import arg_int, arg_page
 from counter.web.stash import stash
 
@@ -184,7 +184,7 @@ def _parse_new_due(form: DelayForm) -> Any:
             at = time.fromisoformat(raw_time)
         except ValueError:
             raise ValidationError(
-                _("Giờ hẹn trả mới không hợp lệ; nhập theo dạng giờ:phút, ví dụ 16:30."),
+                N_("Giờ hẹn trả mới không hợp lệ; nhập theo dạng giờ:phút, ví dụ 16:30."),
                 field="new_time",
             ) from None
     return svc.local_due(day, at)
@@ -294,7 +294,7 @@ def search() -> Any:
         try:
             svc.check_search_query(query)
         except ValidationError as err:
-            return _search_page(query, None, err.message, {}), 422
+            return _search_page(query, None, translated(err), {}), 422
         return redirect(url_for("dossiers.search", **_search_args(query)), code=303)
     args: dict[str, str] = {}
     if request.args.get("k"):
@@ -310,7 +310,7 @@ def search() -> Any:
     try:
         result = svc.search(actor(), query, page=arg_page())
     except ValidationError as err:
-        return _search_page(query, None, err.message, {}), 422
+        return _search_page(query, None, translated(err), {}), 422
     return _search_page(query, result, "", args)
 
 
@@ -444,7 +444,7 @@ def act(dossier_id: int, action_name: str) -> Any:
             fresh,
             active=action if still_allowed else None,
             active_form=form if still_allowed else None,
-            error=err.message,
+            error=translated(err),
             lost_text="" if still_allowed else _typed_text(form),
             status=409,
         )
@@ -462,5 +462,5 @@ def act(dossier_id: int, action_name: str) -> Any:
         "success",
     )
     for warning in outcome.warnings:
-        flash(warning, "warning")
+        flash(translated(warning), "warning")
     return redirect(url_for("dossiers.show", dossier_id=dossier_id))

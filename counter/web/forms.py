@@ -24,6 +24,7 @@ from wtforms.validators import Length, StopValidation
 from counter.domain.dates import YEAR_MAX, YEAR_MIN
 from counter.domain.errors import CounterError
 from counter.models.types import column_length
+from counter.web.i18n import translated
 
 T = TypeVar("T")
 
@@ -168,7 +169,7 @@ def maxlength(attribute: Any) -> dict[str, int]:
 
 
 def attach_error(form: FlaskForm, err: CounterError) -> None:
-    """Show a service error on its field(s), or at the top of the form.
+    """Show a service error on its field(s), or at the top of the form, in the reader's language.
 
     An error may carry ``errors`` — a mapping or list of (field, message) — when a
     service checked several fields at once.
@@ -178,9 +179,9 @@ def attach_error(form: FlaskForm, err: CounterError) -> None:
     for name, message in pairs:
         field = getattr(form, name, None) if name else None
         if field is not None and hasattr(field, "errors"):
-            field.errors = [*field.errors, message]
+            field.errors = [*field.errors, translated(message)]
         else:
-            form.form_errors.append(message)
+            form.form_errors.append(translated(message))
 
 
 def run_form(form: FlaskForm, action: Callable[[], T]) -> tuple[T | None, int]:

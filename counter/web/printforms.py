@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 from counter.domain.errors import ValidationError
 from counter.services import forms
 from counter.web import NAV_EXTRA, NavItem, staff_required
+from counter.web.i18n import translated
 from counter.web.public import lookup_url
 
 bp = Blueprint("printforms", __name__, url_prefix="/in")
@@ -137,7 +138,7 @@ def ledger() -> Any:
         try:
             day = forms.parse_day(values[key], key)
         except ValidationError as err:
-            errors[key] = err.message
+            errors[key] = translated(err)
             continue
         if key == "from":
             start = day
@@ -148,7 +149,7 @@ def ledger() -> Any:
         try:
             data = forms.ledger(start, end, values["field"], values["status"])
         except ValidationError as err:
-            errors[err.field or "from"] = err.message
+            errors[err.field or "from"] = translated(err)
     status = 422 if errors else 200
     return (
         render_template(

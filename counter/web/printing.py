@@ -19,6 +19,7 @@ from counter.services import printing
 from counter.web import actor, roles_required, staff_required
 from counter.web.admin import ADMIN_MENU
 from counter.web.forms import CounterForm, max_length, run_form
+from counter.web.i18n import translated
 from counter.web.inputs import safe_next
 
 bp = Blueprint("printing", __name__, url_prefix="/in-nhiet")
@@ -122,7 +123,7 @@ def printer_test(printer_id: int) -> Any:
         try:
             printing.print_test_page(actor(), printer_id)
         except CounterError as err:
-            flash(_("In thử thất bại: %(error)s", error=err.message), "danger")
+            flash(_("In thử thất bại: %(error)s", error=translated(err)), "danger")
         else:
             flash(_("Đã gửi trang in thử."), "success")
     return redirect(url_for("printing.printers"))
@@ -152,7 +153,7 @@ def slip(dossier_id: int) -> Any:
                 "Chưa in được giấy tiếp nhận %(code)s: %(error)s Hồ sơ đã được lưu; "
                 "kiểm tra máy in rồi bấm “In lại”.",
                 code=dossier.code,
-                error=err.message,
+                error=translated(err),
             ),
             "danger",
         )
@@ -175,7 +176,7 @@ def notice(notice_id: int) -> Any:
     try:
         printing.print_notice(actor(), record, printer_id=_selected_printer())
     except CounterError as err:
-        flash(_("Chưa in được phiếu: %(error)s", error=err.message), "danger")
+        flash(_("Chưa in được phiếu: %(error)s", error=translated(err)), "danger")
     else:
         flash(_("Đã in phiếu %(number)s.", number=record.number), "success")
     return redirect(back)

@@ -47,6 +47,7 @@ from counter.domain.applicant import parse_cccd_qr
 from counter.domain.catalog import DOCUMENT_KIND_LABELS
 from counter.domain.dates import DAY_TEXT_MAX
 from counter.domain.errors import CounterError, NotFound, ValidationError
+from counter.domain.i18n import N_
 from counter.domain.lifecycle import Status
 from counter.models import CounterNotice, Dossier, DossierDocument, Procedure
 from counter.services import printing
@@ -268,9 +269,10 @@ def _uploads(form: ReceptionForm) -> list[svc.Upload]:
 
 
 def _put_errors(form: ReceptionForm, err: CounterError) -> None:
-    """Each service error onto its field (checklist lines too), else at the top."""
+    """Each service error onto its field (checklist lines too), else at the top, translated."""
     errors = getattr(err, "errors", None) or {err.field or "": err.message}
-    for name, message in errors.items():
+    for name, text in errors.items():
+        message = translated(text)
         target = None
         if name == "documents":
             form.checklist_errors.append(message)
@@ -387,7 +389,7 @@ def _after_receive(dossier: Any) -> Any:
                 "Chưa in được giấy tiếp nhận %(code)s: %(error)s Hồ sơ đã được lưu; "
                 "kiểm tra máy in (nguồn, giấy, dây nối) rồi bấm “In lại”.",
                 code=dossier.code,
-                error=err.message,
+                error=translated(err),
             ),
             "danger",
         )
@@ -436,7 +438,7 @@ def submit() -> Any:
     action = request.form.get("action", "receive")
     procedure = _procedure_or_none(form.procedure_id.data)
     if not form.validate_on_submit():  # only the CSRF token is checked here
-        _put_errors(form, ValidationError(_("Biểu mẫu không hợp lệ; hãy thử lại.")))
+        _put_errors(form, ValidationError(N_("Biểu mẫu không hợp lệ; hãy thử lại.")))
         return _render(form, procedure, status=422)
     uploads = _uploads(form)
 
@@ -445,7 +447,7 @@ def submit() -> Any:
         try:
             card = parse_cccd_qr(scanned)
         except ValidationError as err:
-            form.scan.errors = [err.message]
+            form.scan.errors = [translated(err)]
             return _render(form, procedure, status=422, lost_files=bool(uploads))
         form.applicant_kind.data = "person"
         form.applicant_name.data = card.full_name
@@ -528,7 +530,7 @@ def add_scans(dossier_id: int) -> Any:
         rows = svc.add_attachments(actor(), dossier_id, uploads)
     except ValidationError as err:
         for message in getattr(err, "errors", {"": err.message}).values():
-            flash(message, "danger")
+            flash(translated(message), "danger")
         return redirect(back)
     flash(_("Đã thêm %(n)s tệp quét.", n=len(rows)), "success")
     return redirect(back)
@@ -556,7 +558,7 @@ def due_preview() -> Any:
     except NotFound:
         return jsonify({"error": _("Chọn thủ tục để xem ngày hẹn trả.")}), 404
     except ValidationError as err:
-        return jsonify({"error": err.message}), 422
+        return jsonify({"error": translated(err)}), 422
     return jsonify({"due_at": due.isoformat(), "text": due_text(due)})
 
 
@@ -568,7 +570,7 @@ def parse_qr() -> Any:
     try:
         card = parse_cccd_qr(str(payload.get("qr", "")))
     except ValidationError as err:
-        return jsonify({"error": err.message}), 422
+        return jsonify({"error": translated(err)}), 422
     return jsonify(
         {
             "id_number": card.id_number,
