@@ -176,3 +176,30 @@ def test_the_slip_page_qr_and_words_carry_the_key(
     # The QR leads to the full answer.
     path = qr.text.split("://", 1)[1].split("/", 1)[1]
     assert "Lò V** B***" in app.test_client().get("/" + path).get_data(as_text=True)
+
+
+def test_the_limit_holds_across_threads_and_frees_after_a_minute() -> None:
+    """Waitress serves from several threads: they share one count per address."""
+    import threading
+
+    from counter.web.public import RateLimit
+
+    limit = RateLimit(window=60.0)
+    allowed: list[bool] = []
+    lock = threading.Lock()
+
+    def hammer() -> None:
+        for _ in range(50):
+            ok = limit.wait("10.0.0.9", 30, now=100.0) == 0
+            with lock:
+                allowed.append(ok)
+
+    threads = [threading.Thread(target=hammer) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert allowed.count(True) == 30 and len(allowed) == 400
+    assert limit.wait("10.0.0.9", 30, now=130.0) == pytest.approx(30.0)  # wait for the oldest
+    assert limit.wait("10.0.0.10", 30, now=130.0) == 0  # another address
+    assert limit.wait("10.0.0.9", 30, now=160.5) == 0  # a minute later
