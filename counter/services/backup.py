@@ -177,7 +177,7 @@ def take_backup(
             raw.unlink(missing_ok=True)
             packed.unlink(missing_ok=True)
     if retention is not None:
-        prune(dest_dir, retention)
+        prune(dest_dir, retention, taken=final)
     return final
 
 
@@ -255,11 +255,12 @@ def find_backup(dest_dir: Path, name: str) -> Path:
     raise ValidationError(N_("Không tìm thấy bản sao lưu này."))
 
 
-def prune(dest_dir: Path, retention: Retention) -> list[Path]:
+def prune(dest_dir: Path, retention: Retention, taken: Path | None = None) -> list[Path]:
     """Delete the backups no generation keeps; returns what was deleted.
 
     Safety copies taken before a restore, and files whose name carries no time,
-    are left to the administrator.
+    are left to the administrator; ``taken``, the backup just written, stays
+    (a backup pressed twice in one second may be named older than the last one).
     """
     rotated = [
         f for f in list_backups(dest_dir) if not f.label and _NAME_RE.match(f.name) is not None
@@ -267,7 +268,7 @@ def prune(dest_dir: Path, retention: Retention) -> list[Path]:
     keep = kept((f.taken_at for f in rotated), retention)
     removed = []
     for f in rotated:
-        if f.taken_at not in keep:
+        if f.taken_at not in keep and f.path != taken:
             f.path.unlink(missing_ok=True)
             removed.append(f.path)
     return removed
