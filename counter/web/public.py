@@ -105,8 +105,9 @@ def _too_many() -> Any:
 
 @bp.after_request
 def _private(response: Any) -> Any:
-    # The address may carry the key: never send it on, never keep the page.
-    response.headers["Referrer-Policy"] = "no-referrer"
+    # The address may carry the key: a shared phone's browser must not keep the page.
+    # (The app's Referrer-Policy, same-origin, already keeps it from other sites; no-referrer
+    # would also drop it on this site, and CSRF over HTTPS needs it.)
     response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -203,3 +203,25 @@ def test_the_limit_holds_across_threads_and_frees_after_a_minute() -> None:
     assert limit.wait("10.0.0.9", 30, now=130.0) == pytest.approx(30.0)  # wait for the oldest
     assert limit.wait("10.0.0.10", 30, now=130.0) == 0  # another address
     assert limit.wait("10.0.0.9", 30, now=160.5) == 0  # a minute later
+
+
+def test_over_https_the_language_switch_works_from_the_look_up_page(
+    app: Flask, dossiers: list[Dossier]
+) -> None:
+    """CSRF over HTTPS needs the Referer, so the page must let the browser send it here."""
+    from tests.conftest import csrf_from
+
+    app.config["SESSION_COOKIE_SECURE"] = True
+    client = app.test_client()
+    url = f"https://motcua.local/tra-cuu/{dossiers[0].code}?k={dossiers[0].lookup_key}"
+    page = client.get(url)
+    # What a browser sends back under the page's policy ('no-referrer' would send none).
+    policy = page.headers["Referrer-Policy"]
+    assert policy in ("same-origin", "strict-origin", "strict-origin-when-cross-origin")
+    resp = client.post(
+        "/ngon-ngu/en",
+        base_url="https://motcua.local",
+        data={"csrf_token": csrf_from(page.get_data(as_text=True)), "next": "/tra-cuu/"},
+        headers={"Referer": url},
+    )
+    assert resp.status_code == 302, resp.get_data(as_text=True)[:300]
