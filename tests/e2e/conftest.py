@@ -2,6 +2,10 @@
 
 The server runs in a background thread on its own SQLite file, initialised with
 the demo data, exactly as ``run.py`` would leave a fresh install.
+
+Pages run under the app's Content-Security-Policy, and a test fails when any page
+reports a violation. Give ``wait_for_function`` a function (``"() => …"``): a bare
+expression is evaluated with ``eval``, which the policy forbids.
 """
 
 from __future__ import annotations
