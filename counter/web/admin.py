@@ -338,7 +338,7 @@ def _backup_dir() -> Path:
 def backups() -> Any:
     """Backups on this PC: list, take one now, download one."""
     if request.method == "POST":
-        form = FlaskForm()
+        form = CounterForm()
         if form.validate_on_submit():
             try:
                 path = backup.backup_now(
@@ -357,7 +357,7 @@ def backups() -> Any:
         space=backup.space_report(
             _backup_dir(), int(current_app.config["BACKUP_MIN_FREE_MB"]) * 1024 * 1024
         ),
-        form=FlaskForm(),
+        form=CounterForm(),
     )
 
 

@@ -9,7 +9,6 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import HiddenField, SelectField, StringField
 from wtforms.validators import DataRequired, Optional, ValidationError
@@ -195,7 +194,7 @@ def entry_edit(entry_id: int) -> Any:
 @roles_required("admin")
 def entry_delete(entry_id: int) -> Any:
     """Delete an entry (from the year's table)."""
-    form = FlaskForm()
+    form = CounterForm()
     if not form.validate_on_submit():
         flash(_("Phiên làm việc của biểu mẫu đã hết hạn; chưa xóa gì."), "danger")
         return redirect(url_for("calendar.index"))

@@ -14,10 +14,11 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any, TypeVar
 
-from flask import has_request_context
+from flask import abort, has_request_context, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
+from flask_wtf.form import SUBMIT_METHODS, _Auto
 from wtforms import DateTimeField, Form
 from wtforms.validators import Length, StopValidation
 
@@ -136,7 +137,12 @@ class CounterForm(FlaskForm):
     """
 
     class Meta(_TranslatedMeta, FlaskForm.Meta):
-        pass
+        def wrap_formdata(self, form: Any, formdata: Any) -> Any:
+            """Fields come from a form body only: a JSON body is refused (400). Flask-WTF
+            would read it as the form and fail (500) on one that is not an object."""
+            if formdata is _Auto and request.method in SUBMIT_METHODS and request.is_json:
+                abort(400, description=_("Dữ liệu gửi lên không đúng dạng của biểu mẫu."))
+            return super().wrap_formdata(form, formdata)
 
     def validate(self, extra_validators: Any = None) -> bool:
         """WTForms' validation, plus the year range on every date field."""

@@ -39,17 +39,21 @@ def clean_text(value: str) -> str:
     return _CONTROL.sub("", value)
 
 
+def _cleaned(value: Any) -> Any:
+    return clean_text(value) if isinstance(value, str) else value
+
+
 class CleanMultiDict(ImmutableMultiDict):  # type: ignore[type-arg]
     """The request's argument and form storage: keys and text values cleaned on the way in."""
 
     def __init__(self, mapping: Any = None) -> None:
-        raw = MultiDict(mapping)
-        super().__init__(
-            [
-                (clean_text(key), clean_text(value) if isinstance(value, str) else value)
-                for key, value in raw.items(multi=True)
-            ]
-        )
+        kept = []
+        for key, value in MultiDict(mapping).items(multi=True):
+            if isinstance(key, str):
+                kept.append((clean_text(key), _cleaned(value)))
+            elif hasattr(value, "close"):  # a file part without a name belongs to no field
+                value.close()
+        super().__init__(kept)
 
 
 class CounterRequest(Request):

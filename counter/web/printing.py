@@ -7,7 +7,6 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired
@@ -101,7 +100,7 @@ def _printer_page(printer_id: int | None) -> Any:
         printers=printing.list_printers(),
         log=printing.recent_log(),
         kind_labels=printing.KIND_LABELS,
-        action_form=FlaskForm(),
+        action_form=CounterForm(),
     ), status
 
 
@@ -109,7 +108,7 @@ def _printer_page(printer_id: int | None) -> Any:
 @roles_required("admin")
 def printer_delete(printer_id: int) -> Any:
     """Remove a printer."""
-    if FlaskForm().validate_on_submit():
+    if CounterForm().validate_on_submit():
         printing.delete_printer(actor(), printer_id)
         flash(_("Đã xóa máy in."), "success")
     return redirect(url_for("printing.printers"))
@@ -119,7 +118,7 @@ def printer_delete(printer_id: int) -> Any:
 @roles_required("admin")
 def printer_test(printer_id: int) -> Any:
     """Print the test page on one printer."""
-    if FlaskForm().validate_on_submit():
+    if CounterForm().validate_on_submit():
         try:
             printing.print_test_page(actor(), printer_id)
         except CounterError as err:
@@ -140,7 +139,7 @@ def slip(dossier_id: int) -> Any:
     """Print (or reprint) a dossier's slip on a thermal printer, after it was saved."""
     dossier = printing.find_dossier(dossier_id)
     back = _back(url_for("main.home"))
-    if not FlaskForm().validate_on_submit():
+    if not CounterForm().validate_on_submit():
         flash(_("Phiên làm việc đã hết hạn; vui lòng bấm in lại."), "danger")
         return redirect(back)
     try:
@@ -171,7 +170,7 @@ def notice(notice_id: int) -> Any:
     if record is None:
         flash(_("Không tìm thấy phiếu."), "danger")
         return redirect(back)
-    if not FlaskForm().validate_on_submit():
+    if not CounterForm().validate_on_submit():
         return redirect(back)
     try:
         printing.print_notice(actor(), record, printer_id=_selected_printer())

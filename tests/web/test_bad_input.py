@@ -295,3 +295,31 @@ def test_a_procedure_effective_date_in_year_9999_is_refused(admin: Browser, fiel
     resp = admin.client.post(url, data=data)
     assert resp.status_code == 422
     assert "từ năm 1900 đến năm 2100" in resp.get_data(as_text=True)
+
+
+def test_a_file_part_without_a_name_is_taken_like_any_other_body(officer: Browser) -> None:
+    token = csrf_from(officer.get("/tiep-nhan/").get_data(as_text=True))
+    body = (
+        b'--b\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n'
+        + token.encode()
+        + b'\r\n--b\r\nContent-Disposition: form-data; filename="a.pdf"\r\n\r\n%PDF-1\r\n'
+        b"--b--\r\n"
+    )
+    resp = officer.client.post(
+        "/tiep-nhan/", data=body, content_type="multipart/form-data; boundary=b"
+    )
+    assert resp.status_code == 422  # the form is incomplete; nothing failed
+
+
+@pytest.mark.parametrize("body", ["false", "[1]", '"x"', '{"name": ["a", {"b": 1}]}'])
+def test_json_posted_to_a_form_page_is_a_refused_form_not_a_500(admin: Browser, body: str) -> None:
+    token = csrf_from(admin.get("/quan-tri/don-vi").get_data(as_text=True))
+    resp = admin.client.post(
+        "/quan-tri/don-vi",
+        data=body,
+        content_type="application/json",
+        headers={"X-CSRFToken": token},
+    )
+    assert resp.status_code == 400
+    assert "Dữ liệu gửi lên không đúng dạng của biểu mẫu" in resp.get_data(as_text=True)
+    assert db.session.scalar(db.select(Office.name))  # nothing was saved over it
