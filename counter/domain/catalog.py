@@ -89,6 +89,7 @@ import json
 import re
 import unicodedata
 import zipfile
+import zlib
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from decimal import Decimal
@@ -109,6 +110,16 @@ DOCUMENT_KIND_LABELS = {
     "original_or_copy": N_("bản chính hoặc bản sao"),
 }
 SERVICE_LEVELS = ("full_online", "partial_online")
+
+#: A catalog workbook unpacks to a few MB; past these it is a bomb or not a catalog.
+XLSX_MAX_UNPACKED = 50 * 2**20
+XLSX_MAX_MEMBERS = 1000
+XLSX_MAX_CELLS = 100_000
+#: The largest numbers a cell may hold: a time limit (days or hours), a fee in đồng,
+#: a document count (the reception screen takes 1–999); the columns hold them all.
+LIMIT_AMOUNT_MAX = Decimal(9999)
+FEE_AMOUNT_MAX = 1_000_000_000
+DOCUMENT_COUNT_MAX = 999
 
 DEMO_CATALOG_PATH = Path(__file__).resolve().parent.parent / "data" / "demo_catalog.json"
 
@@ -309,10 +320,31 @@ _UNITS: dict[str, str] = {
 }
 
 
+def _shown(text: str, limit: int = 30) -> str:
+    """A cell's text as quoted in a message: a hundred thousand digits are not repeated."""
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _too_large(attr: str, text: str, maximum: object) -> ValidationError:
+    return _cell_error(
+        attr,
+        Message(
+            N_("số '%(value)s' quá lớn (tối đa %(max)s)."),
+            value=_shown(text),
+            max=f"{maximum:,}".replace(",", "."),
+        ),
+    )
+
+
 def _decimal(text: str) -> Decimal:
     if not re.fullmatch(r"\d+(?:[.,]\d+)?", text):
-        raise _cell_error("limit_amount", Message(N_("'%(text)s' không phải là số."), text=text))
-    return Decimal(text.replace(",", "."))
+        raise _cell_error(
+            "limit_amount", Message(N_("'%(text)s' không phải là số."), text=_shown(text))
+        )
+    amount = Decimal(text.replace(",", "."))
+    if amount > LIMIT_AMOUNT_MAX:
+        raise _too_large("limit_amount", text, int(LIMIT_AMOUNT_MAX))
+    return amount
 
 
 def _limit(amount_value: Any, unit_value: Any) -> tuple[Decimal, str]:
@@ -365,7 +397,10 @@ _AMOUNT_RE = re.compile(r"^(\d{1,3}(?:[.,\s]\d{3})+|\d+)(?![.,]\d)\s*(.*)$")
 def _fee_from_text(text: str) -> Fee:
     match = _AMOUNT_RE.match(text)
     if match:
-        return Fee(int(re.sub(r"\D", "", match.group(1))), match.group(2).strip())
+        digits = re.sub(r"\D", "", match.group(1)).lstrip("0") or "0"
+        if len(digits) > len(str(FEE_AMOUNT_MAX)) or int(digits) > FEE_AMOUNT_MAX:
+            raise _too_large("fees", match.group(1), FEE_AMOUNT_MAX)
+        return Fee(int(digits), match.group(2).strip())
     if re.match(r"^\d", text):
         raise _cell_error(
             "fees",
@@ -395,6 +430,8 @@ def _fee(item: Any) -> Fee | None:
     if isinstance(item, bool):
         raise _cell_error("fees", Message(N_("giá trị '%(value)s' không hợp lệ."), value=item))
     if isinstance(item, int):
+        if not 0 <= item <= FEE_AMOUNT_MAX:
+            raise _too_large("fees", str(item), FEE_AMOUNT_MAX)
         return Fee(item)
     text = _text(item)
     return _fee_from_text(text) if text else None
@@ -450,7 +487,10 @@ def _document_from_text(text: str) -> RequiredDocument:
                 text=text,
             ),
         )
-    count = int(match.group("count") or 1)
+    count_text = (match.group("count") or "1").lstrip("0") or "0"
+    if len(count_text) > 3 or int(count_text) > DOCUMENT_COUNT_MAX:
+        raise _too_large("documents", count_text, DOCUMENT_COUNT_MAX)
+    count = int(count_text)
     if count < 1:
         raise _cell_error("documents", Message(N_("số lượng của '%(text)s' phải từ 1."), text=text))
     return RequiredDocument(
@@ -476,6 +516,8 @@ def _document(item: Any) -> RequiredDocument | None:
             "documents",
             Message(N_("số lượng của '%(name)s' phải là số nguyên từ 1."), name=name),
         )
+    if count > DOCUMENT_COUNT_MAX:
+        raise _too_large("documents", str(count), DOCUMENT_COUNT_MAX)
     code = _text(next((data[k] for k in ("code", "ma") if k in data), "")) or None
     return RequiredDocument(name=name, kind=_kind(kind), count=count, code=code)
 
@@ -718,24 +760,145 @@ def parse_csv(data: bytes) -> ImportResult:
     return _from_table(rows)
 
 
-def parse_xlsx(data: bytes) -> ImportResult:
-    """Read a catalog workbook (sheet ``thu_tuc`` or the first one)."""
+#: Excel's cell references in a sheet's <dimension ref="A1:F120"/>.
+_DIMENSION_RE = re.compile(
+    rb'<(?:\w+:)?dimension\s+ref="\$?([A-Z]{1,3})\$?(\d{1,7})(?::\$?([A-Z]{1,3})\$?(\d{1,7}))?"'
+)
+#: A DOCTYPE declares entities (the "billion laughs"); no workbook Excel writes has one.
+_DOCTYPE_RE = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
+_DOCTYPE_UTF16 = tuple(
+    word.encode(codec)
+    for word in ("<!DOCTYPE", "<!ENTITY", "<!doctype")
+    for codec in ("utf-16-le", "utf-16-be")
+)
+_XLSX_UNREADABLE = N_(
+    "Không đọc được tệp Excel (.xlsx): tệp bị hỏng hoặc không đúng định dạng. "
+    "Hãy mở tệp bằng Excel, lưu lại thành .xlsx rồi tải lên lại."
+)
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - ord("A") + 1
+    return number
+
+
+def _too_many_cells() -> Message:
+    return Message(
+        N_(
+            "Trang tính có quá nhiều ô (quá %(cells)s ô): một danh mục thủ tục không cần nhiều "
+            "như vậy. Hãy xóa các dòng, cột thừa hoặc chép bảng sang một tệp mới rồi tải lên lại."
+        ),
+        cells=f"{XLSX_MAX_CELLS:,}".replace(",", "."),
+    )
+
+
+_CELL_RE = re.compile(rb"<(?:\w+:)?c[\s>/]")
+_ROW_NUMBER_RE = re.compile(rb'<(?:\w+:)?row\b[^>]{0,200}?\br="(\d{1,9})"')
+
+
+def _member_problem(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Message | None:
+    """A DOCTYPE in an XML part, or a sheet of more than XLSX_MAX_CELLS cells (by its
+    declared dimension, its cell tags, or a row number that openpyxl would reach by
+    yielding every empty row before it)."""
+    name = info.filename
+    if not name.endswith((".xml", ".rels", ".vml")):
+        return None
+    sheet = name.startswith("xl/worksheets/")
+    cells, tail = 0, b""
+    with archive.open(info) as part:
+        chunk = part.read(1 << 20)
+        found = _DIMENSION_RE.search(chunk) if sheet else None
+        if found:
+            first_col, first_row = _column_number(found[1]), int(found[2])
+            last_col = _column_number(found[3]) if found[3] else first_col
+            last_row = int(found[4]) if found[4] else first_row
+            if (abs(last_row - first_row) + 1) * (abs(last_col - first_col) + 1) > XLSX_MAX_CELLS:
+                return _too_many_cells()
+        while chunk:  # the whole part: a DOCTYPE could follow a long comment
+            window = tail + chunk
+            if _DOCTYPE_RE.search(window) or any(word in window for word in _DOCTYPE_UTF16):
+                return N_(
+                    "Tệp Excel có khai báo DOCTYPE hoặc thực thể XML, phần mềm không đọc loại "
+                    "tệp này. Hãy mở tệp bằng Excel, lưu lại thành .xlsx rồi tải lên lại."
+                )
+            if sheet:  # a tag cut by the chunk's end is counted once, in the next window
+                cells += sum(1 for m in _CELL_RE.finditer(window) if m.end() > len(tail))
+                rows = (int(m[1]) for m in _ROW_NUMBER_RE.finditer(window) if m.end() > len(tail))
+                if cells > XLSX_MAX_CELLS or max(rows, default=0) > XLSX_MAX_CELLS:
+                    return _too_many_cells()
+            tail = window[-256:]
+            chunk = part.read(1 << 20)
+    return None
+
+
+def _xlsx_problem(data: bytes) -> Message | None:
+    """Why a workbook must not be opened at all, read from the zip before openpyxl sees it.
+
+    The sizes a zip declares bound what it unpacks to (zipfile reads no further),
+    so a decompression bomb is refused here without being unpacked.
+    """
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        infos = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        return N_("Không mở được tệp Excel (.xlsx).")
+    if len(infos) > XLSX_MAX_MEMBERS or sum(i.file_size for i in infos) > XLSX_MAX_UNPACKED:
+        return Message(
+            N_(
+                "Tệp Excel giải nén ra quá lớn (hơn %(mb)s MB): đây không phải một danh mục "
+                "thủ tục bình thường. Hãy kiểm tra lại tệp, hoặc chép bảng sang một tệp mới."
+            ),
+            mb=XLSX_MAX_UNPACKED // 2**20,
+        )
+    try:
+        for info in infos:
+            problem = _member_problem(archive, info)
+            if problem is not None:
+                return problem
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError, RuntimeError):
+        return _XLSX_UNREADABLE  # a damaged part, a method zipfile lacks, a password
+    return None
+
+
+def _xlsx_rows(data: bytes) -> list[tuple[int, list[Any]]] | Message:
+    """The rows of sheet ``thu_tuc`` (or the first), streamed; a Message when they cannot be."""
     from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
 
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError):
-        return ImportResult(errors=[(0, N_("Không mở được tệp Excel (.xlsx)."))])
+    except Exception:  # openpyxl raises many kinds of error on a damaged file
+        return N_("Không mở được tệp Excel (.xlsx).")
+    rows: list[tuple[int, list[Any]]] = []
     try:
         names = {_header_key(name): name for name in workbook.sheetnames}
         sheet = workbook[names.get("thu_tuc", workbook.sheetnames[0])]
-        rows = [
-            (line, list(cells))
-            for line, cells in enumerate(sheet.iter_rows(values_only=True), start=1)
-        ]
+        seen = 0
+        for line, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
+            seen += max(1, len(cells))  # openpyxl also yields the empty rows a gap skips
+            if seen > XLSX_MAX_CELLS:
+                return _too_many_cells()
+            rows.append((line, list(cells)))
+    except Exception:  # a broken part inside: bad XML, a number no int() reads …
+        return _XLSX_UNREADABLE
     finally:
         workbook.close()
+    return rows
+
+
+def parse_xlsx(data: bytes) -> ImportResult:
+    """Read a catalog workbook (sheet ``thu_tuc`` or the first one).
+
+    Refused before reading: a file that is no zip, unpacks past XLSX_MAX_UNPACKED,
+    holds a DOCTYPE, or declares more than XLSX_MAX_CELLS cells; refused while
+    reading (streamed, read-only): more cells than that, or a part openpyxl
+    cannot read.
+    """
+    problem = _xlsx_problem(data)
+    rows = problem if problem is not None else _xlsx_rows(data)
+    if isinstance(rows, Message):
+        return ImportResult(errors=[(0, rows)])
     return _from_table(rows)
 
 
@@ -757,6 +920,12 @@ def parse_json(data: bytes) -> ImportResult:
                 )
             ]
         )
+    except RecursionError:
+        return ImportResult(
+            errors=[(0, N_("Tệp JSON lồng nhau quá sâu; danh mục chỉ cần một danh sách thủ tục."))]
+        )
+    except ValueError:  # an integer past Python's 4300 digits
+        return ImportResult(errors=[(0, N_("Tệp JSON có một số quá dài; hãy kiểm tra lại tệp."))])
     if isinstance(document, dict):
         document = next((document[k] for k in ("thu_tuc", "procedures") if k in document), None)
     if not isinstance(document, list):
