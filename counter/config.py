@@ -34,6 +34,7 @@ ENV_SETTINGS: dict[str, Callable[[str], Any]] = {
     "BACKUP_MIN_FREE_MB": int,
     "PRINTER": str,
     "UPLOAD_MAX_MB": int,
+    "UPLOAD_TOTAL_MB": int,
     "PUBLIC_URL": str,
     "IDLE_MINUTES": int,
     "HTTPS": flag,
@@ -55,7 +56,8 @@ class Defaults:
     # Warn (backup page, log) when the backup disk has less free space than this.
     BACKUP_MIN_FREE_MB = 1024
     PRINTER: str | None = None
-    UPLOAD_MAX_MB = 20
+    UPLOAD_MAX_MB = 20  # each scan
+    UPLOAD_TOTAL_MB = 100  # all the scans of one reception (or one "add scans")
     PUBLIC_URL: str | None = None  # base of the look-up link printed on slips
     # Served over HTTPS (by a proxy or a certificate): the session cookie is sent only so.
     HTTPS = False
@@ -109,7 +111,10 @@ def load_config(app: Any, test_config: dict[str, Any] | None = None) -> None:
     if not app.config.get("BACKUP_DIR"):
         app.config["BACKUP_DIR"] = str(instance / "backups")
     app.config.setdefault("UPLOAD_DIR", str(instance / "uploads"))
-    app.config["MAX_CONTENT_LENGTH"] = int(app.config["UPLOAD_MAX_MB"]) * 1024 * 1024 + 65536
+    # The whole body: every scan of a reception plus its typed fields. The CSRF check
+    # reads the body before any view, so this is the one limit a reception meets first.
+    scans_mb = max(int(app.config["UPLOAD_TOTAL_MB"]), int(app.config["UPLOAD_MAX_MB"]))
+    app.config["MAX_CONTENT_LENGTH"] = (scans_mb + 1) * 1024 * 1024
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = instance_secret_key(instance)
 

@@ -439,11 +439,35 @@ def _check_uploads(uploads: list[Upload]) -> list[_CheckedFile]:
         raise InvalidInput(
             {"attachments": Message(N_("Mỗi lần chỉ gửi tối đa %(n)s tệp quét."), n=MAX_FILES)}
         )
+    total, over, budget = 0, False, int(current_app.config["UPLOAD_TOTAL_MB"]) * 1024 * 1024
     for upload in uploads:
         try:
             checked.append(check_upload(upload))
         except ValidationError as err:
             errors.setdefault(err.field or "attachments", err.message)
+            continue
+        upload.stream.seek(0, os.SEEK_END)
+        total += upload.stream.tell()
+        upload.stream.seek(0)
+        if total > budget and not over:  # the file that passes the budget is named
+            over = True
+            name = checked[-1].filename
+            field_name = (
+                "attachments" if upload.document is None else f"documents-{upload.document}-files"
+            )
+            errors.setdefault(
+                field_name,
+                Message(
+                    N_(
+                        "Tệp '%(name)s' vượt quá tổng dung lượng các tệp quét của một lần gửi "
+                        "(tối đa %(max)s MB; đến tệp này là %(total)s MB). Hãy quét ở độ phân "
+                        "giải thấp hơn, hoặc thêm tệp này sau ở trang hồ sơ."
+                    ),
+                    name=name,
+                    max=current_app.config["UPLOAD_TOTAL_MB"],
+                    total=f"{total / 1048576:.1f}",
+                ),
+            )
     if errors:
         raise InvalidInput(errors)
     return checked

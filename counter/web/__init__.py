@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from functools import wraps
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from flask import (
     Flask,
@@ -24,7 +25,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from counter.domain.errors import Conflict, CounterError, NotAllowed, NotFound
 from counter.extensions import db, login_manager
@@ -278,6 +279,24 @@ def register_web(app: Flask) -> None:
             "Vui lòng tải lại trang và thử lại; dữ liệu chưa được lưu."
         )
         return render_template("errors/error.html", code=400, message=message), 400
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def _too_large(err: RequestEntityTooLarge) -> Any:
+        """A body past MAX_CONTENT_LENGTH: the limits, and the way back to the typed form."""
+        from counter.web.inputs import safe_next
+
+        back = safe_next(urlsplit(request.referrer or "").path, "")
+        if not back:
+            adapter = app.url_map.bind_to_environ(request.environ)
+            back = request.path if adapter.test(request.path, "GET") else url_for("main.home")
+        page = render_template(
+            "errors/too_large.html",
+            back=back,
+            limit_mb=int(app.config["MAX_CONTENT_LENGTH"] or 0) // (1024 * 1024),
+            file_mb=app.config["UPLOAD_MAX_MB"],
+            total_mb=app.config["UPLOAD_TOTAL_MB"],
+        )
+        return page, 413
 
     @app.errorhandler(HTTPException)
     def _http_error(err: HTTPException) -> Any:

@@ -27,6 +27,10 @@ bp = Blueprint("calendar", __name__, url_prefix="/quan-tri/lich-nghi")
 
 ADMIN_MENU.append(("calendar.index", _l("Lịch nghỉ, ngày làm bù")))
 
+#: A year's schedule is a few KB; the checked text also goes back in the confirm form,
+#: which must stay under the form-memory limit (Flask's 500 KB).
+SCHEDULE_MAX_BYTES = 256 * 1024
+
 
 def parse_day(value: str) -> date | None:
     """A yyyy-mm-dd (date input) or dd/mm/yyyy day, or None if it is neither."""
@@ -217,8 +221,18 @@ def import_file() -> Any:
     if upload is None or not getattr(upload, "filename", ""):
         form.file.errors = [_("Chọn tệp CSV cần nhập.")]
         return render_template("calendar/import.html", form=form, plan=None), 422
+    data = upload.read(SCHEDULE_MAX_BYTES + 1)
+    if len(data) > SCHEDULE_MAX_BYTES:
+        form.file.errors = [
+            _(
+                "Tệp quá lớn cho một lịch nghỉ (tối đa %(kb)s KB; lịch một năm chỉ vài KB). "
+                "Hãy kiểm tra lại tệp.",
+                kb=SCHEDULE_MAX_BYTES // 1024,
+            )
+        ]
+        return render_template("calendar/import.html", form=form, plan=None), 422
     try:
-        text = service.decode_upload(upload.read())
+        text = service.decode_upload(data)
     except CounterError as err:
         attach_error(form, err)
         return render_template("calendar/import.html", form=form, plan=None), 422

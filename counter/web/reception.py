@@ -63,8 +63,6 @@ bp = Blueprint("reception", __name__, url_prefix="/tiep-nhan")
 # The counter officer's main screen comes first in the menu.
 NAV_EXTRA.insert(0, NavItem("reception.index", _l("Tiếp nhận"), ("reception",), "n"))
 
-#: A reception form may carry several scans: the whole request may be this many files' worth.
-REQUEST_FILES_BUDGET = 5
 #: A CCCD QR payload is under 300 characters; room for a scanner's prefix and suffix.
 QR_TEXT_MAX = 1000
 #: Document count 1–999, sets 1–99, a fee up to 1.000.000.000 đồng typed with dots.
@@ -316,6 +314,7 @@ def _render(
             search_url=url_for("catalog.search"),
             kind_labels=DOCUMENT_KIND_LABELS,
             max_mb=current_app.config["UPLOAD_MAX_MB"],
+            total_mb=current_app.config["UPLOAD_TOTAL_MB"],
             doc_name_max=DocumentForm.name.kwargs["render_kw"]["maxlength"],
             dossier_url=_dossier_url,
             js_messages=_js_messages(),
@@ -339,6 +338,11 @@ def _js_messages() -> dict[str, str]:
             mb=current_app.config["UPLOAD_MAX_MB"],
         ),
         "duplicate": _("Có thể trùng hồ sơ đang mở:"),
+        "too_much": _(
+            "Các tệp quét của một lần gửi tối đa %(mb)s MB; tệp này chưa được chọn, "
+            "hãy quét nhỏ hơn hoặc thêm sau ở trang hồ sơ:",
+            mb=current_app.config["UPLOAD_TOTAL_MB"],
+        ),
     }
 
 
@@ -432,8 +436,6 @@ def index() -> Any:
 @roles_required("reception")
 def submit() -> Any:
     """Receive the dossier (form 01), or record form 02 / 03, from the typed data."""
-    max_mb = int(current_app.config["UPLOAD_MAX_MB"])
-    request.max_content_length = (max_mb * REQUEST_FILES_BUDGET + 1) * 1024 * 1024
     form = ReceptionForm()
     action = request.form.get("action", "receive")
     procedure = _procedure_or_none(form.procedure_id.data)
@@ -514,8 +516,6 @@ class AttachForm(CounterForm):
 @roles_required("reception", "specialist")
 def add_scans(dossier_id: int) -> Any:
     """Attach more scans to a received dossier, then go back to its page."""
-    max_mb = int(current_app.config["UPLOAD_MAX_MB"])
-    request.max_content_length = (max_mb * REQUEST_FILES_BUDGET + 1) * 1024 * 1024
     form = AttachForm()
     back = (
         url_for("dossiers.show", dossier_id=dossier_id)

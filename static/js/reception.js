@@ -33,6 +33,7 @@
   var scan = $("#scan");
   var scanStatus = $("#rx-scan-status");
   var maxBytes = (parseInt(form.getAttribute("data-max-mb"), 10) || 20) * 1024 * 1024;
+  var totalBytes = (parseInt(form.getAttribute("data-total-mb"), 10) || 100) * 1024 * 1024;
   var QR_START = /\d{12}\|/;
 
   function postJSON(url, body) {
@@ -420,11 +421,17 @@
     var cell = el.parentNode;
     $all(".rx-file-error", cell).forEach(function (e) { e.remove(); });
     var big = Array.prototype.filter.call(el.files, function (f) { return f.size > maxBytes; });
-    if (big.length) {
+    var total = 0;  // every scan chosen on the form: one reception's budget
+    $all("input[type=file]", form).forEach(function (input) {
+      Array.prototype.forEach.call(input.files || [], function (f) { total += f.size; });
+    });
+    if (big.length || total > totalBytes) {
+      var names = Array.prototype.map.call(big.length ? big : el.files, function (f) { return f.name; });
       var err = document.createElement("div");
       err.className = "error rx-file-error";
       err.setAttribute("role", "alert");
-      err.textContent = msg("too_big", "Tệp quá lớn:") + " " + big.map(function (f) { return f.name; }).join(", ");
+      err.textContent = (big.length ? msg("too_big", "Tệp quá lớn:") : msg("too_much", "Quá tổng dung lượng:")) +
+        " " + names.join(", ");
       cell.appendChild(err);
       el.value = "";
       return;
