@@ -339,8 +339,8 @@ def _js_messages() -> dict[str, str]:
         ),
         "duplicate": _("Có thể trùng hồ sơ đang mở:"),
         "too_much": _(
-            "Các tệp quét của một lần gửi tối đa %(mb)s MB; tệp này chưa được chọn, "
-            "hãy quét nhỏ hơn hoặc thêm sau ở trang hồ sơ:",
+            "Các tệp quét của một lần gửi tối đa %(mb)s MB nên chưa chọn các tệp sau "
+            "(hãy quét nhỏ hơn, hoặc thêm sau ở trang hồ sơ):",
             mb=current_app.config["UPLOAD_TOTAL_MB"],
         ),
     }
