@@ -41,7 +41,7 @@ from counter.services import dossiers as svc
 from counter.web import NAV_EXTRA, NavItem, actor, staff_required
 from counter.web.forms import CounterForm, attach_error, max_length
 from counter.web.i18n import fmt_datetime, translated
-from counter.web.inputs import arg_int, arg_page
+from counter.web.inputs import arg_int, arg_page, to_id
 from counter.web.stash import stash
 
 bp = Blueprint("dossiers", __name__, url_prefix="/ho-so")
@@ -86,10 +86,18 @@ class ReasonForm(_ActionForm):
     reason = TextAreaField(_l("Lý do"), validators=[Optional(), _NOTE])
 
 
+def _user_id(value: Any) -> int:
+    """The chosen officer's id (0 for nobody); a number no id can be does not coerce."""
+    number = to_id(str(value), low=0)
+    if number is None:
+        raise ValueError(value)
+    return number
+
+
 class HandOverForm(_ActionForm):
     from_unit = StringField(_l("Từ đơn vị"), validators=[Optional(), _UNIT])
     to_unit = StringField(_l("Chuyển đến đơn vị"), validators=[Optional(), _UNIT])
-    assign_to_id = SelectField(_l("Giao cho"), coerce=int, validate_choice=False)
+    assign_to_id = SelectField(_l("Giao cho"), coerce=_user_id, validate_choice=False)
     note = TextAreaField(_l("Ghi chú"), validators=[Optional(), _NOTE])
 
 

@@ -223,7 +223,7 @@ def _choices(form: ReceptionForm, selected: Procedure | None) -> None:
 
 def _input(form: ReceptionForm) -> svc.ReceptionInput:
     return svc.ReceptionInput(
-        procedure_id=form.procedure_id.data,
+        procedure_id=to_id(str(form.procedure_id.data or "")),  # None: "choose a procedure"
         applicant_kind=form.applicant_kind.data or "",
         applicant_name=form.applicant_name.data or "",
         id_number=form.id_number.data or "",

@@ -323,3 +323,32 @@ def test_json_posted_to_a_form_page_is_a_refused_form_not_a_500(admin: Browser, 
     assert resp.status_code == 400
     assert "Dữ liệu gửi lên không đúng dạng của biểu mẫu" in resp.get_data(as_text=True)
     assert db.session.scalar(db.select(Office.name))  # nothing was saved over it
+
+
+def test_a_procedure_id_past_63_bits_in_the_reception_form_is_a_message(officer: Browser) -> None:
+    from counter.services import catalog as catalog_service
+    from tests.web.test_reception_pages import form_data
+
+    procedure = catalog_service.get_by_code("2.000815")
+    assert procedure is not None
+    resp = officer.submit("/tiep-nhan/", form_data(procedure, procedure_id=str(INT64_MAX + 1)))
+    assert resp.status_code == 422
+    assert "Lò Văn Bình" in resp.get_data(as_text=True)
+
+
+def test_handing_over_to_a_user_id_past_63_bits_is_refused_on_the_field(
+    app: Flask, officer: Browser
+) -> None:
+    dossier = make_dossier(Status.RECEIVED, received_at=utcnow() - timedelta(hours=1))
+    page = officer.get(f"/ho-so/{dossier.id}").get_data(as_text=True)
+    resp = officer.client.post(
+        f"/ho-so/{dossier.id}/hand_over",
+        data={
+            "csrf_token": csrf_from(page),
+            "hand_over-version": str(dossier.version),
+            "hand_over-to_unit": "Công chức Tư pháp - Hộ tịch",
+            "hand_over-assign_to_id": str(INT64_MAX + 1),
+        },
+    )
+    assert resp.status_code == 422
+    assert "Lựa chọn không hợp lệ" in resp.get_data(as_text=True)
