@@ -198,7 +198,8 @@ def _int(value: Any, field_name: str, message: str, *, low: int, high: int) -> i
         number = value
     else:
         text = re.sub(r"[\s.,]", "", str(value or ""))
-        if not text.isdigit():
+        # more digits than the bound has is out of range (and past 4300, int() refuses)
+        if not text.isdigit() or len(text.lstrip("0")) > len(str(high)):
             raise ValidationError(message, field=field_name)
         number = int(text)
     if not low <= number <= high:

@@ -1,7 +1,7 @@
 """Every value a request brings, bounded and cleaned at one door (issue 9).
 
-* :class:`IdConverter` replaces ``<int:...>`` app-wide: a number the database
-  cannot hold (beyond 63 bits) does not match the route, so it is a 404.
+* :class:`IdConverter` replaces ``<int:...>`` app-wide: a number no id can be
+  (past 32 bits, PostgreSQL's INTEGER) does not match the route, so it is a 404.
 * :class:`CounterRequest` strips control characters (NUL, ESC, BEL …; tab and
   line breaks stay) from every query argument and form value as the request
   parses them, so every form, CounterForm or not, receives clean text.
@@ -25,13 +25,14 @@ from flask_babel import gettext as _
 from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 from werkzeug.routing import IntegerConverter, Map, ValidationError
 
-#: The largest id SQLite's INTEGER and PostgreSQL's bigint hold.
-DB_INT_MAX = 2**63 - 1
-_DB_INT_DIGITS = len(str(DB_INT_MAX))
+#: The largest id: id columns are INTEGER, 32 bits on PostgreSQL (64 on SQLite), so a
+#: larger number is no row's id on either; the database is never asked about it.
+ID_MAX = 2**31 - 1
+_ID_DIGITS = len(str(ID_MAX))
 
 #: C0 controls but tab, LF and CR (textareas keep their lines), DEL, and the C1 range.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-_INTEGER = re.compile(rf"[+-]?\d{{1,{_DB_INT_DIGITS}}}")
+_INTEGER = re.compile(rf"[+-]?\d{{1,{_ID_DIGITS}}}")
 
 
 def clean_text(value: str) -> str:
@@ -63,7 +64,7 @@ class CounterRequest(Request):
 
 
 class IdConverter(IntegerConverter):
-    """``<int:...>`` for the whole app: at most 63 bits, so an id too large is a 404, not a 500."""
+    """``<int:...>`` for the whole app: at most ID_MAX, so an id too large is a 404, not a 500."""
 
     def __init__(
         self,
@@ -73,18 +74,18 @@ class IdConverter(IntegerConverter):
         max: int | None = None,
         signed: bool = False,
     ) -> None:
-        high = DB_INT_MAX if max is None else builtins.min(max, DB_INT_MAX)
-        low = -DB_INT_MAX if min is None else min
+        high = ID_MAX if max is None else builtins.min(max, ID_MAX)
+        low = -ID_MAX if min is None else min
         super().__init__(map, fixed_digits, low, high, signed)
 
     def to_python(self, value: str) -> Any:
         """The number, or no match when it has more digits than any id (int() would refuse)."""
-        if len(value.lstrip("-")) > _DB_INT_DIGITS:
+        if len(value.lstrip("-")) > _ID_DIGITS:
             raise ValidationError()
         return super().to_python(value)
 
 
-def to_id(value: Any, *, low: int = 1, high: int = DB_INT_MAX) -> int | None:
+def to_id(value: Any, *, low: int = 1, high: int = ID_MAX) -> int | None:
     """A whole number within ``low``..``high`` from text or JSON, else None (never an error)."""
     if isinstance(value, bool):
         return None
@@ -98,7 +99,7 @@ def to_id(value: Any, *, low: int = 1, high: int = DB_INT_MAX) -> int | None:
 
 
 def arg_int(
-    name: str, default: int | None = None, *, low: int = 1, high: int = DB_INT_MAX
+    name: str, default: int | None = None, *, low: int = 1, high: int = ID_MAX
 ) -> int | None:
     """The query argument ``name`` as a whole number within bounds, else ``default``."""
     number = to_id(request.args.get(name, ""), low=low, high=high)

@@ -19,7 +19,7 @@ from counter.web import actor, roles_required, staff_required
 from counter.web.admin import ADMIN_MENU
 from counter.web.forms import CounterForm, max_length, run_form
 from counter.web.i18n import translated
-from counter.web.inputs import safe_next
+from counter.web.inputs import safe_next, to_id
 
 bp = Blueprint("printing", __name__, url_prefix="/in-nhiet")
 
@@ -129,8 +129,7 @@ def printer_test(printer_id: int) -> Any:
 
 
 def _selected_printer() -> int | None:
-    value = request.form.get("printer_id", "")
-    return int(value) if value.isdigit() else None
+    return to_id(request.form.get("printer_id", ""))
 
 
 @bp.route("/giay-tiep-nhan/<int:dossier_id>", methods=["POST"])
@@ -143,9 +142,7 @@ def slip(dossier_id: int) -> Any:
         flash(_("Phiên làm việc đã hết hạn; vui lòng bấm in lại."), "danger")
         return redirect(back)
     try:
-        printing.print_slip(
-            actor(), dossier, _lookup_url(dossier), printer_id=_selected_printer()
-        )
+        printing.print_slip(actor(), dossier, _lookup_url(dossier), printer_id=_selected_printer())
     except CounterError as err:
         flash(
             _(

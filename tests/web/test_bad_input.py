@@ -23,7 +23,8 @@ from tests.services.test_lifecycle_service import make_dossier
 from tests.web.test_forms_everywhere import forms_of
 
 HUGE = "99999999999999999999"
-#: The largest id SQLite and PostgreSQL (bigint) store, and one past it.
+#: The largest id an INTEGER column holds on PostgreSQL, and past SQLite's 64 bits.
+INT32_MAX = 2**31 - 1
 INT64_MAX = 2**63 - 1
 
 
@@ -52,7 +53,9 @@ def _fill(rule: str, value: str) -> str:
     return re.sub(r"<(?:\w+:)?\w+>", "receive", path)
 
 
-@pytest.mark.parametrize("value", [HUGE, str(INT64_MAX + 1), str(INT64_MAX), "9" * 5000])
+@pytest.mark.parametrize(
+    "value", [HUGE, str(INT64_MAX + 1), str(INT64_MAX), str(INT32_MAX + 1), "9" * 5000]
+)
 def test_an_id_too_large_for_the_database_is_not_found(
     app: Flask, admin: Browser, value: str
 ) -> None:
@@ -352,3 +355,30 @@ def test_handing_over_to_a_user_id_past_63_bits_is_refused_on_the_field(
     )
     assert resp.status_code == 422
     assert "Lựa chọn không hợp lệ" in resp.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("field", ["fee_amount", "sets_count", "documents-0-count"])
+def test_a_number_of_five_thousand_digits_in_the_reception_form_is_a_message(
+    officer: Browser, field: str
+) -> None:
+    from counter.services import catalog as catalog_service
+    from tests.web.test_reception_pages import form_data
+
+    procedure = catalog_service.get_by_code("2.000815")
+    assert procedure is not None
+    resp = officer.submit("/tiep-nhan/", form_data(procedure, **{field: "9" * 5000}))
+    assert resp.status_code == 422
+    assert "Lò Văn Bình" in resp.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("printer_id", ["9" * 5000, str(2**63), "٣"])
+def test_printing_a_slip_on_a_printer_id_no_printer_can_have_is_a_message(
+    app: Flask, officer: Browser, printer_id: str
+) -> None:
+    dossier = make_dossier(Status.RECEIVED, received_at=utcnow() - timedelta(hours=1))
+    page = officer.get(f"/ho-so/{dossier.id}").get_data(as_text=True)
+    resp = officer.client.post(
+        f"/in-nhiet/giay-tiep-nhan/{dossier.id}",
+        data={"csrf_token": csrf_from(page), "printer_id": printer_id},
+    )
+    assert resp.status_code in (302, 303, 422)

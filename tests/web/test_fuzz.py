@@ -78,6 +78,7 @@ NASTY = [
     "1e309",
     "NaN",
     "99999999999999999999",
+    str(2**31),
     str(2**63),
     "9" * 5000,
     "٣",
@@ -385,7 +386,7 @@ def _path(rule: str, known: set[str], segments: set[str], data: Any) -> str:
                 st.one_of(
                     st.integers(min_value=0, max_value=60).map(str),
                     st.integers(min_value=-(10**25), max_value=10**25).map(str),
-                    st.sampled_from(["0", str(2**63 - 1), str(2**63), "9" * 30, "٣"]),
+                    st.sampled_from(["0", str(2**31), str(2**63 - 1), str(2**63), "9" * 30, "٣"]),
                 ),
                 label=name,
             )
