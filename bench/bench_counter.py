@@ -41,7 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import Engine, event, insert
 
 from counter import create_app
-from counter.domain.codes import format_dossier_code
+from counter.domain.codes import format_dossier_code, ledger_book, ledger_book_start
 from counter.domain.lifecycle import Status
 from counter.domain.text import fold
 from counter.extensions import db
@@ -58,14 +58,9 @@ from counter.models import (
 from counter.services import Actor
 from counter.services import calendar as cal
 from counter.services import dossiers as dossier_service
+from counter.services.numbering import DOSSIER, LEDGER
 from counter.services.office import get_office
-from counter.services.reception import (
-    LEDGER_KEY,
-    DocumentLine,
-    ReceptionInput,
-    receive,
-    search_key,
-)
+from counter.services.reception import DocumentLine, ReceptionInput, receive, search_key
 from counter.services.setup import initialize
 
 DEFAULT_DOSSIERS = 20_000
@@ -222,7 +217,7 @@ def seed(count: int, rng: random.Random) -> dict[str, Any]:
     moments = sorted(local_instant(rng.choice(days), rng) for _ in range(count))
 
     sequences = {
-        (s.agency_id, s.day): s.last_seq for s in db.session.scalars(db.select(DailySequence))
+        (s.kind, s.scope, s.day): s.last_seq for s in db.session.scalars(db.select(DailySequence))
     }
     next_id = (db.session.scalar(db.select(db.func.max(Dossier.id))) or 0) + 1
     dossiers: list[dict[str, Any]] = []
@@ -252,9 +247,9 @@ def seed(count: int, rng: random.Random) -> dict[str, Any]:
     for received_at in moments:
         proc = rng.choice(procedures)
         day = cal.local_naive(received_at).date()
-        key = (office.agency_id, day)
+        key = (DOSSIER, office.agency_id, day)
         sequences[key] = sequences.get(key, 0) + 1
-        ledger_key = (LEDGER_KEY, date(day.year, 1, 1))
+        ledger_key = (LEDGER, "", ledger_book_start(day))
         sequences[ledger_key] = sequences.get(ledger_key, 0) + 1
         code = format_dossier_code(office.agency_id, day, sequences[key])
         due = cal.due_at(received_at, proc.limit_amount, proc.limit_unit)
@@ -289,7 +284,7 @@ def seed(count: int, rng: random.Random) -> dict[str, Any]:
             "notes": "",
             "fee_amount": rng.choice((None, 0, 8000, 10000, 15000, 50000)),
             "result_delivery": "counter" if rng.random() < 0.95 else "post",
-            "ledger_book": str(day.year),
+            "ledger_book": ledger_book(day),
             "ledger_seq": sequences[ledger_key],
             "received_at": received_at,
             "due_at": due,
@@ -436,7 +431,7 @@ def seed(count: int, rng: random.Random) -> dict[str, Any]:
     db.session.execute(db.delete(DailySequence))
     db.session.execute(
         insert(DailySequence.__table__),
-        [{"agency_id": a, "day": d, "last_seq": n} for (a, d), n in sequences.items()],
+        [{"kind": k, "scope": s, "day": d, "last_seq": n} for (k, s, d), n in sequences.items()],
     )
     db.session.commit()
 

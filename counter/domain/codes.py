@@ -1,10 +1,18 @@
-"""Dossier codes (mã hồ sơ) and agency e-identifiers.
+"""Every number the office hands out, as printed; agency e-identifiers.
+
+Dossier codes (mã hồ sơ), ledger numbers, counter notice numbers and the number
+line of the printed forms are formatted here, and only here; allocating the
+numbers is :mod:`counter.services.numbering`'s job.
 
 A dossier code is ``{agency e-identifier}-{YYMMDD}-{NNNN}``, e.g.
 ``000.20.18.H18-261127-0001`` (Circular 03/2025/TT-VPCP Art. 13, M-H): the
 sequence restarts each day, has at least four digits and grows past four
-digits only when it passes 9999. Allocating the sequence (never reusing one)
-is the service's job; this module only formats and parses.
+digits only when it passes 9999. This module only formats and parses.
+
+The ledger (sổ theo dõi hồ sơ, form 07) has one book (quyển số) a year, named by
+the year; its numbers (số thứ tự) run through the year. A notice given at the
+counter (form 02 or 03) is numbered ``{form}-{YYMMDD}-{NNNN}``, restarting each
+day. Every printed form has a number line "Số: …/TTPVHCC".
 
 Agency e-identifier (mã định danh điện tử, Decision 20/2020/QĐ-TTg, amended by
 Decision 09/2025/QĐ-TTg) — the rule we accept, documented because the decision
@@ -35,6 +43,10 @@ from counter.domain.i18n import N_
 AGENCY_ID_RE = re.compile(r"^(?:[0-9A-Z]{2,3}\.){1,4}[A-Z]\d{2}$")
 _SEQ_RE = re.compile(r"^(?:\d{4}|[1-9]\d{4,})$")
 _DAY_RE = re.compile(r"^\d{6}$")
+#: The number line of every printed form reads "Số: <number>/TTPVHCC" (Circular 03/2025).
+FORM_NUMBER_SUFFIX = "TTPVHCC"
+#: Printed where a form has no number, for the officer to write one by hand.
+NO_NUMBER = "……"
 
 
 class DossierCode(NamedTuple):
@@ -69,6 +81,31 @@ def format_dossier_code(agency_id: str, day: date, seq: int) -> str:
     if isinstance(seq, bool) or not isinstance(seq, int) or seq < 1:
         raise ValidationError(N_("Số thứ tự hồ sơ phải là số nguyên từ 1 trở lên."), field="seq")
     return f"{agency}-{day:%y%m%d}-{seq:04d}"
+
+
+def ledger_book(day: date) -> str:
+    """The ledger book (quyển số) of a dossier received on ``day``: one book a year."""
+    return str(day.year)
+
+
+def ledger_book_start(day: date) -> date:
+    """The first day of ``day``'s ledger book, where its numbers (số thứ tự) start from 1."""
+    return date(day.year, 1, 1)
+
+
+def format_ledger_seq(seq: int | None) -> str:
+    """A ledger number (số thứ tự) as printed; blank for a dossier never entered."""
+    return str(seq) if seq else ""
+
+
+def format_notice_number(form_no: str, day: date, seq: int) -> str:
+    """The number of a form 02 or 03 given at the counter: ``02-YYMMDD-NNNN``."""
+    return f"{form_no}-{day:%y%m%d}-{seq:04d}"
+
+
+def form_number(number: str | int | None) -> str:
+    """A printed form's number with its suffix, ``12/TTPVHCC``; dots to fill in by hand."""
+    return f"{number or NO_NUMBER}/{FORM_NUMBER_SUFFIX}"
 
 
 def parse_dossier_code(code: str) -> DossierCode:

@@ -69,3 +69,12 @@ class Conflict(CounterError):
 
 class NotFound(CounterError):
     """The thing looked up does not exist (or is hidden from this user)."""
+
+
+class InvalidInput(ValidationError):
+    """Several fields are wrong at once; ``errors`` maps each field to its message (N_ msgids)."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        first_field, first_message = next(iter(errors.items()))
+        super().__init__(first_message, field=first_field)
+        self.errors = errors

@@ -16,11 +16,15 @@ from counter.models.types import UTCDateTime, utcnow
 
 
 class DailySequence(db.Model):  # type: ignore[name-defined,misc]
-    """The last dossier number used per agency and day; numbers are never reused."""
+    """The last number handed out per kind, scope and day; numbers are never reused.
+
+    See :mod:`counter.services.numbering` for the kinds and their scopes.
+    """
 
     __tablename__ = "daily_sequence"
 
-    agency_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(64), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     last_seq: Mapped[int] = mapped_column(default=0)
 

@@ -33,7 +33,7 @@ from counter.domain.errors import CounterError, ValidationError
 from counter.domain.i18n import N_
 from counter.domain.retention import Retention, kept
 from counter.extensions import db
-from counter.services import Actor, audit, instance_lock, transaction
+from counter.services import Actor, audit, instance_lock, numbering, transaction
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 PREFIX = "counter-"
@@ -349,7 +349,7 @@ def restore(file: Path, backup_dir: Path) -> Path:
                 )
             target = sqlite_path()
             safety = take_backup(backup_dir, label=SAFETY_LABEL)
-            numbers_used = _read_sequences(target)
+            numbers_used = numbering.read_marks(target)
             db.session.remove()
             db.engine.dispose()
             src = sqlite3.connect(f"file:{plain}?mode=ro", uri=True)
@@ -357,7 +357,7 @@ def restore(file: Path, backup_dir: Path) -> Path:
                 dst = sqlite3.connect(target, timeout=30)
                 try:
                     src.backup(dst)
-                    _carry_forward(dst, numbers_used)
+                    numbering.carry_forward(dst, numbers_used)
                 finally:
                     dst.close()
             finally:
@@ -384,28 +384,6 @@ def _plain_copy(file: Path, work_dir: Path) -> Iterator[Path]:
         yield plain
     finally:
         plain.unlink(missing_ok=True)
-
-
-def _read_sequences(path: Path) -> list[tuple[str, str, int]]:
-    """The numbering high-water marks (dossier codes, ledger, notices) of a database file."""
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    try:
-        return list(conn.execute("SELECT agency_id, day, last_seq FROM daily_sequence"))
-    except sqlite3.OperationalError:  # a database from before numbering existed
-        return []
-    finally:
-        conn.close()
-
-
-def _carry_forward(conn: sqlite3.Connection, numbers: list[tuple[str, str, int]]) -> None:
-    """Keep every number issued before the restore: a printed code is never reused."""
-    with conn:
-        conn.executemany(
-            "INSERT INTO daily_sequence (agency_id, day, last_seq) VALUES (?, ?, ?) "
-            "ON CONFLICT (agency_id, day) DO UPDATE "
-            "SET last_seq = MAX(last_seq, excluded.last_seq)",
-            numbers,
-        )
 
 
 def _fsync_dir(path: Path) -> None:

@@ -14,23 +14,16 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from counter.domain.codes import format_dossier_code
 from counter.domain.lifecycle import Status
 from counter.extensions import db
 from counter.models import Dossier, Procedure, User, utcnow
-from counter.services import Actor, transaction
+from counter.services import Actor, numbering, transaction
 from counter.services import calendar as cal
 from counter.services import dossiers as svc
 from counter.services.events import append_event
+from counter.services.notices import record_notice
 from counter.services.office import get_office
-from counter.services.reception import (
-    DocumentLine,
-    ReceptionInput,
-    next_number,
-    receive,
-    record_notice,
-    search_key,
-)
+from counter.services.reception import DocumentLine, ReceptionInput, receive, search_key
 
 ADDRESS = "Bản {ban}, xã Mường Phăng, tỉnh Điện Biên"
 
@@ -132,7 +125,7 @@ def _online(actor: Actor, procedure: Procedure, person: Person, at: datetime) ->
     office = get_office()
     day = cal.local_naive(at).date()
     with transaction():
-        code = format_dossier_code(office.agency_id, day, next_number(office.agency_id, day))
+        code = numbering.dossier_code(office.agency_id, day)
         due = cal.due_at(at, procedure.limit_amount, procedure.limit_unit)
         dossier = Dossier(
             code=code,

@@ -1,4 +1,10 @@
-"""Scans on disk, made durable before the commit of the rows that refer to them.
+"""Scans (số hóa, Circular 03/2025 Art. 5): checked, stored durably, attached, opened.
+
+A scan is checked by its first bytes (PDF, JPEG, PNG) and its size
+(:func:`check_uploads`), written to ``UPLOAD_DIR`` and synced under its final name
+before the commit (:class:`StagedFiles`), attached to its dossier (:func:`attach`),
+and opened by staff with an audit row (:func:`open_attachment`). Scans sent later,
+from the dossier page, are one use case of their own (:func:`add_attachments`).
 
 For one use case (a reception, or scans added to a dossier later):
 
@@ -26,12 +32,18 @@ import os
 import re
 import secrets
 import time
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from flask import current_app
+
+from counter.domain.errors import InvalidInput, NotAllowed, NotFound, ValidationError
+from counter.domain.i18n import N_, Message
 from counter.extensions import db
-from counter.models import Attachment, utcnow
+from counter.models import Attachment, Dossier, DossierDocument, utcnow
+from counter.services import Actor, audit, transaction
 
 log = logging.getLogger(__name__)
 
@@ -233,3 +245,252 @@ def _fsync_dir(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+# -- uploads at the counter and on the dossier page -------------------------------
+
+#: Roles that may open a dossier's scans.
+ATTACHMENT_ROLES = ("reception", "specialist", "leader")
+#: File types accepted for scans, by their first bytes.
+SCAN_TYPES: tuple[tuple[bytes, str, str], ...] = (
+    (b"%PDF-", "application/pdf", ".pdf"),
+    (b"\x89PNG\r\n\x1a\n", "image/png", ".png"),
+    (b"\xff\xd8\xff", "image/jpeg", ".jpg"),
+)
+MAX_FILES = 30
+
+
+@dataclass
+class Upload:
+    """A scan sent with the form; ``document`` is the index of its checklist line."""
+
+    filename: str
+    stream: IO[bytes]
+    document: int | None = None
+
+
+@dataclass
+class _CheckedFile:
+    upload: Upload
+    filename: str
+    content_type: str
+    extension: str
+
+
+def _upload_dir() -> Path:
+    return Path(current_app.config["UPLOAD_DIR"])
+
+
+def _max_bytes() -> int:
+    return int(current_app.config["UPLOAD_MAX_MB"]) * 1024 * 1024
+
+
+def _safe_filename(name: str) -> str:
+    base = unicodedata.normalize("NFC", os.path.basename((name or "").replace("\\", "/")))
+    base = "".join(c for c in base if c.isprintable()).strip()
+    return base[:255] or "tep-quet"
+
+
+def check_upload(upload: Upload) -> _CheckedFile:
+    """Refuse a scan that is empty, too large, or not really a PDF, JPEG or PNG."""
+    name = _safe_filename(upload.filename)
+    field_name = "attachments" if upload.document is None else f"documents-{upload.document}-files"
+    stream = upload.stream
+    stream.seek(0, os.SEEK_END)
+    size = stream.tell()
+    stream.seek(0)
+    if size == 0:
+        raise ValidationError(N_("Tệp '%(name)s' rỗng; hãy quét lại."), field=field_name, name=name)
+    if size > _max_bytes():
+        raise ValidationError(
+            N_(
+                "Tệp '%(name)s' quá lớn (%(size)s MB); mỗi tệp tối đa %(max)s MB. "
+                "Hãy quét ở độ phân giải thấp hơn hoặc chia nhỏ tệp."
+            ),
+            field=field_name,
+            name=name,
+            size=f"{size / 1048576:.1f}",
+            max=current_app.config["UPLOAD_MAX_MB"],
+        )
+    head = stream.read(16)
+    stream.seek(0)
+    for magic, content_type, extension in SCAN_TYPES:
+        if head.startswith(magic):
+            return _CheckedFile(upload, name, content_type, extension)
+    raise ValidationError(
+        N_(
+            "Tệp '%(name)s' không phải tệp PDF, JPEG hoặc PNG thật (nội dung không khớp). "
+            "Chỉ nhận bản quét dạng PDF, JPEG hoặc PNG."
+        ),
+        field=field_name,
+        name=name,
+    )
+
+
+def check_uploads(uploads: list[Upload]) -> list[_CheckedFile]:
+    """Check every scan of one sending: each file, their number and their total size."""
+    errors: dict[str, str] = {}
+    checked = []
+    if len(uploads) > MAX_FILES:
+        raise InvalidInput(
+            {"attachments": Message(N_("Mỗi lần chỉ gửi tối đa %(n)s tệp quét."), n=MAX_FILES)}
+        )
+    total, over, budget = 0, False, int(current_app.config["UPLOAD_TOTAL_MB"]) * 1024 * 1024
+    for upload in uploads:
+        try:
+            checked.append(check_upload(upload))
+        except ValidationError as err:
+            errors.setdefault(err.field or "attachments", err.message)
+            continue
+        upload.stream.seek(0, os.SEEK_END)
+        total += upload.stream.tell()
+        upload.stream.seek(0)
+        if total > budget and not over:  # the file that passes the budget is named
+            over = True
+            name = checked[-1].filename
+            field_name = (
+                "attachments" if upload.document is None else f"documents-{upload.document}-files"
+            )
+            errors.setdefault(
+                field_name,
+                Message(
+                    N_(
+                        "Tệp '%(name)s' vượt quá tổng dung lượng các tệp quét của một lần gửi "
+                        "(tối đa %(max)s MB; đến tệp này là %(total)s MB). Hãy quét ở độ phân "
+                        "giải thấp hơn, hoặc thêm tệp này sau ở trang hồ sơ."
+                    ),
+                    name=name,
+                    max=current_app.config["UPLOAD_TOTAL_MB"],
+                    total=f"{total / 1048576:.1f}",
+                ),
+            )
+    if errors:
+        raise InvalidInput(errors)
+    return checked
+
+
+@dataclass
+class _Staged:
+    checked: _CheckedFile
+    stored_name: str
+    size: int
+    sha256: str
+
+
+class StagedFiles:
+    """Scans written and synced under their final names before the commit (see scans)."""
+
+    def __init__(self) -> None:
+        self.files: list[_Staged] = []
+        self.batch = ScanBatch(_upload_dir())
+
+    def write_all(self, files: list[_CheckedFile]) -> None:
+        try:
+            stored = self.batch.write([(c.upload.stream, c.extension) for c in files])
+        except OSError as err:
+            current_app.logger.error("cannot store a scan: %s", err)
+            raise ValidationError(
+                N_(
+                    "Không lưu được tệp quét vào máy (thư mục lưu tệp không ghi được hoặc ổ đĩa "
+                    "đầy). Hồ sơ chưa được lưu; báo quản trị viên."
+                ),
+                field="attachments",
+            ) from None
+        self.files = [
+            _Staged(c, s.stored_name, s.size, s.sha256) for c, s in zip(files, stored, strict=True)
+        ]
+
+    def publish(self) -> None:
+        """The rows are committed."""
+        self.batch.committed()
+        self.files.clear()
+
+    def discard(self) -> None:
+        """The transaction failed: its files go (unless a row refers to them after all)."""
+        self.batch.abandon()
+        self.files.clear()
+
+
+def attach(
+    dossier: Dossier,
+    actor: Actor,
+    staged: StagedFiles,
+    documents: list[DossierDocument | None],
+) -> list[Attachment]:
+    """Attachment rows for the staged scans; ``documents`` maps checklist lines to documents."""
+    rows = []
+    for item in staged.files:
+        index = item.checked.upload.document
+        document = documents[index] if index is not None and 0 <= index < len(documents) else None
+        if document is not None and document.id is None:
+            db.session.flush()  # the document's id
+        row = Attachment(
+            dossier=dossier,
+            document_id=document.id if document is not None else None,
+            filename=item.checked.filename,
+            stored_name=item.stored_name,
+            content_type=item.checked.content_type,
+            size=item.size,
+            sha256=item.sha256,
+            uploaded_by_id=actor.user_id,
+        )
+        db.session.add(row)
+        rows.append(row)
+    return rows
+
+
+def attachment_path(attachment: Attachment) -> Path:
+    """Where a scan is stored; never outside UPLOAD_DIR."""
+    root = _upload_dir().resolve()
+    path = (root / attachment.stored_name).resolve()
+    if root not in path.parents:
+        raise NotFound(N_("Không tìm thấy tệp quét."))
+    return path
+
+
+def open_attachment(actor: Actor, attachment_id: int) -> tuple[Attachment, Path]:
+    """A scan for a staff member to view; the access is audited (it is personal data)."""
+    if not actor.has_role(*ATTACHMENT_ROLES):
+        raise NotAllowed(N_("Bạn không có quyền xem tệp quét của hồ sơ."))
+    attachment = db.session.get(Attachment, attachment_id)
+    if attachment is None:
+        raise NotFound(N_("Không tìm thấy tệp quét."))
+    path = attachment_path(attachment)
+    if not path.is_file():
+        raise NotFound(
+            N_(
+                "Tệp quét không còn trên máy (có thể đã bị xóa hoặc chưa được khôi phục). "
+                "Báo quản trị viên."
+            )
+        )
+    with transaction():
+        audit.record(
+            actor,
+            "attachment_viewed",
+            attachment.dossier.code,
+            f"{attachment.filename} (#{attachment.id})",
+        )
+    return attachment, path
+
+
+def add_attachments(actor: Actor, dossier_id: int, uploads: list[Upload]) -> list[Attachment]:
+    """Attach more scans to a dossier already received (digitising after the counter)."""
+    if not actor.has_role("reception", "specialist"):
+        raise NotAllowed(N_("Bạn không có quyền thêm tệp quét cho hồ sơ."))
+    dossier = db.session.get(Dossier, dossier_id)
+    if dossier is None:
+        raise NotFound(N_("Không tìm thấy hồ sơ."))
+    if not uploads:
+        raise InvalidInput({"attachments": N_("Chọn ít nhất một tệp quét.")})
+    files = check_uploads(uploads)
+    staged = StagedFiles()
+    staged.write_all(files)
+    try:
+        with transaction():
+            rows = attach(dossier, actor, staged, list(dossier.documents))
+            audit.record(actor, "attachment_added", dossier.code, f"{len(rows)} tệp")
+    except BaseException:
+        staged.discard()
+        raise
+    staged.publish()
+    return rows

@@ -28,7 +28,7 @@ from flask import (
 
 from counter.domain.codes import normalize_lookup_key
 from counter.domain.errors import NotFound
-from counter.services import reception
+from counter.services import lookup as lookup_service
 from counter.services.office import get_office
 from counter.web import PUBLIC_ENDPOINTS, client_address
 
@@ -133,7 +133,9 @@ def lookup(code: str) -> Any:
     if refused:
         return refused
     try:
-        info = reception.public_status(code[:MAX_CODE], (request.args.get("k") or "")[:MAX_KEY])
+        info = lookup_service.public_status(
+            code[:MAX_CODE], (request.args.get("k") or "")[:MAX_KEY]
+        )
     except NotFound:
         return render_template("public/not_found.html", code=code[:MAX_CODE]), 404
     return render_template("public/lookup.html", info=info)

@@ -50,7 +50,8 @@ from counter.domain.errors import CounterError, NotFound, ValidationError
 from counter.domain.i18n import N_
 from counter.domain.lifecycle import Status
 from counter.models import CounterNotice, Dossier, DossierDocument, Procedure
-from counter.services import printing
+from counter.services import catalog as catalog_service
+from counter.services import notices, printing, scans
 from counter.services import reception as svc
 from counter.services.office import PRINT_MODES, get_office
 from counter.web import NAV_EXTRA, NavItem, actor, roles_required, staff_required
@@ -209,7 +210,7 @@ def _fill_checklist(form: ReceptionForm, procedure: Procedure | None, extra: int
 
 
 def _choices(form: ReceptionForm, selected: Procedure | None) -> None:
-    procedures = svc.procedure_choices()
+    procedures = catalog_service.list_procedures()
     if selected is not None and selected not in procedures:
         procedures.insert(0, selected)
     form.procedure_id.choices = [
@@ -254,15 +255,15 @@ def _input(form: ReceptionForm) -> svc.ReceptionInput:
     )
 
 
-def _uploads(form: ReceptionForm) -> list[svc.Upload]:
+def _uploads(form: ReceptionForm) -> list[scans.Upload]:
     uploads = []
     for index, line in enumerate(form.documents):
         for storage in line.form.files.data or []:
             if getattr(storage, "filename", ""):
-                uploads.append(svc.Upload(storage.filename, storage.stream, index))
+                uploads.append(scans.Upload(storage.filename, storage.stream, index))
     for storage in form.attachments.data or []:
         if getattr(storage, "filename", ""):
-            uploads.append(svc.Upload(storage.filename, storage.stream, None))
+            uploads.append(scans.Upload(storage.filename, storage.stream, None))
     return uploads
 
 
@@ -411,12 +412,12 @@ def index() -> Any:
     """The reception screen; ``?thu_tuc=ID`` preselects a procedure, ``?q=`` searches (no JS)."""
     form = ReceptionForm()
     procedure = _procedure_or_none(request.args.get("thu_tuc"))
-    if procedure is not None and not svc.is_available(procedure):
+    if procedure is not None and not catalog_service.is_available(procedure):
         procedure = None
     query = (request.args.get("q") or "").strip()
     search_error = ""
     try:
-        matches = svc.find_procedures(query) if query else None
+        matches = catalog_service.search_procedures(query) if query else None
     except ValidationError as err:
         matches, search_error = [], translated(err)
     if procedure is not None:
@@ -466,8 +467,8 @@ def submit() -> Any:
     try:
         if action in ("incomplete", "refuse"):
             kind = "incomplete" if action == "incomplete" else "refused"
-            items = svc.notice_items(data, form.notice_items.data or "")
-            notice = svc.record_notice(
+            items = notices.notice_items(data, form.notice_items.data or "")
+            notice = notices.record_notice(
                 actor(), kind, data, items=items, reason=form.reason.data or ""
             )
             flash(_("Đã lập phiếu số %(number)s.", number=notice.number), "success")
@@ -490,14 +491,14 @@ def submit() -> Any:
 @roles_required("reception")
 def notice(notice_id: int) -> Any:
     """Confirmation of a form 02 / 03 given at the counter (when the print pages are absent)."""
-    return render_template("reception/notice.html", notice=svc.get_notice(notice_id))
+    return render_template("reception/notice.html", notice=notices.get_notice(notice_id))
 
 
 @bp.get("/tep/<int:attachment_id>")
-@roles_required(*svc.ATTACHMENT_ROLES)
+@roles_required(*scans.ATTACHMENT_ROLES)
 def attachment(attachment_id: int) -> Any:
     """A dossier's scan, for staff only; opened in the browser (PDF, image)."""
-    row, path = svc.open_attachment(actor(), attachment_id)
+    row, path = scans.open_attachment(actor(), attachment_id)
     response = send_file(
         path, mimetype=row.content_type, download_name=row.filename, as_attachment=False
     )
@@ -525,9 +526,11 @@ def add_scans(dossier_id: int) -> Any:
     if not form.validate_on_submit():
         flash(_("Biểu mẫu không hợp lệ; hãy thử lại."), "danger")
         return redirect(back)
-    uploads = [svc.Upload(f.filename, f.stream, None) for f in form.files.data or [] if f.filename]
+    uploads = [
+        scans.Upload(f.filename, f.stream, None) for f in form.files.data or [] if f.filename
+    ]
     try:
-        rows = svc.add_attachments(actor(), dossier_id, uploads)
+        rows = scans.add_attachments(actor(), dossier_id, uploads)
     except ValidationError as err:
         for message in getattr(err, "errors", {"": err.message}).values():
             flash(translated(message), "danger")
@@ -544,7 +547,7 @@ def add_scans(dossier_id: int) -> Any:
 def procedure(procedure_id: int) -> Any:
     """One procedure for the checklist: documents, suggested fee, due date if received now."""
     row = svc.get_procedure(procedure_id)
-    if row is None or not svc.is_available(row):
+    if row is None or not catalog_service.is_available(row):
         return jsonify({"error": _("Không tìm thấy thủ tục.")}), 404
     return jsonify(_procedure_json(row))
 

@@ -22,7 +22,8 @@ from counter import create_app
 from counter.extensions import db
 from counter.models import Procedure, User
 from counter.services import Actor
-from counter.services.reception import DocumentLine, ReceptionInput, Upload, receive
+from counter.services.reception import DocumentLine, ReceptionInput, receive
+from counter.services.scans import Upload
 
 
 def _receive_forever(app: object, seed: int) -> None:

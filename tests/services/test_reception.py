@@ -12,7 +12,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import text
 
-from counter.domain.errors import NotAllowed, ValidationError
+from counter.domain.errors import InvalidInput, NotAllowed, ValidationError
 from counter.extensions import db
 from counter.models import (
     Attachment,
@@ -25,9 +25,10 @@ from counter.models import (
     Procedure,
     User,
 )
-from counter.services import Actor, reception
+from counter.services import Actor, notices, reception, scans
 from counter.services import catalog as catalog_service
-from counter.services.reception import DocumentLine, ReceptionInput, Upload
+from counter.services.reception import DocumentLine, ReceptionInput
+from counter.services.scans import Upload
 
 # Friday 28/11/2025, 09:00 in Vietnam: before any demo dossier (those are dated from today).
 MORNING = datetime(2025, 11, 28, 2, 0, tzinfo=UTC)
@@ -280,7 +281,7 @@ def test_bad_input_is_refused_on_its_field_and_nothing_is_saved(
 
 
 def test_every_wrong_field_is_reported_at_once(officer: Actor, certify: Procedure) -> None:
-    with pytest.raises(reception.InvalidInput) as caught:
+    with pytest.raises(InvalidInput) as caught:
         reception.receive(
             officer,
             form(certify, id_number="123", phone="abc", address=""),
@@ -308,7 +309,7 @@ def test_an_organisation_gives_a_valid_tax_code(officer: Actor, certify: Procedu
 def test_a_count_must_be_a_positive_number_on_its_line(officer: Actor, certify: Procedure) -> None:
     lines = [DocumentLine(d.name, d.kind, d.count) for d in certify.documents]
     lines[1].count = "0"
-    with pytest.raises(reception.InvalidInput) as caught:
+    with pytest.raises(InvalidInput) as caught:
         reception.receive(officer, form(certify, documents=lines), now=MORNING)
     assert "documents-1-count" in caught.value.errors
 
@@ -330,7 +331,7 @@ def test_checklist_keeps_only_received_lines_with_edited_count_and_other_documen
 
 def test_nothing_ticked_is_refused(officer: Actor, certify: Procedure) -> None:
     lines = [DocumentLine(d.name, d.kind, d.count, received=False) for d in certify.documents]
-    with pytest.raises(reception.InvalidInput) as caught:
+    with pytest.raises(InvalidInput) as caught:
         reception.receive(officer, form(certify, documents=lines), now=MORNING)
     assert "documents" in caught.value.errors
 
@@ -395,7 +396,7 @@ def test_a_text_file_named_pdf_is_refused_with_a_clear_message(
 ) -> None:
     before = counts()
     uploads = [Upload("giay-to.pdf", io.BytesIO(b"Day khong phai PDF"), document=0)]
-    with pytest.raises(reception.InvalidInput) as caught:
+    with pytest.raises(InvalidInput) as caught:
         reception.receive(officer, form(certify), uploads, now=MORNING)
     message = caught.value.errors["documents-0-files"]
     assert "giay-to.pdf" in message and "PDF, JPEG hoặc PNG" in message
@@ -408,7 +409,7 @@ def test_an_oversized_scan_is_refused(app: Flask, officer: Actor, certify: Proce
     app.config["UPLOAD_MAX_MB"] = 1
     before = counts()
     big = PDF + b"0" * (1024 * 1024)
-    with pytest.raises(reception.InvalidInput) as caught:
+    with pytest.raises(InvalidInput) as caught:
         reception.receive(
             officer, form(certify), [Upload("lon.pdf", io.BytesIO(big), 0)], now=MORNING
         )
@@ -423,11 +424,11 @@ def test_a_scan_can_be_opened_by_staff_and_the_access_is_logged(
     dossier = reception.receive(
         officer, form(certify), [Upload("a.pdf", io.BytesIO(PDF), 0)], now=MORNING
     )
-    attachment, path = reception.open_attachment(officer, dossier.attachments[0].id)
+    attachment, path = scans.open_attachment(officer, dossier.attachments[0].id)
     assert path.read_bytes() == PDF
     assert db.session.scalar(db.select(AuditEntry).where(AuditEntry.action == "attachment_viewed"))
     with pytest.raises(NotAllowed):
-        reception.open_attachment(Actor(None, "x", "citizen"), attachment.id)
+        scans.open_attachment(Actor(None, "x", "citizen"), attachment.id)
 
 
 def test_an_incomplete_dossier_is_recorded_as_form_02_without_a_dossier(
@@ -436,9 +437,9 @@ def test_an_incomplete_dossier_is_recorded_as_form_02_without_a_dossier(
     before = counts()
     data = form(certify)
     data.documents[1].received = False
-    items = reception.notice_items(data, "Bản sao phải rõ nét\n\n")
-    notice = reception.record_notice(officer, "incomplete", data, items=items, now=MORNING)
-    second = reception.record_notice(officer, "incomplete", data, items=items, now=MORNING)
+    items = notices.notice_items(data, "Bản sao phải rõ nét\n\n")
+    notice = notices.record_notice(officer, "incomplete", data, items=items, now=MORNING)
+    second = notices.record_notice(officer, "incomplete", data, items=items, now=MORNING)
     assert notice.number == "02-251128-0001"
     assert second.number == "02-251128-0002"
     assert notice.items == [certify.documents[1].name, "Bản sao phải rõ nét"]
@@ -450,11 +451,11 @@ def test_a_refusal_needs_a_reason_and_is_recorded_as_form_03(
     officer: Actor, certify: Procedure
 ) -> None:
     before = counts()
-    with pytest.raises(reception.InvalidInput) as caught:
-        reception.record_notice(officer, "refused", form(certify), reason=" ", now=MORNING)
+    with pytest.raises(InvalidInput) as caught:
+        notices.record_notice(officer, "refused", form(certify), reason=" ", now=MORNING)
     assert "reason" in caught.value.errors
     assert counts() == before
-    notice = reception.record_notice(
+    notice = notices.record_notice(
         officer,
         "refused",
         form(certify),
@@ -467,8 +468,8 @@ def test_a_refusal_needs_a_reason_and_is_recorded_as_form_03(
 
 
 def test_an_incomplete_notice_needs_the_missing_items(officer: Actor, certify: Procedure) -> None:
-    with pytest.raises(reception.InvalidInput) as caught:
-        reception.record_notice(officer, "incomplete", form(certify), items=[], now=MORNING)
+    with pytest.raises(InvalidInput) as caught:
+        notices.record_notice(officer, "incomplete", form(certify), items=[], now=MORNING)
     assert "notice_items" in caught.value.errors
 
 

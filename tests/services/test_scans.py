@@ -14,8 +14,8 @@ from flask import Flask
 from counter.extensions import db
 from counter.models import Procedure, User
 from counter.services import Actor
-from counter.services.reception import DocumentLine, ReceptionInput, Upload, receive
-from counter.services.scans import PENDING
+from counter.services.reception import DocumentLine, ReceptionInput, receive
+from counter.services.scans import PENDING, Upload
 
 PDF = b"%PDF-1.4\n" + b"ban quet " * 100
 
