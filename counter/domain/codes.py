@@ -80,7 +80,12 @@ def format_dossier_code(agency_id: str, day: date, seq: int) -> str:
         raise ValidationError(N_("Năm của mã hồ sơ phải từ 2000 đến 2099."), field="day")
     if isinstance(seq, bool) or not isinstance(seq, int) or seq < 1:
         raise ValidationError(N_("Số thứ tự hồ sơ phải là số nguyên từ 1 trở lên."), field="seq")
-    return f"{agency}-{day:%y%m%d}-{seq:04d}"
+    return f"{agency}-{day:%y%m%d}-{format_dossier_seq(seq)}"
+
+
+def format_dossier_seq(seq: int) -> str:
+    """The sequence part of a dossier code: four digits at least (``0007``, ``12345``)."""
+    return f"{seq:04d}"
 
 
 def ledger_book(day: date) -> str:

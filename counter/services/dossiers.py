@@ -49,6 +49,7 @@ from sqlalchemy import false, or_
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
+from counter.domain.codes import format_dossier_seq
 from counter.domain.errors import Conflict, NotFound, ValidationError
 from counter.domain.i18n import N_
 from counter.domain.lifecycle import (
@@ -755,9 +756,10 @@ def search_terms(query: str) -> list[str]:
     text = (query or "").strip()[:200]
     tail = _CODE_TAIL.match(text)
     if tail:
-        return [fold(f"{tail.group(1) or ''}{tail.group(2)}-{int(tail.group(3)):04d}")]
+        seq = format_dossier_seq(int(tail.group(3)))
+        return [fold(f"{tail.group(1) or ''}{tail.group(2)}-{seq}")]
     if _SEQUENCE_ONLY.match(text):
-        return [f"-{int(text):04d} "]
+        return [f"-{format_dossier_seq(int(text))} "]
     if _DIGITS_ONLY.match(text):
         digits = re.sub(r"\D", "", text)
         return [digits] if digits else []

@@ -4,11 +4,17 @@ from datetime import date
 
 from counter.domain.codes import (
     form_number,
+    format_dossier_seq,
     format_ledger_seq,
     format_notice_number,
     ledger_book,
     ledger_book_start,
 )
+
+
+def test_a_dossier_code_sequence_has_four_digits_at_least() -> None:
+    assert format_dossier_seq(7) == "0007"
+    assert format_dossier_seq(12345) == "12345"
 
 
 def test_a_notice_number_is_its_form_the_day_and_four_digits_at_least() -> None:
