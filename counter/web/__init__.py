@@ -193,11 +193,14 @@ def register_web(app: Flask) -> None:
         public,
         reception,
     )
-    from counter.web.inputs import CounterRequest, IdConverter
+    from counter.web.inputs import CounterRequest, IdConverter, TextConverter, TextPathConverter
     from counter.web.qr_address import qr_notice
 
     # Before any blueprint adds its rules: every <int:…> is bounded, every value cleaned.
     app.url_map.converters["int"] = IdConverter
+    app.url_map.converters["default"] = TextConverter
+    app.url_map.converters["string"] = TextConverter
+    app.url_map.converters["path"] = TextPathConverter
     app.request_class = CounterRequest
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Vui lòng đăng nhập để tiếp tục.")

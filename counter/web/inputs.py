@@ -2,6 +2,8 @@
 
 * :class:`IdConverter` replaces ``<int:...>`` app-wide: a number no id can be
   (past 32 bits, PostgreSQL's INTEGER) does not match the route, so it is a 404.
+* :class:`TextConverter` and :class:`TextPathConverter` replace the text converters:
+  a control character in an address matches no route (a 404).
 * :class:`CounterRequest` strips control characters (NUL, ESC, BEL …; tab and
   line breaks stay) from every query argument and form value as the request
   parses them, so every form, CounterForm or not, receives clean text.
@@ -23,7 +25,7 @@ from urllib.parse import urlsplit
 from flask import Request, abort, jsonify, request
 from flask_babel import gettext as _
 from werkzeug.datastructures import ImmutableMultiDict, MultiDict
-from werkzeug.routing import IntegerConverter, Map, ValidationError
+from werkzeug.routing import IntegerConverter, Map, PathConverter, UnicodeConverter, ValidationError
 
 #: The largest id: id columns are INTEGER, 32 bits on PostgreSQL (64 on SQLite), so a
 #: larger number is no row's id on either; the database is never asked about it.
@@ -81,6 +83,28 @@ class IdConverter(IntegerConverter):
     def to_python(self, value: str) -> Any:
         """The number, or no match when it has more digits than any id (int() would refuse)."""
         if len(value.lstrip("-")) > _ID_DIGITS:
+            raise ValidationError()
+        return super().to_python(value)
+
+
+class TextConverter(UnicodeConverter):
+    """``<name>`` and ``<string:...>`` for the whole app: no control character matches.
+
+    No code, file name or language holds one, and PostgreSQL refuses a NUL in any
+    text it is asked about, so ``/tra-cuu/%00`` is a 404 before the database is asked.
+    """
+
+    def to_python(self, value: str) -> Any:
+        if _CONTROL.search(value):
+            raise ValidationError()
+        return super().to_python(value)
+
+
+class TextPathConverter(PathConverter):
+    """``<path:...>`` with the same refusal of control characters."""
+
+    def to_python(self, value: str) -> Any:
+        if _CONTROL.search(value):
             raise ValidationError()
         return super().to_python(value)
 
