@@ -14,7 +14,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from counter.domain.slip import ReceivedDocument, SlipData, slip_blocks
+from counter.domain.printed.form01 import SlipData, slip_blocks
+from counter.domain.printed.parts import ReceivedDocument
 from counter.printing.escpos import PrinterProfile, image_job
 from counter.printing.raster import WIDTH_58MM, WIDTH_80MM, render_blocks
 

@@ -28,6 +28,7 @@ from holidays.calendars.chinese import VIETNAMESE_CALENDAR
 
 from counter.domain.errors import ValidationError
 from counter.domain.i18n import N_, Message
+from counter.domain.imports import RowError
 
 ONE_DAY = timedelta(days=1)
 
@@ -50,7 +51,7 @@ CULTURE_DAY_FROM = 2026
 class CalendarError(ValidationError):
     """A schedule or office hours setting that cannot be used.
 
-    Schedule messages are fragments made to follow "Dòng 3: " (see :class:`RowError`);
+    Schedule messages are fragments made to follow "Dòng 3: " (a :class:`RowError`);
     shown alone, they are ``message.as_sentence()``.
     """
 
@@ -126,22 +127,6 @@ class ScheduleRow:
         while day <= self.last_date:
             yield DayRule(day, self.kind, self.label, self.source)
             day += ONE_DAY
-
-
-@dataclass(frozen=True, slots=True)
-class RowError:
-    """A rejected line of an imported schedule."""
-
-    line: int  # 1-based, the header is line 1
-    detail: Message  # a fragment: "ngày không hợp lệ '2027-13-01' (…)"
-
-    @property
-    def message(self) -> Message:
-        """The sentence shown to the admin."""
-        return Message(N_("Dòng %(line)s: %(detail)s"), line=self.line, detail=self.detail)
-
-    def __str__(self) -> str:
-        return self.message
 
 
 def _vn(day: date) -> str:

@@ -99,6 +99,7 @@ from typing import Any
 from counter.domain.codes import validate_agency_identifier
 from counter.domain.errors import ValidationError
 from counter.domain.i18n import N_, Message
+from counter.domain.imports import RowError
 from counter.domain.text import fold
 
 LIMIT_UNITS = ("working_days", "working_hours", "same_day", "calendar_days")
@@ -170,10 +171,10 @@ class ProcedureRecord:
 
 @dataclass
 class ImportResult:
-    """Parsed records, errors as (line, Vietnamese message), and the attributes the file had."""
+    """Parsed records, the errors of the lines that are not, and the attributes the file had."""
 
     records: list[ProcedureRecord] = field(default_factory=list)
-    errors: list[tuple[int, str]] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
     columns: frozenset[str] = frozenset()
 
     @property
@@ -235,22 +236,20 @@ def _column_name(attr: str) -> str:
     return _ALIASES[attr][0]
 
 
-#: How a bad cell reads: "Cột thoi_han: 'ba' không phải là số." (``detail`` alone on a form).
-CELL_ERROR = N_("Cột %(column)s: %(detail)s")
+class CellError(ValidationError):
+    """A bad cell: "Cột thoi_han: 'ba' không phải là số." in a file; on the edit form, the
+    ``detail`` alone ("'ba' không phải là số.") on the attribute's field."""
+
+    def __init__(self, attr: str, detail: Message) -> None:
+        super().__init__(
+            N_("Cột %(column)s: %(detail)s"), field=attr, column=_column_name(attr), detail=detail
+        )
+        self.detail = detail
 
 
-def _cell_error(attr: str, detail: Message) -> ValidationError:
+def _cell_error(attr: str, detail: Message) -> CellError:
     """The error of a cell of column ``attr``: its column name, then what is wrong."""
-    return ValidationError(CELL_ERROR, field=attr, column=_column_name(attr), detail=detail)
-
-
-def cell_detail(message: str) -> tuple[str | None, str]:
-    """(attribute, what is wrong as a sentence) of a cell error; (None, message) for another."""
-    if isinstance(message, Message) and message.msgid == CELL_ERROR:
-        column, detail = message.params["column"], message.params["detail"]
-        attr = next((a for a in _ALIASES if _column_name(a) == column), None)
-        return attr, detail.as_sentence()
-    return None, message
+    return CellError(attr, detail)
 
 
 def _header_key(header: object) -> str:
@@ -325,7 +324,7 @@ def _shown(text: str, limit: int = 30) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
-def _too_large(attr: str, text: str, maximum: object) -> ValidationError:
+def _too_large(attr: str, text: str, maximum: object) -> CellError:
     return _cell_error(
         attr,
         Message(
@@ -628,21 +627,24 @@ _TEXT_ATTRS = (
 )
 
 
-def _record(row: dict[str, Any]) -> tuple[ProcedureRecord | None, list[str]]:
-    """Build a record from one row keyed by attribute; errors are per cell."""
-    errors: list[str] = []
+def read_record(row: dict[str, Any]) -> tuple[ProcedureRecord | None, list[CellError]]:
+    """Build a record from one row keyed by attribute (a file's line, the edit form).
+
+    Returns the record, or None and the error of every bad cell.
+    """
+    errors: list[CellError] = []
     values: dict[str, Any] = {attr: _text(row[attr]) for attr in _TEXT_ATTRS if attr in row}
 
     def attempt(fn: Any, *args: Any) -> Any:
         try:
             return fn(*args)
-        except ValidationError as exc:
-            errors.append(exc.message)
+        except CellError as exc:
+            errors.append(exc)
             return None
 
     values["national_code"] = attempt(_national_code, row.get("national_code"), "national_code")
     if not values.get("name"):
-        errors.append(_cell_error("name", N_("thiếu tên thủ tục.")).message)
+        errors.append(_cell_error("name", N_("thiếu tên thủ tục.")))
     limit = attempt(_limit, row.get("limit_amount"), row.get("limit_unit"))
     if limit is not None:
         values["limit_amount"], values["limit_unit"] = limit
@@ -663,9 +665,7 @@ def _record(row: dict[str, Any]) -> tuple[ProcedureRecord | None, list[str]]:
         values["local_code"] = attempt(_local_code, row["local_code"], values["national_code"])
     start, end = values.get("effective_from"), values.get("effective_to")
     if start and end and end < start:
-        errors.append(
-            _cell_error("effective_to", N_("ngày hết hiệu lực trước ngày hiệu lực.")).message
-        )
+        errors.append(_cell_error("effective_to", N_("ngày hết hiệu lực trước ngày hiệu lực.")))
     if errors:
         return None, errors
     return ProcedureRecord(**values), []
@@ -675,13 +675,13 @@ def _collect(rows: list[tuple[int, dict[str, Any]]], columns: frozenset[str]) ->
     result = ImportResult(columns=columns)
     first_line: dict[str, int] = {}
     for line, row in rows:
-        record, errors = _record(row)
-        result.errors.extend((line, message) for message in errors)
+        record, errors = read_record(row)
+        result.errors.extend(RowError(line, error.message) for error in errors)
         if record is None:
             continue
         if record.national_code in first_line:
             result.errors.append(
-                (
+                RowError(
                     line,
                     Message(
                         N_("Mã TTHC %(code)s trùng với dòng %(line)s."),
@@ -704,7 +704,7 @@ def _from_table(rows: list[tuple[int, list[Any]]]) -> ImportResult:
     """Shared by CSV and XLSX: (line, cells) rows, the header first."""
     rows = [(line, cells) for line, cells in rows if not all(map(_is_blank, cells))]
     if not rows:
-        return ImportResult(errors=[(0, N_("Tệp không có dữ liệu."))])
+        return ImportResult(errors=[RowError(0, N_("Tệp không có dữ liệu."))])
     # Title lines above the table are common: the header is the first row
     # naming the code column, or the first row when none does.
     start = next(
@@ -719,7 +719,7 @@ def _from_table(rows: list[tuple[int, list[Any]]]) -> ImportResult:
     header_line, header = rows[0]
     mapping, header_errors = _map_headers(header)
     if header_errors:
-        return ImportResult(errors=[(header_line, message) for message in header_errors])
+        return ImportResult(errors=[RowError(header_line, message) for message in header_errors])
     records = [
         (line, {attr: cells[i] if i < len(cells) else None for i, attr in mapping.items()})
         for line, cells in rows[1:]
@@ -755,7 +755,9 @@ def parse_csv(data: bytes) -> ImportResult:
         rows = [(line, cells) for line, cells in enumerate(reader, start=1)]
     except csv.Error as exc:
         return ImportResult(
-            errors=[(0, Message(N_("Tệp CSV bị lỗi định dạng: %(error)s."), error=str(exc)))]
+            errors=[
+                RowError(0, Message(N_("Tệp CSV bị lỗi định dạng: %(error)s."), error=str(exc)))
+            ]
         )
     return _from_table(rows)
 
@@ -898,7 +900,7 @@ def parse_xlsx(data: bytes) -> ImportResult:
     problem = _xlsx_problem(data)
     rows = problem if problem is not None else _xlsx_rows(data)
     if isinstance(rows, Message):
-        return ImportResult(errors=[(0, rows)])
+        return ImportResult(errors=[RowError(0, rows)])
     return _from_table(rows)
 
 
@@ -909,7 +911,7 @@ def parse_json(data: bytes) -> ImportResult:
     except json.JSONDecodeError as exc:
         return ImportResult(
             errors=[
-                (
+                RowError(
                     0,
                     Message(
                         N_("Tệp JSON bị lỗi ở dòng %(line)s, cột %(column)s: %(error)s."),
@@ -922,22 +924,30 @@ def parse_json(data: bytes) -> ImportResult:
         )
     except RecursionError:
         return ImportResult(
-            errors=[(0, N_("Tệp JSON lồng nhau quá sâu; danh mục chỉ cần một danh sách thủ tục."))]
+            errors=[
+                RowError(
+                    0, N_("Tệp JSON lồng nhau quá sâu; danh mục chỉ cần một danh sách thủ tục.")
+                )
+            ]
         )
     except ValueError:  # an integer past Python's 4300 digits
-        return ImportResult(errors=[(0, N_("Tệp JSON có một số quá dài; hãy kiểm tra lại tệp."))])
+        return ImportResult(
+            errors=[RowError(0, N_("Tệp JSON có một số quá dài; hãy kiểm tra lại tệp."))]
+        )
     if isinstance(document, dict):
         document = next((document[k] for k in ("thu_tuc", "procedures") if k in document), None)
     if not isinstance(document, list):
         return ImportResult(
-            errors=[(0, N_('Tệp JSON phải là một danh sách thủ tục hoặc {"thu_tuc": [...]}.'))]
+            errors=[
+                RowError(0, N_('Tệp JSON phải là một danh sách thủ tục hoặc {"thu_tuc": [...]}.'))
+            ]
         )
     rows: list[tuple[int, dict[str, Any]]] = []
-    errors: list[tuple[int, str]] = []
+    errors: list[RowError] = []
     columns: set[str] = set()
     for index, item in enumerate(document, start=1):
         if not isinstance(item, dict):
-            errors.append((index, N_("Mỗi thủ tục phải là một đối tượng JSON ({...}).")))
+            errors.append(RowError(index, N_("Mỗi thủ tục phải là một đối tượng JSON ({...}).")))
             continue
         row: dict[str, Any] = {}
         for key, value in item.items():
@@ -947,7 +957,7 @@ def parse_json(data: bytes) -> ImportResult:
         columns.update(row)
         rows.append((index, row))
     result = _collect(rows, frozenset(columns))
-    result.errors = sorted(errors + result.errors, key=lambda e: e[0])
+    result.errors = sorted(errors + result.errors, key=lambda error: error.line)
     return result
 
 

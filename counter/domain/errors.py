@@ -1,8 +1,9 @@
 """The one root exception of the app and its few kinds.
 
 Every error a counter officer may see derives from :class:`CounterError`, so the
-web layer maps them to HTTP in one place and puts ``field`` errors back onto the
-form. Messages are Vietnamese sentences written for the officer, never for a
+web layer maps them to HTTP in one place and puts them back onto the form: every
+error has one shape for that, ``field_errors`` (field → message; one field's, or
+:class:`InvalidInput`'s several). Messages are Vietnamese sentences written for the officer, never for a
 developer, and they are translated where they are shown: a message is a msgid
 marked with ``N_()`` with named placeholders, and its values are passed apart::
 
@@ -51,6 +52,12 @@ class CounterError(Exception):
         """The message in the language of ``gettext`` (Vietnamese without one)."""
         return self.message.translated(gettext)
 
+    @property
+    def field_errors(self) -> dict[str, Message]:
+        """What is wrong, by field ("" for the input as a whole): the one shape every refusal
+        has, which the web puts back on the form's fields (``counter.web.forms.run_form``)."""
+        return {self.field or "": self.message}
+
     def __str__(self) -> str:
         return str(self.message)
 
@@ -78,3 +85,13 @@ class InvalidInput(ValidationError):
         first_field, first_message = next(iter(errors.items()))
         super().__init__(first_message, field=first_field)
         self.errors = errors
+
+    @property
+    def field_errors(self) -> dict[str, Message]:
+        """Every wrong field with its message."""
+        return {name: _as_message(text) for name, text in self.errors.items()}
+
+
+def _as_message(text: str) -> Message:
+    """A message as it is (with its values), or plain text as a message."""
+    return text if isinstance(text, Message) else Message(text)

@@ -18,7 +18,7 @@ from escpos.capabilities import CAPABILITIES
 from escpos.printer import Dummy
 from PIL import Image
 
-from counter.domain.slip import (
+from counter.domain.printed.blocks import (
     NBSP,
     Align,
     Block,

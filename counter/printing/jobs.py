@@ -10,21 +10,18 @@ from collections.abc import Sequence
 
 from PIL import Image
 
-from counter.domain.slip import (
+from counter.domain.printed.blocks import (
     Align,
     Block,
     QRBlock,
     SeparatorBlock,
     Size,
-    SlipData,
     SpacerBlock,
-    SupplementData,
     TextBlock,
-    TicketData,
-    slip_blocks,
-    supplement_blocks,
-    ticket_blocks,
 )
+from counter.domain.printed.form01 import SlipData, slip_blocks
+from counter.domain.printed.form02_03 import SupplementData, supplement_blocks
+from counter.domain.printed.ticket import TicketData, ticket_blocks
 from counter.printing.escpos import PrinterProfile, image_job, text_job
 from counter.printing.raster import render_blocks, ruler_image, stack
 

@@ -13,10 +13,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import segno
 from PIL import Image, ImageDraw, ImageFont, features
 
-from counter.domain.slip import (
+from counter.domain.printed.blocks import (
     Align,
     Block,
     KeyValueBlock,
@@ -26,6 +25,7 @@ from counter.domain.slip import (
     SpacerBlock,
     TextBlock,
 )
+from counter.printing.qr import QUIET_ZONE, make_qr
 
 #: Print-head widths in dots at 203 dpi: 58 mm and 80 mm rolls.
 WIDTH_58MM = 384
@@ -37,7 +37,6 @@ FONT_FILES = {False: "NotoSans-Regular.ttf", True: "NotoSans-Bold.ttf"}
 
 #: White columns kept on each side: heads vary a little and the paper wanders.
 MARGIN = 8
-QR_QUIET_ZONE = 4
 #: Grey level at or above which an anti-aliased pixel prints white.
 THRESHOLD = 128
 
@@ -60,8 +59,11 @@ class _Style:
 
 
 def _style(width: int) -> _Style:
-    """58 mm keeps ~30 characters a line; 80 mm ~42, still legible at arm's length."""
-    return _Style(22, 28, 56) if width < 512 else _Style(26, 34, 72)
+    """58 mm keeps ~30 characters a line; 80 mm ~42, still legible at arm's length.
+
+    Large type on 58 mm holds 'ngày 28 tháng 12 năm 2026' in bold on one line.
+    """
+    return _Style(22, 26, 56) if width < 512 else _Style(26, 34, 72)
 
 
 def check_width(width: int) -> None:
@@ -219,16 +221,14 @@ def _render_separator(block: SeparatorBlock, width: int, style: _Style) -> Image
 
 def qr_image(data: str, width: int) -> Image.Image:
     """The QR at the largest integer scale that fits (≤ ~37 mm), quiet zone included."""
-    qr = segno.make(data, error="m", micro=False)
-    modules = qr.symbol_size(scale=1, border=QR_QUIET_ZONE)[0]
+    qr = make_qr(data)
+    modules = qr.symbol_size(scale=1, border=QUIET_ZONE)[0]
     target = min(width - 2 * MARGIN, 296 if width < 512 else 320)
     scale = target // modules
     if scale < 2:
         raise ValueError(f"QR data too long to scan at {width} dots: {len(data)} characters")
     small = Image.new("L", (modules, modules), 255)
-    small.putdata(
-        [0 if dark else 255 for row in qr.matrix_iter(border=QR_QUIET_ZONE) for dark in row]
-    )
+    small.putdata([0 if dark else 255 for row in qr.matrix_iter(border=QUIET_ZONE) for dark in row])
     return small.resize((modules * scale, modules * scale), Image.Resampling.NEAREST)
 
 

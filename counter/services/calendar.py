@@ -9,6 +9,7 @@ naive Vietnam local time, so the conversion happens in this one place.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import itertools
 from dataclasses import dataclass
@@ -26,7 +27,6 @@ from counter.domain.calendar import (
     CalendarError,
     DayKind,
     OfficeHours,
-    RowError,
     ScheduleRow,
     WorkingCalendar,
     builtin_schedule,
@@ -36,6 +36,7 @@ from counter.domain.calendar import (
 from counter.domain.due import DueDateError, LimitUnit, Timeliness
 from counter.domain.errors import NotAllowed, NotFound, ValidationError
 from counter.domain.i18n import N_, Message
+from counter.domain.imports import ImportPreview, ImportRefused, RowError
 from counter.extensions import db
 from counter.models import CalendarEntry, utcnow
 from counter.services import Actor, audit, transaction
@@ -562,25 +563,35 @@ def delete_entry(actor: Actor, entry_id: int) -> int:
     return year
 
 
-@dataclass(frozen=True)
-class ImportPlan:
-    """A checked schedule file: its rows by year and what they replace."""
+#: A year's schedule is a few KB; the checked text also goes back in the confirm form,
+#: which must stay under the form-memory limit (Flask's 500 KB).
+SCHEDULE_MAX_BYTES = 256 * 1024
 
-    rows: list[ScheduleRow]
-    errors: list[RowError]
-    replaced: dict[int, int]  # year → entries now in the database that the import replaces
+
+@dataclass
+class SchedulePreview(ImportPreview[ScheduleRow]):
+    """A checked schedule file: its rows, its line errors, and what it replaces by year."""
+
+    #: year → entries now in the database that the import replaces
+    replaced: dict[int, int] = dataclasses.field(default_factory=dict)
 
     @property
     def years(self) -> list[int]:
+        """The years the file holds."""
         return sorted({row.year for row in self.rows})
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors and bool(self.rows)
 
 
 def decode_upload(data: bytes) -> str:
-    """The text of an uploaded CSV file (UTF-8, with or without BOM)."""
+    """The text of an uploaded CSV file (UTF-8, with or without BOM), at most 256 KB."""
+    if len(data) > SCHEDULE_MAX_BYTES:
+        raise ValidationError(
+            N_(
+                "Tệp quá lớn cho một lịch nghỉ (tối đa %(kb)s KB; lịch một năm chỉ vài KB). "
+                "Hãy kiểm tra lại tệp."
+            ),
+            field="file",
+            kb=SCHEDULE_MAX_BYTES // 1024,
+        )
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -593,7 +604,7 @@ def decode_upload(data: bytes) -> str:
         ) from None
 
 
-def check_schedule(text: str) -> ImportPlan:
+def check_schedule(text: str) -> SchedulePreview:
     """Parse and check a schedule file without saving: every bad line is listed.
 
     Each year in the file replaces that year's entries; a day may not be both a
@@ -625,7 +636,7 @@ def check_schedule(text: str) -> ImportPlan:
             for row, line in zip(rows, lines, strict=False)
             if not (row.first_date.year >= FIRST_YEAR and row.last_date.year <= LAST_YEAR)
         ] or _conflicts_with_kept(rows, lines, years)
-    return ImportPlan(rows=rows, errors=errors, replaced=replaced)
+    return SchedulePreview(rows=rows, errors=errors, replaced=replaced)
 
 
 def _data_lines(text: str) -> list[int]:
@@ -672,20 +683,15 @@ def _conflicts_with_kept(
     return errors
 
 
-def import_schedule(actor: Actor, text: str) -> ImportPlan:
+def import_schedule(actor: Actor, text: str) -> SchedulePreview:
     """Replace each year in the file with the file's rows; all or nothing.
 
-    Raises ValidationError (nothing saved) if any line is bad.
+    Raises :class:`ImportRefused` (nothing saved) if any line is bad.
     """
     _require_admin(actor)
     plan = check_schedule(text)
-    if not plan.ok:
-        raise ValidationError(
-            N_("Tệp có %(n)s dòng lỗi, chưa lưu gì: %(errors)s"),
-            field="file",
-            n=len(plan.errors),
-            errors=[error.message for error in plan.errors[:5]],
-        )
+    if not plan.can_apply:
+        raise ImportRefused(plan)
     with transaction():
         for year in plan.years:
             for entry in year_entries(year):

@@ -30,6 +30,7 @@ from counter.domain.catalog import (
 )
 from counter.domain.errors import Conflict, NotFound, ValidationError
 from counter.domain.i18n import N_, Message
+from counter.domain.imports import ImportPreview, ImportRefused
 from counter.domain.text import check_search_words, fold
 from counter.extensions import db
 from counter.models import AuditEntry, CatalogImport, Procedure, ProcedureDocument, ProcedureFee
@@ -401,26 +402,23 @@ class ChangedRow:
 
 
 @dataclass
-class ImportPreview:
-    """What an import would do: errors (then nothing can be saved) or the changes."""
+class CatalogPreview(ImportPreview[ProcedureRecord]):
+    """What an import would do: its line errors (then nothing can be saved) or the changes."""
 
-    filename: str
-    errors: list[tuple[int, str]] = field(default_factory=list)
+    filename: str = ""
     diff: CatalogDiff = field(default_factory=CatalogDiff)
     changed: list[ChangedRow] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     columns: frozenset[str] = frozenset()
 
     @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    @property
     def has_changes(self) -> bool:
+        """Whether applying the file would change the catalog."""
         return bool(self.diff.new or self.diff.changed or self.diff.abolished)
 
     @property
     def can_apply(self) -> bool:
+        """Whether the file has no error and changes something."""
         return self.ok and self.has_changes
 
     @property
@@ -487,10 +485,15 @@ def _unresolved_replacements(
     ]
 
 
-def preview_import(filename: str, data: bytes) -> ImportPreview:
+def preview_import(filename: str, data: bytes) -> CatalogPreview:
     """Read a file and compare it with the stored catalog; writes nothing."""
     result = parse_upload(filename, data)
-    preview = ImportPreview(filename=filename, errors=list(result.errors), columns=result.columns)
+    preview = CatalogPreview(
+        rows=result.records,
+        errors=list(result.errors),
+        filename=filename,
+        columns=result.columns,
+    )
     if not result.ok:
         return preview
     known = existing_records()
@@ -538,14 +541,7 @@ def apply_import(
     number = check_decision(decision_number, decision_date)
     preview = preview_import(filename, data)
     if not preview.ok:
-        line, message = preview.errors[0]
-        raise ValidationError(
-            N_("Tệp có %(n)s lỗi (dòng %(line)s: %(error)s); chưa lưu gì."),
-            field="file",
-            n=len(preview.errors),
-            line=line,
-            error=message,
-        )
+        raise ImportRefused(preview)
     if expect_digest is not None and expect_digest != preview.digest:
         raise Conflict(
             N_(
@@ -714,19 +710,17 @@ EDIT_FIELDS = (
 
 
 class RecordInvalid(ValidationError):
-    """Several field errors at once; ``errors`` is a list of (field, message)."""
+    """A procedure typed on the edit page breaks the catalog's rules: ``errors`` lists
+    (field, message), one for each bad cell."""
 
-    def __init__(self, errors: list[tuple[str | None, str]]) -> None:
+    def __init__(self, errors: list[tuple[str, Message]]) -> None:
         super().__init__(errors[0][1], field=errors[0][0])
         self.errors = errors
 
-
-def _field_of(message: str) -> tuple[str | None, str]:
-    """Map a domain message "Cột ma_tthc: …" to (attribute, message without the prefix)."""
-    attr, detail = dcat.cell_detail(message)
-    if attr in EDIT_FIELDS:
-        return attr, detail
-    return None, message
+    @property
+    def field_errors(self) -> dict[str, Message]:
+        """Every bad field with its message."""
+        return dict(self.errors)
 
 
 def document_lines(documents: list[Any]) -> str:
@@ -763,9 +757,9 @@ def record_from_form(values: dict[str, Any]) -> ProcedureRecord:
     row["documents"] = _lines_to_cell(values.get("documents") or "")
     row["fees"] = _lines_to_cell(values.get("fees") or "")
     row["active"] = bool(values.get("active"))
-    record, errors = dcat._record(row)
+    record, errors = dcat.read_record(row)
     if errors:
-        raise RecordInvalid([_field_of(message) for message in errors])
+        raise RecordInvalid([(error.field or "", error.detail.as_sentence()) for error in errors])
     assert record is not None
     return record
 

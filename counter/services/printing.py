@@ -13,16 +13,18 @@ from datetime import datetime
 
 from flask import current_app
 
-from counter.domain.catalog import DOCUMENT_KIND_LABELS
 from counter.domain.errors import NotAllowed, NotFound, ValidationError
 from counter.domain.i18n import N_
-from counter.domain.slip import ReceivedDocument, SlipData, SupplementData, TicketData
+from counter.domain.printed.form01 import SlipData
+from counter.domain.printed.form02_03 import SupplementData
+from counter.domain.printed.ticket import TicketData
 from counter.extensions import db
 from counter.models import CounterNotice, Dossier, Printer, PrintLog, utcnow
 from counter.printing import backends, jobs
 from counter.printing.backends import PrinterError
 from counter.services import Actor, audit, transaction
 from counter.services.office import get_office
+from counter.services.printforms import form01, form02_03
 
 log = logging.getLogger(__name__)
 #: No request waits on a printer longer than this.
@@ -149,27 +151,8 @@ def resolve_target(printer_id: int | None = None, uri: str | None = None) -> Tar
 
 
 def slip_data(dossier: Dossier, lookup_url: str) -> SlipData:
-    """The thermal slip's content, from a committed dossier; ``lookup_url`` carries its key."""
-    office = get_office()
-    return SlipData(
-        centre_name=office.name,
-        governing_body=office.governing_body,
-        dossier_code=dossier.code,
-        applicant_name=dossier.applicant_name,
-        procedure_name=dossier.procedure.name,
-        documents=[
-            ReceivedDocument(d.name, DOCUMENT_KIND_LABELS.get(d.kind, d.kind), d.count)
-            for d in dossier.documents
-        ],
-        sets=dossier.sets_count,
-        received_at=dossier.received_at,
-        due_at=dossier.due_at,
-        lookup_url=lookup_url,
-        lookup_key=dossier.lookup_key,
-        officer_name=dossier.received_by.full_name if dossier.received_by else "",
-        office_phone=office.phone,
-        delivery=dossier.result_delivery,
-    )
+    """The slip of a committed dossier, as form 01 prints it; ``lookup_url`` carries its key."""
+    return form01.slip(dossier.id, lambda _code, _key: lookup_url)
 
 
 def find_dossier(code_or_id: str | int) -> Dossier:
@@ -229,18 +212,14 @@ def print_ticket(
 
 def print_notice(actor: Actor, notice: CounterNotice, *, printer_id: int | None = None) -> PrintLog:
     """Print form 02 (what is missing) for a dossier turned back at the counter."""
-    office = get_office()
-    data = SupplementData(
-        centre_name=office.name,
-        governing_body=office.governing_body,
-        applicant_name=notice.applicant_name,
-        procedure_name=notice.procedure.name if notice.procedure else "",
-        items=list(notice.items or []),
-        reason=notice.reason,
-        officer_name=notice.user.full_name if notice.user else actor.username,
-        contact=office.phone,
-        issued_at=notice.at,
-    )
+    data = form02_03.counter_notice(notice.id)
+    if not isinstance(data, SupplementData):
+        raise ValidationError(
+            N_(
+                "Phiếu từ chối tiếp nhận (mẫu 03) không in trên máy in nhiệt; "
+                "hãy in phiếu trên giấy A4 hoặc A5."
+            )
+        )
     target = resolve_target(printer_id)
     job = jobs.supplement_bytes(data, target.width, cut=target.cut, text_mode=target.text_mode)
     return _deliver(actor, target, "notice", notice.number, job)

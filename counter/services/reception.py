@@ -26,7 +26,7 @@ from sqlalchemy.exc import IntegrityError
 
 from counter.domain import applicant as applicant_rules
 from counter.domain.dates import read_day
-from counter.domain.errors import CounterError, InvalidInput, NotFound, ValidationError
+from counter.domain.errors import Conflict, InvalidInput, NotFound, ValidationError
 from counter.domain.i18n import N_
 from counter.domain.lifecycle import Action, Status, is_open, transition
 from counter.domain.text import fold, too_long
@@ -86,8 +86,11 @@ class ReceptionInput:
     confirm_duplicate: bool = False
 
 
-class DuplicateSuspected(CounterError):
-    """The same person already has an open dossier for this procedure; confirm to go on."""
+class DuplicateSuspected(Conflict):
+    """The same person already has an open dossier for this procedure; confirm to go on.
+
+    A conflict with the dossiers already there: the form comes back (409) with them.
+    """
 
     def __init__(self, dossiers: list[Dossier]) -> None:
         super().__init__(

@@ -22,11 +22,10 @@ from flask_login import current_user, login_required, login_user, logout_user
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from counter.domain.errors import CounterError
 from counter.models import User
 from counter.services import accounts
 from counter.web import SESSION_TOKEN, actor, client_address
-from counter.web.forms import CounterForm, attach_error, max_length, run_form
+from counter.web.forms import CounterForm, max_length, run_form
 from counter.web.inputs import safe_next
 
 bp = Blueprint("auth", __name__)
@@ -74,38 +73,31 @@ def login() -> Any:
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     form = LoginForm()
-    status = 200
-    if form.validate_on_submit():
-        try:
-            signed = accounts.sign_in(
+    try:
+        signed, status = run_form(
+            form,
+            lambda: accounts.sign_in(
                 form.username.data or "",
                 form.password.data or "",
                 client_address(),
                 request.user_agent.string,
                 policy=accounts.ThrottlePolicy.from_config(current_app.config),
-            )
-        except accounts.LoginThrottled as err:
-            form.form_errors.append(
-                _(
-                    "Đăng nhập sai nhiều lần. Vui lòng thử lại sau %(wait)s.",
-                    wait=wait_text(err.wait),
-                )
-            )
-            status = 429
-        except CounterError as err:
-            attach_error(form, err)
-            status = 422
-        else:
-            session.clear()
-            login_user(signed.user)
-            session[SESSION_TOKEN] = signed.token
-            session.permanent = True
-            if signed.user.must_change_password:
-                return redirect(url_for("auth.change_password"))
-            flash(_("Xin chào %(name)s.", name=signed.user.full_name), "success")
-            return redirect(_safe_next(request.args.get("next")))
-    elif form.is_submitted():
-        status = 422
+            ),
+        )
+    except accounts.LoginThrottled as err:  # this address waits: say how long
+        form.form_errors.append(
+            _("Đăng nhập sai nhiều lần. Vui lòng thử lại sau %(wait)s.", wait=wait_text(err.wait))
+        )
+        signed, status = None, 429
+    if signed is not None:
+        session.clear()
+        login_user(signed.user)
+        session[SESSION_TOKEN] = signed.token
+        session.permanent = True
+        if signed.user.must_change_password:
+            return redirect(url_for("auth.change_password"))
+        flash(_("Xin chào %(name)s.", name=signed.user.full_name), "success")
+        return redirect(_safe_next(request.args.get("next")))
     return render_template("auth/login.html", form=form), status
 
 

@@ -15,21 +15,19 @@ from wtforms.validators import DataRequired, Optional, ValidationError
 
 from counter.domain import dates
 from counter.domain.calendar import DayKind
-from counter.domain.errors import CounterError
+from counter.domain.i18n import N_
+from counter.domain.imports import ImportRefused
 from counter.extensions import db
 from counter.models import CalendarEntry
 from counter.services import calendar as service
 from counter.web import BANNERS, actor, roles_required
 from counter.web.admin import ADMIN_MENU
-from counter.web.forms import CounterForm, attach_error, max_length, run_form
+from counter.web.forms import CounterForm, max_length, run_form
+from counter.web.imports import read_upload
 
 bp = Blueprint("calendar", __name__, url_prefix="/quan-tri/lich-nghi")
 
 ADMIN_MENU.append(("calendar.index", _l("Lịch nghỉ, ngày làm bù")))
-
-#: A year's schedule is a few KB; the checked text also goes back in the confirm form,
-#: which must stay under the form-memory limit (Flask's 500 KB).
-SCHEDULE_MAX_BYTES = 256 * 1024
 
 
 def parse_day(value: str) -> date | None:
@@ -209,43 +207,33 @@ def entry_delete(entry_id: int) -> Any:
     return redirect(url_for("calendar.year", year=year))
 
 
+def _import_page(form: ImportForm, plan: Any, status: int, **extra: Any) -> Any:
+    page = render_template(
+        "calendar/import.html", form=form, plan=plan, kind_labels=service.KIND_LABELS, **extra
+    )
+    return page, status
+
+
+def _check_upload(form: ImportForm) -> tuple[str, str, service.SchedulePreview]:
+    """The upload's name, its text, and what it would import."""
+    filename, data = read_upload(
+        form.file, service.SCHEDULE_MAX_BYTES, N_("Chọn tệp CSV cần nhập.")
+    )
+    text = service.decode_upload(data)
+    return filename, text, service.check_schedule(text)
+
+
 @bp.route("/nhap", methods=["GET", "POST"])
 @roles_required("admin")
 def import_file() -> Any:
     """Upload a schedule CSV: bad lines are listed, a good file is shown before saving."""
     form = ImportForm()
-    if not form.validate_on_submit():
-        status = 422 if form.is_submitted() else 200
-        return render_template("calendar/import.html", form=form, plan=None), status
-    upload = form.file.data
-    if upload is None or not getattr(upload, "filename", ""):
-        form.file.errors = [_("Chọn tệp CSV cần nhập.")]
-        return render_template("calendar/import.html", form=form, plan=None), 422
-    data = upload.read(SCHEDULE_MAX_BYTES + 1)
-    if len(data) > SCHEDULE_MAX_BYTES:
-        form.file.errors = [
-            _(
-                "Tệp quá lớn cho một lịch nghỉ (tối đa %(kb)s KB; lịch một năm chỉ vài KB). "
-                "Hãy kiểm tra lại tệp.",
-                kb=SCHEDULE_MAX_BYTES // 1024,
-            )
-        ]
-        return render_template("calendar/import.html", form=form, plan=None), 422
-    try:
-        text = service.decode_upload(data)
-    except CounterError as err:
-        attach_error(form, err)
-        return render_template("calendar/import.html", form=form, plan=None), 422
-    plan = service.check_schedule(text)
-    confirm = ConfirmImportForm(formdata=None, content=text)
-    return render_template(
-        "calendar/import.html",
-        form=form,
-        plan=plan,
-        confirm=confirm,
-        kind_labels=service.KIND_LABELS,
-        filename=upload.filename,
-    ), (200 if plan.ok else 422)
+    checked, status = run_form(form, lambda: _check_upload(form))
+    if checked is None:
+        return _import_page(form, None, status)
+    filename, text, plan = checked
+    confirm = ConfirmImportForm(formdata=None, content=text)  # the file goes back in the form
+    return _import_page(form, plan, 200 if plan.ok else 422, confirm=confirm, filename=filename)
 
 
 @bp.route("/nhap/xac-nhan", methods=["POST"])
@@ -253,23 +241,13 @@ def import_file() -> Any:
 def import_confirm() -> Any:
     """Save a checked schedule file: each year in it replaces that year's entries."""
     confirm = ConfirmImportForm()
-    if not confirm.validate_on_submit():
-        flash(_("Phiên làm việc của biểu mẫu đã hết hạn; chưa lưu gì."), "danger")
-        return redirect(url_for("calendar.import_file"))
-    try:
-        plan = service.import_schedule(actor(), confirm.content.data or "")
-    except CounterError as err:
-        form = ImportForm(formdata=None)
-        attach_error(form, err)
-        plan = service.check_schedule(confirm.content.data or "")
-        return render_template(
-            "calendar/import.html",
-            form=form,
-            plan=plan,
-            confirm=confirm,
-            kind_labels=service.KIND_LABELS,
-            filename="",
-        ), 422
+    plan, status = run_form(
+        confirm, lambda: service.import_schedule(actor(), confirm.content.data or "")
+    )
+    if plan is None:
+        refused = confirm.refusal
+        shown = refused.preview if isinstance(refused, ImportRefused) else None
+        return _import_page(ImportForm(formdata=None), shown, status, confirm=confirm)
     years = ", ".join(str(y) for y in plan.years)
     flash(
         _("Đã nhập %(count)s mục lịch nghỉ cho năm %(years)s.", count=len(plan.rows), years=years),

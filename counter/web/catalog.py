@@ -2,41 +2,37 @@
 
 from __future__ import annotations
 
-import re
-import secrets
-import time
 from datetime import date
 from decimal import Decimal
-from pathlib import Path, PurePath
 from typing import Any
 
 from flask import (
     Blueprint,
-    current_app,
     flash,
     jsonify,
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
-from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
 from counter.domain.catalog import DOCUMENT_KIND_LABELS
-from counter.domain.errors import Conflict, ValidationError
+from counter.domain.errors import ValidationError
+from counter.domain.i18n import N_
 from counter.models import CatalogImport, Procedure
 from counter.services import audit
 from counter.services import catalog as svc
 from counter.web import NAV_EXTRA, NavItem, actor, roles_required, staff_required
 from counter.web.admin import ADMIN_MENU
-from counter.web.forms import CounterForm, attach_error, max_length, run_form
+from counter.web.forms import CounterForm, flash_errors, max_length, run_form
 from counter.web.i18n import translated
+from counter.web.imports import UploadStash, read_upload
 from counter.web.inputs import arg_int
 
 bp = Blueprint("catalog", __name__, url_prefix="/thu-tuc")
@@ -69,9 +65,6 @@ STATUS_FILTERS = {
     "bai-bo": _l("Đã bãi bỏ"),
     "tat-ca": _l("Tất cả"),
 }
-_SESSION_KEY = "catalog_import"
-_TOKEN_RE = re.compile(r"^[0-9a-f]{32}$")
-_STASH_MAX_AGE = 24 * 3600
 
 
 # --- display helpers (also Jinja filters) ------------------------------------
@@ -362,56 +355,14 @@ def edit(procedure_id: int) -> Any:
 
 # --- import ------------------------------------------------------------------
 
-
-def _stash_dir() -> Path:
-    return Path(current_app.instance_path) / "imports"
-
-
-def _stash_path(token: str, ext: str) -> Path | None:
-    """The stashed upload for a session token; None for anything not ours."""
-    if not _TOKEN_RE.match(token or "") or ext not in svc.IMPORT_TYPES:
-        return None
-    return _stash_dir() / f"{token}{ext}"
+#: The uploaded catalog file, kept from the preview to the confirm (counter.web.imports).
+STASH = UploadStash("catalog_import", svc.IMPORT_TYPES)
 
 
-def _drop_stash() -> None:
-    info = session.pop(_SESSION_KEY, None) or {}
-    path = _stash_path(str(info.get("token", "")), str(info.get("ext", "")))
-    if path is not None:
-        path.unlink(missing_ok=True)
+class ConfirmImportForm(CounterForm):
+    """The preview's confirm button: the changes it showed (their fingerprint)."""
 
-
-def _stash(filename: str, data: bytes, decision_number: str, decision_date: date) -> None:
-    """Keep the upload under instance/imports until it is confirmed; the token goes in the session."""
-    _drop_stash()
-    folder = _stash_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    cutoff = time.time() - _STASH_MAX_AGE
-    for old in folder.iterdir():  # uploads never confirmed nor cancelled
-        if old.is_file() and old.stat().st_mtime < cutoff:
-            old.unlink(missing_ok=True)
-    token = secrets.token_hex(16)
-    ext = PurePath(filename).suffix.lower()
-    path = _stash_path(token, ext)
-    assert path is not None
-    path.write_bytes(data)
-    session[_SESSION_KEY] = {
-        "token": token,
-        "ext": ext,
-        "filename": filename,
-        "decision_number": decision_number,
-        "decision_date": decision_date.isoformat(),
-    }
-
-
-def _stashed() -> tuple[dict[str, Any], bytes] | None:
-    info = session.get(_SESSION_KEY)
-    if not isinstance(info, dict):
-        return None
-    path = _stash_path(str(info.get("token", "")), str(info.get("ext", "")))
-    if path is None or not path.is_file():
-        return None
-    return info, path.read_bytes()
+    digest = HiddenField()
 
 
 def _import_page(form: ImportForm, status: int = 200) -> Any:
@@ -431,38 +382,41 @@ def import_form() -> Any:
     return _import_page(form)
 
 
+def _keep_upload(form: ImportForm) -> bool:
+    """Check the file and the decision, then keep the file for the preview."""
+    filename, data = read_upload(form.file, svc.MAX_IMPORT_BYTES, N_("Vui lòng chọn tệp danh mục."))
+    number = svc.check_decision(form.decision_number.data or "", form.decision_date.data)
+    svc.preview_import(filename, data)  # refuses wrong types and sizes before keeping it
+    assert form.decision_date.data is not None
+    STASH.put(
+        filename, data, decision_number=number, decision_date=form.decision_date.data.isoformat()
+    )
+    return True
+
+
 @bp.route("/nhap", methods=["POST"])
 @roles_required("admin")
 def import_upload() -> Any:
     """Read the file, check the decision, keep the bytes, show the preview."""
     form = ImportForm()
-    if not form.validate_on_submit():
-        return _import_page(form, 422)
-    upload = form.file.data
-    filename = PurePath(str(getattr(upload, "filename", "") or "").replace("\\", "/")).name
-    if not filename:
-        form.file.errors = [*form.file.errors, _("Vui lòng chọn tệp danh mục.")]
-        return _import_page(form, 422)
-    data = upload.read(svc.MAX_IMPORT_BYTES + 1)
-    try:
-        number = svc.check_decision(form.decision_number.data or "", form.decision_date.data)
-        svc.preview_import(filename, data)  # refuses wrong types and sizes before keeping it
-    except ValidationError as err:
-        attach_error(form, err)
-        return _import_page(form, 422)
-    assert form.decision_date.data is not None
-    _stash(filename, data, number, form.decision_date.data)
+    kept, status = run_form(form, lambda: _keep_upload(form))
+    if not kept:
+        return _import_page(form, status)
     return redirect(url_for("catalog.import_preview"))
+
+
+def _no_file_kept() -> Any:
+    flash(_("Không còn tệp chờ nhập; vui lòng tải tệp lên lại."), "warning")
+    return redirect(url_for("catalog.import_form"))
 
 
 @bp.route("/nhap/xem-truoc")
 @roles_required("admin")
 def import_preview() -> Any:
     """What the kept file would change, read again from the file each time."""
-    stashed = _stashed()
+    stashed = STASH.get()
     if stashed is None:
-        flash(_("Không còn tệp chờ nhập; vui lòng tải tệp lên lại."), "warning")
-        return redirect(url_for("catalog.import_form"))
+        return _no_file_kept()
     info, data = stashed
     preview = svc.preview_import(info["filename"], data)
     existing = {p.national_code: p for p in svc.list_procedures(include_inactive=True)}
@@ -479,27 +433,26 @@ def import_preview() -> Any:
 @roles_required("admin")
 def import_confirm() -> Any:
     """Apply the kept file in one transaction, then forget it."""
-    stashed = _stashed()
+    stashed = STASH.get()
     if stashed is None:
-        flash(_("Không còn tệp chờ nhập; vui lòng tải tệp lên lại."), "warning")
-        return redirect(url_for("catalog.import_form"))
+        return _no_file_kept()
     info, data = stashed
-    try:
-        imp = svc.apply_import(
+    confirm = ConfirmImportForm()
+    imp, status = run_form(
+        confirm,
+        lambda: svc.apply_import(
             actor(),
             info["filename"],
             data,
             info["decision_number"],
             date.fromisoformat(info["decision_date"]),
-            expect_digest=request.form.get("digest", ""),
-        )
-    except Conflict as err:
-        flash(translated(err), "warning")
+            expect_digest=confirm.digest.data or "",
+        ),
+    )
+    if imp is None:  # the preview page, read again, shows why
+        flash_errors(confirm, "warning" if status == 409 else "danger")
         return redirect(url_for("catalog.import_preview"))
-    except ValidationError as err:
-        flash(translated(err), "danger")
-        return redirect(url_for("catalog.import_preview"))
-    _drop_stash()
+    STASH.drop()
     flash(
         _(
             "Đã nhập danh mục theo %(decision)s: %(new)s thủ tục mới, %(changed)s sửa đổi, "
@@ -518,6 +471,6 @@ def import_confirm() -> Any:
 @roles_required("admin")
 def import_cancel() -> Any:
     """Forget the kept file without saving anything."""
-    _drop_stash()
+    STASH.drop()
     flash(_("Đã hủy, danh mục không thay đổi."), "info")
     return redirect(url_for("catalog.import_form"))

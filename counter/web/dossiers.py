@@ -33,13 +33,13 @@ from wtforms.validators import Length, Optional
 
 from counter.domain import dates
 from counter.domain.due import Timeliness
-from counter.domain.errors import Conflict, ValidationError
+from counter.domain.errors import ValidationError
 from counter.domain.i18n import N_
 from counter.domain.lifecycle import ACTION_FORM, Action, Status
 from counter.models import Dossier, DossierEvent
 from counter.services import dossiers as svc
 from counter.web import NAV_EXTRA, NavItem, actor, staff_required
-from counter.web.forms import CounterForm, attach_error, max_length
+from counter.web.forms import CounterForm, form_messages, max_length, run_form
 from counter.web.i18n import fmt_datetime, translated
 from counter.web.inputs import arg_int, arg_page, to_id
 from counter.web.stash import stash
@@ -439,28 +439,18 @@ def act(dossier_id: int, action_name: str) -> Any:
         action = Action(action_name)
     except ValueError:
         abort(404)
-    dossier = svc.get_dossier(dossier_id)
-    form = _make_form(action, dossier, submitted=True)
-    if not form.validate_on_submit():
-        return _render_dossier(dossier, active=action, active_form=form, status=422)
-    try:
-        outcome = _call_service(action, dossier_id, form)
-    except Conflict as err:
-        fresh = svc.get_dossier(dossier_id)
-        still_allowed = action in svc.actions_for(fresh, actor())
-        return _render_dossier(
-            fresh,
-            active=action if still_allowed else None,
-            active_form=form if still_allowed else None,
-            error=translated(err),
-            lost_text="" if still_allowed else _typed_text(form),
-            status=409,
-        )
-    except ValidationError as err:
-        attach_error(form, err)
-        return _render_dossier(
-            svc.get_dossier(dossier_id), active=action, active_form=form, status=422
-        )
+    form = _make_form(action, svc.get_dossier(dossier_id), submitted=True)
+    outcome, status = run_form(form, lambda: _call_service(action, dossier_id, form))
+    if outcome is None:
+        dossier = svc.get_dossier(dossier_id)  # as it is now: another hand may have changed it
+        if action not in svc.actions_for(dossier, actor()):  # the form is gone: keep its text
+            return _render_dossier(
+                dossier,
+                error=" ".join(form_messages(form)),
+                lost_text=_typed_text(form),
+                status=status,
+            )
+        return _render_dossier(dossier, active=action, active_form=form, status=status)
     flash(
         _(
             "Đã cập nhật hồ sơ %(code)s: %(action)s.",

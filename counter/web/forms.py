@@ -10,20 +10,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any, TypeVar
 
-from flask import abort, has_request_context, request
+from flask import abort, flash, has_request_context, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from flask_wtf.form import SUBMIT_METHODS, _Auto
-from wtforms import DateTimeField, Form
+from wtforms import DateTimeField, FieldList, Form, FormField
 from wtforms.validators import Length, StopValidation
 
 from counter.domain.dates import YEAR_MAX, YEAR_MIN
-from counter.domain.errors import CounterError
+from counter.domain.errors import Conflict, CounterError, ValidationError
 from counter.models.types import column_length
 from counter.web.i18n import translated
 
@@ -136,6 +136,9 @@ class CounterForm(FlaskForm):
     date field also refuses a year outside 1900–2100.
     """
 
+    #: The service's refusal of the last :func:`run_form` (its messages are on the fields).
+    refusal: CounterError | None = None
+
     class Meta(_TranslatedMeta, FlaskForm.Meta):
         def wrap_formdata(self, form: Any, formdata: Any) -> Any:
             """Fields come from a form body only: a JSON body is refused (400). Flask-WTF
@@ -174,32 +177,73 @@ def maxlength(attribute: Any) -> dict[str, int]:
     return {"maxlength": column_length(attribute)}
 
 
-def attach_error(form: FlaskForm, err: CounterError) -> None:
-    """Show a service error on its field(s), or at the top of the form, in the reader's language.
+def _field_named(form: CounterForm, name: str) -> Any:
+    """The field a service names: ``note``, or a nested one such as ``documents-1-count``
+    (a line of a field list); None when the form has no such field."""
+    node: Any = form
+    for part in name.split("-"):
+        if isinstance(node, FieldList):
+            index = int(part) if part.isdigit() else len(node.entries)
+            node = node.entries[index] if index < len(node.entries) else None
+        else:
+            node = getattr(getattr(node, "form", node), "_fields", {}).get(part)
+        if node is None:
+            return None
+    return node
 
-    An error may carry ``errors`` — a mapping or list of (field, message) — when a
-    service checked several fields at once.
-    """
-    many = getattr(err, "errors", None)
-    pairs = list(many.items() if isinstance(many, dict) else many or [(err.field, err.message)])
-    for name, message in pairs:
-        field = getattr(form, name, None) if name else None
-        if field is not None and hasattr(field, "errors"):
-            field.errors = [*field.errors, translated(message)]
+
+def _put_errors(form: CounterForm, err: CounterError, field: str | None) -> None:
+    """Each of a refusal's messages onto its field, else into the form's own error slot."""
+    for name, message in err.field_errors.items():
+        target = _field_named(form, field or name) if (field or name) else None
+        if target is not None and isinstance(target.errors, list | tuple):  # not a FormField's
+            target.errors = [*target.errors, translated(message)]
         else:
             form.form_errors.append(translated(message))
 
 
-def run_form(form: FlaskForm, action: Callable[[], T]) -> tuple[T | None, int]:
+def run_form(
+    form: CounterForm, action: Callable[[], T], *, field: str | None = None
+) -> tuple[T | None, int]:
     """Validate ``form``; if valid, run the service call and return (result, 200).
 
-    Returns (None, 422) when the form or the service refused the input (errors are
-    on the form), and (None, 200) when the form was not submitted.
+    The one place a service's refusal goes back onto a form (in the reader's language):
+    each of its ``field_errors`` on its field (``documents-1-count`` is a line of a field
+    list), the rest in ``form.form_errors``; with ``field``, all of them on that field.
+    Returns (None, 422) when the form or the service refused the input, (None, 409) when
+    someone changed the record first (:class:`Conflict`), and (None, 200) when the form
+    was not submitted. The refusal itself stays on ``form.refusal`` for the page. A
+    refusal the input cannot fix (not allowed, not found) goes on to the error pages.
     """
+    form.refusal = None
     if form.validate_on_submit():
         try:
             return action(), 200
-        except CounterError as err:
-            attach_error(form, err)
-            return None, 422
+        except (ValidationError, Conflict) as err:
+            form.refusal = err
+            _put_errors(form, err, field)
+            return None, 409 if isinstance(err, Conflict) else 422
     return None, 422 if form.is_submitted() else 200
+
+
+def form_messages(form: CounterForm) -> list[str]:
+    """Every message on ``form``: its own, then its fields', for a page that does not show it."""
+    messages = list(form.form_errors)
+
+    def collect(fields: Iterable[Any]) -> None:
+        for field in fields:
+            if isinstance(field, FormField):
+                collect(field.form)
+                continue
+            messages.extend(error for error in field.errors if isinstance(error, str))
+            if isinstance(field, FieldList):
+                collect(field.entries)
+
+    collect(form)
+    return messages
+
+
+def flash_errors(form: CounterForm, category: str = "danger") -> None:
+    """Every message on ``form`` as a flash, for a form that sends the user back elsewhere."""
+    for message in form_messages(form):
+        flash(message, category)

@@ -14,7 +14,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from counter.domain.errors import ValidationError
-from counter.services import forms
+from counter.domain.printed import wording
+from counter.domain.printed.form02_03 import SupplementData
+from counter.printing.qr import qr_svg
+from counter.services import printforms as forms
 from counter.web import NAV_EXTRA, NavItem, staff_required
 from counter.web.i18n import translated
 from counter.web.public import lookup_url
@@ -32,6 +35,12 @@ SIZES: dict[str, tuple[str, ...]] = {
 SIZE_LABELS = {"a4": "A4", "a5": "A5", "80mm": _l("Giấy cuộn 80 mm")}
 #: Form 01 is printed in two copies on sheets (2018 practice), one on a roll.
 COPIES = ("Liên 1: lưu", "Liên 2: giao người nộp")
+
+
+@bp.context_processor
+def _printed_words() -> dict[str, Any]:
+    """The forms' words (one module for sheet and roll) and the QR code, for the templates."""
+    return {"w": wording, "qr_svg": qr_svg}
 
 
 def _size(allowed: tuple[str, ...]) -> str:
@@ -56,7 +65,7 @@ def _page(template: str, form_no: str, data: Any, **extra: Any) -> str:
 @staff_required
 def form01(dossier_id: int) -> Any:
     """Form 01: receipt and appointment slip, with the QR code to the public look-up page."""
-    data = forms.form01(dossier_id, lookup_url)
+    data = forms.form01.slip(dossier_id, lookup_url)
     size = _size(SIZES["01"])
     copies = ("",) if size == "80mm" else COPIES
     return _page("printforms/form01.html", "01", data, copies=copies)
@@ -67,15 +76,15 @@ def form01(dossier_id: int) -> Any:
 @staff_required
 def form02(dossier_id: int, event_id: int | None = None) -> Any:
     """Form 02: supplement request made during processing (the event's, or the latest)."""
-    return _page("printforms/form02.html", "02", forms.form02(dossier_id, event_id))
+    return _page("printforms/form02.html", "02", forms.form02_03.supplement(dossier_id, event_id))
 
 
 @bp.get("/phieu/<int:notice_id>")
 @staff_required
 def notice(notice_id: int) -> Any:
     """Form 02 or 03 given at the counter without receiving the dossier."""
-    data = forms.notice_form(notice_id)
-    if isinstance(data, forms.Form02):
+    data = forms.form02_03.counter_notice(notice_id)
+    if isinstance(data, SupplementData):
         return _page("printforms/form02.html", "02", data)
     return _page("printforms/form03.html", "03", data)
 
@@ -84,35 +93,35 @@ def notice(notice_id: int) -> Any:
 @staff_required
 def form03(dossier_id: int) -> Any:
     """Form 03: refusal of a dossier."""
-    return _page("printforms/form03.html", "03", forms.form03(dossier_id))
+    return _page("printforms/form03.html", "03", forms.form02_03.refusal(dossier_id))
 
 
 @bp.get("/ho-so/<int:dossier_id>/mau-04")
 @staff_required
 def form04(dossier_id: int) -> Any:
     """Form 04: apology and new return date, from the delay event."""
-    return _page("printforms/form04.html", "04", forms.form04(dossier_id))
+    return _page("printforms/form04.html", "04", forms.form04.apology(dossier_id))
 
 
 @bp.get("/ho-so/<int:dossier_id>/mau-05")
 @staff_required
 def form05(dossier_id: int) -> Any:
     """Form 05: the citizen's own request to stop and withdraw, for the citizen to sign."""
-    return _page("printforms/form05.html", "05", forms.form05(dossier_id))
+    return _page("printforms/form05.html", "05", forms.form05.withdrawal(dossier_id))
 
 
 @bp.get("/ho-so/<int:dossier_id>/thong-bao-dung")
 @staff_required
 def stop_notice(dossier_id: int) -> Any:
     """The authority's notice that it stopped processing, signed by the head of the body."""
-    return _page("printforms/stop_notice.html", "stop", forms.stop_notice(dossier_id))
+    return _page("printforms/stop_notice.html", "stop", forms.form05.stop_notice(dossier_id))
 
 
 @bp.get("/ho-so/<int:dossier_id>/mau-06")
 @staff_required
 def form06(dossier_id: int) -> Any:
     """Form 06: processing control slip, a row per handover."""
-    return _page("printforms/form06.html", "06", forms.form06(dossier_id))
+    return _page("printforms/form06.html", "06", forms.form06.control_slip(dossier_id))
 
 
 @bp.get("/so-theo-doi")
@@ -120,14 +129,14 @@ def form06(dossier_id: int) -> Any:
 def ledger() -> Any:
     """Form 07: the ledger (sổ theo dõi hồ sơ) for any period, A4 landscape."""
     args = request.args
-    fields, statuses = forms.ledger_choices()
+    fields, statuses = forms.ledger.choices()
     values = {
         "from": args.get("from", "").strip(),
         "to": args.get("to", "").strip(),
         "field": args.get("field", "").strip(),
         "status": args.get("status", "").strip(),
     }
-    first, last = forms.month_bounds(forms.today_local())
+    first, last = forms.ledger.month_bounds(forms.ledger.today_local())
     errors: dict[str, str] = {}
     start: date = first
     end: date = last
@@ -136,7 +145,7 @@ def ledger() -> Any:
             values[key] = default.strftime("%d/%m/%Y")
             continue
         try:
-            day = forms.parse_day(values[key], key)
+            day = forms.ledger.parse_day(values[key], key)
         except ValidationError as err:
             errors[key] = translated(err)
             continue
@@ -147,7 +156,7 @@ def ledger() -> Any:
     data = None
     if not errors:
         try:
-            data = forms.ledger(start, end, values["field"], values["status"])
+            data = forms.ledger.for_period(start, end, values["field"], values["status"])
         except ValidationError as err:
             errors[err.field or "from"] = translated(err)
     status = 422 if errors else 200

@@ -43,11 +43,10 @@ from wtforms import (
 )
 from wtforms.fields.choices import SelectChoice
 
-from counter.domain.applicant import parse_cccd_qr
+from counter.domain.applicant import CccdData, parse_cccd_qr
 from counter.domain.catalog import DOCUMENT_KIND_LABELS
 from counter.domain.dates import DAY_TEXT_MAX
 from counter.domain.errors import CounterError, NotFound, ValidationError
-from counter.domain.i18n import N_
 from counter.domain.lifecycle import Status
 from counter.models import CounterNotice, Dossier, DossierDocument, Procedure
 from counter.services import catalog as catalog_service
@@ -56,7 +55,7 @@ from counter.services import reception as svc
 from counter.services.office import PRINT_MODES, get_office
 from counter.web import NAV_EXTRA, NavItem, actor, roles_required, staff_required
 from counter.web import catalog as catalog_web
-from counter.web.forms import CounterForm, CounterSubForm, maxlength
+from counter.web.forms import CounterForm, CounterSubForm, flash_errors, maxlength, run_form
 from counter.web.i18n import to_local, translated
 from counter.web.inputs import arg_int, json_object, to_id
 
@@ -156,10 +155,6 @@ class ReceptionForm(CounterForm):
     )
     reason = TextAreaField(_l("Lý do (phiếu 02, 03)"), render_kw=maxlength(CounterNotice.reason))
     confirm_duplicate = HiddenField(default="")  # set only by the «Vẫn tiếp nhận» button
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.checklist_errors: list[str] = []
 
 
 # -- helpers ----------------------------------------------------------------------
@@ -265,27 +260,6 @@ def _uploads(form: ReceptionForm) -> list[scans.Upload]:
         if getattr(storage, "filename", ""):
             uploads.append(scans.Upload(storage.filename, storage.stream, None))
     return uploads
-
-
-def _put_errors(form: ReceptionForm, err: CounterError) -> None:
-    """Each service error onto its field (checklist lines too), else at the top, translated."""
-    errors = getattr(err, "errors", None) or {err.field or "": err.message}
-    for name, text in errors.items():
-        message = translated(text)
-        target = None
-        if name == "documents":
-            form.checklist_errors.append(message)
-            continue
-        if name.startswith("documents-"):
-            _prefix, index, sub = ([*name.split("-", 2), "", ""])[:3]
-            if index.isdigit() and int(index) < len(form.documents):
-                target = getattr(form.documents[int(index)].form, sub, None)
-        elif name:
-            target = getattr(form, name, None)
-        if target is not None and hasattr(target, "errors"):
-            target.errors = [*(target.errors or []), message]
-        else:
-            form.form_errors.append(message)
 
 
 def _render(
@@ -433,6 +407,23 @@ def index() -> Any:
     )
 
 
+def _fill_applicant(form: ReceptionForm, card: CccdData) -> None:
+    """The applicant's boxes from a CCCD read by the scanner."""
+    form.applicant_kind.data = "person"
+    form.applicant_name.data = card.full_name
+    form.id_number.data = card.id_number
+    form.date_of_birth.data = f"{card.date_of_birth:%d/%m/%Y}"
+    form.address.data = card.address
+    form.scan.data = ""
+
+
+def _record_notice(form: ReceptionForm, action: str, data: svc.ReceptionInput) -> Any:
+    """Form 02 (incomplete) or 03 (refused) from the typed data."""
+    kind = "incomplete" if action == "incomplete" else "refused"
+    items = notices.notice_items(data, form.notice_items.data or "")
+    return notices.record_notice(actor(), kind, data, items=items, reason=form.reason.data or "")
+
+
 @bp.post("/")
 @roles_required("reception")
 def submit() -> Any:
@@ -440,51 +431,35 @@ def submit() -> Any:
     form = ReceptionForm()
     action = request.form.get("action", "receive")
     procedure = _procedure_or_none(form.procedure_id.data)
-    if not form.validate_on_submit():  # only the CSRF token is checked here
-        _put_errors(form, ValidationError(N_("Biểu mẫu không hợp lệ; hãy thử lại.")))
-        return _render(form, procedure, status=422)
-    uploads = _uploads(form)
+    uploads = _uploads(form)  # a page sent back cannot keep them: it says so (lost_files)
 
     scanned = (form.scan.data or "").strip()
     if scanned and "|" in scanned:  # a scanner's Enter submitted the form (no JavaScript)
-        try:
-            card = parse_cccd_qr(scanned)
-        except ValidationError as err:
-            form.scan.errors = [translated(err)]
-            return _render(form, procedure, status=422, lost_files=bool(uploads))
-        form.applicant_kind.data = "person"
-        form.applicant_name.data = card.full_name
-        form.id_number.data = card.id_number
-        form.date_of_birth.data = f"{card.date_of_birth:%d/%m/%Y}"
-        form.address.data = card.address
-        form.scan.data = ""
-        return _render(form, procedure, lost_files=bool(uploads))
+        card, status = run_form(form, lambda: parse_cccd_qr(scanned), field="scan")
+        if card is not None:
+            _fill_applicant(form, card)
+        return _render(form, procedure, status=status, lost_files=bool(uploads))
     if action == "pick":  # the page without JavaScript: the procedure was changed
         _fill_checklist(form, procedure)
         return _render(form, procedure)
 
     data = _input(form)
-    try:
-        if action in ("incomplete", "refuse"):
-            kind = "incomplete" if action == "incomplete" else "refused"
-            items = notices.notice_items(data, form.notice_items.data or "")
-            notice = notices.record_notice(
-                actor(), kind, data, items=items, reason=form.reason.data or ""
-            )
+    if action in ("incomplete", "refuse"):
+        notice, status = run_form(form, lambda: _record_notice(form, action, data))
+        if notice is not None:
             flash(_("Đã lập phiếu số %(number)s.", number=notice.number), "success")
             if "printforms.notice" in current_app.view_functions:
                 return redirect(url_for("printforms.notice", notice_id=notice.id))
             return redirect(url_for("reception.notice", notice_id=notice.id))
-        dossier = svc.receive(actor(), data, uploads)
-    except svc.DuplicateSuspected as err:
-        return _render(
-            form, procedure, status=409, duplicates=err.dossiers, lost_files=bool(uploads)
-        )
-    except ValidationError as err:
-        _put_errors(form, err)
-        return _render(form, procedure, status=422, lost_files=bool(uploads))
-    flash(_("Đã tiếp nhận hồ sơ %(code)s.", code=dossier.code), "success")
-    return _after_receive(dossier)
+    else:
+        dossier, status = run_form(form, lambda: svc.receive(actor(), data, uploads))
+        if dossier is not None:
+            flash(_("Đã tiếp nhận hồ sơ %(code)s.", code=dossier.code), "success")
+            return _after_receive(dossier)
+    # Refused, or a likely duplicate to confirm (409): the typed form comes back whole.
+    refused = form.refusal
+    duplicates = refused.dossiers if isinstance(refused, svc.DuplicateSuspected) else None
+    return _render(form, procedure, status=status, duplicates=duplicates, lost_files=bool(uploads))
 
 
 @bp.get("/phieu/<int:notice_id>")
@@ -523,19 +498,14 @@ def add_scans(dossier_id: int) -> Any:
         if "dossiers.show" in current_app.view_functions
         else url_for("reception.index")
     )
-    if not form.validate_on_submit():
-        flash(_("Biểu mẫu không hợp lệ; hãy thử lại."), "danger")
-        return redirect(back)
     uploads = [
         scans.Upload(f.filename, f.stream, None) for f in form.files.data or [] if f.filename
     ]
-    try:
-        rows = scans.add_attachments(actor(), dossier_id, uploads)
-    except ValidationError as err:
-        for message in getattr(err, "errors", {"": err.message}).values():
-            flash(translated(message), "danger")
-        return redirect(back)
-    flash(_("Đã thêm %(n)s tệp quét.", n=len(rows)), "success")
+    rows, _status = run_form(form, lambda: scans.add_attachments(actor(), dossier_id, uploads))
+    if rows is None:
+        flash_errors(form)
+    else:
+        flash(_("Đã thêm %(n)s tệp quét.", n=len(rows)), "success")
     return redirect(back)
 
 

@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from counter.domain.slip import ReceivedDocument, SlipData
+from counter.domain.printed.form01 import SlipData
+from counter.domain.printed.parts import ReceivedDocument
 
 VOWELS = "aăâeêioôơuưy"
 #: No mark, then huyền, sắc, hỏi, ngã, nặng as combining marks.

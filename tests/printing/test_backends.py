@@ -11,7 +11,7 @@ import time
 import pytest
 
 from counter.domain.errors import CounterError
-from counter.domain.slip import TicketData
+from counter.domain.printed.ticket import TicketData
 from counter.printing import jobs
 from counter.printing.backends import (
     PrinterError,

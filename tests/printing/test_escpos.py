@@ -7,7 +7,7 @@ import unicodedata
 import pytest
 from PIL import Image, ImageDraw
 
-from counter.domain.slip import slip_blocks
+from counter.domain.printed.form01 import slip_blocks
 from counter.printing.escpos import (
     BAD_STRIP_MULTIPLE,
     MAX_STRIP_HEIGHT,
@@ -122,7 +122,7 @@ def test_text_mode_writes_vietnamese_in_cp1258(slip):
     for phrase in ("GIẤY TIẾP NHẬN HỒ SƠ", "Thời gian trả kết quả", slip.applicant_name):
         assert phrase in text
     assert set(LETTERS) <= set(text)
-    assert "15 giờ 00 phút, ngày 30/11/2026" in text
+    assert "15 giờ 00 phút, ngày 30 tháng 11 năm 2026" in text
     assert len(decoded.strips) >= 1, "the QR code still goes as a picture"
     assert job.endswith(b"\x1dV\x01")
 

@@ -8,7 +8,8 @@ import pytest
 import zxingcpp
 from PIL import Image, ImageChops
 
-from counter.domain.slip import SupplementData, TicketData
+from counter.domain.printed.form02_03 import SupplementData
+from counter.domain.printed.ticket import TicketData
 from counter.printing import jobs
 from counter.printing.escpos import BAD_STRIP_MULTIPLE
 from counter.printing.raster import MARGIN, WIDTH_58MM, WIDTH_80MM

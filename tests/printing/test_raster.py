@@ -8,7 +8,14 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from counter.domain.slip import Align, QRBlock, SeparatorBlock, Size, SpacerBlock, TextBlock
+from counter.domain.printed.blocks import (
+    Align,
+    QRBlock,
+    SeparatorBlock,
+    Size,
+    SpacerBlock,
+    TextBlock,
+)
 from counter.printing import raster
 from counter.printing.raster import MARGIN, WIDTH_58MM, WIDTH_80MM, render_blocks
 

@@ -14,7 +14,6 @@ from counter.domain.calendar import (
     CalendarError,
     DayKind,
     OfficeHours,
-    RowError,
     ScheduleRow,
     WorkingCalendar,
     builtin_schedule,
@@ -24,6 +23,7 @@ from counter.domain.calendar import (
     split_builtin_label,
     statutory_days_off,
 )
+from counter.domain.imports import RowError
 
 DATA = Path(counter.__file__).parent / "data"
 TET_TABLE = list(csv.DictReader((DATA / "tet_dates.csv").read_text("utf-8").splitlines()))

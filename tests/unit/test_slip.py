@@ -10,25 +10,21 @@ from pathlib import Path
 
 import pytest
 
-from counter.domain import slip as slip_module
-from counter.domain.slip import (
+from counter.domain.printed import blocks as slip_module
+from counter.domain.printed.blocks import (
     NBSP,
     Align,
     KeyValueBlock,
     QRBlock,
-    ReceivedDocument,
     SeparatorBlock,
     Size,
-    SlipData,
-    SupplementData,
     TextBlock,
-    TicketData,
-    format_vn_date_line,
-    format_vn_datetime,
-    slip_blocks,
-    supplement_blocks,
-    ticket_blocks,
 )
+from counter.domain.printed.form01 import SlipData, slip_blocks
+from counter.domain.printed.form02_03 import SupplementData, supplement_blocks
+from counter.domain.printed.parts import ReceivedDocument
+from counter.domain.printed.ticket import TicketData, format_vn_datetime, ticket_blocks
+from counter.domain.printed.wording import format_vn_date_line
 
 
 def make_slip(**changes) -> SlipData:
@@ -90,14 +86,15 @@ def test_slip_has_the_form_01_content_in_order():
         "Độc lập - Tự do - Hạnh phúc",
         "GIẤY TIẾP NHẬN HỒ SƠ\nVÀ HẸN TRẢ KẾT QUẢ",
         "Mã hồ sơ: 000.20.18.H18-261127-0001",
-        "Tiếp nhận hồ sơ của: Nguyễn Thị Hường",
+        "Tiếp nhận hồ sơ của Ông (Bà)/Tổ chức: Nguyễn Thị Hường",
         "Nội dung yêu cầu giải quyết: Đăng ký khai sinh",
         "1. Tờ khai đăng ký khai sinh (bản chính): 1",
         "2. Giấy chứng sinh (bản chính): 1",
-        "Số lượng hồ sơ: 1 bộ",
-        "10 giờ 05 phút, ngày 27/11/2026",
-        "15 giờ 00 phút, ngày 27/11/2026",
-        "Người tiếp nhận: Lò Văn Đức",
+        "Số lượng hồ sơ: 01 (bộ)",
+        "10 giờ 05 phút, ngày 27 tháng 11 năm 2026",
+        "15 giờ 00 phút, ngày 27 tháng 11 năm 2026",
+        "NGƯỜI TIẾP NHẬN HỒ SƠ",
+        "Lò Văn Đức",
         "Điện thoại: 0215 3825 999",
         "Ghi chú: Nhận tại quầy 2",
     ]
@@ -110,7 +107,7 @@ def test_slip_says_where_the_result_is_collected_in_the_2025_terms():
     assert (
         "Đăng ký nhận kết quả tại: Trung tâm Phục vụ hành chính công xã Mường Phăng" in at_counter
     )
-    assert at_counter.index("15 giờ 00 phút, ngày 27/11/2026") < at_counter.index(
+    assert at_counter.index("15 giờ 00 phút, ngày 27 tháng 11 năm 2026") < at_counter.index(
         "Đăng ký nhận kết quả tại: Trung tâm Phục vụ hành chính công xã Mường Phăng"
     )
     by_post = texts(slip_blocks(make_slip(delivery="post")))

@@ -25,7 +25,8 @@ from counter.models import (
     User,
     utcnow,
 )
-from counter.services import forms
+from counter.printing import qr
+from counter.services.printforms import ledger as forms
 
 ROOT = Path(__file__).resolve().parents[2]
 VN = timedelta(hours=7)
@@ -240,7 +241,8 @@ def test_form01_shows_the_authorisation_and_the_post_delivery(login_as: Any) -> 
 def test_thermal_slip_and_form01_say_the_same_delivery_line(
     app: Flask, login_as: Any, delivery: str, line: str
 ) -> None:
-    from counter.domain.slip import KeyValueBlock, slip_blocks
+    from counter.domain.printed.blocks import KeyValueBlock
+    from counter.domain.printed.form01 import slip_blocks
     from counter.services import printing
 
     dossier = make_dossier(result_delivery=delivery)
@@ -273,7 +275,7 @@ def test_form01_qr_code_decodes_to_the_public_lookup_page(app: Flask, login_as: 
     svgs = re.findall(r"<svg\b.*?</svg>", body, flags=re.S)
     assert len(svgs) == 2  # one per copy
     # The code the page serves, rasterised and read back, and the service's PNG of it.
-    for image in (svg_to_image(svgs[0]), Image.open(io.BytesIO(forms.qr_png(url)))):
+    for image in (svg_to_image(svgs[0]), Image.open(io.BytesIO(qr.qr_png(url)))):
         found = zxingcpp.read_barcodes(image)
         assert [r.text for r in found] == [url]
 
