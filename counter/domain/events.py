@@ -177,6 +177,7 @@ class ResultReturned(EventPayload):
 class CounterNoticeGiven(Reasoned):
     """A form given at the counter instead of receiving a dossier (no dossier exists)."""
 
+    form_no: ClassVar[str] = ""  # the form given
     number: str = ""  # 02-YYMMDD-NNNN / 03-YYMMDD-NNNN
     items: tuple[str, ...] = ()
 
@@ -186,6 +187,7 @@ class IncompleteNotice(CounterNoticeGiven):
     """Form 02 at the counter: the documents brought are incomplete."""
 
     kind: ClassVar[str] = "notice_incomplete"
+    form_no: ClassVar[str] = "02"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -193,6 +195,7 @@ class RefusalNotice(CounterNoticeGiven):
     """Form 03 at the counter: the dossier cannot be received."""
 
     kind: ClassVar[str] = "notice_refused"
+    form_no: ClassVar[str] = "03"
 
 
 #: Every payload type by the event kind (the ``action`` column) it is stored under.
@@ -226,8 +229,11 @@ KIND_LABELS: dict[str, str] = {
     RefusalNotice.kind: N_("Phiếu từ chối tiếp nhận tại quầy"),
 }
 
-#: The printed form of each counter notice kind.
-NOTICE_FORMS: dict[str, str] = {IncompleteNotice.kind: "02", RefusalNotice.kind: "03"}
+#: The payload of each kind of counter notice (``CounterNotice.kind``).
+NOTICE_PAYLOADS: dict[str, type[CounterNoticeGiven]] = {
+    "incomplete": IncompleteNotice,
+    "refused": RefusalNotice,
+}
 
 _PAUSE_KEYS = ("paused_from", "paused_until", "paused_working_minutes")
 

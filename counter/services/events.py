@@ -10,11 +10,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from counter.domain.events import (
-    NOTICE_FORMS,
+    NOTICE_PAYLOADS,
     CounterNoticeGiven,
     EventPayload,
     HandedOver,
-    IncompleteNotice,
     RefusalNotice,
     holder_of,
     to_detail,
@@ -71,7 +70,7 @@ def append_notice_event(
     refused = isinstance(payload, RefusalNotice)
     event.to_status = (Status.REFUSED if refused else Status.SUBMITTED).value
     event.note = payload.reason
-    event.form_no = NOTICE_FORMS[payload.kind]
+    event.form_no = payload.form_no
     db.session.add(event)
     return event
 
@@ -85,8 +84,7 @@ def notice_payload(notice: CounterNotice) -> CounterNoticeGiven | None:
     event = notice.event
     if event is not None and isinstance(event.payload, CounterNoticeGiven):
         return event.payload
-    kinds = {"incomplete": IncompleteNotice, "refused": RefusalNotice}
-    payload_type = kinds.get(notice.kind)
+    payload_type = NOTICE_PAYLOADS.get(notice.kind)
     if payload_type is None:
         return None
     items = tuple(str(i).strip() for i in (notice.items or []) if str(i).strip())

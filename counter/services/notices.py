@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from counter.domain.errors import InvalidInput, NotFound, ValidationError
-from counter.domain.events import IncompleteNotice, RefusalNotice
+from counter.domain.events import NOTICE_PAYLOADS
 from counter.domain.i18n import N_
 from counter.domain.lifecycle import Action, Status, transition
 from counter.extensions import db
@@ -31,7 +31,7 @@ from counter.services.reception import (
 )
 
 #: The notice kinds and the forms they are printed on.
-NOTICE_KINDS = {"incomplete": "02", "refused": "03"}
+NOTICE_KINDS = {kind: payload.form_no for kind, payload in NOTICE_PAYLOADS.items()}
 
 
 def notice_items(data: ReceptionInput, extra: str = "") -> list[str]:
@@ -101,7 +101,7 @@ def record_notice(
             reason=reason,
         )
         db.session.add(notice)
-        payload_type = IncompleteNotice if kind == "incomplete" else RefusalNotice
+        payload_type = NOTICE_PAYLOADS[kind]
         append_notice_event(
             notice, actor, payload_type(number=notice.number, items=tuple(items), reason=reason)
         )
