@@ -41,7 +41,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import Engine, event, insert
 
 from counter import create_app
+from counter.domain import events as ev
 from counter.domain.codes import format_dossier_code, ledger_book, ledger_book_start
+from counter.domain.due import Timeliness
 from counter.domain.lifecycle import Status
 from counter.domain.text import fold
 from counter.extensions import db
@@ -226,21 +228,25 @@ def seed(count: int, rng: random.Random) -> dict[str, Any]:
     audits: list[dict[str, Any]] = []
     picks: dict[str, Any] = {}
 
-    def event(dossier_id: int, user: User, action: str, at: datetime, **kw: Any) -> None:
+    def event(
+        dossier_id: int, user: User, payload: ev.EventPayload, at: datetime, **kw: Any
+    ) -> None:
         events.append(
             {
                 "dossier_id": dossier_id,
                 "at": at,
                 "user_id": user.id,
                 "username": user.username,
-                "action": action,
+                "action": payload.kind,
+                "officer_name": user.full_name or user.username,
+                "officer_title": user.title,
                 "from_status": kw.get("from_status"),
                 "to_status": kw["to_status"],
                 "note": "",
                 "due_before": None,
                 "due_after": kw.get("due_after"),
                 "form_no": kw.get("form_no"),
-                "detail": kw.get("detail", {}),
+                "detail": ev.to_detail(payload),
             }
         )
 
@@ -315,13 +321,12 @@ def seed(count: int, rng: random.Random) -> dict[str, Any]:
         event(
             dossier_id,
             reception,
-            "receive",
+            ev.Received(documents=len(docs[proc.id]), attachments=0),
             received_at,
             from_status=None,
             to_status=Status.RECEIVED.value,
             due_after=due,
             form_no="01",
-            detail={"documents": len(docs[proc.id]), "attachments": 0},
         )
         audits.append(
             {
@@ -339,7 +344,7 @@ def seed(count: int, rng: random.Random) -> dict[str, Any]:
             event(
                 dossier_id,
                 specialist,
-                "refuse",
+                ev.Refused(),
                 at,
                 from_status=Status.RECEIVED.value,
                 to_status=status.value,
@@ -352,27 +357,26 @@ def seed(count: int, rng: random.Random) -> dict[str, Any]:
             event(
                 dossier_id,
                 reception,
-                "hand_over",
+                ev.HandedOver(
+                    from_unit=dossier_service.COUNTER_UNIT,
+                    to_unit=proc.implementing_body or "Công chức chuyên môn",
+                    result=Timeliness.ON_TIME,
+                    assigned_to=specialist.full_name,
+                    assigned_to_id=specialist.id,
+                ),
                 handed,
                 from_status=Status.RECEIVED.value,
                 to_status=Status.IN_PROGRESS.value,
                 form_no="06",
-                detail={
-                    "from_unit": dossier_service.COUNTER_UNIT,
-                    "to_unit": proc.implementing_body or "Công chức chuyên môn",
-                    "result": "on_time",
-                    "assigned_to": specialist.full_name,
-                    "assigned_to_id": specialist.id,
-                },
             )
             finish = received_at + span * rng.uniform(0.3, 1.15)
             finish = min(now, max(finish, handed + timedelta(minutes=30)))
             if status in (Status.SUPPLEMENT_REQUESTED, Status.AWAITING_PAYMENT):
                 row["paused_at"] = finish
                 action = (
-                    "request_supplement"
+                    ev.SupplementRequested()
                     if status is Status.SUPPLEMENT_REQUESTED
-                    else "request_payment"
+                    else ev.PaymentRequested()
                 )
                 form = "02" if status is Status.SUPPLEMENT_REQUESTED else None
                 event(
@@ -388,7 +392,7 @@ def seed(count: int, rng: random.Random) -> dict[str, Any]:
                 event(
                     dossier_id,
                     leader,
-                    "withdraw" if status is Status.WITHDRAWN else "stop",
+                    ev.Withdrawn() if status is Status.WITHDRAWN else ev.Stopped(),
                     finish,
                     from_status=Status.IN_PROGRESS.value,
                     to_status=status.value,
@@ -400,11 +404,10 @@ def seed(count: int, rng: random.Random) -> dict[str, Any]:
                 event(
                     dossier_id,
                     leader,
-                    "resolve",
+                    ev.Resolved(timeliness=Timeliness(timeliness)),
                     finish,
                     from_status=Status.IN_PROGRESS.value,
                     to_status=Status.RESOLVED.value,
-                    detail={"timeliness": timeliness},
                 )
                 if status is Status.RETURNED:
                     back = min(now, finish + timedelta(hours=rng.randint(1, 120)))
@@ -412,7 +415,7 @@ def seed(count: int, rng: random.Random) -> dict[str, Any]:
                     event(
                         dossier_id,
                         reception,
-                        "return_result",
+                        ev.ResultReturned(collected_by=who["applicant_name"]),
                         back,
                         from_status=Status.RESOLVED.value,
                         to_status=status.value,

@@ -30,11 +30,13 @@ once per dossier (M-H): pass ``delays_used`` to :func:`transition`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from enum import StrEnum
 
+from counter.domain import events
 from counter.domain.errors import NotAllowed
+from counter.domain.events import EventPayload
 from counter.domain.i18n import N_
 
 
@@ -103,7 +105,7 @@ _ROLE_LABELS: dict[Role, str] = {
 
 
 class Action(StrEnum):
-    """Something an officer does to a dossier."""
+    """Something an officer does to a dossier (declared in :data:`ACTIONS`)."""
 
     RECEIVE = "receive"
     REFUSE = "refuse"
@@ -122,53 +124,51 @@ class Action(StrEnum):
     @property
     def label(self) -> str:
         """Vietnamese name of the action, as on the buttons."""
-        return _ACTION_LABELS[self]
+        return ACTIONS[self].label
+
+    @property
+    def spec(self) -> ActionSpec:
+        """The action's declaration."""
+        return ACTIONS[self]
 
 
-# A button never reads like a status: "Dừng giải quyết hồ sơ" acts, "Dừng xử lý" is.
-_ACTION_LABELS: dict[Action, str] = {
-    Action.RECEIVE: N_("Tiếp nhận"),
-    Action.REFUSE: N_("Từ chối tiếp nhận"),
-    Action.HAND_OVER: N_("Chuyển xử lý"),
-    Action.REQUEST_SUPPLEMENT: N_("Yêu cầu bổ sung"),
-    Action.SUPPLEMENT_RECEIVED: N_("Nhận hồ sơ bổ sung"),
-    Action.REQUEST_PAYMENT: N_("Thông báo thực hiện nghĩa vụ tài chính"),
-    Action.PAYMENT_RECEIVED: N_("Xác nhận đã thực hiện nghĩa vụ tài chính"),
-    Action.PROPOSE_DELAY: N_("Đề xuất gia hạn"),
-    Action.DELAY: N_("Gia hạn"),
-    Action.STOP: N_("Dừng giải quyết hồ sơ"),
-    Action.WITHDRAW: N_("Rút hồ sơ"),
-    Action.RESOLVE: N_("Hoàn thành xử lý"),
-    Action.RETURN_RESULT: N_("Trả kết quả"),
-}
+class Inputs(StrEnum):
+    """What an action's form asks the officer (the web layer has one form per kind)."""
 
-#: The form (Circular 03/2025, Annex I) printed when the action is taken. Form 05 is the
-#: citizen's own request to stop (Decree 118/2025 art. 21(1)); a stop the authority
-#: decides prints its notice (Thông báo dừng giải quyết hồ sơ), which has no number here.
-ACTION_FORM: dict[Action, str | None] = {
-    Action.RECEIVE: "01",
-    Action.REFUSE: "03",
-    Action.HAND_OVER: "06",
-    Action.REQUEST_SUPPLEMENT: "02",
-    Action.SUPPLEMENT_RECEIVED: None,
-    Action.REQUEST_PAYMENT: None,
-    Action.PAYMENT_RECEIVED: None,
-    Action.PROPOSE_DELAY: None,
-    Action.DELAY: "04",
-    Action.STOP: None,
-    Action.WITHDRAW: "05",
-    Action.RESOLVE: None,
-    Action.RETURN_RESULT: None,
-}
+    NOTE = "note"
+    REASON = "reason"
+    HAND_OVER = "hand_over"
+    SUPPLEMENT = "supplement"
+    NEW_DUE = "new_due"
+    COLLECTED_BY = "collected_by"
 
-#: A delay (form 04) sets a new due date once per dossier (M-H).
-MAX_DELAYS = 1
 
-#: Whether time spent waiting for the citizen to pay fees or taxes is left out of
-#: the processing time. M: land procedures exclude the time of financial
-#: obligations (Decree 43/2014 Art. 61 and its successors); practice elsewhere
-#: is assumed to follow. Flip it here if the province says otherwise.
-AWAITING_PAYMENT_PAUSES_CLOCK = True
+@dataclass(frozen=True)
+class ActionSpec:
+    """One action, declared once: every table about actions is derived from these.
+
+    Adding an action means an :class:`Action` member, its ``ActionSpec`` in
+    :data:`ACTIONS`, its payload type (:mod:`counter.domain.events`), its service
+    function (counter.services.dossiers) and, for a new kind of ``inputs``, its form.
+    """
+
+    action: Action
+    label: str  # the button (an action never reads like a status)
+    audit_label: str  # the audit page's name for it
+    sources: frozenset[Status]  # statuses it may be taken from
+    target: Status | None  # None: the status does not change
+    roles: frozenset[Role]
+    payload: type[EventPayload]  # what its event records
+    inputs: Inputs
+    form_no: str | None = None  # the form (Circular 03/2025, Annex I) printed for it
+    # Narrower sources for a role than ``sources``.
+    role_sources: Mapping[Role, frozenset[Status]] = field(default_factory=dict)
+
+    @property
+    def pauses(self) -> bool:
+        """Whether the action stops the due-date clock (its target status is paused)."""
+        return self.target is not None and is_paused(self.target)
+
 
 _OPEN = frozenset(
     {
@@ -183,65 +183,179 @@ _OPEN = frozenset(
 _PROCESSING = frozenset({Status.IN_PROGRESS, Status.SUPPLEMENT_REQUESTED, Status.AWAITING_PAYMENT})
 
 _PROCESSORS = frozenset({Role.SPECIALIST, Role.LEADER, Role.ADMIN})
+_COUNTER = frozenset({Role.RECEPTION, Role.ADMIN})
+_LEADERS = frozenset({Role.LEADER, Role.ADMIN})
+# The counter only asks for a supplement and hands a dossier over while it is at the counter.
+_AT_COUNTER_ONLY = {Role.RECEPTION: frozenset({Status.RECEIVED})}
 
-
-@dataclass(frozen=True)
-class _Rule:
-    sources: frozenset[Status]
-    target: Status | None  # None: the status does not change
-    roles: frozenset[Role]
-
-
-_RULES: dict[Action, _Rule] = {
-    Action.RECEIVE: _Rule(
-        frozenset({Status.SUBMITTED}), Status.RECEIVED, frozenset({Role.RECEPTION, Role.ADMIN})
+#: Form 05 is the citizen's own request to stop (Decree 118/2025 art. 21(1)); a stop
+#: the authority decides prints its notice (Thông báo dừng giải quyết hồ sơ), which has
+#: no number here. Labels: one literal each so pybabel extracts them.
+ACTION_SPECS: tuple[ActionSpec, ...] = (
+    ActionSpec(
+        Action.RECEIVE,
+        N_("Tiếp nhận"),
+        N_("Hồ sơ: Tiếp nhận"),
+        frozenset({Status.SUBMITTED}),
+        Status.RECEIVED,
+        _COUNTER,
+        events.Received,
+        Inputs.NOTE,
+        form_no="01",
     ),
-    Action.REFUSE: _Rule(
-        frozenset({Status.SUBMITTED}), Status.REFUSED, frozenset({Role.RECEPTION, Role.ADMIN})
+    ActionSpec(
+        Action.REFUSE,
+        N_("Từ chối tiếp nhận"),
+        N_("Hồ sơ: Từ chối tiếp nhận"),
+        frozenset({Status.SUBMITTED}),
+        Status.REFUSED,
+        _COUNTER,
+        events.Refused,
+        Inputs.REASON,
+        form_no="03",
     ),
-    Action.HAND_OVER: _Rule(
+    ActionSpec(
+        Action.HAND_OVER,
+        N_("Chuyển xử lý"),
+        N_("Hồ sơ: Chuyển xử lý"),
         frozenset({Status.RECEIVED, Status.IN_PROGRESS}),
         Status.IN_PROGRESS,
         _PROCESSORS | {Role.RECEPTION},
+        events.HandedOver,
+        Inputs.HAND_OVER,
+        form_no="06",
+        role_sources=_AT_COUNTER_ONLY,
     ),
-    Action.REQUEST_SUPPLEMENT: _Rule(
+    ActionSpec(
+        Action.REQUEST_SUPPLEMENT,
+        N_("Yêu cầu bổ sung"),
+        N_("Hồ sơ: Yêu cầu bổ sung"),
         frozenset({Status.RECEIVED, Status.IN_PROGRESS}),
         Status.SUPPLEMENT_REQUESTED,
         _PROCESSORS | {Role.RECEPTION},
+        events.SupplementRequested,
+        Inputs.SUPPLEMENT,
+        form_no="02",
+        role_sources=_AT_COUNTER_ONLY,
     ),
-    Action.SUPPLEMENT_RECEIVED: _Rule(
+    ActionSpec(
+        Action.SUPPLEMENT_RECEIVED,
+        N_("Nhận hồ sơ bổ sung"),
+        N_("Hồ sơ: Nhận hồ sơ bổ sung"),
         frozenset({Status.SUPPLEMENT_REQUESTED}),
         Status.IN_PROGRESS,
-        frozenset({Role.RECEPTION, Role.ADMIN}),
+        _COUNTER,
+        events.SupplementReceived,
+        Inputs.NOTE,
     ),
-    Action.REQUEST_PAYMENT: _Rule(
-        frozenset({Status.IN_PROGRESS}), Status.AWAITING_PAYMENT, _PROCESSORS
+    ActionSpec(
+        Action.REQUEST_PAYMENT,
+        N_("Thông báo thực hiện nghĩa vụ tài chính"),
+        N_("Hồ sơ: Thông báo thực hiện nghĩa vụ tài chính"),
+        frozenset({Status.IN_PROGRESS}),
+        Status.AWAITING_PAYMENT,
+        _PROCESSORS,
+        events.PaymentRequested,
+        Inputs.NOTE,
     ),
-    Action.PAYMENT_RECEIVED: _Rule(
-        frozenset({Status.AWAITING_PAYMENT}), Status.IN_PROGRESS, _PROCESSORS
+    ActionSpec(
+        Action.PAYMENT_RECEIVED,
+        N_("Xác nhận đã thực hiện nghĩa vụ tài chính"),
+        N_("Hồ sơ: Xác nhận đã thực hiện nghĩa vụ tài chính"),
+        frozenset({Status.AWAITING_PAYMENT}),
+        Status.IN_PROGRESS,
+        _PROCESSORS,
+        events.PaymentReceived,
+        Inputs.NOTE,
     ),
-    Action.PROPOSE_DELAY: _Rule(_PROCESSING, None, _PROCESSORS),
-    Action.DELAY: _Rule(_PROCESSING, None, frozenset({Role.LEADER, Role.ADMIN})),
-    Action.STOP: _Rule(
-        _PROCESSING | {Status.RECEIVED}, Status.STOPPED, frozenset({Role.LEADER, Role.ADMIN})
+    ActionSpec(
+        Action.PROPOSE_DELAY,
+        N_("Đề xuất gia hạn"),
+        N_("Hồ sơ: Đề xuất gia hạn"),
+        _PROCESSING,
+        None,
+        _PROCESSORS,
+        events.DelayProposed,
+        Inputs.NEW_DUE,
     ),
-    Action.WITHDRAW: _Rule(
+    ActionSpec(
+        Action.DELAY,
+        N_("Gia hạn"),
+        N_("Hồ sơ: Gia hạn"),
+        _PROCESSING,
+        None,
+        _LEADERS,
+        events.Delayed,
+        Inputs.NEW_DUE,
+        form_no="04",
+    ),
+    ActionSpec(
+        Action.STOP,
+        N_("Dừng giải quyết hồ sơ"),
+        N_("Hồ sơ: Dừng giải quyết hồ sơ"),
+        _PROCESSING | {Status.RECEIVED},
+        Status.STOPPED,
+        _LEADERS,
+        events.Stopped,
+        Inputs.REASON,
+    ),
+    ActionSpec(
+        Action.WITHDRAW,
+        N_("Rút hồ sơ"),
+        N_("Hồ sơ: Rút hồ sơ"),
         _PROCESSING | {Status.SUBMITTED, Status.RECEIVED},
         Status.WITHDRAWN,
-        frozenset({Role.RECEPTION, Role.ADMIN}),
+        _COUNTER,
+        events.Withdrawn,
+        Inputs.REASON,
+        form_no="05",
     ),
-    Action.RESOLVE: _Rule(frozenset({Status.IN_PROGRESS}), Status.RESOLVED, _PROCESSORS),
-    Action.RETURN_RESULT: _Rule(
-        frozenset({Status.RESOLVED}), Status.RETURNED, frozenset({Role.RECEPTION, Role.ADMIN})
+    ActionSpec(
+        Action.RESOLVE,
+        N_("Hoàn thành xử lý"),
+        N_("Hồ sơ: Hoàn thành xử lý"),
+        frozenset({Status.IN_PROGRESS}),
+        Status.RESOLVED,
+        _PROCESSORS,
+        events.Resolved,
+        Inputs.NOTE,
     ),
-}
+    ActionSpec(
+        Action.RETURN_RESULT,
+        N_("Trả kết quả"),
+        N_("Hồ sơ: Trả kết quả"),
+        frozenset({Status.RESOLVED}),
+        Status.RETURNED,
+        _COUNTER,
+        events.ResultReturned,
+        Inputs.COLLECTED_BY,
+    ),
+)
 
-# Narrower sources for a role: the counter only asks for a supplement and hands
-# a dossier over while the dossier is still at the counter.
-_ROLE_SOURCES: dict[tuple[Action, Role], frozenset[Status]] = {
-    (Action.REQUEST_SUPPLEMENT, Role.RECEPTION): frozenset({Status.RECEIVED}),
-    (Action.HAND_OVER, Role.RECEPTION): frozenset({Status.RECEIVED}),
-}
+#: Each action's declaration, by action.
+ACTIONS: dict[Action, ActionSpec] = {spec.action: spec for spec in ACTION_SPECS}
+
+#: The form printed when the action is taken (derived from :data:`ACTIONS`).
+ACTION_FORM: dict[Action, str | None] = {action: spec.form_no for action, spec in ACTIONS.items()}
+
+#: A delay (form 04) sets a new due date once per dossier (M-H).
+MAX_DELAYS = 1
+
+#: Whether time spent waiting for the citizen to pay fees or taxes is left out of
+#: the processing time. M: land procedures exclude the time of financial
+#: obligations (Decree 43/2014 Art. 61 and its successors); practice elsewhere
+#: is assumed to follow. Flip it here if the province says otherwise.
+AWAITING_PAYMENT_PAUSES_CLOCK = True
+
+
+def step_label(kind: str) -> str:
+    """What an event is called on the timeline: its action's label, or its kind's name."""
+    if kind in _ACTION_VALUES:
+        return Action(kind).label
+    return events.KIND_LABELS.get(kind, kind)
+
+
+_ACTION_VALUES = frozenset(action.value for action in Action)
 
 
 #: One role name, or the roles an account holds (several roles: their union).
@@ -259,10 +373,9 @@ _ROLE_VALUES = frozenset(role.value for role in Role)
 
 def _permits(action: Action, status: Status, roles: frozenset[Role]) -> bool:
     """Whether one of the roles alone permits the action (each with its own sources)."""
-    rule = _RULES[action]
+    spec = ACTIONS[action]
     return any(
-        role in rule.roles and status in _ROLE_SOURCES.get((action, role), rule.sources)
-        for role in roles
+        role in spec.roles and status in spec.role_sources.get(role, spec.sources) for role in roles
     )
 
 
@@ -286,8 +399,8 @@ def transition(
     """
     status = Status(status)
     action = Action(action)
-    rule = _RULES[action]
-    if status not in rule.sources:
+    spec = ACTIONS[action]
+    if status not in spec.sources:
         raise NotAllowed(
             N_("Không thể '%(action)s' khi hồ sơ đang ở trạng thái '%(status)s'."),
             action=action.label,
@@ -306,7 +419,7 @@ def transition(
         )
     if action is Action.DELAY and delays_used >= MAX_DELAYS:
         raise NotAllowed(N_("Hồ sơ đã được gia hạn một lần; không thể gia hạn thêm."))
-    return rule.target or status
+    return spec.target or status
 
 
 def is_open(status: Status | str) -> bool:

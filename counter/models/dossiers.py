@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime
 from typing import Any
 
@@ -9,6 +10,7 @@ from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstr
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from counter.domain.codes import new_lookup_key
+from counter.domain.events import EventPayload, from_detail
 from counter.extensions import db
 from counter.models.accounts import User
 from counter.models.catalog import Procedure
@@ -140,20 +142,43 @@ class Attachment(db.Model):  # type: ignore[name-defined,misc]
     dossier: Mapped[Dossier] = relationship(back_populates="attachments")
 
 
+def new_event_uid() -> str:
+    """A random identity for an event: never given again, even after a restore (MaTienDo)."""
+    return uuid.uuid4().hex
+
+
 class DossierEvent(db.Model):  # type: ignore[name-defined,misc]
-    """One change of a dossier: its history, its audit trail, and the sync outbox."""
+    """One step of a dossier, or a notice given at the counter: the single event log.
+
+    It is the dossier's history and audit trail, what the printed forms read, and
+    the sync outbox. What a kind of step records beyond these columns is its typed
+    payload (:attr:`payload`, :mod:`counter.domain.events`), stored in ``detail``.
+    A counter notice (forms 02/03 without a dossier) has ``notice_id`` instead of
+    ``dossier_id``.
+    """
 
     __tablename__ = "dossier_event"
-    __table_args__ = (Index("ix_dossier_event_synced_at", "synced_at"),)
+    __table_args__ = (
+        Index("ix_dossier_event_synced_at", "synced_at"),
+        UniqueConstraint("uid", name="uq_dossier_event_uid"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    dossier_id: Mapped[int] = mapped_column(
+    uid: Mapped[str] = mapped_column(String(32), default=new_event_uid)
+    dossier_id: Mapped[int | None] = mapped_column(
         ForeignKey("dossier.id", ondelete="CASCADE"), index=True
+    )
+    notice_id: Mapped[int | None] = mapped_column(
+        ForeignKey("counter_notice.id", ondelete="CASCADE"), index=True
     )
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     username: Mapped[str] = mapped_column(String(64), default="")
-    action: Mapped[str] = mapped_column(String(32))
+    # The officer as named when acting (NguoiXuLy, ChucDanh) and the unit acting (PhongBanXuLy).
+    officer_name: Mapped[str] = mapped_column(String(128), default="")
+    officer_title: Mapped[str] = mapped_column(String(128), default="")
+    unit: Mapped[str] = mapped_column(String(200), default="")
+    action: Mapped[str] = mapped_column(String(32))  # the payload's kind
     from_status: Mapped[str | None] = mapped_column(String(24))
     to_status: Mapped[str] = mapped_column(String(24))
     note: Mapped[str] = mapped_column(Text, default="", info={"max_length": 2000})
@@ -163,8 +188,14 @@ class DossierEvent(db.Model):  # type: ignore[name-defined,misc]
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    dossier: Mapped[Dossier] = relationship(back_populates="events")
+    dossier: Mapped[Dossier | None] = relationship(back_populates="events")
+    notice: Mapped[CounterNotice | None] = relationship(back_populates="events")
     user: Mapped[User | None] = relationship()
+
+    @property
+    def payload(self) -> EventPayload:
+        """What this kind of step recorded, typed (read from ``detail``)."""
+        return from_detail(self.action, self.detail)
 
 
 class CounterNotice(db.Model):  # type: ignore[name-defined,misc]
@@ -194,3 +225,11 @@ class CounterNotice(db.Model):  # type: ignore[name-defined,misc]
 
     procedure: Mapped[Procedure | None] = relationship()
     user: Mapped[User | None] = relationship()
+    events: Mapped[list[DossierEvent]] = relationship(
+        back_populates="notice", order_by="DossierEvent.id", cascade="all, delete-orphan"
+    )
+
+    @property
+    def event(self) -> DossierEvent | None:
+        """The event that records the notice (rows from before 0012 have one too)."""
+        return self.events[0] if self.events else None

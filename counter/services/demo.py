@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from counter.domain.events import Submitted
 from counter.domain.lifecycle import Status
 from counter.extensions import db
 from counter.models import Dossier, Procedure, User, utcnow
@@ -146,7 +147,7 @@ def _online(actor: Actor, procedure: Procedure, person: Person, at: datetime) ->
         append_event(
             dossier,
             actor,
-            "submit",
+            Submitted(),
             from_status=None,
             to_status=Status.SUBMITTED.value,
             note="Nộp trực tuyến qua Cổng Dịch vụ công",

@@ -40,7 +40,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -49,11 +49,13 @@ from sqlalchemy import false, or_
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
+from counter.domain import events
 from counter.domain.codes import format_dossier_seq
 from counter.domain.errors import Conflict, NotFound, ValidationError
+from counter.domain.events import EventPayload, Pause, with_pause
 from counter.domain.i18n import N_
 from counter.domain.lifecycle import (
-    ACTION_FORM,
+    ACTIONS,
     MAX_DELAYS,
     Action,
     Status,
@@ -62,6 +64,7 @@ from counter.domain.lifecycle import (
     is_paused,
     transition,
 )
+from counter.domain.printed.wording import ONE_STOP_UNIT
 from counter.domain.text import SEARCH_WORDS_MAX, check_search_words, fold, too_long
 from counter.extensions import db
 from counter.models import Dossier, DossierEvent, Procedure, User, UserRole, utcnow
@@ -77,7 +80,7 @@ CONFLICT_MESSAGE = N_(
 )
 
 #: Unit name used for the first handover row of form 06 (the counter itself).
-COUNTER_UNIT = "Bộ phận Một cửa"  # Decree 118/2025's term
+COUNTER_UNIT = ONE_STOP_UNIT
 
 #: Statuses whose clock runs: the only ones that can be due today, soon or overdue.
 RUNNING = (Status.RECEIVED.value, Status.IN_PROGRESS.value)
@@ -107,25 +110,8 @@ _CODE_TAIL = re.compile(r"^(\S*-)?(\d{6})-(\d{1,6})$")
 #: A few digits alone are the sequence that ends a code: "3" or "0003".
 _SEQUENCE_ONLY = re.compile(r"^\d{1,4}$")
 
-audit.ACTIONS.update(
-    {
-        "dossier_viewed": N_("Xem hồ sơ"),
-        # One literal per action (not built from Action.label) so pybabel extracts them.
-        "dossier_receive": N_("Hồ sơ: Tiếp nhận"),
-        "dossier_refuse": N_("Hồ sơ: Từ chối tiếp nhận"),
-        "dossier_hand_over": N_("Hồ sơ: Chuyển xử lý"),
-        "dossier_request_supplement": N_("Hồ sơ: Yêu cầu bổ sung"),
-        "dossier_supplement_received": N_("Hồ sơ: Nhận hồ sơ bổ sung"),
-        "dossier_request_payment": N_("Hồ sơ: Thông báo thực hiện nghĩa vụ tài chính"),
-        "dossier_payment_received": N_("Hồ sơ: Xác nhận đã thực hiện nghĩa vụ tài chính"),
-        "dossier_propose_delay": N_("Hồ sơ: Đề xuất gia hạn"),
-        "dossier_delay": N_("Hồ sơ: Gia hạn"),
-        "dossier_stop": N_("Hồ sơ: Dừng giải quyết hồ sơ"),
-        "dossier_withdraw": N_("Hồ sơ: Rút hồ sơ"),
-        "dossier_resolve": N_("Hồ sơ: Hoàn thành xử lý"),
-        "dossier_return_result": N_("Hồ sơ: Trả kết quả"),
-    }
-)
+audit.ACTIONS["dossier_viewed"] = N_("Xem hồ sơ")
+audit.ACTIONS.update({f"dossier_{a.value}": spec.audit_label for a, spec in ACTIONS.items()})
 
 
 @dataclass
@@ -139,8 +125,10 @@ class Outcome:
 
 @dataclass
 class _Step:
+    """What an action's own rules produced: its event's payload and note, and warnings."""
+
+    payload: EventPayload
     note: str = ""
-    detail: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
 
 
@@ -207,10 +195,7 @@ def fields_in_use() -> list[tuple[str, str]]:
 
 def current_unit(dossier: Dossier) -> str:
     """Where the dossier is now: the last handover's receiving unit, else the counter."""
-    for event in reversed(dossier.events):
-        if event.action == Action.HAND_OVER.value and event.detail.get("to_unit"):
-            return str(event.detail["to_unit"])
-    return COUNTER_UNIT
+    return events.holder_of(event.payload for event in dossier.events)
 
 
 def next_unit(dossier: Dossier) -> str:
@@ -283,17 +268,17 @@ def _perform(
             step = apply(dossier, moment)
             _pause_bookkeeping(dossier, from_status, to_status, moment, step)
             dossier.status = to_status.value
+            assert isinstance(step.payload, ACTIONS[action].payload)
             event = append_event(
                 dossier,
                 actor,
-                action.value,
+                step.payload,
                 from_status=from_status.value,
                 to_status=to_status.value,
                 note=step.note,
                 due_before=due_before,
                 due_after=dossier.due_at,
-                form_no=ACTION_FORM[action],
-                detail=step.detail,
+                form_no=ACTIONS[action].form_no,
                 at=moment,
             )
             audit.record(
@@ -309,20 +294,35 @@ def _pause_bookkeeping(
 ) -> None:
     if not is_paused(before) and is_paused(after):
         dossier.paused_at = now
-        step.detail["paused_from"] = now.isoformat()
+        step.payload = with_pause(step.payload, Pause(started=now))
     elif is_paused(before) and not is_paused(after):
         paused_from = dossier.paused_at or now
         # One number for the record and the move: the due date moves by exactly the
         # whole working minutes the event shows (a pause of seconds moves nothing).
         minutes = cal.paused_working_minutes(paused_from, now)
-        step.detail["paused_from"] = paused_from.isoformat()
-        step.detail["paused_until"] = now.isoformat()
-        step.detail["paused_working_minutes"] = minutes
+        pause = Pause(started=paused_from, ended=now, working_minutes=minutes)
+        step.payload = with_pause(step.payload, pause)
         if after in (Status.IN_PROGRESS, Status.RECEIVED):
             dossier.due_at = cal.extend_due_at(dossier.due_at, minutes)
         dossier.paused_at = None
 
 
+#: Each action's service function, for the web layer's single action endpoint.
+ACTION_FUNCTIONS: dict[Action, Callable[..., Outcome]] = {}
+
+
+def _serves(action: Action) -> Callable[[Callable[..., Outcome]], Callable[..., Outcome]]:
+    """Declare a function as the service of ``action`` (one per action, checked by a test)."""
+
+    def register(function: Callable[..., Outcome]) -> Callable[..., Outcome]:
+        assert action not in ACTION_FUNCTIONS, action
+        ACTION_FUNCTIONS[action] = function
+        return function
+
+    return register
+
+
+@_serves(Action.RECEIVE)
 def receive(
     actor: Actor,
     dossier_id: int,
@@ -340,7 +340,7 @@ def receive(
         dossier.due_at = due
         dossier.original_due_at = due
         dossier.received_by_id = actor.user_id
-        return _Step(note=_clean(note))
+        return _Step(events.Received(), note=_clean(note))
 
     return _perform(actor, dossier_id, version, Action.RECEIVE, now, apply)
 
@@ -355,14 +355,17 @@ def _with_reason(
     now: datetime | None,
 ) -> Outcome:
     """An action whose only input is a required reason (refuse, stop, withdraw)."""
+    payload_type = ACTIONS[action].payload
+    assert issubclass(payload_type, events.Reasoned)
 
     def apply(dossier: Dossier, moment: datetime) -> _Step:
         text = _required(reason, "reason", missing)
-        return _Step(note=text, detail={"reason": text})
+        return _Step(payload_type(reason=text), note=text)
 
     return _perform(actor, dossier_id, version, action, now, apply)
 
 
+@_serves(Action.REFUSE)
 def refuse(
     actor: Actor, dossier_id: int, *, version: int | None, reason: str, now: datetime | None = None
 ) -> Outcome:
@@ -371,6 +374,7 @@ def refuse(
     return _with_reason(actor, dossier_id, version, Action.REFUSE, reason, missing, now)
 
 
+@_serves(Action.HAND_OVER)
 def hand_over(
     actor: Actor,
     dossier_id: int,
@@ -391,11 +395,9 @@ def hand_over(
     def apply(dossier: Dossier, moment: datetime) -> _Step:
         target = _required(to_unit, "to_unit", N_("Vui lòng ghi đơn vị nhận hồ sơ."), UNIT_MAX)
         source = _clean(from_unit, UNIT_MAX, "from_unit") or current_unit(dossier)
-        detail: dict[str, Any] = {
-            "from_unit": source,
-            "to_unit": target,
-            "result": cal.classify(moment, dossier.due_at).value,
-        }
+        payload = events.HandedOver(
+            from_unit=source, to_unit=target, result=cal.classify(moment, dossier.due_at)
+        )
         if assign_to_id:
             user = db.session.get(User, int(assign_to_id))
             if user is None or not user.active or user.roles.isdisjoint(ASSIGNABLE_ROLES):
@@ -404,13 +406,13 @@ def hand_over(
                     field="assign_to_id",
                 )
             dossier.assigned_to_id = user.id
-            detail["assigned_to"] = user.full_name
-            detail["assigned_to_id"] = user.id
-        return _Step(note=_clean(note), detail=detail)
+            payload = replace(payload, assigned_to=user.full_name, assigned_to_id=user.id)
+        return _Step(payload, note=_clean(note))
 
     return _perform(actor, dossier_id, version, Action.HAND_OVER, now, apply)
 
 
+@_serves(Action.REQUEST_SUPPLEMENT)
 def request_supplement(
     actor: Actor,
     dossier_id: int,
@@ -431,11 +433,12 @@ def request_supplement(
             raise ValidationError(
                 N_("Vui lòng ghi ít nhất một nội dung cần bổ sung, hoàn thiện."), field="items"
             )
-        return _Step(note=_clean(note), detail={"items": wanted})
+        return _Step(events.SupplementRequested(items=tuple(wanted)), note=_clean(note))
 
     return _perform(actor, dossier_id, version, Action.REQUEST_SUPPLEMENT, now, apply)
 
 
+@_serves(Action.SUPPLEMENT_RECEIVED)
 def supplement_received(
     actor: Actor,
     dossier_id: int,
@@ -451,10 +454,11 @@ def supplement_received(
         version,
         Action.SUPPLEMENT_RECEIVED,
         now,
-        lambda dossier, moment: _Step(note=_clean(note)),
+        lambda dossier, moment: _Step(events.SupplementReceived(), note=_clean(note)),
     )
 
 
+@_serves(Action.REQUEST_PAYMENT)
 def request_payment(
     actor: Actor,
     dossier_id: int,
@@ -470,10 +474,11 @@ def request_payment(
         version,
         Action.REQUEST_PAYMENT,
         now,
-        lambda dossier, moment: _Step(note=_clean(note)),
+        lambda dossier, moment: _Step(events.PaymentRequested(), note=_clean(note)),
     )
 
 
+@_serves(Action.PAYMENT_RECEIVED)
 def payment_received(
     actor: Actor,
     dossier_id: int,
@@ -489,12 +494,17 @@ def payment_received(
         version,
         Action.PAYMENT_RECEIVED,
         now,
-        lambda dossier, moment: _Step(note=_clean(note)),
+        lambda dossier, moment: _Step(events.PaymentReceived(), note=_clean(note)),
     )
 
 
-def _delay_checks(dossier: Dossier, new_due: datetime | None, moment: datetime) -> _Step:
-    """Rules shared by a proposal and the delay itself."""
+def _delay_checks(
+    dossier: Dossier, new_due: datetime | None, moment: datetime
+) -> tuple[datetime, list[str]]:
+    """Rules shared by a proposal and the delay itself: the new due date, and warnings.
+
+    A warning means the notice comes later than the law asks (``late_notice``).
+    """
     if new_due is None:
         raise ValidationError(N_("Vui lòng chọn ngày hẹn trả mới."), field="new_due")
     if new_due.tzinfo is None:
@@ -505,7 +515,7 @@ def _delay_checks(dossier: Dossier, new_due: datetime | None, moment: datetime) 
         )
     if not cal.is_working_day(cal.local_naive(new_due).date()):
         raise ValidationError(N_("Ngày hẹn trả mới phải là ngày làm việc."), field="new_due")
-    step = _Step()
+    warnings: list[str] = []
     if not notice_in_time(dossier.due_at, moment):
         message = N_(
             "Phiếu xin lỗi và gia hạn phải được gửi chậm nhất 01 ngày trước ngày hẹn trả "
@@ -513,9 +523,8 @@ def _delay_checks(dossier: Dossier, new_due: datetime | None, moment: datetime) 
         )
         if _notice_policy() == "refuse":
             raise ValidationError(message, field="new_due")
-        step.warnings.append(message)
-        step.detail["late_notice"] = True
-    return step
+        warnings.append(message)
+    return new_due, warnings
 
 
 def notice_in_time(due: datetime, now: datetime) -> bool:
@@ -529,6 +538,7 @@ def _notice_policy() -> str:
     return "warn"
 
 
+@_serves(Action.PROPOSE_DELAY)
 def propose_delay(
     actor: Actor,
     dossier_id: int,
@@ -544,14 +554,16 @@ def propose_delay(
         text = _required(reason, "reason", N_("Vui lòng ghi lý do đề xuất gia hạn."))
         if dossier.delay_count >= MAX_DELAYS:
             raise ValidationError(N_("Hồ sơ đã được gia hạn một lần; không thể gia hạn thêm."))
-        step = _delay_checks(dossier, new_due, moment)
-        step.note = text
-        step.detail.update({"reason": text, "proposed_due": new_due.isoformat()})  # type: ignore[union-attr]
-        return step
+        proposed, warnings = _delay_checks(dossier, new_due, moment)
+        payload = events.DelayProposed(
+            reason=text, proposed_due=proposed, late_notice=bool(warnings)
+        )
+        return _Step(payload, note=text, warnings=warnings)
 
     return _perform(actor, dossier_id, version, Action.PROPOSE_DELAY, now, apply)
 
 
+@_serves(Action.DELAY)
 def delay(
     actor: Actor,
     dossier_id: int,
@@ -565,19 +577,18 @@ def delay(
 
     def apply(dossier: Dossier, moment: datetime) -> _Step:
         text = _required(reason, "reason", N_("Vui lòng ghi lý do chậm trả kết quả."))
-        step = _delay_checks(dossier, new_due, moment)
-        assert new_due is not None
+        wanted, warnings = _delay_checks(dossier, new_due, moment)
         dossier.due_at = cal.delayed_due_at(
-            dossier.due_at, new_due, dossier.delay_count >= MAX_DELAYS
+            dossier.due_at, wanted, dossier.delay_count >= MAX_DELAYS
         )
         dossier.delay_count += 1
-        step.note = text
-        step.detail["reason"] = text
-        return step
+        payload = events.Delayed(reason=text, late_notice=bool(warnings))
+        return _Step(payload, note=text, warnings=warnings)
 
     return _perform(actor, dossier_id, version, Action.DELAY, now, apply)
 
 
+@_serves(Action.STOP)
 def stop(
     actor: Actor, dossier_id: int, *, version: int | None, reason: str, now: datetime | None = None
 ) -> Outcome:
@@ -586,6 +597,7 @@ def stop(
     return _with_reason(actor, dossier_id, version, Action.STOP, reason, missing, now)
 
 
+@_serves(Action.WITHDRAW)
 def withdraw(
     actor: Actor, dossier_id: int, *, version: int | None, reason: str, now: datetime | None = None
 ) -> Outcome:
@@ -594,6 +606,7 @@ def withdraw(
     return _with_reason(actor, dossier_id, version, Action.WITHDRAW, reason, missing, now)
 
 
+@_serves(Action.RESOLVE)
 def resolve(
     actor: Actor,
     dossier_id: int,
@@ -608,11 +621,12 @@ def resolve(
         timeliness = cal.classify(moment, dossier.due_at)
         dossier.resolved_at = moment
         dossier.timeliness = timeliness.value
-        return _Step(note=_clean(note), detail={"timeliness": timeliness.value})
+        return _Step(events.Resolved(timeliness=timeliness), note=_clean(note))
 
     return _perform(actor, dossier_id, version, Action.RESOLVE, now, apply)
 
 
+@_serves(Action.RETURN_RESULT)
 def return_result(
     actor: Actor,
     dossier_id: int,
@@ -633,27 +647,9 @@ def return_result(
         )
         dossier.returned_at = moment
         dossier.collected_by = who
-        return _Step(note=_clean(note), detail={"collected_by": dossier.collected_by})
+        return _Step(events.ResultReturned(collected_by=who), note=_clean(note))
 
     return _perform(actor, dossier_id, version, Action.RETURN_RESULT, now, apply)
-
-
-#: Each action's service function, for the web layer's single action endpoint.
-ACTION_FUNCTIONS: dict[Action, Callable[..., Outcome]] = {
-    Action.RECEIVE: receive,
-    Action.REFUSE: refuse,
-    Action.HAND_OVER: hand_over,
-    Action.REQUEST_SUPPLEMENT: request_supplement,
-    Action.SUPPLEMENT_RECEIVED: supplement_received,
-    Action.REQUEST_PAYMENT: request_payment,
-    Action.PAYMENT_RECEIVED: payment_received,
-    Action.PROPOSE_DELAY: propose_delay,
-    Action.DELAY: delay,
-    Action.STOP: stop,
-    Action.WITHDRAW: withdraw,
-    Action.RESOLVE: resolve,
-    Action.RETURN_RESULT: return_result,
-}
 
 
 def local_due(day: date, at: time | None = None) -> datetime:

@@ -13,6 +13,7 @@ from datetime import datetime
 from counter.domain import applicant as applicant_rules
 from counter.domain.codes import normalize_lookup_key
 from counter.domain.errors import NotFound
+from counter.domain.events import SupplementRequested
 from counter.domain.i18n import N_
 from counter.domain.lifecycle import Action, Status
 from counter.extensions import db
@@ -71,6 +72,12 @@ def _last_supplement_request(dossier: Dossier) -> DossierEvent | None:
     return requests[-1] if requests else None
 
 
+def _items(request: DossierEvent | None) -> list[str]:
+    """What a supplement request asks for (form 02's lines)."""
+    payload = request.payload if request is not None else None
+    return list(payload.items) if isinstance(payload, SupplementRequested) else []
+
+
 def key_matches(dossier: Dossier, typed: str) -> bool:
     """Whether ``typed`` is the dossier's look-up key (any case; compared in constant time)."""
     key = normalize_lookup_key(typed)
@@ -106,7 +113,7 @@ def public_status(code: str, key: str = "", now: datetime | None = None) -> Publ
         returned_at=dossier.returned_at,
         result_delivery=dossier.result_delivery,
         overdue=running and (now or utcnow()) > dossier.due_at,
-        supplement_items=list((request.detail or {}).get("items") or []) if request else [],
+        supplement_items=_items(request),
         supplement_reason=request.note if request and verified else "",
         office_name=office.name,
         office_phone=office.phone,

@@ -3,9 +3,10 @@
 When the documents brought are incomplete, the officer gives form 02 (what to
 complete); when the dossier cannot be received, form 03 (refusal, with its reason).
 No dossier is created: :func:`record_notice` keeps the notice, numbered
-``02-YYMMDD-NNNN`` / ``03-YYMMDD-NNNN`` (:mod:`counter.services.numbering`), for its
-printout and the statistics. The typed data is checked by the reception's rules,
-the applicant's ID number and address being optional here.
+``02-YYMMDD-NNNN`` / ``03-YYMMDD-NNNN`` (:mod:`counter.services.numbering`), and its
+event in the event log, which its printout and the statistics read. The typed data is
+checked by the reception's rules, the applicant's ID number and address being
+optional here.
 """
 
 from __future__ import annotations
@@ -13,12 +14,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from counter.domain.errors import InvalidInput, NotFound, ValidationError
+from counter.domain.events import NOTICE_PAYLOADS
 from counter.domain.i18n import N_
 from counter.domain.lifecycle import Action, Status, transition
 from counter.extensions import db
 from counter.models import CounterNotice, DossierDocument, utcnow
 from counter.services import Actor, audit, numbering, transaction
 from counter.services import calendar as calendar_service
+from counter.services.events import append_notice_event
 from counter.services.reception import (
     ReceptionInput,
     check_applicant,
@@ -28,7 +31,7 @@ from counter.services.reception import (
 )
 
 #: The notice kinds and the forms they are printed on.
-NOTICE_KINDS = {"incomplete": "02", "refused": "03"}
+NOTICE_KINDS = {kind: payload.form_no for kind, payload in NOTICE_PAYLOADS.items()}
 
 
 def notice_items(data: ReceptionInput, extra: str = "") -> list[str]:
@@ -98,6 +101,10 @@ def record_notice(
             reason=reason,
         )
         db.session.add(notice)
+        payload_type = NOTICE_PAYLOADS[kind]
+        append_notice_event(
+            notice, actor, payload_type(number=notice.number, items=tuple(items), reason=reason)
+        )
         audit.record(
             actor,
             "notice_incomplete" if kind == "incomplete" else "notice_refused",

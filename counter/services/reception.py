@@ -27,6 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from counter.domain import applicant as applicant_rules
 from counter.domain.dates import read_day
 from counter.domain.errors import Conflict, InvalidInput, NotFound, ValidationError
+from counter.domain.events import Received
 from counter.domain.i18n import N_
 from counter.domain.lifecycle import Action, Status, is_open, transition
 from counter.domain.text import fold, too_long
@@ -450,12 +451,11 @@ def _create(
     append_event(
         dossier,
         actor,
-        Action.RECEIVE.value,
+        Received(documents=len(documents), attachments=len(attachments)),
         from_status=None,
         to_status=status.value,
         due_after=due,
-        form_no="01",
-        detail={"documents": len(documents), "attachments": len(attachments)},
+        form_no=Action.RECEIVE.spec.form_no,
         at=received_at,
     )
     audit.record(actor, "dossier_received", code, procedure.national_code)

@@ -12,7 +12,7 @@ the session cookie.
 from __future__ import annotations
 
 import re
-from datetime import datetime, time
+from datetime import time
 from typing import Any
 
 from flask import (
@@ -34,13 +34,14 @@ from wtforms.validators import Length, Optional
 from counter.domain import dates
 from counter.domain.due import Timeliness
 from counter.domain.errors import ValidationError
+from counter.domain.events import DelayProposed
 from counter.domain.i18n import N_
-from counter.domain.lifecycle import ACTION_FORM, Action, Status
+from counter.domain.lifecycle import ACTION_FORM, Action, Inputs, Status, step_label
 from counter.models import Dossier, DossierEvent
 from counter.services import dossiers as svc
 from counter.web import NAV_EXTRA, NavItem, actor, staff_required
 from counter.web.forms import CounterForm, form_messages, max_length, run_form
-from counter.web.i18n import fmt_datetime, translated
+from counter.web.i18n import translated
 from counter.web.inputs import arg_int, arg_page, to_id
 from counter.web.stash import stash
 
@@ -126,26 +127,20 @@ class ReturnForm(_ActionForm):
     note = TextAreaField(_l("Ghi chú"), validators=[Optional(), _NOTE])
 
 
-FORM_CLASSES: dict[Action, type[_ActionForm]] = {
-    Action.RECEIVE: NoteForm,
-    Action.REFUSE: ReasonForm,
-    Action.HAND_OVER: HandOverForm,
-    Action.REQUEST_SUPPLEMENT: SupplementForm,
-    Action.SUPPLEMENT_RECEIVED: NoteForm,
-    Action.REQUEST_PAYMENT: NoteForm,
-    Action.PAYMENT_RECEIVED: NoteForm,
-    Action.PROPOSE_DELAY: DelayForm,
-    Action.DELAY: DelayForm,
-    Action.STOP: ReasonForm,
-    Action.WITHDRAW: ReasonForm,
-    Action.RESOLVE: NoteForm,
-    Action.RETURN_RESULT: ReturnForm,
+#: The form of each kind of inputs an action declares (counter.domain.lifecycle.ActionSpec).
+INPUT_FORMS: dict[Inputs, type[_ActionForm]] = {
+    Inputs.NOTE: NoteForm,
+    Inputs.REASON: ReasonForm,
+    Inputs.HAND_OVER: HandOverForm,
+    Inputs.SUPPLEMENT: SupplementForm,
+    Inputs.NEW_DUE: DelayForm,
+    Inputs.COLLECTED_BY: ReturnForm,
 }
 
 
 def _make_form(action: Action, dossier: Dossier, *, submitted: bool) -> _ActionForm:
     """The small form of one action; ``submitted`` binds it to the request's data."""
-    cls = FORM_CLASSES[action]
+    cls = INPUT_FORMS[action.spec.inputs]
     form = cls(prefix=action.value) if submitted else cls(prefix=action.value, formdata=None)
     if not submitted:
         form.version.data = str(dossier.version)
@@ -160,13 +155,13 @@ def _make_form(action: Action, dossier: Dossier, *, submitted: bool) -> _ActionF
             form.assign_to_id.data = dossier.assigned_to_id or 0
     if isinstance(form, DelayForm) and not submitted:
         proposal = svc.latest_proposal(dossier)
-        if action is Action.DELAY and proposal is not None:
-            proposed = proposal.detail.get("proposed_due")
-            if proposed:
-                local = svc.cal.local_naive(datetime.fromisoformat(proposed))
+        payload = proposal.payload if proposal is not None else None
+        if action is Action.DELAY and isinstance(payload, DelayProposed):
+            if payload.proposed_due is not None:
+                local = svc.cal.local_naive(payload.proposed_due)
                 form.new_due.data = local.date().isoformat()
                 form.new_time.data = local.strftime("%H:%M")
-            form.reason.data = proposal.detail.get("reason", "")
+            form.reason.data = payload.reason
     if isinstance(form, ReturnForm) and not submitted:
         form.collected_by.data = dossier.applicant_name
     return form
@@ -401,17 +396,9 @@ def _render_dossier(
         action_form=ACTION_FORM,
         status_labels={s.value: _(s.label) for s in Status},
         action_labels={a.value: _(a.label) for a in Action},
+        step_label=lambda kind: _(step_label(kind)),
         timeliness_labels={t.value: _(t.label) for t in Timeliness},
-        iso_dt=_iso_dt,
     ), status
-
-
-def _iso_dt(value: str) -> str:
-    """An ISO instant stored in an event's detail, as dd/mm/yyyy HH:MM Vietnam time."""
-    try:
-        return fmt_datetime(datetime.fromisoformat(value))
-    except (TypeError, ValueError):
-        return str(value)
 
 
 @bp.route("/<int:dossier_id>")

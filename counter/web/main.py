@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from counter.domain.events import DelayProposed
 from counter.domain.lifecycle import Status
 from counter.services import home as svc
 from counter.services.dossiers import count_tab, latest_proposal
@@ -70,12 +70,12 @@ def _box_url(box: svc.Box) -> str:
 def _proposal(dossier: Any) -> dict[str, Any]:
     """A delay proposal as the leader's list shows it: the dossier, the date asked, why."""
     event = latest_proposal(dossier)
-    detail = event.detail if event is not None else {}
-    proposed = detail.get("proposed_due")
+    payload = event.payload if event is not None else None
+    proposal = payload if isinstance(payload, DelayProposed) else DelayProposed()
     return {
         "dossier": dossier,
-        "proposed_due": datetime.fromisoformat(proposed) if proposed else None,
-        "reason": detail.get("reason", ""),
+        "proposed_due": proposal.proposed_due,
+        "reason": proposal.reason,
         "by": event.username if event is not None else "",
     }
 

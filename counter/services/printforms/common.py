@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.orm import selectinload
 
 from counter.domain.errors import NotFound
+from counter.domain.events import Reasoned
 from counter.domain.i18n import N_
 from counter.domain.lifecycle import Status
 from counter.domain.printed.parts import Letterhead, Party
@@ -117,34 +118,11 @@ def last_event(dossier: Dossier, actions: Sequence[str]) -> DossierEvent | None:
     return found[-1] if found else None
 
 
-def text_items(value: Any) -> list[str]:
-    """Items from an event's detail: strings or {"name"/"text"/...: str} dicts."""
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [line.strip() for line in value.splitlines() if line.strip()]
-    items = []
-    for item in value:
-        if isinstance(item, dict):
-            text = next(
-                (item[k] for k in ("name", "text", "item", "label", "ten") if item.get(k)), ""
-            )
-            note = item.get("note") or item.get("reason") or ""
-            text = f"{text} ({note})" if text and note else text or note
-        else:
-            text = str(item)
-        if str(text).strip():
-            items.append(str(text).strip())
-    return items
-
-
 def reason_of(event: DossierEvent) -> str:
-    """The reason an event gives: from its detail, else its note."""
-    detail = event.detail or {}
-    for key in ("reason", "reasons", "ly_do"):
-        value = detail.get(key)
-        if value:
-            return "; ".join(text_items(value)) if not isinstance(value, str) else value
+    """The reason an event gives: its payload's, else its note."""
+    payload = event.payload
+    if isinstance(payload, Reasoned) and payload.reason:
+        return payload.reason
     return event.note or ""
 
 

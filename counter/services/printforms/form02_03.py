@@ -7,12 +7,14 @@ from datetime import datetime
 from sqlalchemy.orm import selectinload
 
 from counter.domain.errors import NotFound, ValidationError
+from counter.domain.events import IncompleteNotice, SupplementRequested
 from counter.domain.i18n import N_
 from counter.domain.lifecycle import Action
 from counter.domain.printed.form02_03 import RefusalData, SupplementData
 from counter.domain.printed.parts import Letterhead, Party
 from counter.extensions import db
 from counter.models import CounterNotice, Dossier
+from counter.services.events import notice_payload
 from counter.services.printforms.common import (
     applicant_of,
     event_officer,
@@ -22,7 +24,6 @@ from counter.services.printforms.common import (
     officer_name,
     reason_of,
     sheet_of,
-    text_items,
 )
 
 
@@ -82,14 +83,15 @@ def supplement(dossier_id: int, event_id: int | None = None) -> SupplementData:
                     "hoàn thiện hồ sơ (mẫu 02)."
                 )
             )
-    detail = event.detail or {}
+    payload = event.payload
+    assert isinstance(payload, SupplementRequested)
     return _supplement(
         letterhead(),
         number="",
         code=dossier.code,
         applicant=applicant_of(dossier),
         procedure_name=dossier.procedure.name,
-        items=text_items(detail.get("items") or detail.get("missing")),
+        items=list(payload.items),
         reason=reason_of(event),
         officer=event_officer(event),
         issued_at=event.at,
@@ -116,10 +118,19 @@ def counter_notice(notice_id: int) -> SupplementData | RefusalData:
     notice = db.session.get(
         CounterNotice,
         notice_id,
-        options=[selectinload(CounterNotice.procedure), selectinload(CounterNotice.user)],
+        options=[
+            selectinload(CounterNotice.procedure),
+            selectinload(CounterNotice.user),
+            selectinload(CounterNotice.events),
+        ],
     )
     if notice is None:
         raise NotFound(N_("Không tìm thấy phiếu này."))
+    payload = notice_payload(notice)
+    if payload is None:
+        raise ValidationError(N_("Loại phiếu này không có mẫu in."))
+    event = notice.event
+    officer = event_officer(event) if event is not None else officer_name(notice.user)
     head = letterhead()
     applicant = Party(
         name=notice.applicant_name,
@@ -128,33 +139,30 @@ def counter_notice(notice_id: int) -> SupplementData | RefusalData:
         phone=notice.phone,
         email=notice.email,
     )
-    officer = officer_name(notice.user)
     procedure_name = notice.procedure.name if notice.procedure else ""
     code = ""
     if notice.dossier_id is not None:
         dossier = db.session.get(Dossier, notice.dossier_id)
         code = dossier.code if dossier else ""
-    if notice.kind == "incomplete":
+    if isinstance(payload, IncompleteNotice):
         return _supplement(
             head,
-            number=notice.number,
+            number=payload.number,
             code=code,
             applicant=applicant,
             procedure_name=procedure_name,
-            items=text_items(notice.items),
-            reason=notice.reason,
+            items=list(payload.items),
+            reason=payload.reason,
             officer=officer,
             issued_at=notice.at,
         )
-    if notice.kind == "refused":
-        return RefusalData(
-            head=head,
-            number=notice.number,
-            dated=head.dated(notice.at),
-            dossier_code=code,
-            applicant=applicant,
-            procedure_name=procedure_name,
-            reason=notice.reason or "; ".join(text_items(notice.items)),
-            officer_name=officer,
-        )
-    raise ValidationError(N_("Loại phiếu này không có mẫu in."))
+    return RefusalData(
+        head=head,
+        number=payload.number,
+        dated=head.dated(notice.at),
+        dossier_code=code,
+        applicant=applicant,
+        procedure_name=procedure_name,
+        reason=payload.reason or "; ".join(payload.items),
+        officer_name=officer,
+    )

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
-
 from counter.domain.errors import ValidationError
 from counter.domain.i18n import N_
 from counter.domain.lifecycle import Action
 from counter.domain.printed.form04 import ApologyData
-from counter.domain.printed.wording import VN_TZ, format_vn_moment
+from counter.domain.printed.wording import format_vn_moment
 from counter.services.printforms.common import (
     agency_of,
     event_officer,
@@ -19,19 +16,6 @@ from counter.services.printforms.common import (
     reason_of,
     sheet_of,
 )
-
-
-def _detail_datetime(value: Any) -> datetime | None:
-    """An ISO date/time from an event's detail, as an aware instant (naive = Vietnam time)."""
-    if not value or not isinstance(value, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=VN_TZ)
-    return moment
 
 
 def apology(dossier_id: int) -> ApologyData:
@@ -45,8 +29,7 @@ def apology(dossier_id: int) -> ApologyData:
                 "thời gian giải quyết (mẫu 04)."
             )
         )
-    detail = event.detail or {}
-    new_due = event.due_after or _detail_datetime(detail.get("new_due")) or dossier.due_at
+    new_due = event.due_after or dossier.due_at
     original = event.due_before or dossier.original_due_at
     head = letterhead()
     return ApologyData(

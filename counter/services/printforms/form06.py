@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from counter.domain.due import Timeliness, classify
-from counter.domain.lifecycle import Action
+from counter.domain.events import HandedOver, Resolved
 from counter.domain.printed.form06 import ControlSlipData, HandoverRow
 from counter.domain.printed.wording import ONE_STOP_UNIT, format_vn_moment, to_vn_time
 from counter.models import DossierEvent
@@ -17,18 +17,11 @@ from counter.services.printforms.common import (
     sheet_of,
 )
 
-#: The counter's side of a handover when the event does not name it.
-RECEPTION_UNIT = ONE_STOP_UNIT
 
-
-def _row_result(event: DossierEvent, due: datetime) -> str:
+def _row_result(event: DossierEvent, recorded: Timeliness | None, due: datetime) -> str:
     """The step's timeliness: as recorded, else its time against the due date then in force."""
-    recorded = (event.detail or {}).get("timeliness") or (event.detail or {}).get("result")
-    if recorded:
-        try:
-            return Timeliness(recorded).label
-        except ValueError:
-            return str(recorded)
+    if recorded is not None:
+        return recorded.label
     return classify(
         to_vn_time(event.at).replace(tzinfo=None), to_vn_time(due).replace(tzinfo=None)
     ).label
@@ -43,29 +36,30 @@ def control_slip(dossier_id: int) -> ControlSlipData:
     rows = []
     due = dossier.original_due_at or dossier.due_at
     for event in dossier.events:
-        detail = event.detail or {}
-        if event.action == Action.HAND_OVER.value:
-            holder = str(detail.get("to_unit") or agency)
+        payload = event.payload
+        if isinstance(payload, HandedOver):
+            holder = payload.to_unit or agency
             rows.append(
                 HandoverRow(
-                    from_unit=str(detail.get("from_unit") or RECEPTION_UNIT),
+                    from_unit=payload.from_unit or ONE_STOP_UNIT,
                     to_unit=holder,
                     at=format_vn_moment(event.at),
-                    result=_row_result(event, due),
+                    result=_row_result(event, payload.result, due),
                     note=event.note or "",
                     by=event_officer(event),
                 )
             )
-        elif event.action == Action.RESOLVE.value:
+        elif isinstance(payload, Resolved):
             result = (
                 Timeliness(dossier.timeliness).label
                 if dossier.timeliness in {t.value for t in Timeliness}
-                else _row_result(event, due)
+                else _row_result(event, payload.timeliness, due)
             )
+            # The result goes back from where the dossier last went to the counter.
             rows.append(
                 HandoverRow(
-                    from_unit=str(detail.get("from_unit") or holder),
-                    to_unit=str(detail.get("to_unit") or RECEPTION_UNIT),
+                    from_unit=holder,
+                    to_unit=ONE_STOP_UNIT,
                     at=format_vn_moment(event.at),
                     result=result,
                     note=event.note or "Trả kết quả giải quyết",
@@ -74,14 +68,10 @@ def control_slip(dossier_id: int) -> ControlSlipData:
             )
         if event.due_after is not None:
             due = event.due_after
-    # Coordinating bodies are not modelled yet; a handover may name them in its detail.
-    coordinating = ", ".join(
-        str(u) for e in dossier.events for u in ((e.detail or {}).get("coordinating") or [])
-    )
     return ControlSlipData(
         **sheet_of(dossier, head, dossier.received_at),
         agency=agency or head.governing_body,
-        coordinating=coordinating,
+        coordinating="",  # not recorded by any step: the officer fills it in by hand
         received=format_vn_moment(dossier.received_at),
         due=format_vn_moment(dossier.due_at),
         rows=rows,
