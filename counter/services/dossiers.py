@@ -49,6 +49,7 @@ from sqlalchemy import false, or_
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
+from counter.domain import clock
 from counter.domain.codes import format_dossier_seq
 from counter.domain.errors import Conflict, NotFound, ValidationError
 from counter.domain.i18n import N_
@@ -64,7 +65,7 @@ from counter.domain.lifecycle import (
 )
 from counter.domain.text import SEARCH_WORDS_MAX, check_search_words, fold, too_long
 from counter.extensions import db
-from counter.models import Dossier, DossierEvent, Procedure, User, UserRole, utcnow
+from counter.models import Dossier, DossierEvent, Procedure, User, UserRole
 from counter.models.types import column_length
 from counter.services import Actor, audit, transaction
 from counter.services import calendar as cal
@@ -235,7 +236,7 @@ def latest_proposal(dossier: Dossier) -> DossierEvent | None:
 
 def _now(now: datetime | None) -> datetime:
     if now is None:
-        return utcnow()
+        return clock.now()
     if now.tzinfo is None:
         raise ValueError("an aware datetime is required")
     return now
@@ -503,7 +504,7 @@ def _delay_checks(dossier: Dossier, new_due: datetime | None, moment: datetime) 
         raise ValidationError(
             N_("Ngày hẹn trả mới phải sau ngày hẹn trả hiện tại."), field="new_due"
         )
-    if not cal.is_working_day(cal.local_naive(new_due).date()):
+    if not cal.is_working_day(clock.local_date(new_due)):
         raise ValidationError(N_("Ngày hẹn trả mới phải là ngày làm việc."), field="new_due")
     step = _Step()
     if not notice_in_time(dossier.due_at, moment):
@@ -520,7 +521,7 @@ def _delay_checks(dossier: Dossier, new_due: datetime | None, moment: datetime) 
 
 def notice_in_time(due: datetime, now: datetime) -> bool:
     """Whether a delay notice at ``now`` is at least one day before the due day (Vietnam dates)."""
-    return cal.local_naive(now).date() <= cal.local_naive(due).date() - timedelta(days=1)
+    return clock.local_date(now) <= clock.local_date(due) - timedelta(days=1)
 
 
 def _notice_policy() -> str:
@@ -660,7 +661,7 @@ def local_due(day: date, at: time | None = None) -> datetime:
     """A new due date from a date (and time, default the afternoon closing) in Vietnam time."""
     if at is None:
         at = cal.office_hours().closing
-    return cal.from_local_naive(datetime.combine(day, at))
+    return clock.from_local_naive(datetime.combine(day, at))
 
 
 # -- the worklist ------------------------------------------------------------------
@@ -702,7 +703,7 @@ class Filters:
 
 def _bounds(now: datetime) -> tuple[datetime, datetime]:
     """End of today and end of the SOON_WORKING_DAYS-th working day after today, as UTC."""
-    today = cal.local_naive(now).date()
+    today = clock.local_date(now)
     day, found = today, 0
     while found < SOON_WORKING_DAYS:
         day += timedelta(days=1)
@@ -710,8 +711,9 @@ def _bounds(now: datetime) -> tuple[datetime, datetime]:
             found += 1
         if (day - today).days > 60:  # a calendar with no working day: stop looking
             break
-    start_of = lambda d: cal.from_local_naive(datetime.combine(d, time()))  # noqa: E731
-    return start_of(today + timedelta(days=1)), start_of(day + timedelta(days=1))
+    return clock.start_of_day(today + timedelta(days=1)), clock.start_of_day(
+        day + timedelta(days=1)
+    )
 
 
 def _mine_clause(user_id: int | None) -> Any:

@@ -13,13 +13,14 @@ from datetime import datetime
 
 from flask import current_app
 
+from counter.domain import clock
 from counter.domain.errors import NotAllowed, NotFound, ValidationError
 from counter.domain.i18n import N_
 from counter.domain.printed.form01 import SlipData
 from counter.domain.printed.form02_03 import SupplementData
 from counter.domain.printed.ticket import TicketData
 from counter.extensions import db
-from counter.models import CounterNotice, Dossier, Printer, PrintLog, utcnow
+from counter.models import CounterNotice, Dossier, Printer, PrintLog
 from counter.printing import backends, jobs
 from counter.printing.backends import PrinterError
 from counter.services import Actor, audit, transaction
@@ -203,7 +204,7 @@ def print_ticket(
         office_name=get_office().name,
         service_name=service_name or "Tiếp nhận hồ sơ",
         number=number,
-        issued_at=issued_at or utcnow(),
+        issued_at=issued_at or clock.now(),
         waiting_ahead=waiting_ahead,
     )
     job = jobs.ticket_bytes(ticket, target.width, cut=target.cut, text_mode=target.text_mode)

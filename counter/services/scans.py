@@ -39,10 +39,11 @@ from typing import IO
 
 from flask import current_app
 
+from counter.domain import clock
 from counter.domain.errors import InvalidInput, NotAllowed, NotFound, ValidationError
 from counter.domain.i18n import N_, Message
 from counter.extensions import db
-from counter.models import Attachment, Dossier, DossierDocument, utcnow
+from counter.models import Attachment, Dossier, DossierDocument
 from counter.services import Actor, audit, transaction
 
 log = logging.getLogger(__name__)
@@ -83,7 +84,7 @@ class ScanBatch:
         """Write each (stream, extension); raises OSError, having removed what it wrote."""
         if not files:
             return []
-        month = f"{utcnow():%Y%m}"
+        month = f"{clock.now():%Y%m}"
         self.names = [f"{month}/{secrets.token_hex(16)}{ext}" for _, ext in files]
         try:
             self._write_journal()

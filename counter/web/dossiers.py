@@ -31,7 +31,7 @@ from flask_login import current_user
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
-from counter.domain import dates
+from counter.domain import clock, dates
 from counter.domain.due import Timeliness
 from counter.domain.errors import ValidationError
 from counter.domain.i18n import N_
@@ -163,7 +163,7 @@ def _make_form(action: Action, dossier: Dossier, *, submitted: bool) -> _ActionF
         if action is Action.DELAY and proposal is not None:
             proposed = proposal.detail.get("proposed_due")
             if proposed:
-                local = svc.cal.local_naive(datetime.fromisoformat(proposed))
+                local = clock.local_naive(datetime.fromisoformat(proposed))
                 form.new_due.data = local.date().isoformat()
                 form.new_time.data = local.strftime("%H:%M")
             form.reason.data = proposal.detail.get("reason", "")

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from counter.domain import clock
 from counter.domain.errors import ValidationError
 from counter.domain.i18n import N_
 from counter.domain.lifecycle import Action
 from counter.domain.printed.form04 import ApologyData
-from counter.domain.printed.wording import VN_TZ, format_vn_moment
+from counter.domain.printed.wording import format_vn_moment
 from counter.services.printforms.common import (
     agency_of,
     event_officer,
@@ -29,9 +30,7 @@ def _detail_datetime(value: Any) -> datetime | None:
         moment = datetime.fromisoformat(value)
     except ValueError:
         return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=VN_TZ)
-    return moment
+    return clock.as_local(moment)
 
 
 def apology(dossier_id: int) -> ApologyData:
