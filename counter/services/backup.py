@@ -26,8 +26,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from flask import current_app
-
+from counter import settings
 from counter.domain import clock
 from counter.domain.errors import CounterError, ValidationError
 from counter.domain.i18n import N_
@@ -326,7 +325,7 @@ def restore(file: Path, backup_dir: Path) -> Path:
     :mod:`counter.services.instance_lock`); the lock is held during the restore, so the
     software cannot start in the middle of it. Returns the safety copy taken first.
     """
-    lock = instance_lock.acquire(Path(current_app.instance_path))
+    lock = instance_lock.acquire(settings.current().instance_path)
     if lock is None:
         raise BackupError(
             N_(

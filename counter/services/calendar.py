@@ -17,7 +17,6 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from flask import g, has_app_context
 from sqlalchemy import event
 
 from counter.domain import clock
@@ -41,10 +40,11 @@ from counter.extensions import db
 from counter.models import CalendarEntry
 from counter.services import Actor, audit, transaction
 
-# Bumped whenever a CalendarEntry row is flushed, so a calendar cached on ``g``
-# (one per app context) is rebuilt after any change, whoever made it.
+# Bumped whenever a CalendarEntry row is flushed, so a cached calendar is rebuilt
+# after any change, whoever made it.
 _generation = itertools.count()
 _current_generation = next(_generation)
+_CACHE_KEY = "counter.working_calendar"
 
 
 @event.listens_for(CalendarEntry, "after_insert")
@@ -85,20 +85,30 @@ def _load_calendar() -> WorkingCalendar:
         ) from None
 
 
+@dataclass(frozen=True)
+class _CachedCalendar:
+    """A calendar as loaded at one generation of the entries."""
+
+    generation: int
+    calendar: WorkingCalendar
+
+
 def working_calendar() -> WorkingCalendar:
     """The office's calendar: loaded schedules, statutory days for other years.
 
-    Cached for the app context (one request) and rebuilt after any change to the
-    entries.
+    Cached for the life of the database session (one app context: a request, a
+    command, a worker's job) and rebuilt after any change to the entries. The cache
+    rides on the session, not on Flask's ``g``, so code outside a request has it too;
+    a new session (another request) reads the entries again, as another process may
+    have changed them.
     """
-    if not has_app_context():
-        return _load_calendar()
-    cached = g.get("_working_calendar")
-    if cached is not None and cached[0] == _current_generation:
-        return cached[1]  # type: ignore[no-any-return]
+    info = db.session.info
+    cached = info.get(_CACHE_KEY)
+    if isinstance(cached, _CachedCalendar) and cached.generation == _current_generation:
+        return cached.calendar
     generation = _current_generation
     calendar = _load_calendar()
-    g._working_calendar = (generation, calendar)
+    info[_CACHE_KEY] = _CachedCalendar(generation, calendar)
     return calendar
 
 

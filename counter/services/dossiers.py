@@ -44,11 +44,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from flask import current_app, has_app_context
 from sqlalchemy import false, or_
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
+from counter import settings
 from counter.domain import clock
 from counter.domain.codes import format_dossier_seq
 from counter.domain.errors import Conflict, NotFound, ValidationError
@@ -512,7 +512,7 @@ def _delay_checks(dossier: Dossier, new_due: datetime | None, moment: datetime) 
             "Phiếu xin lỗi và gia hạn phải được gửi chậm nhất 01 ngày trước ngày hẹn trả "
             "hiện tại; hồ sơ này đã quá thời điểm đó."
         )
-        if _notice_policy() == "refuse":
+        if settings.current().delay_notice_policy == "refuse":
             raise ValidationError(message, field="new_due")
         step.warnings.append(message)
         step.detail["late_notice"] = True
@@ -522,12 +522,6 @@ def _delay_checks(dossier: Dossier, new_due: datetime | None, moment: datetime) 
 def notice_in_time(due: datetime, now: datetime) -> bool:
     """Whether a delay notice at ``now`` is at least one day before the due day (Vietnam dates)."""
     return clock.local_date(now) <= clock.local_date(due) - timedelta(days=1)
-
-
-def _notice_policy() -> str:
-    if has_app_context():
-        return str(current_app.config.get("DELAY_NOTICE_POLICY", "warn"))
-    return "warn"
 
 
 def propose_delay(
