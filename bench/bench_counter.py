@@ -30,9 +30,9 @@ import statistics
 import sys
 import tempfile
 import threading
-import time as clock
+import time as timer
 from collections.abc import Callable
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import Engine, event, insert
 
 from counter import create_app
+from counter.domain import clock
 from counter.domain import events as ev
 from counter.domain.codes import format_dossier_code, ledger_book, ledger_book_start
 from counter.domain.due import Timeliness
@@ -55,7 +56,6 @@ from counter.models import (
     DossierEvent,
     Procedure,
     User,
-    utcnow,
 )
 from counter.services import Actor
 from counter.services import calendar as cal
@@ -142,9 +142,9 @@ def timed(fn: Callable[[], Any], rounds: int) -> tuple[list[float], Any]:
     times, result = [], None
     before = QUERIES[0]
     for _ in range(rounds):
-        start = clock.perf_counter()
+        start = timer.perf_counter()
         result = fn()
-        times.append((clock.perf_counter() - start) * 1000)
+        times.append((timer.perf_counter() - start) * 1000)
     LAST_QUERIES[0] = (QUERIES[0] - before) / rounds
     return times, result
 
@@ -199,13 +199,13 @@ def local_instant(day: date, rng: random.Random) -> datetime:
     else:
         minutes = rng.randint(13 * 60 + 30, 16 * 60 + 59)
     naive = datetime.combine(day, time(minutes // 60, minutes % 60, rng.randint(0, 59)))
-    return cal.from_local_naive(naive)
+    return clock.from_local_naive(naive)
 
 
 def seed(count: int, rng: random.Random) -> dict[str, Any]:
     """Bulk-insert ``count`` dossiers over two years; returns ids and values to look for."""
-    now = utcnow()
-    today = cal.local_naive(now).date()
+    now = clock.now()
+    today = clock.local_date(now)
     office = get_office()
     users = {u.username: u for u in db.session.scalars(db.select(User))}
     reception, specialist, leader = users["tiepnhan"], users["chuyenvien"], users["lanhdao"]
@@ -252,7 +252,7 @@ def seed(count: int, rng: random.Random) -> dict[str, Any]:
 
     for received_at in moments:
         proc = rng.choice(procedures)
-        day = cal.local_naive(received_at).date()
+        day = clock.local_date(received_at)
         key = (DOSSIER, office.agency_id, day)
         sequences[key] = sequences.get(key, 0) + 1
         ledger_key = (LEDGER, "", ledger_book_start(day))
@@ -484,7 +484,7 @@ def bench_services(app: Any, picks: dict[str, Any], results: Results, rng: rando
     times, _ = timed(in_request(app, one_receive), 50)
     results.add("reception.receive (commit, fsync)", times)
 
-    now = datetime.now(UTC)
+    now = clock.now()
     for unit, (amount, name) in sorted(units.items()):
         with app.app_context():
             cal.due_at(now, amount, name)  # calendar loaded into this context
@@ -530,7 +530,7 @@ def login(app: Any, username: str) -> Any:
 def bench_pages(app: Any, picks: dict[str, Any], results: Results) -> None:
     leader = login(app, "lanhdao")
     reception = login(app, "tiepnhan")
-    today = datetime.now(UTC).astimezone(cal.VN).date()
+    today = clock.today()
     last_month_end = today.replace(day=1) - timedelta(days=1)
     month = f"from={last_month_end:01/%m/%Y}&to={last_month_end:%d/%m/%Y}"
     year = f"from={today - timedelta(days=364):%d/%m/%Y}&to={today:%d/%m/%Y}"
@@ -565,20 +565,20 @@ def bench_concurrent(app: Any, results: Results, rng: random.Random, threads: in
     def browse(client: Any) -> None:
         mine = []
         for _ in range(rounds):
-            start = clock.perf_counter()
+            start = timer.perf_counter()
             status = client.get("/ho-so/?tab=overdue").status_code
-            mine.append((clock.perf_counter() - start) * 1000)
+            mine.append((timer.perf_counter() - start) * 1000)
             assert status == 200, status
         with lock:
             times.extend(mine)
 
-    started = clock.perf_counter()
+    started = timer.perf_counter()
     workers = [threading.Thread(target=browse, args=(c,)) for c in clients]
     for w in workers:
         w.start()
     for w in workers:
         w.join()
-    wall = clock.perf_counter() - started
+    wall = timer.perf_counter() - started
     LAST_QUERIES[0] = float("nan")
     results.add(
         f"{threads} threads x GET /ho-so/?tab=overdue",
@@ -612,25 +612,25 @@ def bench_concurrent(app: Any, results: Results, rng: random.Random, threads: in
 
     def counter(batch: list[ReceptionInput]) -> None:
         for data in batch:
-            start = clock.perf_counter()
+            start = timer.perf_counter()
             try:
                 code = in_request(app, lambda d=data: receive(actor, d).code)()
             except Exception as err:
                 with lock:
                     errors.append(type(err).__name__ + ": " + str(err)[:80])
                 continue
-            elapsed = (clock.perf_counter() - start) * 1000
+            elapsed = (timer.perf_counter() - start) * 1000
             with lock:
                 times.append(elapsed)
                 codes.append(code)
 
-    started = clock.perf_counter()
+    started = timer.perf_counter()
     workers = [threading.Thread(target=counter, args=(inputs[i::threads],)) for i in range(threads)]
     for w in workers:
         w.start()
     for w in workers:
         w.join()
-    wall = clock.perf_counter() - started
+    wall = timer.perf_counter() - started
     note = f"{len(codes)} received, {len(set(codes))} distinct codes, {len(errors)} errors"
     if errors:
         note += f" (first: {errors[0]})"
@@ -694,14 +694,14 @@ def main() -> None:
                 "BACKUP_DIR": str(Path(tmp) / "backups"),
             }
         )
-        started = clock.perf_counter()
+        started = timer.perf_counter()
         with app.app_context():
             initialize(demo=True)
-            init_s = clock.perf_counter() - started
+            init_s = timer.perf_counter() - started
             memory = {"after init": current_rss()}
-            started = clock.perf_counter()
+            started = timer.perf_counter()
             picks = seed(args.dossiers, rng)
-            seed_s = clock.perf_counter() - started
+            seed_s = timer.perf_counter() - started
             total = db.session.scalar(db.select(db.func.count(Dossier.id)))
             db.session.remove()
         gc.collect()

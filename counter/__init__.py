@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 
 from counter.config import load_config
 from counter.extensions import babel, csrf, db, login_manager, migrate
+from counter.settings import init_settings
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = PACKAGE_DIR.parent
@@ -29,6 +30,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         static_folder=str(PROJECT_DIR / "static"),
     )
     load_config(app, test_config)
+    init_settings(app)
 
     db.init_app(app)
     migrate.init_app(

@@ -8,6 +8,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
+from counter.domain import clock
 from counter.domain.errors import CounterError, NotFound
 from counter.services import Actor
 
@@ -128,7 +129,7 @@ def unlock_command(username: str) -> None:
 @with_appcontext
 def due_date_command(received: str, limit: str, unit: str) -> None:
     """In ngày hẹn trả (YYYY-MM-DD HH:MM) theo lịch nghỉ và giờ làm việc của đơn vị."""
-    from counter.services.calendar import due_at, local_naive, parse_due_request
+    from counter.services.calendar import due_at, parse_due_request
 
     try:
         when, amount, limit_unit = parse_due_request(received, limit, unit)
@@ -136,7 +137,7 @@ def due_date_command(received: str, limit: str, unit: str) -> None:
     except CounterError as err:
         click.echo(f"Lỗi: {err.message}", err=True)
         raise SystemExit(1) from None
-    click.echo(local_naive(due).strftime("%Y-%m-%d %H:%M"))
+    click.echo(clock.local_naive(due).strftime("%Y-%m-%d %H:%M"))
 
 
 @click.group("print")

@@ -9,6 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from counter.domain import clock
+
 
 def flag(raw: str) -> bool:
     """An on/off setting as written in an environment variable: 1/0, true/false, có/không…"""
@@ -65,7 +67,7 @@ class Defaults:
     LOOKUP_PER_MINUTE = 30
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     BABEL_DEFAULT_LOCALE = "vi"
-    BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+    BABEL_DEFAULT_TIMEZONE = clock.ZONE_NAME
     LANGUAGES = ("vi", "en")
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

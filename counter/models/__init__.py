@@ -20,7 +20,7 @@ from counter.models.dossiers import (
 )
 from counter.models.office import Office
 from counter.models.printing import Printer, PrintLog
-from counter.models.types import UTCDateTime, utcnow
+from counter.models.types import UTCDateTime
 
 __all__ = [
     "ROLES",
@@ -44,5 +44,4 @@ __all__ = [
     "User",
     "UserRole",
     "UserSession",
-    "utcnow",
 ]

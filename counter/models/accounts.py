@@ -9,8 +9,9 @@ from flask_login import UserMixin
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from counter.domain import clock
 from counter.extensions import db
-from counter.models.types import UTCDateTime, utcnow
+from counter.models.types import UTCDateTime
 
 #: Every role, in the order they are listed on screens.
 ROLES = ("admin", "reception", "specialist", "leader")
@@ -39,7 +40,7 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
     password_hash: Mapped[str] = mapped_column(String(256))
     must_change_password: Mapped[bool] = mapped_column(default=False)
     active: Mapped[bool] = mapped_column(default=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Bumped on password change, so other sessions of the account end.
     session_version: Mapped[int] = mapped_column(default=1)
@@ -100,7 +101,7 @@ class LoginFailure(db.Model):  # type: ignore[name-defined,misc]
     #: Wrong passwords in a row (forgotten a day after the last attempt).
     failures: Mapped[int] = mapped_column(default=0)
     #: The last failure or refusal.
-    last_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     #: Attempts before this instant are refused without checking the password.
     next_allowed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: Refusals in the current audit window, written as one audit row with their count.
@@ -121,8 +122,8 @@ class UserSession(db.Model):  # type: ignore[name-defined,misc]
     id: Mapped[int] = mapped_column(primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     address: Mapped[str] = mapped_column(String(64), default="")
     user_agent: Mapped[str] = mapped_column(String(256), default="")
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -137,7 +138,7 @@ class AuditEntry(db.Model):  # type: ignore[name-defined,misc]
     __table_args__ = (Index("ix_audit_entry_at", "at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     username: Mapped[str] = mapped_column(String(64), default="")
     action: Mapped[str] = mapped_column(String(64), index=True)

@@ -7,8 +7,9 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from counter.domain import clock
 from counter.extensions import db
-from counter.models.types import UTCDateTime, utcnow
+from counter.models.types import UTCDateTime
 
 
 class CalendarEntry(db.Model):  # type: ignore[name-defined,misc]
@@ -34,4 +35,4 @@ class CalendarEntry(db.Model):  # type: ignore[name-defined,misc]
     source: Mapped[str] = mapped_column(String(500), default="")
     origin: Mapped[str] = mapped_column(String(16), default="builtin")  # builtin/admin/import
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now, onupdate=clock.now)

@@ -8,8 +8,9 @@ from decimal import Decimal
 from sqlalchemy import Date, ForeignKey, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from counter.domain import clock
 from counter.extensions import db
-from counter.models.types import UTCDateTime, utcnow
+from counter.models.types import UTCDateTime
 
 
 class CatalogImport(db.Model):  # type: ignore[name-defined,misc]
@@ -18,7 +19,7 @@ class CatalogImport(db.Model):  # type: ignore[name-defined,misc]
     __tablename__ = "catalog_import"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     decision_number: Mapped[str] = mapped_column(String(100))  # e.g. QĐ 1234/QĐ-UBND
     decision_date: Mapped[date | None] = mapped_column(Date)
@@ -54,7 +55,7 @@ class Procedure(db.Model):  # type: ignore[name-defined,misc]
     abolished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     replaced_by_id: Mapped[int | None] = mapped_column(ForeignKey("procedure.id"))
     last_import_id: Mapped[int | None] = mapped_column(ForeignKey("catalog_import.id"))
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now, onupdate=clock.now)
 
     documents: Mapped[list[ProcedureDocument]] = relationship(
         back_populates="procedure",

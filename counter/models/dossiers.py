@@ -9,12 +9,13 @@ from typing import Any
 from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from counter.domain import clock
 from counter.domain.codes import new_lookup_key
 from counter.domain.events import EventPayload, from_detail
 from counter.extensions import db
 from counter.models.accounts import User
 from counter.models.catalog import Procedure
-from counter.models.types import UTCDateTime, utcnow
+from counter.models.types import UTCDateTime
 
 
 class DailySequence(db.Model):  # type: ignore[name-defined,misc]
@@ -82,8 +83,8 @@ class Dossier(db.Model):  # type: ignore[name-defined,misc]
 
     received_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now, onupdate=clock.now)
     version: Mapped[int] = mapped_column(default=1)
 
     procedure: Mapped[Procedure] = relationship()
@@ -136,7 +137,7 @@ class Attachment(db.Model):  # type: ignore[name-defined,misc]
     content_type: Mapped[str] = mapped_column(String(100))
     size: Mapped[int] = mapped_column()
     sha256: Mapped[str] = mapped_column(String(64))
-    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
 
     dossier: Mapped[Dossier] = relationship(back_populates="attachments")
@@ -171,7 +172,7 @@ class DossierEvent(db.Model):  # type: ignore[name-defined,misc]
     notice_id: Mapped[int | None] = mapped_column(
         ForeignKey("counter_notice.id", ondelete="CASCADE"), index=True
     )
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     username: Mapped[str] = mapped_column(String(64), default="")
     # The officer as named when acting (NguoiXuLy, ChucDanh) and the unit acting (PhongBanXuLy).
@@ -210,7 +211,7 @@ class CounterNotice(db.Model):  # type: ignore[name-defined,misc]
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(40))  # e.g. 02-261127-0003
     kind: Mapped[str] = mapped_column(String(16))  # incomplete/refused
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     procedure_id: Mapped[int | None] = mapped_column(ForeignKey("procedure.id"))
     applicant_name: Mapped[str] = mapped_column(String(200))

@@ -7,8 +7,9 @@ from datetime import datetime, time
 from sqlalchemy import String, Time
 from sqlalchemy.orm import Mapped, mapped_column
 
+from counter.domain import clock
 from counter.extensions import db
-from counter.models.types import UTCDateTime, utcnow
+from counter.models.types import UTCDateTime
 
 
 class Office(db.Model):  # type: ignore[name-defined,misc]
@@ -32,4 +33,4 @@ class Office(db.Model):  # type: ignore[name-defined,misc]
     afternoon_open: Mapped[time] = mapped_column(Time, default=time(13, 30))
     afternoon_close: Mapped[time] = mapped_column(Time, default=time(17, 0))
     same_day_cutoff: Mapped[time] = mapped_column(Time, default=time(15, 0))
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now, onupdate=clock.now)

@@ -7,8 +7,9 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from counter.domain import clock
 from counter.extensions import db
-from counter.models.types import UTCDateTime, utcnow
+from counter.models.types import UTCDateTime
 
 
 class Printer(db.Model):  # type: ignore[name-defined,misc]
@@ -24,7 +25,7 @@ class Printer(db.Model):  # type: ignore[name-defined,misc]
     text_mode: Mapped[bool] = mapped_column(default=False)
     is_default: Mapped[bool] = mapped_column(default=False)
     active: Mapped[bool] = mapped_column(default=True)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now, onupdate=clock.now)
 
 
 class PrintLog(db.Model):  # type: ignore[name-defined,misc]
@@ -34,7 +35,7 @@ class PrintLog(db.Model):  # type: ignore[name-defined,misc]
     __table_args__ = (Index("ix_print_log_at", "at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     username: Mapped[str] = mapped_column(String(64), default="")
     printer_id: Mapped[int | None] = mapped_column(ForeignKey("printer.id", ondelete="SET NULL"))

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
+
+from counter.domain import clock
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -18,14 +20,12 @@ class UTCDateTime(TypeDecorator[datetime]):
     def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
         if value is None:
             return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given for a UTC column")
-        return value.astimezone(UTC).replace(tzinfo=None)
+        return clock.to_naive_utc(value)
 
     def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
         if value is None:
             return None
-        return value.replace(tzinfo=UTC)
+        return clock.from_naive_utc(value)
 
 
 def column_length(attribute: Any) -> int:
@@ -39,8 +39,3 @@ def column_length(attribute: Any) -> int:
     if not length:
         raise ValueError(f"{attribute} has no declared length")
     return int(length)
-
-
-def utcnow() -> datetime:
-    """The current instant, aware, in UTC."""
-    return datetime.now(UTC)

@@ -27,11 +27,12 @@ from typing import Any
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from counter.domain import clock
 from counter.domain.errors import NotAllowed, NotFound, ValidationError
 from counter.domain.i18n import N_
 from counter.domain.lifecycle import Role
 from counter.extensions import db
-from counter.models import ROLES, AuditEntry, LoginFailure, User, UserSession, utcnow
+from counter.models import ROLES, AuditEntry, LoginFailure, User, UserSession
 from counter.services import Actor, audit, transaction
 
 #: Role names on screen: one wording, the status machine's (``Role.label``).
@@ -153,7 +154,7 @@ def sign_in(
     wrong name or password.
     """
     policy = policy or ThrottlePolicy()
-    now = now or utcnow()
+    now = now or clock.now()
     username = username.strip().lower()[:_USERNAME_MAX]
     address = address[:_ADDRESS_MAX]
     anonymous = Actor(None, username, frozenset(), address)
@@ -328,7 +329,7 @@ def resume_session(
     """
     if not token:
         return None
-    now = now or utcnow()
+    now = now or clock.now()
     record = db.session.scalar(
         db.select(UserSession).where(UserSession.token_hash == _token_hash(token))
     )
@@ -355,7 +356,7 @@ def sign_out(actor: Actor, token: str, *, now: datetime | None = None) -> None:
         db.session.execute(
             db.update(UserSession)
             .where(UserSession.token_hash == _token_hash(token), UserSession.ended_at.is_(None))
-            .values(ended_at=now or utcnow(), end_reason="logout")
+            .values(ended_at=now or clock.now(), end_reason="logout")
         )
         audit.record(actor, "logout", actor.username)
 
@@ -367,7 +368,7 @@ def end_sessions(
     stmt = (
         db.update(UserSession)
         .where(UserSession.user_id == user_id, UserSession.ended_at.is_(None))
-        .values(ended_at=now or utcnow(), end_reason=reason)
+        .values(ended_at=now or clock.now(), end_reason=reason)
     )
     if keep_token:
         stmt = stmt.where(UserSession.token_hash != _token_hash(keep_token))
@@ -376,7 +377,7 @@ def end_sessions(
 
 def account_states(idle: timedelta, now: datetime | None = None) -> dict[int, AccountState]:
     """Per account id: open sessions (not idle past ``idle``) and sign-in waits."""
-    now = now or utcnow()
+    now = now or clock.now()
     sessions = dict(
         db.session.execute(
             db.select(UserSession.user_id, db.func.count(UserSession.id))
@@ -433,7 +434,7 @@ def change_password(actor: Actor, current: str, new: str, *, keep_token: str | N
     with transaction():
         user.password_hash = hash_password(new)
         user.must_change_password = False
-        user.password_changed_at = utcnow()
+        user.password_changed_at = clock.now()
         user.session_version += 1
         end_sessions(user.id, "password", keep_token=keep_token)
         audit.record(actor, "password_changed", user.username)

@@ -25,17 +25,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from flask import current_app
-
+from counter import settings
+from counter.domain import clock
 from counter.domain.errors import CounterError, ValidationError
 from counter.domain.i18n import N_
 from counter.domain.retention import Retention, kept
 from counter.extensions import db
 from counter.services import Actor, audit, instance_lock, numbering, transaction
 
-VN = ZoneInfo("Asia/Ho_Chi_Minh")
 PREFIX = "counter-"
 SUFFIX = ".db"  # uncompressed backups of earlier versions
 GZ_SUFFIX = ".db.gz"
@@ -145,7 +143,7 @@ def take_backup(
     """
     source = sqlite_path()
     dest_dir.mkdir(parents=True, exist_ok=True)
-    when = (now or datetime.now(VN)).astimezone(VN).replace(microsecond=0)
+    when = (now or clock.now()).astimezone(clock.VN).replace(microsecond=0)
     with _taking:
         while True:  # two backups in the same second: the later one is named a second on
             stamp = when.strftime("%Y-%m-%d_%H%M%S")
@@ -239,10 +237,10 @@ def list_backups(dest_dir: Path) -> list[BackupFile]:
             continue
         match = _NAME_RE.match(path.name)
         if match:
-            taken = datetime.strptime(match["stamp"], "%Y-%m-%d_%H%M%S").replace(tzinfo=VN)
+            taken = datetime.strptime(match["stamp"], "%Y-%m-%d_%H%M%S").replace(tzinfo=clock.VN)
             label = match["label"] or ""
         else:
-            taken, label = datetime.fromtimestamp(st.st_mtime, VN), ""
+            taken, label = datetime.fromtimestamp(st.st_mtime, clock.VN), ""
         files.append(BackupFile(path.name, path, st.st_size, taken, label))
     return sorted(files, key=lambda f: (f.taken_at, f.name), reverse=True)
 
@@ -281,7 +279,7 @@ def has_backup_for_day(dest_dir: Path, day: datetime) -> bool:
 
 def daily_backup(dest_dir: Path, retention: Retention, now: datetime | None = None) -> Path | None:
     """The automatic backup: once per Vietnam calendar day, at the first chance."""
-    now = (now or datetime.now(VN)).astimezone(VN)
+    now = (now or clock.now()).astimezone(clock.VN)
     if has_backup_for_day(dest_dir, now):
         return None
     path = take_backup(dest_dir, retention=retention, now=now)
@@ -327,7 +325,7 @@ def restore(file: Path, backup_dir: Path) -> Path:
     :mod:`counter.services.instance_lock`); the lock is held during the restore, so the
     software cannot start in the middle of it. Returns the safety copy taken first.
     """
-    lock = instance_lock.acquire(Path(current_app.instance_path))
+    lock = instance_lock.acquire(settings.current().instance_path)
     if lock is None:
         raise BackupError(
             N_(

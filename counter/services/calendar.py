@@ -13,14 +13,13 @@ import dataclasses
 import io
 import itertools
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from flask import g, has_app_context
 from sqlalchemy import event
 
+from counter.domain import clock
 from counter.domain import due as due_rules
 from counter.domain.calendar import (
     WEEKEND_NAMES,
@@ -38,15 +37,14 @@ from counter.domain.errors import NotAllowed, NotFound, ValidationError
 from counter.domain.i18n import N_, Message
 from counter.domain.imports import ImportPreview, ImportRefused, RowError
 from counter.extensions import db
-from counter.models import CalendarEntry, utcnow
+from counter.models import CalendarEntry
 from counter.services import Actor, audit, transaction
 
-VN = ZoneInfo("Asia/Ho_Chi_Minh")
-
-# Bumped whenever a CalendarEntry row is flushed, so a calendar cached on ``g``
-# (one per app context) is rebuilt after any change, whoever made it.
+# Bumped whenever a CalendarEntry row is flushed, so a cached calendar is rebuilt
+# after any change, whoever made it.
 _generation = itertools.count()
 _current_generation = next(_generation)
+_CACHE_KEY = "counter.working_calendar"
 
 
 @event.listens_for(CalendarEntry, "after_insert")
@@ -55,26 +53,6 @@ _current_generation = next(_generation)
 def _calendar_changed(*_args: Any) -> None:
     global _current_generation
     _current_generation = next(_generation)
-
-
-# -- time zone helpers -------------------------------------------------------------
-
-
-def local_naive(instant: datetime) -> datetime:
-    """An aware instant as naive Vietnam wall-clock time (what the domain speaks)."""
-    if instant.tzinfo is None:
-        raise ValueError("an aware datetime is required (UTC or any zone)")
-    return instant.astimezone(VN).replace(tzinfo=None)
-
-
-def from_local_naive(moment: datetime) -> datetime:
-    """Naive Vietnam wall-clock time as an aware UTC instant."""
-    return moment.replace(tzinfo=VN).astimezone(UTC)
-
-
-def local_today() -> date:
-    """Today's date in Vietnam."""
-    return local_naive(utcnow()).date()
 
 
 # -- the calendar and the hours ----------------------------------------------------
@@ -107,20 +85,30 @@ def _load_calendar() -> WorkingCalendar:
         ) from None
 
 
+@dataclass(frozen=True)
+class _CachedCalendar:
+    """A calendar as loaded at one generation of the entries."""
+
+    generation: int
+    calendar: WorkingCalendar
+
+
 def working_calendar() -> WorkingCalendar:
     """The office's calendar: loaded schedules, statutory days for other years.
 
-    Cached for the app context (one request) and rebuilt after any change to the
-    entries.
+    Cached for the life of the database session (one app context: a request, a
+    command, a worker's job) and rebuilt after any change to the entries. The cache
+    rides on the session, not on Flask's ``g``, so code outside a request has it too;
+    a new session (another request) reads the entries again, as another process may
+    have changed them.
     """
-    if not has_app_context():
-        return _load_calendar()
-    cached = g.get("_working_calendar")
-    if cached is not None and cached[0] == _current_generation:
-        return cached[1]  # type: ignore[no-any-return]
+    info = db.session.info
+    cached = info.get(_CACHE_KEY)
+    if isinstance(cached, _CachedCalendar) and cached.generation == _current_generation:
+        return cached.calendar
     generation = _current_generation
     calendar = _load_calendar()
-    g._working_calendar = (generation, calendar)
+    info[_CACHE_KEY] = _CachedCalendar(generation, calendar)
     return calendar
 
 
@@ -163,13 +151,13 @@ def due_at(received_at: datetime, limit: int | Decimal, unit: LimitUnit | str) -
     """
     due = _domain(
         due_rules.compute_due,
-        local_naive(received_at),
+        clock.local_naive(received_at),
         limit,
         unit,
         working_calendar(),
         office_hours(),
     )
-    return from_local_naive(due)
+    return clock.from_local_naive(due)
 
 
 def resume_due_at(due_at: datetime, paused_from: datetime, resumed_at: datetime) -> datetime:
@@ -181,8 +169,8 @@ def paused_working_minutes(paused_from: datetime, resumed_at: datetime) -> int:
     """Whole working minutes between two aware instants: what a pause's event records."""
     return _domain(  # type: ignore[no-any-return]
         due_rules.paused_working_minutes,
-        local_naive(paused_from),
-        local_naive(resumed_at),
+        clock.local_naive(paused_from),
+        clock.local_naive(resumed_at),
         working_calendar(),
         office_hours(),
     )
@@ -192,43 +180,46 @@ def extend_due_at(due_at: datetime, minutes: int) -> datetime:
     """The due date moved later by exactly ``minutes`` of working time (0: unchanged)."""
     due = _domain(
         due_rules.extend_by_working_time,
-        local_naive(due_at),
+        clock.local_naive(due_at),
         timedelta(minutes=minutes),
         working_calendar(),
         office_hours(),
     )
-    return from_local_naive(due)
+    return clock.from_local_naive(due)
 
 
 def delayed_due_at(current_due: datetime, new_due: datetime, already_delayed: bool) -> datetime:
     """The new due date of a delay (form 04): once only, and later than the current one."""
     due = _domain(
-        due_rules.apply_delay, local_naive(current_due), local_naive(new_due), already_delayed
+        due_rules.apply_delay,
+        clock.local_naive(current_due),
+        clock.local_naive(new_due),
+        already_delayed,
     )
-    return from_local_naive(due)
+    return clock.from_local_naive(due)
 
 
 def working_days_left(due_at: datetime, now: datetime | None = None) -> int:
     """Working days from today to the due day: 0 = due today, negative = overdue by that many."""
     return _domain(  # type: ignore[no-any-return]
         due_rules.working_days_until,
-        local_naive(now or utcnow()),
-        local_naive(due_at),
+        clock.local_naive(now or clock.now()),
+        clock.local_naive(due_at),
         working_calendar(),
     )
 
 
 def classify(resolved_at: datetime, due_at: datetime) -> Timeliness:
     """Early (trước hạn), on time (đúng hạn) or late (quá hạn), judged in Vietnam time."""
-    return due_rules.classify(local_naive(resolved_at), local_naive(due_at))
+    return due_rules.classify(clock.local_naive(resolved_at), clock.local_naive(due_at))
 
 
 def working_time_between(start: datetime, end: datetime) -> timedelta:
     """Office session time on working days between two aware instants."""
     return _domain(  # type: ignore[no-any-return]
         due_rules.working_time_between,
-        local_naive(start),
-        local_naive(end),
+        clock.local_naive(start),
+        clock.local_naive(end),
         working_calendar(),
         office_hours(),
     )
@@ -429,7 +420,7 @@ def missing_schedule_years(today: date | None = None) -> list[int]:
 
     The current year if it has none; from 1 November also the next year.
     """
-    today = today or local_today()
+    today = today or clock.today()
     calendar = working_calendar()
     years = [today.year]
     if today.month >= 11:
@@ -754,4 +745,4 @@ def parse_due_request(
             unit=unit,
             choices=choices,
         ) from None
-    return from_local_naive(moment), number, limit_unit
+    return clock.from_local_naive(moment), number, limit_unit

@@ -14,12 +14,12 @@ from datetime import date
 from decimal import Decimal
 from pathlib import PurePath
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_
 from sqlalchemy.orm import selectinload
 
 from counter.domain import catalog as dcat
+from counter.domain import clock
 from counter.domain.catalog import (
     CatalogDiff,
     Fee,
@@ -34,7 +34,6 @@ from counter.domain.imports import ImportPreview, ImportRefused
 from counter.domain.text import check_search_words, fold
 from counter.extensions import db
 from counter.models import AuditEntry, CatalogImport, Procedure, ProcedureDocument, ProcedureFee
-from counter.models.types import utcnow
 from counter.services import Actor, audit, transaction
 
 #: Largest catalog file accepted (a full provincial catalog is well under 1 MB).
@@ -63,7 +62,6 @@ FIELD_LABELS: dict[str, str] = {
     "replaced_by": N_("Thay thế bởi"),
 }
 
-VN = ZoneInfo("Asia/Ho_Chi_Minh")
 DEMO_DECISION = "Danh mục mẫu (dùng thử)"
 
 
@@ -92,7 +90,7 @@ def get_by_code(national_code: str) -> Procedure | None:
 
 def _available(query: Any, on: date | None = None) -> Any:
     """Only procedures a counter may receive today: active and in force."""
-    today = on or _today()
+    today = on or clock.today()
     return query.where(
         Procedure.active.is_(True),
         or_(Procedure.effective_from.is_(None), Procedure.effective_from <= today),
@@ -100,18 +98,9 @@ def _available(query: Any, on: date | None = None) -> Any:
     )
 
 
-def _today() -> date:
-    return utcnow().astimezone(VN).date()
-
-
-def today_vn() -> date:
-    """Today's date in Vietnam."""
-    return _today()
-
-
 def status(procedure: Procedure, on: date | None = None) -> str:
     """``active``, ``abolished``, ``not_yet`` (before its effective date) or ``expired``."""
-    today = on or _today()
+    today = on or clock.today()
     if not procedure.active:
         return "abolished"
     if procedure.effective_from and procedure.effective_from > today:
@@ -356,7 +345,7 @@ def upsert_from_record(
         ]
     if wanted("active"):
         if procedure.active is not False and not record.active:
-            procedure.abolished_at = utcnow()
+            procedure.abolished_at = clock.now()
         elif record.active:
             procedure.abolished_at = None
         procedure.active = record.active
@@ -515,7 +504,7 @@ def check_decision(decision_number: str, decision_date: date | None) -> str:
         raise ValidationError(N_("Số quyết định dài quá 100 ký tự."), field="decision_number")
     if decision_date is None:
         raise ValidationError(N_("Vui lòng nhập ngày ký quyết định."), field="decision_date")
-    if decision_date > _today():
+    if decision_date > clock.today():
         raise ValidationError(N_("Ngày quyết định không được sau hôm nay."), field="decision_date")
     return number
 

@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from counter.domain import clock
 from counter.domain.events import Submitted
 from counter.domain.lifecycle import Status
 from counter.extensions import db
-from counter.models import Dossier, Procedure, User, utcnow
+from counter.models import Dossier, Procedure, User
 from counter.services import Actor, numbering, transaction
 from counter.services import calendar as cal
 from counter.services import dossiers as svc
@@ -73,7 +74,7 @@ class _Clock:
 
     def __init__(self, now: datetime) -> None:
         self.now = now
-        day = cal.local_naive(now).date()
+        day = clock.local_date(now)
         while not cal.is_working_day(day):
             day -= timedelta(days=1)
         self.base = day
@@ -88,7 +89,7 @@ class _Clock:
         return day
 
     def at(self, k: int, hour: int, minute: int = 0) -> datetime:
-        return cal.from_local_naive(datetime.combine(self.day(k), time(hour, minute)))
+        return clock.from_local_naive(datetime.combine(self.day(k), time(hour, minute)))
 
 
 def _actors() -> dict[str, Actor]:
@@ -124,7 +125,7 @@ def _input(procedure: Procedure, person: Person, **extra: Any) -> ReceptionInput
 def _online(actor: Actor, procedure: Procedure, person: Person, at: datetime) -> Dossier:
     """A dossier submitted online (status 1), not yet accepted at the counter."""
     office = get_office()
-    day = cal.local_naive(at).date()
+    day = clock.local_date(at)
     with transaction():
         code = numbering.dossier_code(office.agency_id, day)
         due = cal.due_at(at, procedure.limit_amount, procedure.limit_unit)
@@ -183,7 +184,7 @@ def load_demo_dossiers(now: datetime | None = None) -> str | None:
     wanted = ("1.004873", "1.004859", "1.001612", "1.001022", "1.004884", "2.001035")
     if any(code not in procs for code in wanted):
         return "Chưa có danh mục thủ tục mẫu: bỏ qua hồ sơ mẫu."
-    now = now or utcnow()
+    now = now or clock.now()
     c = _Clock(now)
     a = _actors()
     rec, spec, lead = a["reception"], a["specialist"], a["leader"]
@@ -212,7 +213,7 @@ def load_demo_dossiers(now: datetime | None = None) -> str | None:
         )
 
     # Received today (or on the last working day), still at the counter.
-    today_local = cal.local_naive(now)
+    today_local = clock.local_naive(now)
     if c.base == today_local.date() and today_local.time() > time(8, 15):
         received_at = min(now - timedelta(minutes=5), c.at(0, 10, 0))
         _Story(receive(rec, _input(procs["1.004873"], next(people)), now=received_at))

@@ -44,12 +44,12 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from flask import current_app, has_app_context
 from sqlalchemy import false, or_
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from counter.domain import events
+from counter import settings
+from counter.domain import clock, events
 from counter.domain.codes import format_dossier_seq
 from counter.domain.errors import Conflict, NotFound, ValidationError
 from counter.domain.events import EventPayload, Pause, with_pause
@@ -67,7 +67,7 @@ from counter.domain.lifecycle import (
 from counter.domain.printed.wording import ONE_STOP_UNIT
 from counter.domain.text import SEARCH_WORDS_MAX, check_search_words, fold, too_long
 from counter.extensions import db
-from counter.models import Dossier, DossierEvent, Procedure, User, UserRole, utcnow
+from counter.models import Dossier, DossierEvent, Procedure, User, UserRole
 from counter.models.types import column_length
 from counter.services import Actor, audit, transaction
 from counter.services import calendar as cal
@@ -220,7 +220,7 @@ def latest_proposal(dossier: Dossier) -> DossierEvent | None:
 
 def _now(now: datetime | None) -> datetime:
     if now is None:
-        return utcnow()
+        return clock.now()
     if now.tzinfo is None:
         raise ValueError("an aware datetime is required")
     return now
@@ -513,7 +513,7 @@ def _delay_checks(
         raise ValidationError(
             N_("Ngày hẹn trả mới phải sau ngày hẹn trả hiện tại."), field="new_due"
         )
-    if not cal.is_working_day(cal.local_naive(new_due).date()):
+    if not cal.is_working_day(clock.local_date(new_due)):
         raise ValidationError(N_("Ngày hẹn trả mới phải là ngày làm việc."), field="new_due")
     warnings: list[str] = []
     if not notice_in_time(dossier.due_at, moment):
@@ -521,7 +521,7 @@ def _delay_checks(
             "Phiếu xin lỗi và gia hạn phải được gửi chậm nhất 01 ngày trước ngày hẹn trả "
             "hiện tại; hồ sơ này đã quá thời điểm đó."
         )
-        if _notice_policy() == "refuse":
+        if settings.current().delay_notice_policy == "refuse":
             raise ValidationError(message, field="new_due")
         warnings.append(message)
     return new_due, warnings
@@ -529,13 +529,7 @@ def _delay_checks(
 
 def notice_in_time(due: datetime, now: datetime) -> bool:
     """Whether a delay notice at ``now`` is at least one day before the due day (Vietnam dates)."""
-    return cal.local_naive(now).date() <= cal.local_naive(due).date() - timedelta(days=1)
-
-
-def _notice_policy() -> str:
-    if has_app_context():
-        return str(current_app.config.get("DELAY_NOTICE_POLICY", "warn"))
-    return "warn"
+    return clock.local_date(now) <= clock.local_date(due) - timedelta(days=1)
 
 
 @_serves(Action.PROPOSE_DELAY)
@@ -656,7 +650,7 @@ def local_due(day: date, at: time | None = None) -> datetime:
     """A new due date from a date (and time, default the afternoon closing) in Vietnam time."""
     if at is None:
         at = cal.office_hours().closing
-    return cal.from_local_naive(datetime.combine(day, at))
+    return clock.from_local_naive(datetime.combine(day, at))
 
 
 # -- the worklist ------------------------------------------------------------------
@@ -698,7 +692,7 @@ class Filters:
 
 def _bounds(now: datetime) -> tuple[datetime, datetime]:
     """End of today and end of the SOON_WORKING_DAYS-th working day after today, as UTC."""
-    today = cal.local_naive(now).date()
+    today = clock.local_date(now)
     day, found = today, 0
     while found < SOON_WORKING_DAYS:
         day += timedelta(days=1)
@@ -706,8 +700,9 @@ def _bounds(now: datetime) -> tuple[datetime, datetime]:
             found += 1
         if (day - today).days > 60:  # a calendar with no working day: stop looking
             break
-    start_of = lambda d: cal.from_local_naive(datetime.combine(d, time()))  # noqa: E731
-    return start_of(today + timedelta(days=1)), start_of(day + timedelta(days=1))
+    return clock.start_of_day(today + timedelta(days=1)), clock.start_of_day(
+        day + timedelta(days=1)
+    )
 
 
 def _mine_clause(user_id: int | None) -> Any:

@@ -22,10 +22,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import exists
 from sqlalchemy.orm import selectinload
 
+from counter.domain import clock
 from counter.domain.i18n import N_
 from counter.domain.lifecycle import MAX_DELAYS, Action, Status
 from counter.extensions import db
-from counter.models import Dossier, DossierEvent, User, UserRole, utcnow
+from counter.models import Dossier, DossierEvent, User, UserRole
 from counter.services import Actor
 from counter.services import dossiers as worklist
 from counter.services.office import DEFAULT_OFFICE, get_office
@@ -101,7 +102,7 @@ SETUP_WARNINGS = {
 
 def today_for(actor: Actor, *, now: datetime | None = None) -> Today:
     """The home page's sections for the roles this actor holds."""
-    moment = now or utcnow()
+    moment = now or clock.now()
     sections = []
     for role in SECTION_ROLES:
         if role not in actor.roles:

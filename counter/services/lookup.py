@@ -11,13 +11,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from counter.domain import applicant as applicant_rules
+from counter.domain import clock
 from counter.domain.codes import normalize_lookup_key
 from counter.domain.errors import NotFound
 from counter.domain.events import SupplementRequested
 from counter.domain.i18n import N_
 from counter.domain.lifecycle import Action, Status
 from counter.extensions import db
-from counter.models import Dossier, DossierEvent, utcnow
+from counter.models import Dossier, DossierEvent
 from counter.services.office import get_office
 
 
@@ -112,7 +113,7 @@ def public_status(code: str, key: str = "", now: datetime | None = None) -> Publ
         resolved_at=dossier.resolved_at,
         returned_at=dossier.returned_at,
         result_delivery=dossier.result_delivery,
-        overdue=running and (now or utcnow()) > dossier.due_at,
+        overdue=running and (now or clock.now()) > dossier.due_at,
         supplement_items=_items(request),
         supplement_reason=request.note if request and verified else "",
         office_name=office.name,

@@ -13,14 +13,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from counter.domain import clock
 from counter.domain.errors import InvalidInput, NotFound, ValidationError
 from counter.domain.events import NOTICE_PAYLOADS
 from counter.domain.i18n import N_
 from counter.domain.lifecycle import Action, Status, transition
 from counter.extensions import db
-from counter.models import CounterNotice, DossierDocument, utcnow
+from counter.models import CounterNotice, DossierDocument
 from counter.services import Actor, audit, numbering, transaction
-from counter.services import calendar as calendar_service
 from counter.services.events import append_notice_event
 from counter.services.reception import (
     ReceptionInput,
@@ -83,8 +83,8 @@ def record_notice(
     if errors:
         raise InvalidInput(errors)
     form_no = NOTICE_KINDS[kind]
-    at = (now or utcnow()).astimezone(UTC)
-    local_day = calendar_service.local_naive(at).date()
+    at = (now or clock.now()).astimezone(UTC)
+    local_day = clock.local_date(at)
     with transaction():
         notice = CounterNotice(
             number=numbering.notice_number(form_no, local_day),

@@ -11,15 +11,15 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import current_app
-
+from counter import settings
+from counter.domain import clock
 from counter.domain.errors import NotAllowed, NotFound, ValidationError
 from counter.domain.i18n import N_
 from counter.domain.printed.form01 import SlipData
 from counter.domain.printed.form02_03 import SupplementData
 from counter.domain.printed.ticket import TicketData
 from counter.extensions import db
-from counter.models import CounterNotice, Dossier, Printer, PrintLog, utcnow
+from counter.models import CounterNotice, Dossier, Printer, PrintLog
 from counter.printing import backends, jobs
 from counter.printing.backends import PrinterError
 from counter.services import Actor, audit, transaction
@@ -27,8 +27,6 @@ from counter.services.office import get_office
 from counter.services.printforms import form01, form02_03
 
 log = logging.getLogger(__name__)
-#: No request waits on a printer longer than this.
-PRINT_TIMEOUT = 5.0
 WIDTHS = (384, 576)
 KIND_LABELS = {
     "slip": N_("Giấy tiếp nhận"),
@@ -92,7 +90,7 @@ def save_printer(
             N_("Khổ giấy phải là 58 mm (384 điểm) hoặc 80 mm (576 điểm)."), field="width"
         )
     try:
-        backends.check_printer_uri(uri, current_app.instance_path)
+        backends.check_printer_uri(uri, settings.current().instance_path)
     except PrinterError as err:
         raise ValidationError(err.message, field="uri") from err
     clash = db.session.scalar(db.select(Printer).where(Printer.name == name))
@@ -139,7 +137,7 @@ def resolve_target(printer_id: int | None = None, uri: str | None = None) -> Tar
         return Target(
             default.id, default.name, default.uri, default.width, default.cut, default.text_mode
         )
-    configured = current_app.config.get("PRINTER")
+    configured = settings.current().printer
     if configured:
         return Target(None, configured, configured)
     raise PrinterError(
@@ -203,7 +201,7 @@ def print_ticket(
         office_name=get_office().name,
         service_name=service_name or "Tiếp nhận hồ sơ",
         number=number,
-        issued_at=issued_at or utcnow(),
+        issued_at=issued_at or clock.now(),
         waiting_ahead=waiting_ahead,
     )
     job = jobs.ticket_bytes(ticket, target.width, cut=target.cut, text_mode=target.text_mode)
@@ -241,14 +239,15 @@ def recent_log(limit: int = 50) -> list[PrintLog]:
 
 def _deliver(actor: Actor, target: Target, kind: str, ref: str, job: bytes) -> PrintLog:
     """Send within the time limit; log success or failure in a transaction of its own."""
+    config = settings.current()
     started = time.monotonic()
     error: PrinterError | None = None
     try:
         backends.send(
             job,
             target.uri,
-            timeout=current_app.config.get("PRINT_TIMEOUT", PRINT_TIMEOUT),
-            file_root=current_app.instance_path,  # checked again: the row may predate the rule
+            timeout=config.print_timeout,
+            file_root=config.instance_path,  # checked again: the row may predate the rule
         )
     except PrinterError as err:
         error = err

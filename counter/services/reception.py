@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 
 from counter.domain import applicant as applicant_rules
+from counter.domain import clock
 from counter.domain.dates import read_day
 from counter.domain.errors import Conflict, InvalidInput, NotFound, ValidationError
 from counter.domain.events import Received
@@ -32,7 +33,7 @@ from counter.domain.i18n import N_
 from counter.domain.lifecycle import Action, Status, is_open, transition
 from counter.domain.text import fold, too_long
 from counter.extensions import db
-from counter.models import Dossier, DossierDocument, Procedure, utcnow
+from counter.models import Dossier, DossierDocument, Procedure
 from counter.models.types import column_length
 from counter.services import Actor, audit, numbering, scans, transaction
 from counter.services import calendar as calendar_service
@@ -204,7 +205,7 @@ def check_applicant(
     except ValidationError as err:
         errors["date_of_birth"] = err.message
         values["date_of_birth"] = None
-    if values["date_of_birth"] and values["date_of_birth"] > utcnow().date():
+    if values["date_of_birth"] and values["date_of_birth"] > clock.today():
         errors["date_of_birth"] = N_("Ngày sinh không thể sau hôm nay.")
     values["phone"] = ""
     if (data.phone or "").strip():
@@ -324,7 +325,7 @@ def preview_due(procedure_id: int, now: datetime | None = None) -> tuple[Procedu
     procedure = db.session.get(Procedure, procedure_id)
     if procedure is None or not catalog_service.is_available(procedure):
         raise NotFound(N_("Không tìm thấy thủ tục."))
-    received = now or utcnow()
+    received = now or clock.now()
     return procedure, calendar_service.due_at(
         received, procedure.limit_amount, procedure.limit_unit
     )
@@ -400,8 +401,8 @@ def _create(
     assert procedure is not None
     office = get_office()
     # Numbers first: the sequence upsert is the transaction's first write (see module doc).
-    received_at = (now or utcnow()).astimezone(UTC)
-    local_day = calendar_service.local_naive(received_at).date()
+    received_at = (now or clock.now()).astimezone(UTC)
+    local_day = clock.local_date(received_at)
     code = numbering.dossier_code(office.agency_id, local_day)
     ledger = numbering.ledger_number(local_day)
     due = calendar_service.due_at(received_at, procedure.limit_amount, procedure.limit_unit)

@@ -37,12 +37,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from flask import current_app
-
+from counter import settings
+from counter.domain import clock
 from counter.domain.errors import InvalidInput, NotAllowed, NotFound, ValidationError
 from counter.domain.i18n import N_, Message
 from counter.extensions import db
-from counter.models import Attachment, Dossier, DossierDocument, utcnow
+from counter.models import Attachment, Dossier, DossierDocument
 from counter.services import Actor, audit, transaction
 
 log = logging.getLogger(__name__)
@@ -83,7 +83,7 @@ class ScanBatch:
         """Write each (stream, extension); raises OSError, having removed what it wrote."""
         if not files:
             return []
-        month = f"{utcnow():%Y%m}"
+        month = f"{clock.now():%Y%m}"
         self.names = [f"{month}/{secrets.token_hex(16)}{ext}" for _, ext in files]
         try:
             self._write_journal()
@@ -278,11 +278,11 @@ class _CheckedFile:
 
 
 def _upload_dir() -> Path:
-    return Path(current_app.config["UPLOAD_DIR"])
+    return settings.current().upload_dir
 
 
 def _max_bytes() -> int:
-    return int(current_app.config["UPLOAD_MAX_MB"]) * 1024 * 1024
+    return settings.current().upload_max_mb * 1024 * 1024
 
 
 def _safe_filename(name: str) -> str:
@@ -310,7 +310,7 @@ def check_upload(upload: Upload) -> _CheckedFile:
             field=field_name,
             name=name,
             size=f"{size / 1048576:.1f}",
-            max=current_app.config["UPLOAD_MAX_MB"],
+            max=settings.current().upload_max_mb,
         )
     head = stream.read(16)
     stream.seek(0)
@@ -335,7 +335,7 @@ def check_uploads(uploads: list[Upload]) -> list[_CheckedFile]:
         raise InvalidInput(
             {"attachments": Message(N_("Mỗi lần chỉ gửi tối đa %(n)s tệp quét."), n=MAX_FILES)}
         )
-    total, over, budget = 0, False, int(current_app.config["UPLOAD_TOTAL_MB"]) * 1024 * 1024
+    total, over, budget = 0, False, settings.current().upload_total_mb * 1024 * 1024
     for upload in uploads:
         try:
             checked.append(check_upload(upload))
@@ -360,7 +360,7 @@ def check_uploads(uploads: list[Upload]) -> list[_CheckedFile]:
                         "giải thấp hơn, hoặc thêm tệp này sau ở trang hồ sơ."
                     ),
                     name=name,
-                    max=current_app.config["UPLOAD_TOTAL_MB"],
+                    max=settings.current().upload_total_mb,
                     total=f"{total / 1048576:.1f}",
                 ),
             )
@@ -388,7 +388,7 @@ class StagedFiles:
         try:
             stored = self.batch.write([(c.upload.stream, c.extension) for c in files])
         except OSError as err:
-            current_app.logger.error("cannot store a scan: %s", err)
+            log.error("cannot store a scan: %s", err)
             raise ValidationError(
                 N_(
                     "Không lưu được tệp quét vào máy (thư mục lưu tệp không ghi được hoặc ổ đĩa "

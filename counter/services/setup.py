@@ -7,12 +7,11 @@ import logging
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from flask import current_app
 from flask_migrate import upgrade
 from sqlalchemy import inspect
 
+from counter import settings
 from counter.extensions import db
 from counter.models import User
 from counter.services import Actor, audit, scans, transaction
@@ -118,7 +117,7 @@ def initialize(demo: bool = False) -> InitReport:
 def _collect_orphan_scans() -> str | None:
     """Remove scans a crash left without a row (run at start; see counter.services.scans)."""
     try:
-        count, size = scans.collect_orphans(Path(current_app.config["UPLOAD_DIR"]))
+        count, size = scans.collect_orphans(settings.current().upload_dir)
     except OSError as err:  # a start is never refused for this; the next one tries again
         log.warning("cannot clean the scans folder: %s", err)
         return None

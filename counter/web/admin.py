@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from counter.domain import clock
 from counter.domain.dates import parse_day
 from counter.domain.errors import CounterError
 from counter.models import ROLES, Office, User
@@ -38,7 +39,7 @@ from counter.services import accounts, audit, backup
 from counter.services.office import PRINT_MODES, get_office, update_office
 from counter.web import actor, idle_limit, roles_required
 from counter.web.forms import CounterForm, max_length, run_form
-from counter.web.i18n import VN, translated
+from counter.web.i18n import translated
 from counter.web.inputs import arg_page
 
 bp = Blueprint("admin", __name__, url_prefix="/quan-tri")
@@ -326,7 +327,7 @@ def _parse_day(value: str) -> datetime | None:
         day = parse_day(value)
     except ValueError:
         return None
-    return datetime.combine(day, time(0), VN) if day else None
+    return clock.start_of_day(day) if day else None
 
 
 def _backup_dir() -> Path:

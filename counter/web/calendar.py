@@ -13,7 +13,7 @@ from flask_wtf.file import FileField
 from wtforms import HiddenField, SelectField, StringField
 from wtforms.validators import DataRequired, Optional, ValidationError
 
-from counter.domain import dates
+from counter.domain import clock, dates
 from counter.domain.calendar import DayKind
 from counter.domain.i18n import N_
 from counter.domain.imports import ImportRefused
@@ -118,7 +118,7 @@ BANNERS.append(_schedule_banner)
 @roles_required("admin")
 def index() -> Any:
     """The calendar of the current year, or of the year asked for (?nam=2027)."""
-    year = request.args.get("nam", type=int) or service.local_today().year
+    year = request.args.get("nam", type=int) or clock.today().year
     return redirect(
         url_for("calendar.year", year=min(max(year, service.FIRST_YEAR), service.LAST_YEAR))
     )
@@ -134,7 +134,7 @@ def year(year: int) -> Any:
         view=view,
         kind_labels=service.KIND_LABELS,
         origin_labels=service.ORIGIN_LABELS,
-        today=service.local_today(),
+        today=clock.today(),
     )
 
 
@@ -156,7 +156,7 @@ def entry_new() -> Any:
     form.kind.choices = kind_choices()
     entered = form.first_date.day if form.is_submitted() else None
     year = entered.year if entered else request.args.get("nam", type=int)
-    year = year or service.local_today().year
+    year = year or clock.today().year
     entry, status = run_form(form, lambda: service.add_entry(actor(), **_entry_values(form)))
     if entry is not None:
         flash(_("Đã thêm “%(label)s”.", label=entry.label), "success")

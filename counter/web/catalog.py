@@ -22,6 +22,7 @@ from wtforms import BooleanField, DateField, HiddenField, SelectField, StringFie
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
+from counter.domain import clock
 from counter.domain.catalog import DOCUMENT_KIND_LABELS
 from counter.domain.errors import ValidationError
 from counter.domain.i18n import N_
@@ -378,7 +379,7 @@ def import_form() -> Any:
     """Upload a catalog file with its decision; past imports below."""
     form = ImportForm()
     if form.decision_date.data is None:
-        form.decision_date.data = svc.today_vn()
+        form.decision_date.data = clock.today()
     return _import_page(form)
 
 

@@ -31,7 +31,7 @@ from flask_login import current_user
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
-from counter.domain import dates
+from counter.domain import clock, dates
 from counter.domain.due import Timeliness
 from counter.domain.errors import ValidationError
 from counter.domain.events import DelayProposed
@@ -158,7 +158,7 @@ def _make_form(action: Action, dossier: Dossier, *, submitted: bool) -> _ActionF
         payload = proposal.payload if proposal is not None else None
         if action is Action.DELAY and isinstance(payload, DelayProposed):
             if payload.proposed_due is not None:
-                local = svc.cal.local_naive(payload.proposed_due)
+                local = clock.local_naive(payload.proposed_due)
                 form.new_due.data = local.date().isoformat()
                 form.new_time.data = local.strftime("%H:%M")
             form.reason.data = payload.reason

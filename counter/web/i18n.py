@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, request, session
 from flask_babel import Babel, gettext
 
+from counter.domain import clock
 from counter.domain.i18n import Message
-
-VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 def select_locale() -> str:
@@ -21,18 +19,11 @@ def select_locale() -> str:
     return str(current_app.config["BABEL_DEFAULT_LOCALE"])
 
 
-def to_local(value: datetime) -> datetime:
-    """An aware UTC instant as Vietnam local time (naive UTC is taken as UTC)."""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(VN)
-
-
 def fmt_datetime(value: datetime | None, with_seconds: bool = False) -> str:
     """dd/mm/yyyy HH:MM in Vietnam time."""
     if value is None:
         return ""
-    return to_local(value).strftime("%d/%m/%Y %H:%M:%S" if with_seconds else "%d/%m/%Y %H:%M")
+    return clock.to_local(value).strftime("%d/%m/%Y %H:%M:%S" if with_seconds else "%d/%m/%Y %H:%M")
 
 
 def fmt_date(value: date | datetime | None) -> str:
@@ -40,7 +31,7 @@ def fmt_date(value: date | datetime | None) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        value = to_local(value)
+        value = clock.to_local(value)
     return value.strftime("%d/%m/%Y")
 
 
@@ -63,7 +54,7 @@ def init_i18n(app: Flask, babel: Babel) -> None:
     from counter import PACKAGE_DIR
 
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(PACKAGE_DIR / "translations"))
-    babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: "Asia/Ho_Chi_Minh")
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: clock.ZONE_NAME)
     app.jinja_env.filters["dt"] = fmt_datetime
     app.jinja_env.filters["d"] = fmt_date
     app.jinja_env.filters["translated"] = translated

@@ -13,6 +13,7 @@ from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from counter.domain import clock
 from counter.domain.errors import ValidationError
 from counter.domain.printed import wording
 from counter.domain.printed.form02_03 import SupplementData
@@ -136,7 +137,7 @@ def ledger() -> Any:
         "field": args.get("field", "").strip(),
         "status": args.get("status", "").strip(),
     }
-    first, last = forms.ledger.month_bounds(forms.ledger.today_local())
+    first, last = forms.ledger.month_bounds(clock.today())
     errors: dict[str, str] = {}
     start: date = first
     end: date = last

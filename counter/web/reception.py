@@ -43,6 +43,7 @@ from wtforms import (
 )
 from wtforms.fields.choices import SelectChoice
 
+from counter.domain import clock
 from counter.domain.applicant import CccdData, parse_cccd_qr
 from counter.domain.catalog import DOCUMENT_KIND_LABELS
 from counter.domain.dates import DAY_TEXT_MAX
@@ -56,7 +57,7 @@ from counter.services.office import PRINT_MODES, get_office
 from counter.web import NAV_EXTRA, NavItem, actor, roles_required, staff_required
 from counter.web import catalog as catalog_web
 from counter.web.forms import CounterForm, CounterSubForm, flash_errors, maxlength, run_form
-from counter.web.i18n import to_local, translated
+from counter.web.i18n import translated
 from counter.web.inputs import arg_int, json_object, to_id
 
 bp = Blueprint("reception", __name__, url_prefix="/tiep-nhan")
@@ -162,7 +163,7 @@ class ReceptionForm(CounterForm):
 
 def due_text(due: Any) -> str:
     """'Hẹn trả: 17:00 ngày 30/11/2026' in Vietnam time."""
-    local = to_local(due)
+    local = clock.to_local(due)
     return _("Hẹn trả: %(time)s ngày %(date)s", time=f"{local:%H:%M}", date=f"{local:%d/%m/%Y}")
 
 
@@ -570,7 +571,7 @@ def duplicates() -> Any:
             {
                 "code": d.code,
                 "status": _(Status(d.status).label),
-                "received": f"{to_local(d.received_at):%d/%m/%Y %H:%M}",
+                "received": f"{clock.to_local(d.received_at):%d/%m/%Y %H:%M}",
             }
             for d in rows
         ]

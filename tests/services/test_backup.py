@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
+from counter.domain import clock
 from counter.domain.retention import Retention
 from counter.extensions import db
 from counter.models import AuditEntry, Dossier
@@ -105,7 +106,7 @@ def test_restore_refuses_a_damaged_or_foreign_file(app: Flask, tmp_path: Path) -
 def test_daily_backup_runs_once_a_day_and_rotates(app: Flask, tmp_path: Path) -> None:
     target = tmp_path / "bk"
     policy = Retention(daily=2, weekly=0, monthly=0)
-    monday = datetime(2026, 11, 23, 8, 5, tzinfo=backup.VN)
+    monday = datetime(2026, 11, 23, 8, 5, tzinfo=clock.VN)
     first = backup.daily_backup(target, policy, now=monday)
     assert first is not None and first.name == "counter-2026-11-23_080500.db.gz"
     assert backup.daily_backup(target, policy, now=monday + timedelta(hours=3)) is None

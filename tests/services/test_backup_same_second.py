@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
+from counter.domain.clock import VN
 from counter.domain.retention import Retention
 from counter.services import backup
-from counter.web.i18n import VN
 from tests.conftest import PG_URL
 
 pytestmark = pytest.mark.skipif(bool(PG_URL), reason="file backups are for the SQLite default")

@@ -6,7 +6,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from flask import Flask
+from flask import Flask, has_request_context
+from sqlalchemy import text
 
 from counter.domain.due import Timeliness
 from counter.domain.errors import ValidationError
@@ -228,3 +229,29 @@ def test_builtin_year_overlapping_kept_entries_is_skipped_not_merged(app: Flask)
     assert not cal.working_calendar().has_schedule(2024)
     # The calendar is still usable for due dates.
     assert shown(cal.due_at(vn("2026-02-13 10:00"), 3, "working_days")) == "2026-02-25 17:00"
+
+
+def test_the_calendar_is_kept_outside_a_request_and_read_again_in_the_next_context(
+    app: Flask,
+) -> None:
+    # A worker's app context has no request: the calendar is loaded once there too.
+    assert not has_request_context()
+    first = cal.working_calendar()
+    assert cal.working_calendar() is first
+    friday = date(2026, 12, 4)
+    assert first.is_working_day(friday)
+
+    # Another PC adds a day off (no event of this process sees it): the next app
+    # context (the next request, the worker's next job) reads the entries again.
+    db.session.execute(
+        text(
+            "INSERT INTO calendar_entry (first_date, last_date, year, kind, label, source,"
+            " origin, updated_at) VALUES (:day, :day, 2026, 'day_off', 'Nghỉ bù', '',"
+            " 'admin', :at)"
+        ),
+        {"day": friday, "at": datetime(2026, 12, 1, 2, 0)},
+    )
+    db.session.commit()
+    with app.app_context():
+        assert not cal.working_calendar().is_working_day(friday)
+        assert shown(cal.due_at(vn("2026-12-03 09:00"), 1, "working_days")) == "2026-12-07 17:00"

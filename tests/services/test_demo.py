@@ -9,6 +9,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import delete
 
+from counter.domain import clock
 from counter.extensions import db
 from counter.models import CounterNotice, Dossier
 from counter.services import calendar as cal
@@ -40,13 +41,13 @@ def no_dossiers(app: Flask) -> Flask:
         vn(2026, 11, 30, 16, 0),
         vn(2027, 2, 12, 9, 0),  # right after statutory Tết 2027 (no announced schedule)
     ],
-    ids=lambda now: cal.local_naive(now).strftime("%Y-%m-%d %H:%M"),
+    ids=lambda now: clock.local_naive(now).strftime("%Y-%m-%d %H:%M"),
 )
 def test_demo_receipts_fall_on_working_days(no_dossiers: Flask, now: datetime) -> None:
     assert load_demo_dossiers(now=now)
     dossiers = db.session.scalars(db.select(Dossier)).all()
     assert len(dossiers) >= 15
-    days = {cal.local_naive(d.received_at).date() for d in dossiers}
+    days = {clock.local_naive(d.received_at).date() for d in dossiers}
     assert [day for day in sorted(days) if not cal.is_working_day(day)] == []
     assert date(2026, 11, 24) not in days
     # Nothing is received after "now", and the story of each dossier ends by then.

@@ -7,10 +7,11 @@ from datetime import timedelta
 import pytest
 from flask import Flask
 
+from counter.domain.clock import now as utcnow
 from counter.domain.errors import ValidationError
 from counter.domain.lifecycle import Status
 from counter.extensions import db
-from counter.models import Dossier, DossierEvent, utcnow
+from counter.models import Dossier, DossierEvent
 from counter.models.types import column_length
 from counter.services import dossiers as svc
 from tests.services.test_lifecycle_service import actor_for, make_dossier

@@ -12,6 +12,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import text
 
+from counter.domain import clock
 from counter.domain.errors import InvalidInput, NotAllowed, ValidationError
 from counter.extensions import db
 from counter.models import (
@@ -278,6 +279,25 @@ def test_bad_input_is_refused_on_its_field_and_nothing_is_saved(
     errors = getattr(caught.value, "errors", {field: caught.value.message})
     assert words.lower() in errors[field].lower()
     assert counts() == before
+
+
+def test_a_birth_date_is_checked_against_the_vietnam_date_around_its_midnight(
+    officer: Actor, certify: Procedure
+) -> None:
+    # 00:30 on Wednesday 2/12/2026 in Vietnam is still 1/12 in UTC: a child born
+    # today (2/12) is accepted; one minute before Vietnam's midnight, 2/12 is tomorrow.
+    after_midnight = datetime(2026, 12, 1, 17, 30, tzinfo=UTC)
+    with clock.frozen(after_midnight):
+        dossier = reception.receive(
+            officer, form(certify, date_of_birth="02/12/2026"), now=after_midnight
+        )
+    assert dossier.date_of_birth == date(2026, 12, 2)
+
+    before_midnight = datetime(2026, 12, 1, 16, 59, tzinfo=UTC)
+    with clock.frozen(before_midnight), pytest.raises(ValidationError) as caught:
+        reception.receive(officer, form(certify, date_of_birth="02/12/2026"), now=before_midnight)
+    assert caught.value.field == "date_of_birth"
+    assert "sau hôm nay" in str(caught.value.message)
 
 
 def test_every_wrong_field_is_reported_at_once(officer: Actor, certify: Procedure) -> None:

@@ -8,10 +8,12 @@ import pytest
 from flask import Flask
 from sqlalchemy import delete
 
+from counter.domain import clock
+from counter.domain.clock import now as utcnow
 from counter.domain.errors import ValidationError
 from counter.domain.lifecycle import Status
 from counter.extensions import db
-from counter.models import CounterNotice, Dossier, utcnow
+from counter.models import CounterNotice, Dossier
 from counter.services import dossiers as svc
 from tests.services.test_lifecycle_service import actor_for, make_dossier, procedure, vn
 
@@ -192,7 +194,7 @@ def test_demo_dossiers_show_every_status_and_load_once(empty: Flask) -> None:
         assert [e.at for e in d.events] == sorted(e.at for e in d.events)
     counts = svc.worklist_counts(actor_for("leader"))
     assert counts["overdue"] >= 1 and counts["soon"] == 2
-    local_now = cal.local_naive(utcnow())
+    local_now = clock.local_naive(utcnow())
     if cal.is_working_day(local_now.date()) and local_now.time() < time(17):
         assert counts["today"] >= 1
     notices = db.session.scalars(db.select(CounterNotice.kind)).all()

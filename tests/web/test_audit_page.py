@@ -6,8 +6,8 @@ import re
 from datetime import timedelta
 from typing import Any
 
+from counter.domain.clock import now as utcnow
 from counter.domain.lifecycle import Status
-from counter.models import utcnow
 from tests.conftest import Browser
 from tests.services.test_lifecycle_service import make_dossier
 

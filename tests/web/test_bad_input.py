@@ -15,9 +15,10 @@ from typing import Any
 import pytest
 from flask import Flask
 
+from counter.domain.clock import now as utcnow
 from counter.domain.lifecycle import Status
 from counter.extensions import db
-from counter.models import Dossier, Office, utcnow
+from counter.models import Dossier, Office
 from tests.conftest import Browser, csrf_from
 from tests.services.test_lifecycle_service import make_dossier
 from tests.web.test_forms_everywhere import forms_of

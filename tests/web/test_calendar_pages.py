@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from flask import Flask
 
+from counter.domain import clock
 from counter.extensions import db
 from counter.models import AuditEntry, CalendarEntry
 from counter.services import calendar as calendar_service
@@ -36,7 +37,7 @@ BAD_2027 = """first_date,last_date,kind,label,source
 @pytest.fixture(autouse=True)
 def today_is_27_november_2026(monkeypatch: pytest.MonkeyPatch) -> None:
     """The banner depends on today's date; pin it to the day the issue was written."""
-    monkeypatch.setattr(calendar_service, "local_today", lambda: date(2026, 11, 27))
+    monkeypatch.setattr(clock, "today", lambda: date(2026, 11, 27))
 
 
 def text_of(response: Any) -> str:
@@ -166,9 +167,7 @@ def test_add_edit_delete_an_entry_changes_due_dates_and_is_audited(login_as: Any
     )
     assert entry.origin == "admin" and entry.year == 2026
     received = datetime(2026, 11, 25, 9, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
-    assert (
-        calendar_service.local_naive(calendar_service.due_at(received, 1, "working_days")).day == 27
-    )
+    assert clock.local_naive(calendar_service.due_at(received, 1, "working_days")).day == 27
 
     form = admin.get(f"/quan-tri/lich-nghi/muc/{entry.id}").get_data(as_text=True)
     assert re.search(r'<input[^>]*name="first_date"[^>]*value="2026-11-26"', form)
@@ -186,9 +185,7 @@ def test_add_edit_delete_an_entry_changes_due_dates_and_is_audited(login_as: Any
     assert response.status_code == 302
     db.session.refresh(entry)
     assert entry.last_date == date(2026, 11, 27)
-    assert (
-        calendar_service.local_naive(calendar_service.due_at(received, 1, "working_days")).day == 30
-    )
+    assert clock.local_naive(calendar_service.due_at(received, 1, "working_days")).day == 30
 
     entry_id = entry.id
     response = admin.submit(
@@ -196,9 +193,7 @@ def test_add_edit_delete_an_entry_changes_due_dates_and_is_audited(login_as: Any
     )
     assert response.status_code == 302
     assert db.session.get(CalendarEntry, entry_id) is None
-    assert (
-        calendar_service.local_naive(calendar_service.due_at(received, 1, "working_days")).day == 26
-    )
+    assert clock.local_naive(calendar_service.due_at(received, 1, "working_days")).day == 26
     actions = db.session.scalars(
         db.select(AuditEntry.action)
         .where(AuditEntry.action.like("calendar_%"))

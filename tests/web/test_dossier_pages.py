@@ -10,9 +10,11 @@ import pytest
 from flask import Flask, url_for
 from sqlalchemy import delete
 
+from counter.domain import clock
+from counter.domain.clock import now as utcnow
 from counter.domain.lifecycle import Action, Status
 from counter.extensions import db
-from counter.models import AuditEntry, CounterNotice, Dossier, utcnow
+from counter.models import AuditEntry, CounterNotice, Dossier
 from counter.services import dossiers as svc
 from tests.services.test_lifecycle_service import actor_for, make_dossier
 
@@ -223,7 +225,7 @@ def test_delay_form_is_prefilled_from_the_proposal(login_as: object, empty: Flas
     db.session.commit()
     from counter.services import calendar as cal
 
-    day = cal.local_naive(dossier.due_at).date() + timedelta(days=1)
+    day = clock.local_naive(dossier.due_at).date() + timedelta(days=1)
     while not cal.is_working_day(day):
         day += timedelta(days=1)
     svc.propose_delay(

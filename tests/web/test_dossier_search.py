@@ -9,8 +9,9 @@ import pytest
 from flask import Flask
 from sqlalchemy import delete
 
+from counter.domain.clock import now as utcnow
 from counter.extensions import db
-from counter.models import CounterNotice, Dossier, utcnow
+from counter.models import CounterNotice, Dossier
 from tests.conftest import Browser
 from tests.services.test_lifecycle_service import make_dossier
 

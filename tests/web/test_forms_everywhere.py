@@ -19,9 +19,10 @@ from typing import Any
 import pytest
 from flask import Flask
 
+from counter.domain.clock import now as utcnow
 from counter.domain.lifecycle import Status
 from counter.extensions import db
-from counter.models import Printer, utcnow
+from counter.models import Printer
 from counter.web.forms import WTFORMS_VI, CounterForm
 from tests.conftest import Browser, csrf_from
 from tests.services.test_lifecycle_service import make_dossier

@@ -68,7 +68,7 @@ def test_the_specialists_today_leaves_out_what_is_still_at_the_counter(login_as:
 
 
 def test_the_leader_sees_delay_proposals_to_sign(login_as: Any) -> None:
-    from counter.models import utcnow
+    from counter.domain.clock import now as utcnow
     from counter.services import calendar as cal
     from counter.services import dossiers as svc
     from tests.services.test_lifecycle_service import actor_for

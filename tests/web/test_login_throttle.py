@@ -15,8 +15,9 @@ from typing import Any
 from flask import Flask
 from flask.testing import FlaskClient
 
+from counter.domain.clock import now as utcnow
 from counter.extensions import db
-from counter.models import AuditEntry, LoginFailure, User, utcnow
+from counter.models import AuditEntry, LoginFailure, User
 from tests.conftest import DEMO_PASSWORDS, Browser, csrf_from
 
 ATTACKER = {"REMOTE_ADDR": "10.0.0.66"}

@@ -15,6 +15,8 @@ import zxingcpp
 from flask import Flask
 from PIL import Image
 
+from counter.domain import clock
+from counter.domain.clock import now as utcnow
 from counter.extensions import db
 from counter.models import (
     CounterNotice,
@@ -23,7 +25,6 @@ from counter.models import (
     DossierEvent,
     Procedure,
     User,
-    utcnow,
 )
 from counter.printing import qr
 from counter.services.printforms import ledger as forms
@@ -676,7 +677,7 @@ def test_ledger_defaults_to_this_month(login_as: Any) -> None:
     long_ago = make_dossier(received=now - timedelta(days=70), due=now - timedelta(days=60))
     resp = login_as("tiepnhan").get("/in/so-theo-doi")
     text = text_of(resp)
-    first, last = forms.month_bounds(forms.today_local())
+    first, last = forms.month_bounds(clock.today())
     assert f"Từ ngày {first:%d/%m/%Y} đến ngày {last:%d/%m/%Y}" in text
     assert this_month.code in text and long_ago.code not in text
 

@@ -128,7 +128,7 @@ def awaiting_supplement(name: str, id_number: str, items: list[str], note: str) 
     """A dossier received, handed to a specialist, who asks for ``items`` (form 02)."""
     from datetime import timedelta
 
-    from counter.models import utcnow
+    from counter.domain.clock import now as utcnow
     from counter.services import dossiers
 
     _office()
@@ -186,7 +186,7 @@ def test_an_overdue_dossier_says_so_with_an_apology(client: object, dossier: Dos
 def test_a_dossier_on_time_does_not_speak_of_delay(client: object, dossier: Dossier) -> None:
     from datetime import timedelta
 
-    from counter.models import utcnow
+    from counter.domain.clock import now as utcnow
 
     dossier.due_at = utcnow() + timedelta(days=2)
     db.session.commit()

@@ -18,9 +18,10 @@ from typing import Any
 import pytest
 from flask import Flask
 
+from counter.domain.clock import now as utcnow
 from counter.domain.lifecycle import Status
 from counter.extensions import db
-from counter.models import Dossier, Procedure, utcnow
+from counter.models import Dossier, Procedure
 from counter.services import catalog as catalog_service
 from tests.conftest import Browser
 from tests.services.test_lifecycle_service import make_dossier

@@ -11,8 +11,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from counter import create_app
+from counter.domain.clock import now as utcnow
 from counter.extensions import db
-from counter.models import User, UserSession, utcnow
+from counter.models import User, UserSession
 from tests.conftest import Browser
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from counter.domain import clock
 from counter.domain.printed.blocks import (
     Align,
     Block,
@@ -15,7 +16,6 @@ from counter.domain.printed.blocks import (
     TextBlock,
     break_after_commas,
 )
-from counter.domain.printed.wording import to_vn_time
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +32,7 @@ class TicketData:
 
 def format_vn_datetime(moment: datetime) -> str:
     """The ticket's short wording: '10 giờ 05 phút, ngày 27/11/2026'."""
-    t = to_vn_time(moment)
+    t = clock.as_local(moment)
     return f"{t.hour:02d} giờ {t.minute:02d} phút, ngày {t.day:02d}/{t.month:02d}/{t.year}"
 
 

@@ -13,13 +13,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
+from counter.domain import clock
 from counter.domain.codes import form_number
 from counter.domain.due import LimitUnit
 
-#: Printouts show Vietnam time whatever the server's clock zone (design.md, "Time").
-VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 #: A blank left for the officer to fill in by hand.
 DOTS = "……"
 
@@ -93,17 +91,12 @@ DELIVERY_LABELS = {
 }
 
 
-def to_vn_time(moment: datetime) -> datetime:
-    """Aware datetimes (stored in UTC) are shown in Vietnam time; naive ones are taken as local."""
-    return moment.astimezone(VN_TZ) if moment.tzinfo is not None else moment
-
-
 def format_vn_date_line(moment: date | datetime | None) -> str:
     """The dated line of a form: 'ngày 27 tháng 11 năm 2026'; dots to fill in when unknown."""
     if moment is None:
         return f"ngày {DOTS} tháng {DOTS} năm {DOTS}"
     if isinstance(moment, datetime):
-        moment = to_vn_time(moment)
+        moment = clock.as_local(moment)
     return f"ngày {moment.day:02d} tháng {moment.month:02d} năm {moment.year}"
 
 
@@ -111,7 +104,7 @@ def format_vn_moment(moment: datetime | None) -> str:
     """A moment as the forms word it: '10 giờ 05 phút, ngày 27 tháng 11 năm 2026'."""
     if moment is None:
         return ""
-    t = to_vn_time(moment)
+    t = clock.as_local(moment)
     return f"{t.hour:02d} giờ {t.minute:02d} phút, {format_vn_date_line(t)}"
 
 

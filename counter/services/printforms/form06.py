@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from counter.domain import clock
 from counter.domain.due import Timeliness, classify
 from counter.domain.events import HandedOver, Resolved
 from counter.domain.printed.form06 import ControlSlipData, HandoverRow
-from counter.domain.printed.wording import ONE_STOP_UNIT, format_vn_moment, to_vn_time
+from counter.domain.printed.wording import ONE_STOP_UNIT, format_vn_moment
 from counter.models import DossierEvent
 from counter.services.printforms.common import (
     agency_of,
@@ -23,7 +24,7 @@ def _row_result(event: DossierEvent, recorded: Timeliness | None, due: datetime)
     if recorded is not None:
         return recorded.label
     return classify(
-        to_vn_time(event.at).replace(tzinfo=None), to_vn_time(due).replace(tzinfo=None)
+        clock.as_local(event.at).replace(tzinfo=None), clock.as_local(due).replace(tzinfo=None)
     ).label
 
 

@@ -5,16 +5,16 @@ Reports over a period (issue 14) sit beside it and share its day bounds.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from sqlalchemy.orm import selectinload
 
-from counter.domain import dates
+from counter.domain import clock, dates
 from counter.domain.errors import ValidationError
 from counter.domain.i18n import N_
 from counter.domain.lifecycle import Status
 from counter.domain.printed.ledger import LedgerData, LedgerRow
-from counter.domain.printed.wording import DELIVERY_LABELS, VN_TZ
+from counter.domain.printed.wording import DELIVERY_LABELS
 from counter.extensions import db
 from counter.models import Dossier, Procedure
 from counter.services.printforms.common import NOT_IN_LEDGER, agency_of, letterhead
@@ -47,11 +47,6 @@ def month_bounds(today: date) -> tuple[date, date]:
     return first, following - timedelta(days=1)
 
 
-def today_local() -> date:
-    """Today in Vietnam."""
-    return datetime.now(UTC).astimezone(VN_TZ).date()
-
-
 def _status_label(value: str) -> str:
     try:
         return Status(value).label
@@ -77,8 +72,8 @@ def for_period(start: date, end: date, field_code: str = "", status: str = "") -
         raise ValidationError(N_("Ngày kết thúc phải sau hoặc bằng ngày bắt đầu."), field="to")
     if status and status not in {s.value for s in Status}:
         raise ValidationError(N_("Trạng thái không hợp lệ."), field="status")
-    lower = datetime.combine(start, time(0), VN_TZ)
-    upper = datetime.combine(end + timedelta(days=1), time(0), VN_TZ)
+    lower = clock.start_of_day(start)
+    upper = clock.start_of_day(end + timedelta(days=1))
     query = (
         db.select(Dossier)
         .join(Dossier.procedure)
@@ -125,5 +120,5 @@ def for_period(start: date, end: date, field_code: str = "", status: str = "") -
         field_name=field_name,
         status_label=Status(status).label if status else "",
         rows=rows,
-        printed=head.dated(datetime.now(UTC)),
+        printed=head.dated(clock.now()),
     )
