@@ -33,6 +33,7 @@ from counter.domain.i18n import N_
 from counter.domain.retention import Retention, kept
 from counter.extensions import db
 from counter.services import Actor, audit, instance_lock, numbering, transaction
+from counter.services.files import fsync_dir
 
 PREFIX = "counter-"
 SUFFIX = ".db"  # uncompressed backups of earlier versions
@@ -161,7 +162,7 @@ def take_backup(
                 raise BackupError(N_("Bản sao lưu không qua được kiểm tra toàn vẹn; chưa lưu."))
             _compress(raw, packed)
             os.replace(packed, final)
-            _fsync_dir(dest_dir)
+            fsync_dir(dest_dir)
         except (OSError, sqlite3.Error) as err:  # a full disk, a folder not writable
             raise BackupError(
                 N_(
@@ -382,16 +383,6 @@ def _plain_copy(file: Path, work_dir: Path) -> Iterator[Path]:
         yield plain
     finally:
         plain.unlink(missing_ok=True)
-
-
-def _fsync_dir(path: Path) -> None:
-    if os.name != "posix":
-        return
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def note_download(actor: Actor, name: str) -> None:

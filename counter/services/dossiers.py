@@ -182,17 +182,6 @@ def staff_users() -> list[User]:
     )
 
 
-def fields_in_use() -> list[tuple[str, str]]:
-    """(code, name) of the fields (lĩnh vực) of the catalog, for the field filter."""
-    rows = db.session.execute(
-        db.select(Procedure.field_code, Procedure.field_name)
-        .where(Procedure.field_code != "")
-        .distinct()
-        .order_by(Procedure.field_name)
-    ).all()
-    return [(code, name) for code, name in rows]
-
-
 def current_unit(dossier: Dossier) -> str:
     """Where the dossier is now: the last handover's receiving unit, else the counter."""
     return events.holder_of(event.payload for event in dossier.events)

@@ -44,6 +44,7 @@ from counter.domain.i18n import N_, Message
 from counter.extensions import db
 from counter.models import Attachment, Dossier, DossierDocument
 from counter.services import Actor, audit, transaction
+from counter.services.files import fsync_dir
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +92,7 @@ class ScanBatch:
                 self._write_one(stream, name)
                 for (stream, _), name in zip(files, self.names, strict=True)
             ]
-            _fsync_dir(self.root / month)  # the renames are durable before the commit
+            fsync_dir(self.root / month)  # the renames are durable before the commit
         except BaseException:
             self.abandon()
             raise
@@ -101,19 +102,19 @@ class ScanBatch:
         pending = self.root / PENDING
         if not pending.is_dir():
             pending.mkdir(parents=True, exist_ok=True)
-            _fsync_dir(self.root)
+            fsync_dir(self.root)
         self.journal = pending / secrets.token_hex(8)
         with open(self.journal, "w", encoding="ascii") as out:
             out.write("\n".join(self.names) + "\n")
             out.flush()
             os.fsync(out.fileno())
-        _fsync_dir(pending)
+        fsync_dir(pending)
 
     def _write_one(self, stream: IO[bytes], name: str) -> StoredScan:
         final = self.root / name
         if not final.parent.is_dir():
             final.parent.mkdir(parents=True, exist_ok=True)
-            _fsync_dir(self.root)
+            fsync_dir(self.root)
         temp = final.with_name(final.name + PART)
         digest = hashlib.sha256()
         size = 0
@@ -234,17 +235,6 @@ def _sweep_part_files(root: Path, now: float) -> tuple[int, int]:
                 path.unlink(missing_ok=True)
                 count, size = count + 1, size + st.st_size
     return count, size
-
-
-def _fsync_dir(path: Path) -> None:
-    """Make a rename or a new entry in ``path`` durable (POSIX; Windows has no such call)."""
-    if os.name != "posix":
-        return
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 # -- uploads at the counter and on the dossier page -------------------------------

@@ -38,6 +38,7 @@ from counter.domain.events import DelayProposed
 from counter.domain.i18n import N_
 from counter.domain.lifecycle import ACTION_FORM, Action, Inputs, Status, step_label
 from counter.models import Dossier, DossierEvent
+from counter.services import catalog as catalog_service
 from counter.services import dossiers as svc
 from counter.web import NAV_EXTRA, NavItem, actor, staff_required
 from counter.web.forms import CounterForm, form_messages, max_length, run_form
@@ -227,7 +228,7 @@ def _filter_choices() -> dict[str, Any]:
     return {
         "status_choices": [(s.value, _(s.label)) for s in Status],
         "status_labels": {s.value: _(s.label) for s in Status},
-        "field_choices": svc.fields_in_use(),
+        "field_choices": catalog_service.list_fields(),
         "officer_choices": [(u.id, u.full_name) for u in svc.staff_users()],
         "tab_labels": TAB_LABELS,
         "timeliness_labels": {t.value: _(t.label) for t in Timeliness},
