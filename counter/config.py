@@ -63,6 +63,11 @@ class Defaults:
     HTTPS = False
     # Public look-ups per address and minute (citizens' phones; a walker of codes is slowed).
     LOOKUP_PER_MINUTE = 30
+    # Tickets a kiosk (one address) may take per minute: a child pressing every button
+    # cannot empty the roll.
+    KIOSK_PER_MINUTE = 20
+    # A called ticket may be marked absent (vắng mặt) once it was called again this often.
+    QUEUE_NO_SHOW_AFTER_RECALLS = 2
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     BABEL_DEFAULT_LOCALE = "vi"
     BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
