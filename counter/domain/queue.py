@@ -89,6 +89,16 @@ def validate_letter(value: str) -> str:
     return letter
 
 
+def priority_line(priority: bool, kind: str) -> str:
+    """The ticket's priority line: "Ưu tiên: Người cao tuổi", "Ưu tiên", or "" (Vietnamese,
+    as printed and as the kiosk says it)."""
+    if not priority:
+        return ""
+    if kind in PRIORITY_KINDS:
+        return str(Message(N_("Ưu tiên: %(who)s"), who=PRIORITY_KINDS[kind]))
+    return str(N_("Ưu tiên"))
+
+
 def check_priority_kind(kind: str) -> str:
     """A priority kind from the kiosk ("" for none, ``any`` when unspecified)."""
     value = (kind or "").strip()

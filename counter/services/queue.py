@@ -35,6 +35,8 @@ from counter.extensions import db
 from counter.models import (
     CounterSession,
     Dossier,
+    Printer,
+    PrintLog,
     QueueCounter,
     QueueEvent,
     QueueService,
@@ -43,7 +45,7 @@ from counter.models import (
     utcnow,
 )
 from counter.models.types import column_length
-from counter.services import Actor, audit, numbering, transaction
+from counter.services import Actor, audit, numbering, printing, transaction
 from counter.services import calendar as cal
 
 #: The numbering service's kind for ticket numbers (scope: the service letter).
@@ -51,6 +53,8 @@ QUEUE = "queue"
 #: How many of the last calls the board lists.
 LAST_CALLS = 6
 _CLAIM_ATTEMPTS = 5
+#: What a counter button may be refused with: shown on the counter page, not as an error page.
+QueueRefusals = (ValidationError, Conflict, NotAllowed)
 
 
 def _moment(now: datetime | None) -> datetime:
@@ -410,6 +414,46 @@ def place_of(ticket: QueueTicket) -> Place:
     )
     each = rules.minutes_per_citizen(served, service.default_minutes)
     return Place(ahead, rules.estimated_wait(ahead, each, counters))
+
+
+#: The printer set up in Quản trị › Máy in nhiệt under this name prints the kiosk's tickets.
+KIOSK_PRINTER_NAME = "Kiosk"
+
+
+def kiosk_printer() -> tuple[int | None, str | None] | None:
+    """(printer id, address) of the kiosk's printer, or None when it has none."""
+    printer = db.session.scalar(
+        db.select(Printer).where(
+            func.lower(Printer.name) == KIOSK_PRINTER_NAME.lower(), Printer.active.is_(True)
+        )
+    )
+    if printer is not None:
+        return printer.id, None
+    uri = (current_app.config.get("KIOSK_PRINTER") or "").strip()
+    return (None, uri) if uri else None
+
+
+def print_ticket(ticket: QueueTicket, place: Place) -> PrintLog | None:
+    """Print the ticket on the kiosk's printer, after its commit; None without a printer.
+
+    A printer that fails raises :class:`~counter.services.printing.PrintFailed`
+    (logged); the ticket stays issued and is shown on screen all the same.
+    """
+    target = kiosk_printer()
+    if target is None:
+        return None
+    printer_id, uri = target
+    return printing.print_ticket(
+        Actor.system("kiosk"),
+        ticket.code,
+        service_name=ticket.service.name,
+        waiting_ahead=place.ahead,
+        issued_at=ticket.issued_at,
+        estimated_minutes=place.minutes,
+        priority=rules.priority_line(ticket.priority, ticket.priority_kind),
+        printer_id=printer_id,
+        uri=uri,
+    )
 
 
 # -- at the counter ------------------------------------------------------------------

@@ -38,6 +38,7 @@ from counter.domain.i18n import N_
 from counter.domain.lifecycle import ACTION_FORM, Action, Status
 from counter.models import Dossier, DossierEvent
 from counter.services import dossiers as svc
+from counter.services import queue as queue_service
 from counter.web import NAV_EXTRA, NavItem, actor, staff_required
 from counter.web.forms import CounterForm, form_messages, max_length, run_form
 from counter.web.i18n import fmt_datetime, translated
@@ -397,6 +398,7 @@ def _render_dossier(
         lost_text=lost_text,
         print_links=_print_links(dossier),
         current_unit=svc.current_unit(dossier),
+        queue_ticket=queue_service.ticket_of_dossier(dossier.id),
         attachment_url=_attachment_url,
         action_form=ACTION_FORM,
         status_labels={s.value: _(s.label) for s in Status},
