@@ -2,7 +2,7 @@
 
 One use case, one function, one transaction. The rules (statuses, priority, opening
 hours, the wait) are in :mod:`counter.domain.queue`; ticket numbers come from
-:func:`counter.services.numbering.next_number` (kind ``queue``, scope the service's
+:func:`counter.services.numbering.next_number` (kind ``ticket``, scope the service's
 letter, the local day), so numbers restart each day per service.
 
 Two counters pressing «Gọi số tiếp theo» at the same moment never get the same
@@ -49,7 +49,7 @@ from counter.services import Actor, audit, numbering, printing, transaction
 from counter.services import calendar as cal
 
 #: The numbering service's kind for ticket numbers (scope: the service letter).
-QUEUE = "queue"
+TICKET = "ticket"
 #: How many of the last calls the board lists.
 LAST_CALLS = 6
 _CLAIM_ATTEMPTS = 5
@@ -333,7 +333,7 @@ def issue_ticket(
     day = _today(moment)
     with transaction():
         # The number first: the sequence upsert is the transaction's first write.
-        seq = numbering.next_number(QUEUE, service.letter, day)
+        seq = numbering.next_number(TICKET, service.letter, day)
         ticket = QueueTicket(
             service_id=service.id,
             day=day,
