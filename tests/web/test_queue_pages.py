@@ -26,13 +26,7 @@ def open_all_day_today() -> None:
     office.afternoon_open, office.afternoon_close = time(12, 0), time(23, 59, 59)
     office.same_day_cutoff = time(12, 0)
     today = local_today()
-    for entry in db.session.scalars(
-        db.select(CalendarEntry).where(
-            CalendarEntry.first_date <= today, CalendarEntry.last_date >= today
-        )
-    ):
-        db.session.delete(entry)
-    db.session.flush()
+    _clear(today)
     if today.weekday() >= 5:
         db.session.add(_entry(today, "working_day", "Làm bù (kiểm thử)"))
     elif not working_calendar().has_schedule(today.year):
@@ -47,15 +41,20 @@ def open_all_day_today() -> None:
 def day_off_today() -> None:
     """Make today a day off in the stored calendar."""
     today = local_today()
+    _clear(today)
+    db.session.add(_entry(today, "day_off", "Nghỉ bù (kiểm thử)"))
+    db.session.commit()
+
+
+def _clear(day: date) -> None:
+    """Remove the stored calendar entries covering ``day``."""
     for entry in db.session.scalars(
         db.select(CalendarEntry).where(
-            CalendarEntry.first_date <= today, CalendarEntry.last_date >= today
+            CalendarEntry.first_date <= day, CalendarEntry.last_date >= day
         )
     ):
         db.session.delete(entry)
     db.session.flush()
-    db.session.add(_entry(today, "day_off", "Nghỉ bù (kiểm thử)"))
-    db.session.commit()
 
 
 def _entry(day: date, kind: str, label: str) -> CalendarEntry:
