@@ -272,18 +272,21 @@ def close_counter(actor: Actor, counter_id: int, *, now: datetime | None = None)
         return counter
     if counter.officer_id != actor.user_id and not actor.is_admin:
         raise NotAllowed(N_("Chỉ cán bộ đang phụ trách quầy hoặc quản trị viên được đóng quầy."))
-    current = current_ticket(counter.id)
-    if current is not None:
-        raise Conflict(
-            N_(
-                "Quầy đang có số %(code)s; hãy bấm «Xong», «Vắng mặt» hoặc «Chuyển» "
-                "trước khi đóng quầy."
-            ),
-            code=current.code,
-        )
     moment = _moment(now)
     officer = counter.officer_id
     with transaction():
+        # Lock the counter first (call_next does too), then look: a ticket called at the
+        # same moment is either seen here or finds the counter closed.
+        _lock_counter(counter.id, moment)
+        current = current_ticket(counter.id)
+        if current is not None:
+            raise Conflict(
+                N_(
+                    "Quầy đang có số %(code)s; hãy bấm «Xong», «Vắng mặt» hoặc «Chuyển» "
+                    "trước khi đóng quầy."
+                ),
+                code=current.code,
+            )
         db.session.execute(
             db.update(QueueCounter)
             .where(QueueCounter.id == counter.id)
@@ -299,6 +302,22 @@ def close_counter(actor: Actor, counter_id: int, *, now: datetime | None = None)
         _log("close", None, counter, at=moment, officer_id=officer)
     db.session.refresh(counter)
     return counter
+
+
+def _lock_counter(counter_id: int, moment: datetime, officer_id: int | None = None) -> bool:
+    """Touch the counter's row, the transaction's first write: it holds the counter until
+    commit (a row lock on PostgreSQL, the write lock on SQLite). With ``officer_id``, only
+    while that officer still holds it; False when the row was not touched."""
+    where = [QueueCounter.id == counter_id]
+    if officer_id is not None:
+        where.append(QueueCounter.officer_id == officer_id)
+    touched = db.session.execute(
+        db.update(QueueCounter)
+        .where(*where)
+        .values(updated_at=moment)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    return bool(touched)
 
 
 # -- the kiosk -----------------------------------------------------------------------
@@ -531,6 +550,10 @@ def call_next(actor: Actor, counter_id: int, *, now: datetime | None = None) -> 
         )
     moment = _moment(now)
     with transaction():
+        if not _lock_counter(counter.id, moment, actor.user_id):  # closed meanwhile
+            raise NotAllowed(
+                N_("Quầy số %(number)s chưa mở; hãy mở quầy trước."), number=counter.number
+            )
         claimed = None
         for _attempt in range(_CLAIM_ATTEMPTS):
             claimed = _claim(counter, actor, moment)
