@@ -44,6 +44,9 @@ PUBLIC_ENDPOINTS.update(
 
 #: Seconds the kiosk shows a ticket before it returns to the buttons.
 TICKET_SECONDS = 20
+#: The buttons' page reloads itself this often: it opens at opening time by itself, and its
+#: form token never grows old on a kiosk left on for days.
+RELOAD_SECONDS = 300
 
 
 class TakeForm(CounterForm):
@@ -84,6 +87,7 @@ def index() -> Any:
         form=TakeForm(),
         priority_any=PRIORITY_ANY,
         priority_groups=[_(label) for label in PRIORITY_KINDS.values()],
+        reload_seconds=RELOAD_SECONDS,
     )
 
 
