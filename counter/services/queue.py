@@ -53,6 +53,12 @@ TICKET = "ticket"
 #: How many of the last calls the board lists.
 LAST_CALLS = 6
 _CLAIM_ATTEMPTS = 5
+audit.ACTIONS.update(
+    {
+        "queue_service_saved": N_("Lưu dịch vụ xếp hàng"),
+        "queue_counter_saved": N_("Lưu cấu hình quầy"),
+    }
+)
 #: What a counter button may be refused with: shown on the counter page, not as an error page.
 QueueRefusals = (ValidationError, Conflict, NotAllowed)
 
