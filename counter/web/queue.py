@@ -141,7 +141,6 @@ def counter(counter_id: int) -> Any:
         counter=here,
         mine=here.officer_id == actor().user_id,
         current=current,
-        place=svc.place_of,
         waiting_list=svc.waiting_list(here),
         waiting=[(s, waiting.get(s.id, 0)) for s in here.services],
         served=svc.served_today(here.id),
