@@ -35,6 +35,7 @@ ENV_SETTINGS: dict[str, Callable[[str], Any]] = {
     "BACKUP_KEEP_MONTHLY": int,
     "BACKUP_MIN_FREE_MB": int,
     "PRINTER": str,
+    "KIOSK_PRINTER": str,
     "UPLOAD_MAX_MB": int,
     "UPLOAD_TOTAL_MB": int,
     "PUBLIC_URL": str,
@@ -65,6 +66,14 @@ class Defaults:
     HTTPS = False
     # Public look-ups per address and minute (citizens' phones; a walker of codes is slowed).
     LOOKUP_PER_MINUTE = 30
+    # Tickets a kiosk (one address) may take per minute: a child pressing every button
+    # cannot empty the roll.
+    KIOSK_PER_MINUTE = 20
+    # The kiosk's thermal printer: an address (tcp://…, usb://…) when no printer named
+    # "Kiosk" is set up in Quản trị › Máy in nhiệt; none: the ticket is shown on screen only.
+    KIOSK_PRINTER: str | None = None
+    # A called ticket may be marked absent (vắng mặt) once it was called again this often.
+    QUEUE_NO_SHOW_AFTER_RECALLS = 2
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     BABEL_DEFAULT_LOCALE = "vi"
     BABEL_DEFAULT_TIMEZONE = clock.ZONE_NAME

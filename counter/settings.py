@@ -56,6 +56,16 @@ class Settings:
         return float(self.config.get("PRINT_TIMEOUT", DEFAULT_PRINT_TIMEOUT))
 
     @property
+    def kiosk_printer(self) -> str:
+        """The kiosk's printer address when no printer is named «Kiosk» ("" for none)."""
+        return str(self.config.get("KIOSK_PRINTER") or "").strip()
+
+    @property
+    def queue_no_show_after_recalls(self) -> int:
+        """How many recalls a ticket gets before it may be marked as not come."""
+        return int(self.config.get("QUEUE_NO_SHOW_AFTER_RECALLS", 2))
+
+    @property
     def delay_notice_policy(self) -> str:
         """A late delay notice (form 04): ``warn`` (default) or ``refuse``."""
         return str(self.config.get("DELAY_NOTICE_POLICY", "warn"))

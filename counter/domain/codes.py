@@ -12,7 +12,8 @@ digits only when it passes 9999. This module only formats and parses.
 The ledger (sổ theo dõi hồ sơ, form 07) has one book (quyển số) a year, named by
 the year; its numbers (số thứ tự) run through the year. A notice given at the
 counter (form 02 or 03) is numbered ``{form}-{YYMMDD}-{NNNN}``, restarting each
-day. Every printed form has a number line "Số: …/TTPVHCC".
+day. A queue ticket is its service's letter and three digits, ``A001``, restarting
+each day. Every printed form has a number line "Số: …/TTPVHCC".
 
 Agency e-identifier (mã định danh điện tử, Decision 20/2020/QĐ-TTg, amended by
 Decision 09/2025/QĐ-TTg) — the rule we accept, documented because the decision
@@ -106,6 +107,12 @@ def format_ledger_seq(seq: int | None) -> str:
 def format_notice_number(form_no: str, day: date, seq: int) -> str:
     """The number of a form 02 or 03 given at the counter: ``02-YYMMDD-NNNN``."""
     return f"{form_no}-{day:%y%m%d}-{seq:04d}"
+
+
+def format_ticket_code(letter: str, seq: int) -> str:
+    """A queue ticket's number as printed and called: the service letter and at least
+    three digits (``A001``, ``B100``; ``A1000`` past 999), restarting each day."""
+    return f"{letter}{seq:03d}"
 
 
 def form_number(number: str | int | None) -> str:

@@ -20,6 +20,14 @@ from counter.models.dossiers import (
 )
 from counter.models.office import Office
 from counter.models.printing import Printer, PrintLog
+from counter.models.queue import (
+    CounterSession,
+    QueueCounter,
+    QueueEvent,
+    QueueService,
+    QueueTicket,
+    counter_service,
+)
 from counter.models.types import UTCDateTime
 
 __all__ = [
@@ -29,6 +37,7 @@ __all__ = [
     "CalendarEntry",
     "CatalogImport",
     "CounterNotice",
+    "CounterSession",
     "DailySequence",
     "Dossier",
     "DossierDocument",
@@ -40,8 +49,13 @@ __all__ = [
     "Procedure",
     "ProcedureDocument",
     "ProcedureFee",
+    "QueueCounter",
+    "QueueEvent",
+    "QueueService",
+    "QueueTicket",
     "UTCDateTime",
     "User",
     "UserRole",
     "UserSession",
+    "counter_service",
 ]

@@ -9,10 +9,11 @@ kind          scope                          day
 ``dossier``   the agency e-identifier        the local day: dossier codes
 ``ledger``    ``""``                         the book's first day (1 January): ledger
 ``notice``    the form, ``02`` or ``03``     the local day: counter notices
+``ticket``    the queue service's letter     the local day: queue tickets (A001…),
+                                             taken by :mod:`counter.services.queue`
 ============  =============================  ==========================================
 
-A new kind (the queue's daily ticket numbers per service) is one more call of
-:func:`next_number` with its own kind and scope.
+A new kind is one more call of :func:`next_number` with its own kind and scope.
 
 A number is taken with a single upsert that locks the row until commit (PostgreSQL)
 or takes SQLite's write lock (it is a write, and should be the first of its

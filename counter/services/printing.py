@@ -189,6 +189,8 @@ def print_ticket(
     service_name: str = "",
     waiting_ahead: int = 0,
     issued_at: datetime | None = None,
+    estimated_minutes: int | None = None,
+    priority: str = "",
     printer_id: int | None = None,
     uri: str | None = None,
 ) -> PrintLog:
@@ -203,6 +205,8 @@ def print_ticket(
         number=number,
         issued_at=issued_at or clock.now(),
         waiting_ahead=waiting_ahead,
+        estimated_minutes=estimated_minutes,
+        priority=priority,
     )
     job = jobs.ticket_bytes(ticket, target.width, cut=target.cut, text_mode=target.text_mode)
     return _deliver(actor, target, "ticket", number, job)

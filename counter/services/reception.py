@@ -35,7 +35,7 @@ from counter.domain.text import fold, too_long
 from counter.extensions import db
 from counter.models import Dossier, DossierDocument, Procedure
 from counter.models.types import column_length
-from counter.services import Actor, audit, numbering, scans, transaction
+from counter.services import Actor, audit, numbering, queue, scans, transaction
 from counter.services import calendar as calendar_service
 from counter.services import catalog as catalog_service
 from counter.services.events import append_event
@@ -86,6 +86,8 @@ class ReceptionInput:
     notes: str = ""
     fee_amount: int | str | None = None
     confirm_duplicate: bool = False
+    #: The queue ticket the citizen was called with («Tiếp nhận hồ sơ» on the counter page).
+    queue_ticket_id: int | None = None
 
 
 class DuplicateSuspected(Conflict):
@@ -365,6 +367,8 @@ def receive(
     files = scans.check_uploads(list(uploads or []))
     procedure = clean.procedure
     assert procedure is not None
+    if data.queue_ticket_id is not None:  # refused before anything is written
+        queue.ticket_for_reception(actor, data.queue_ticket_id)
     if not data.confirm_duplicate:
         duplicates = open_duplicates(clean.values["id_number"], procedure.id)
         if duplicates:
@@ -377,6 +381,8 @@ def receive(
             try:
                 with transaction():
                     dossier = _create(actor, clean, staged, now)
+                    if data.queue_ticket_id is not None:
+                        queue.attach_dossier(actor, data.queue_ticket_id, dossier)
             except IntegrityError as err:
                 if attempt + 1 == _CODE_ATTEMPTS or not _code_taken(err):
                     raise

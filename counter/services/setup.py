@@ -59,6 +59,7 @@ REFERENCE_LOADERS: list[str] = ["counter.services.calendar:load_builtin_schedule
 #: Loaders of demo data, run by init --demo, in order (each idempotent).
 DEMO_LOADERS: list[str] = [
     "counter.services.catalog:load_demo_catalog",
+    "counter.services.queue:load_demo_queue",
     "counter.services.demo:load_demo_dossiers",  # needs the catalog: keep it last
 ]
 

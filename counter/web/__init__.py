@@ -187,10 +187,12 @@ def register_web(app: Flask) -> None:
         calendar,
         catalog,
         dossiers,
+        kiosk,
         main,
         printforms,
         printing,
         public,
+        queue,
         reception,
     )
     from counter.web.inputs import CounterRequest, IdConverter, TextConverter, TextPathConverter
@@ -218,10 +220,13 @@ def register_web(app: Flask) -> None:
         printforms,
         printing,
         public,
+        queue,
+        kiosk,
         calendar,
         admin,
     ):
         app.register_blueprint(module.bp)
+    app.register_blueprint(kiosk.display_bp)
 
     NAV[:] = [
         NavItem("main.home", _l("Trang chủ"), ("reception", "specialist", "leader"), "h"),

@@ -40,6 +40,7 @@ from counter.domain.lifecycle import ACTION_FORM, Action, Inputs, Status, step_l
 from counter.models import Dossier, DossierEvent
 from counter.services import catalog as catalog_service
 from counter.services import dossiers as svc
+from counter.services import queue as queue_service
 from counter.web import NAV_EXTRA, NavItem, actor, staff_required
 from counter.web.forms import CounterForm, form_messages, max_length, run_form
 from counter.web.i18n import translated
@@ -393,6 +394,7 @@ def _render_dossier(
         lost_text=lost_text,
         print_links=_print_links(dossier),
         current_unit=svc.current_unit(dossier),
+        queue_ticket=queue_service.ticket_of_dossier(dossier.id),
         attachment_url=_attachment_url,
         action_form=ACTION_FORM,
         status_labels={s.value: _(s.label) for s in Status},

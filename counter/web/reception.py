@@ -52,6 +52,7 @@ from counter.domain.lifecycle import Status
 from counter.models import CounterNotice, Dossier, DossierDocument, Procedure
 from counter.services import catalog as catalog_service
 from counter.services import notices, printing, scans
+from counter.services import queue as queue_service
 from counter.services import reception as svc
 from counter.services.office import PRINT_MODES, get_office
 from counter.web import NAV_EXTRA, NavItem, actor, roles_required, staff_required
@@ -156,6 +157,7 @@ class ReceptionForm(CounterForm):
     )
     reason = TextAreaField(_l("Lý do (phiếu 02, 03)"), render_kw=maxlength(CounterNotice.reason))
     confirm_duplicate = HiddenField(default="")  # set only by the «Vẫn tiếp nhận» button
+    queue_ticket = HiddenField(default="")  # the ticket called at the counter («Tiếp nhận hồ sơ»)
 
 
 # -- helpers ----------------------------------------------------------------------
@@ -248,6 +250,7 @@ def _input(form: ReceptionForm) -> svc.ReceptionInput:
         notes=form.notes.data or "",
         fee_amount=form.fee_amount.data,
         confirm_duplicate=form.confirm_duplicate.data == "1",
+        queue_ticket_id=to_id(str(form.queue_ticket.data or "")),
     )
 
 
@@ -276,6 +279,7 @@ def _render(
 ) -> Any:
     _choices(form, procedure)
     procedure_info = _procedure_json(procedure) if procedure is not None else None
+    ticket_id = to_id(str(form.queue_ticket.data or ""))
     return (
         render_template(
             "reception/index.html",
@@ -294,6 +298,7 @@ def _render(
             doc_name_max=DocumentForm.name.kwargs["render_kw"]["maxlength"],
             dossier_url=_dossier_url,
             js_messages=_js_messages(),
+            queue_ticket=queue_service.get_ticket(ticket_id) if ticket_id else None,
         ),
         status,
     )
@@ -397,6 +402,9 @@ def index() -> Any:
         matches, search_error = [], translated(err)
     if procedure is not None:
         form.procedure_id.data = str(procedure.id)
+    ticket_id = arg_int("ve")
+    if ticket_id is not None:  # «Tiếp nhận hồ sơ» on the counter page: the called ticket
+        form.queue_ticket.data = str(queue_service.ticket_for_reception(actor(), ticket_id).id)
     _fill_checklist(form, procedure)
     return _render(
         form,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,12 +44,11 @@ class LiveServer:
         return self.url + path
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """The app on 127.0.0.1 and a free port, with a fresh demo database."""
+@contextmanager
+def serve_demo(instance: Path) -> Iterator[LiveServer]:
+    """The app on 127.0.0.1 and a free port, with a fresh demo database in ``instance``."""
     from counter.services.setup import initialize
 
-    instance = tmp_path_factory.mktemp("live")
     app = create_app(
         {
             "INSTANCE_PATH": str(instance),
@@ -71,6 +71,13 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         server.server_close()
         with app.app_context():
             db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The app on 127.0.0.1 and a free port, with a fresh demo database."""
+    with serve_demo(tmp_path_factory.mktemp("live")) as server:
+        yield server
 
 
 #: Content-Security-Policy violations any page reported during the running test.

@@ -18,7 +18,16 @@ import pytest
 from flask import Flask
 
 from counter.extensions import db
-from counter.models import CalendarEntry, Printer, Procedure, User
+from counter.models import (
+    CalendarEntry,
+    Printer,
+    Procedure,
+    QueueCounter,
+    QueueService,
+    QueueTicket,
+    User,
+)
+from counter.services.calendar import local_today
 from tests.web.test_printforms import _ended, _notice, make_dossier, vn
 
 ROLES = (None, "tiepnhan", "chuyenvien", "lanhdao", "kiemnhiem", "admin")
@@ -138,6 +147,9 @@ def values(app: Flask) -> dict[str, list[str]]:
     printer = Printer(name="Quầy 1", uri="file:quay1.bin", width=576)
     db.session.add(printer)
     notice = _notice("incomplete", items=["Giấy xác nhận cư trú"], reason="Thiếu giấy tờ")
+    queue_service = db.session.scalar(db.select(QueueService))
+    ticket = QueueTicket(service=queue_service, day=local_today(), seq=1, code="A001")
+    db.session.add(ticket)
     db.session.commit()
     return {
         "dossier_id": [str(d.id) for d in dossiers],
@@ -150,6 +162,9 @@ def values(app: Flask) -> dict[str, list[str]]:
         "procedure_id": [str(db.session.scalar(db.select(Procedure.id)))],
         "attachment_id": ["1"],
         "name": ["x.db.gz"],
+        "counter_id": [str(db.session.scalar(db.select(QueueCounter.id)))],
+        "service_id": [str(queue_service.id)],
+        "ticket_id": [str(ticket.id)],
         "code": [d.code for d in dossiers[:2]] + ["000.20.18.H18-261127-9999"],
         "_lookup": [f"/tra-cuu/{d.code}?k={d.lookup_key}" for d in dossiers[:2]],
         "_slip": [f"/in/ho-so/{dossiers[0].id}/mau-01?size={s}&print=1" for s in ("a4", "80mm")],

@@ -28,6 +28,10 @@ class TicketData:
     issued_at: datetime
     waiting_ahead: int
     lookup_url: str | None = None
+    #: About how long until the call, from today's service times (None: not printed).
+    estimated_minutes: int | None = None
+    #: The priority line, "Ưu tiên: Người cao tuổi", when the law serves the citizen first.
+    priority: str = ""
 
 
 def format_vn_datetime(moment: datetime) -> str:
@@ -46,8 +50,20 @@ def ticket_blocks(ticket: TicketData) -> list[Block]:
         SpacerBlock(0.3),
         TextBlock("SỐ THỨ TỰ", Align.CENTER),
         TextBlock(ticket.number, Align.CENTER, Size.XLARGE, bold=True),
+    ]
+    if ticket.priority:
+        blocks.append(TextBlock(ticket.priority, Align.CENTER, bold=True))
+    blocks += [
         SpacerBlock(0.3),
         TextBlock(f"Số người đang chờ trước bạn: {ticket.waiting_ahead}", Align.CENTER),
+    ]
+    if ticket.estimated_minutes is not None and ticket.waiting_ahead:
+        blocks.append(
+            TextBlock(
+                f"Thời gian chờ dự kiến: khoảng {ticket.estimated_minutes} phút", Align.CENTER
+            )
+        )
+    blocks += [
         TextBlock(f"Lấy số lúc {issued}", Align.CENTER),
     ]
     if ticket.lookup_url:

@@ -1,0 +1,883 @@
+"""The local queue: the kiosk issues tickets, counters call and serve them, the board shows them.
+
+One use case, one function, one transaction. The rules (statuses, priority, opening
+hours, the wait) are in :mod:`counter.domain.queue`; ticket numbers come from
+:func:`counter.services.numbering.next_number` (kind ``ticket``, scope the service's
+letter, the local day), so numbers restart each day per service.
+
+Two counters pressing «Gọi số tiếp theo» at the same moment never get the same
+ticket: the ticket is claimed by one ``UPDATE … WHERE id = (the first waiting) AND
+status IN (waiting)``. On SQLite that statement is the transaction's first write and
+takes the write lock before its subquery reads, so the second counter's subquery sees
+the first one's claim; on PostgreSQL the subquery locks the row it picks with
+``FOR UPDATE SKIP LOCKED``, so the second counter takes the next ticket instead of
+waiting.
+
+Every change to a ticket or a counter appends a :class:`~counter.models.QueueEvent`:
+the board's last calls, the statistics' times, and the board's ETag.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import and_, func, or_
+
+from counter import settings
+from counter.domain import clock
+from counter.domain import queue as rules
+from counter.domain.codes import format_ticket_code
+from counter.domain.errors import Conflict, NotAllowed, NotFound, ValidationError
+from counter.domain.i18n import N_
+from counter.domain.queue import AT_COUNTER, WAITING, TicketStatus
+from counter.extensions import db
+from counter.models import (
+    CounterSession,
+    Dossier,
+    Printer,
+    PrintLog,
+    QueueCounter,
+    QueueEvent,
+    QueueService,
+    QueueTicket,
+    User,
+)
+from counter.models.types import column_length
+from counter.services import Actor, audit, numbering, printing, transaction
+from counter.services import calendar as cal
+
+#: The numbering service's kind for ticket numbers (scope: the service letter).
+TICKET = "ticket"
+#: How many of the last calls the board lists.
+LAST_CALLS = 6
+_CLAIM_ATTEMPTS = 5
+audit.ACTIONS.update(
+    {
+        "queue_service_saved": N_("Lưu dịch vụ xếp hàng"),
+        "queue_counter_saved": N_("Lưu cấu hình quầy"),
+    }
+)
+#: What a counter button may be refused with: shown on the counter page, not as an error page.
+QueueRefusals = (ValidationError, Conflict, NotAllowed)
+
+
+def _moment(now: datetime | None) -> datetime:
+    return (now or clock.now()).astimezone(UTC)
+
+
+def _today(moment: datetime | None = None) -> Any:
+    return clock.local_naive(_moment(moment)).date()
+
+
+def _require_admin(actor: Actor) -> None:
+    if not actor.is_admin:
+        raise NotAllowed(N_("Chỉ quản trị viên được cấu hình hàng đợi."))
+
+
+def _require_reception(actor: Actor) -> None:
+    if not actor.has_role("reception"):
+        raise NotAllowed(N_("Chỉ cán bộ tiếp nhận được làm việc tại quầy."))
+
+
+def _log(action: str, ticket: QueueTicket | None, counter: QueueCounter | None, **kw: Any) -> None:
+    """Append the event of a step to the current transaction."""
+    db.session.add(
+        QueueEvent(
+            at=kw.pop("at", None) or clock.now(),
+            action=action,
+            ticket_id=ticket.id if ticket else None,
+            code=ticket.code if ticket else "",
+            service_id=ticket.service_id if ticket else None,
+            counter_id=counter.id if counter else None,
+            counter_number=counter.number if counter else None,
+            officer_id=kw.pop("officer_id", None),
+        )
+    )
+
+
+# -- services and counters (administration) ----------------------------------------
+
+
+def list_services(active_only: bool = False) -> list[QueueService]:
+    """The queue services in kiosk order."""
+    query = db.select(QueueService).order_by(QueueService.position, QueueService.letter)
+    if active_only:
+        query = query.where(QueueService.active.is_(True))
+    return list(db.session.scalars(query))
+
+
+def get_service(service_id: int) -> QueueService:
+    """One queue service, or NotFound."""
+    service = db.session.get(QueueService, service_id)
+    if service is None:
+        raise NotFound(N_("Không tìm thấy dịch vụ xếp hàng."))
+    return service
+
+
+def _text(value: str, attribute: Any, field: str, label: str) -> str:
+    text = " ".join((value or "").split())
+    limit = column_length(attribute)
+    if len(text) > limit:
+        raise ValidationError(
+            N_("%(label)s dài quá %(max)s ký tự."), field=field, label=label, max=limit
+        )
+    return text
+
+
+def save_service(
+    actor: Actor,
+    service_id: int | None,
+    *,
+    name: str,
+    letter: str,
+    fields: str = "",
+    default_minutes: int | str = 10,
+    position: int | str = 0,
+    active: bool = True,
+) -> QueueService:
+    """An admin adds or edits a queue service (name, letter, fields it groups)."""
+    _require_admin(actor)
+    name = _text(name, QueueService.name, "name", N_("Tên dịch vụ"))
+    if not name:
+        raise ValidationError(N_("Vui lòng đặt tên dịch vụ, ví dụ “Hộ tịch”."), field="name")
+    letter = rules.validate_letter(letter)
+    lines = "\n".join(line.strip() for line in (fields or "").splitlines() if line.strip())
+    if len(lines) > column_length(QueueService.fields):
+        raise ValidationError(N_("Danh sách lĩnh vực quá dài."), field="fields")
+    minutes = _whole(default_minutes, "default_minutes", 1, 240)
+    order = _whole(position, "position", 0, 999)
+    for column, value, message in (
+        (QueueService.name, name, N_("Đã có dịch vụ mang tên này.")),
+        (QueueService.letter, letter, N_("Chữ cái này đã dùng cho dịch vụ khác.")),
+    ):
+        clash = db.session.scalar(db.select(QueueService.id).where(column == value))
+        if clash is not None and clash != service_id:
+            raise ValidationError(message, field=column.key)
+    service = get_service(service_id) if service_id else QueueService()
+    with transaction():
+        service.name, service.letter, service.fields = name, letter, lines
+        service.default_minutes, service.position, service.active = minutes, order, active
+        db.session.add(service)
+        db.session.flush()
+        audit.record(actor, "queue_service_saved", f"{letter} {name}")
+    return service
+
+
+def _whole(value: int | str, field: str, low: int, high: int) -> int:
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        number = low - 1
+    if not low <= number <= high:
+        raise ValidationError(
+            N_("Hãy nhập một số nguyên từ %(low)s đến %(high)s."), field=field, low=low, high=high
+        )
+    return number
+
+
+def list_counters(active_only: bool = False) -> list[QueueCounter]:
+    """The counters by number."""
+    query = db.select(QueueCounter).order_by(QueueCounter.number)
+    if active_only:
+        query = query.where(QueueCounter.active.is_(True))
+    return list(db.session.scalars(query))
+
+
+def get_counter(counter_id: int) -> QueueCounter:
+    """One counter, or NotFound."""
+    counter = db.session.get(QueueCounter, counter_id)
+    if counter is None:
+        raise NotFound(N_("Không tìm thấy quầy."))
+    return counter
+
+
+def save_counter(
+    actor: Actor,
+    counter_id: int | None,
+    *,
+    number: int | str,
+    name: str = "",
+    service_ids: list[int] | None = None,
+    active: bool = True,
+) -> QueueCounter:
+    """An admin adds or edits a counter and the services it serves."""
+    _require_admin(actor)
+    value = _whole(number, "number", 1, 99)
+    name = _text(name, QueueCounter.name, "name", N_("Tên quầy"))
+    clash = db.session.scalar(db.select(QueueCounter.id).where(QueueCounter.number == value))
+    if clash is not None and clash != counter_id:
+        raise ValidationError(N_("Đã có quầy mang số này."), field="number")
+    wanted = sorted(set(service_ids or []))
+    services = list(db.session.scalars(db.select(QueueService).where(QueueService.id.in_(wanted))))
+    if len(services) != len(wanted):
+        raise ValidationError(N_("Có dịch vụ không còn trong danh sách."), field="services")
+    if active and not services:
+        raise ValidationError(N_("Hãy chọn ít nhất một dịch vụ quầy phục vụ."), field="services")
+    counter = get_counter(counter_id) if counter_id else QueueCounter()
+    with transaction():
+        counter.number, counter.name, counter.active = value, name, active
+        counter.services = services
+        counter.updated_at = clock.now()  # the board's ETag sees a change of services too
+        db.session.add(counter)
+        db.session.flush()
+        audit.record(actor, "queue_counter_saved", str(value), name)
+    return counter
+
+
+# -- opening and closing a counter ---------------------------------------------------
+
+
+def counter_of(actor: Actor) -> QueueCounter | None:
+    """The counter the officer holds now, if any."""
+    if actor.user_id is None:
+        return None
+    return db.session.scalar(
+        db.select(QueueCounter).where(QueueCounter.officer_id == actor.user_id)
+    )
+
+
+def open_counter(actor: Actor, counter_id: int, *, now: datetime | None = None) -> QueueCounter:
+    """The officer opens a counter for the session; one counter per officer, one officer per counter."""
+    _require_reception(actor)
+    counter = get_counter(counter_id)
+    if not counter.active:
+        raise ValidationError(N_("Quầy số %(number)s đang ngừng hoạt động."), number=counter.number)
+    held = counter_of(actor)
+    if held is not None:
+        if held.id == counter.id:
+            return counter
+        raise Conflict(
+            N_("Bạn đang mở quầy số %(number)s; hãy đóng quầy đó trước."), number=held.number
+        )
+    moment = _moment(now)
+    with transaction():
+        taken = db.session.execute(
+            db.update(QueueCounter)
+            .where(QueueCounter.id == counter.id, QueueCounter.officer_id.is_(None))
+            .values(officer_id=actor.user_id, opened_at=moment, updated_at=moment)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if not taken:
+            raise Conflict(
+                N_("Quầy số %(number)s đang do cán bộ khác phụ trách."), number=counter.number
+            )
+        db.session.add(
+            CounterSession(counter_id=counter.id, officer_id=actor.user_id, opened_at=moment)
+        )
+        _log("open", None, counter, at=moment, officer_id=actor.user_id)
+    db.session.refresh(counter)
+    return counter
+
+
+def close_counter(actor: Actor, counter_id: int, *, now: datetime | None = None) -> QueueCounter:
+    """The officer (or an admin) closes the counter; a ticket still at it must be settled first."""
+    counter = get_counter(counter_id)
+    if counter.officer_id is None:
+        return counter
+    if counter.officer_id != actor.user_id and not actor.is_admin:
+        raise NotAllowed(N_("Chỉ cán bộ đang phụ trách quầy hoặc quản trị viên được đóng quầy."))
+    moment = _moment(now)
+    officer = counter.officer_id
+    with transaction():
+        # Lock the counter first (call_next does too), then look: a ticket called at the
+        # same moment is either seen here or finds the counter closed.
+        _lock_counter(counter.id, moment)
+        current = current_ticket(counter.id)
+        if current is not None:
+            raise Conflict(
+                N_(
+                    "Quầy đang có số %(code)s; hãy bấm «Xong», «Vắng mặt» hoặc «Chuyển» "
+                    "trước khi đóng quầy."
+                ),
+                code=current.code,
+            )
+        db.session.execute(
+            db.update(QueueCounter)
+            .where(QueueCounter.id == counter.id)
+            .values(officer_id=None, opened_at=None, updated_at=moment)
+            .execution_options(synchronize_session=False)
+        )
+        db.session.execute(
+            db.update(CounterSession)
+            .where(CounterSession.counter_id == counter.id, CounterSession.closed_at.is_(None))
+            .values(closed_at=moment)
+            .execution_options(synchronize_session=False)
+        )
+        _log("close", None, counter, at=moment, officer_id=officer)
+    db.session.refresh(counter)
+    return counter
+
+
+def _lock_counter(counter_id: int, moment: datetime, officer_id: int | None = None) -> bool:
+    """Touch the counter's row, the transaction's first write: it holds the counter until
+    commit (a row lock on PostgreSQL, the write lock on SQLite). With ``officer_id``, only
+    while that officer still holds it; False when the row was not touched."""
+    where = [QueueCounter.id == counter_id]
+    if officer_id is not None:
+        where.append(QueueCounter.officer_id == officer_id)
+    touched = db.session.execute(
+        db.update(QueueCounter)
+        .where(*where)
+        .values(updated_at=moment)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    return bool(touched)
+
+
+# -- the kiosk -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a ticket stands in its queue: how many wait ahead, and about how long."""
+
+    ahead: int
+    minutes: int
+
+
+def check_open(now: datetime | None = None) -> None:
+    """Raise the kiosk's Vietnamese refusal outside office hours or on a day off."""
+    local = clock.local_naive(_moment(now))
+    state = rules.opening(local, cal.working_calendar(), cal.office_hours())
+    if not state.is_open:
+        raise rules.closed_error(state, local.date())
+
+
+def issue_ticket(
+    service_id: int, priority_kind: str = "", *, now: datetime | None = None
+) -> QueueTicket:
+    """The kiosk issues the next ticket of a service (A001…), priority if asked."""
+    moment = _moment(now)
+    check_open(moment)
+    kind = rules.check_priority_kind(priority_kind)
+    service = get_service(service_id)
+    if not service.active:
+        raise NotFound(N_("Không tìm thấy dịch vụ xếp hàng."))
+    day = _today(moment)
+    with transaction():
+        # The number first: the sequence upsert is the transaction's first write.
+        seq = numbering.next_number(TICKET, service.letter, day)
+        ticket = QueueTicket(
+            service_id=service.id,
+            day=day,
+            seq=seq,
+            code=format_ticket_code(service.letter, seq),
+            priority=bool(kind),
+            priority_kind=kind,
+            status=TicketStatus.WAITING.value,
+            issued_at=moment,
+        )
+        db.session.add(ticket)
+        db.session.flush()
+        _log("issue", ticket, None, at=moment)
+    return ticket
+
+
+def get_ticket(ticket_id: int) -> QueueTicket:
+    """One ticket, or NotFound."""
+    ticket = db.session.get(QueueTicket, ticket_id)
+    if ticket is None:
+        raise NotFound(N_("Không tìm thấy số thứ tự."))
+    return ticket
+
+
+def _waiting_for(service_ids: list[int], counter_id: int | None, day: Any) -> Any:
+    """The tickets of ``day`` a counter (serving ``service_ids``) may call."""
+    mine = and_(QueueTicket.service_id.in_(service_ids), QueueTicket.target_counter_id.is_(None))
+    if counter_id is not None:
+        mine = or_(mine, QueueTicket.target_counter_id == counter_id)
+    return and_(QueueTicket.day == day, QueueTicket.status.in_(WAITING), mine)
+
+
+def _ahead_of(ticket: QueueTicket) -> Any:
+    earlier = or_(
+        QueueTicket.issued_at < ticket.issued_at,
+        and_(QueueTicket.issued_at == ticket.issued_at, QueueTicket.id < ticket.id),
+    )
+    if ticket.priority:
+        return and_(QueueTicket.priority.is_(True), earlier)
+    return or_(QueueTicket.priority.is_(True), earlier)
+
+
+def place_of(ticket: QueueTicket) -> Place:
+    """How many tickets will be called before this one, and the estimated wait in minutes."""
+    if ticket.status not in WAITING:
+        return Place(0, 0)
+    if ticket.target_counter_id is not None:
+        where = and_(
+            QueueTicket.day == ticket.day,
+            QueueTicket.status.in_(WAITING),
+            QueueTicket.target_counter_id == ticket.target_counter_id,
+        )
+    else:
+        where = _waiting_for([ticket.service_id], None, ticket.day)
+    ahead = (
+        db.session.scalar(
+            db.select(func.count(QueueTicket.id)).where(
+                where, _ahead_of(ticket), QueueTicket.id != ticket.id
+            )
+        )
+        or 0
+    )
+    service = ticket.service
+    served = [
+        finished - started
+        for started, finished in db.session.execute(
+            db.select(QueueTicket.started_at, QueueTicket.finished_at).where(
+                QueueTicket.day == ticket.day,
+                QueueTicket.service_id == service.id,
+                QueueTicket.status == TicketStatus.DONE.value,
+                QueueTicket.started_at.is_not(None),
+                QueueTicket.finished_at.is_not(None),
+            )
+        )
+    ]
+    counters = sum(
+        1 for c in list_counters(active_only=True) if c.is_open and service in c.services
+    )
+    each = rules.minutes_per_citizen(served, service.default_minutes)
+    return Place(ahead, rules.estimated_wait(ahead, each, counters))
+
+
+#: The printer set up in Quản trị › Máy in nhiệt under this name prints the kiosk's tickets.
+KIOSK_PRINTER_NAME = "Kiosk"
+
+
+def kiosk_printer() -> tuple[int | None, str | None] | None:
+    """(printer id, address) of the kiosk's printer, or None when it has none."""
+    printer = db.session.scalar(
+        db.select(Printer).where(
+            func.lower(Printer.name) == KIOSK_PRINTER_NAME.lower(), Printer.active.is_(True)
+        )
+    )
+    if printer is not None:
+        return printer.id, None
+    uri = settings.current().kiosk_printer
+    return (None, uri) if uri else None
+
+
+def print_ticket(ticket: QueueTicket, place: Place) -> PrintLog | None:
+    """Print the ticket on the kiosk's printer, after its commit; None without a printer.
+
+    A printer that fails raises :class:`~counter.services.printing.PrintFailed`
+    (logged); the ticket stays issued and is shown on screen all the same.
+    """
+    target = kiosk_printer()
+    if target is None:
+        return None
+    printer_id, uri = target
+    return printing.print_ticket(
+        Actor.system("kiosk"),
+        ticket.code,
+        service_name=ticket.service.name,
+        waiting_ahead=place.ahead,
+        issued_at=ticket.issued_at,
+        estimated_minutes=place.minutes,
+        priority=rules.priority_line(ticket.priority, ticket.priority_kind),
+        printer_id=printer_id,
+        uri=uri,
+    )
+
+
+# -- at the counter ------------------------------------------------------------------
+
+
+def current_ticket(counter_id: int) -> QueueTicket | None:
+    """The ticket called to or served at a counter now."""
+    return db.session.scalar(
+        db.select(QueueTicket)
+        .where(QueueTicket.counter_id == counter_id, QueueTicket.status.in_(AT_COUNTER))
+        .order_by(QueueTicket.called_at.desc())
+        .limit(1)
+    )
+
+
+def _my_open_counter(actor: Actor, counter_id: int) -> QueueCounter:
+    _require_reception(actor)
+    counter = get_counter(counter_id)
+    if counter.officer_id is None:
+        raise NotAllowed(
+            N_("Quầy số %(number)s chưa mở; hãy mở quầy trước."), number=counter.number
+        )
+    if counter.officer_id != actor.user_id:
+        raise NotAllowed(
+            N_("Quầy số %(number)s đang do cán bộ khác phụ trách."), number=counter.number
+        )
+    return counter
+
+
+def _claim(counter: QueueCounter, actor: Actor, moment: datetime) -> int | None:
+    """Claim the first waiting ticket for the counter in one conditional update."""
+    service_ids = [s.id for s in counter.services if s.active]
+    first = (
+        db.select(QueueTicket.id)
+        .where(_waiting_for(service_ids, counter.id, _today(moment)))
+        .order_by(QueueTicket.priority.desc(), QueueTicket.issued_at, QueueTicket.id)
+        .limit(1)
+    )
+    if db.session.get_bind().dialect.name == "postgresql":
+        first = first.with_for_update(skip_locked=True)
+    claimed = db.session.execute(
+        db.update(QueueTicket)
+        .where(QueueTicket.id == first.scalar_subquery(), QueueTicket.status.in_(WAITING))
+        .values(
+            status=TicketStatus.CALLED.value,
+            counter_id=counter.id,
+            officer_id=actor.user_id,
+            target_counter_id=None,
+            called_at=moment,
+            started_at=None,
+            recalls=0,
+            updated_at=moment,
+        )
+        .returning(QueueTicket.id)
+        .execution_options(synchronize_session=False)
+    ).scalar()
+    return int(claimed) if claimed is not None else None
+
+
+def call_next(actor: Actor, counter_id: int, *, now: datetime | None = None) -> QueueTicket | None:
+    """Call the next ticket to the counter: priority first, then the oldest; None if nobody waits.
+
+    The ticket being served at the counter is finished with the call; one called but
+    not yet served must be started, recalled, marked absent or transferred first.
+    """
+    counter = _my_open_counter(actor, counter_id)
+    current = current_ticket(counter.id)
+    if current is not None and current.status == TicketStatus.CALLED.value:
+        raise Conflict(
+            N_(
+                "Số %(code)s đã được gọi và chưa được phục vụ; hãy bấm «Bắt đầu phục vụ», "
+                "«Gọi lại», «Vắng mặt» hoặc «Chuyển»."
+            ),
+            code=current.code,
+        )
+    moment = _moment(now)
+    with transaction():
+        if not _lock_counter(counter.id, moment, actor.user_id):  # closed meanwhile
+            raise NotAllowed(
+                N_("Quầy số %(number)s chưa mở; hãy mở quầy trước."), number=counter.number
+            )
+        claimed = None
+        for _attempt in range(_CLAIM_ATTEMPTS):
+            claimed = _claim(counter, actor, moment)
+            if claimed is not None or not _any_waiting(counter, moment):
+                break
+        if claimed is None:  # nobody waits: the ticket being served stays as it is
+            return None
+        if current is not None:
+            _step(current, "finish", counter, actor, moment, finished_at=moment)
+        ticket = db.session.get(QueueTicket, claimed, populate_existing=True)
+        assert ticket is not None
+        _log("call", ticket, counter, at=moment, officer_id=actor.user_id)
+    return ticket
+
+
+def _any_waiting(counter: QueueCounter, moment: datetime) -> bool:
+    service_ids = [s.id for s in counter.services if s.active]
+    where = _waiting_for(service_ids, counter.id, _today(moment))
+    return db.session.scalar(db.select(QueueTicket.id).where(where).limit(1)) is not None
+
+
+def _ticket_at(actor: Actor, ticket_id: int) -> tuple[QueueTicket, QueueCounter]:
+    ticket = get_ticket(ticket_id)
+    if ticket.counter_id is None or ticket.status not in AT_COUNTER:
+        raise NotAllowed(
+            N_("Số %(code)s không còn ở quầy (trạng thái «%(status)s»)."),
+            code=ticket.code,
+            status=TicketStatus(ticket.status).label,
+        )
+    counter = _my_open_counter(actor, ticket.counter_id)
+    return ticket, counter
+
+
+def _step(
+    ticket: QueueTicket,
+    action: str,
+    counter: QueueCounter | None,
+    actor: Actor,
+    moment: datetime,
+    **values: Any,
+) -> None:
+    """Move the ticket by one counter action, unless someone moved it first (Conflict)."""
+    to = rules.move(
+        action,
+        ticket.status,
+        recalls=ticket.recalls,
+        needed_recalls=settings.current().queue_no_show_after_recalls,
+    )
+    done = db.session.execute(
+        db.update(QueueTicket)
+        .where(
+            QueueTicket.id == ticket.id,
+            QueueTicket.status == ticket.status,
+            QueueTicket.recalls == ticket.recalls,
+        )
+        .values(status=to.value, updated_at=moment, **values)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not done:
+        raise Conflict(
+            N_("Số %(code)s vừa được thay đổi ở nơi khác; hãy tải lại trang."), code=ticket.code
+        )
+    _log(action, ticket, counter, at=moment, officer_id=actor.user_id)
+
+
+#: Stands for the step's moment in the values of :func:`_act`.
+_NOW = object()
+
+
+def _act(
+    actor: Actor, ticket_id: int, action: str, now: datetime | None, **values: Any
+) -> QueueTicket:
+    ticket, counter = _ticket_at(actor, ticket_id)
+    moment = _moment(now)
+    filled = {key: moment if value is _NOW else value for key, value in values.items()}
+    with transaction():
+        _step(ticket, action, counter, actor, moment, **filled)
+    db.session.refresh(ticket)
+    return ticket
+
+
+def recall(actor: Actor, ticket_id: int, *, now: datetime | None = None) -> QueueTicket:
+    """Call the ticket again (the board shows and, next, speaks it again)."""
+    ticket, _counter = _ticket_at(actor, ticket_id)
+    return _act(actor, ticket_id, "recall", now, recalls=ticket.recalls + 1)
+
+
+def start(actor: Actor, ticket_id: int, *, now: datetime | None = None) -> QueueTicket:
+    """The citizen came: serving starts."""
+    return _act(actor, ticket_id, "start", now, started_at=_NOW)
+
+
+def finish(actor: Actor, ticket_id: int, *, now: datetime | None = None) -> QueueTicket:
+    """Serving ends."""
+    ticket, _counter = _ticket_at(actor, ticket_id)
+    values: dict[str, Any] = {"finished_at": _NOW}
+    if ticket.started_at is None:  # finished straight from the call: served all the same
+        values["started_at"] = _NOW
+    return _act(actor, ticket_id, "finish", now, **values)
+
+
+def no_show(actor: Actor, ticket_id: int, *, now: datetime | None = None) -> QueueTicket:
+    """The citizen did not come after the recalls the setting asks for."""
+    return _act(actor, ticket_id, "no_show", now, finished_at=_NOW)
+
+
+def transfer(
+    actor: Actor,
+    ticket_id: int,
+    *,
+    service_id: int | None = None,
+    counter_id: int | None = None,
+    now: datetime | None = None,
+) -> QueueTicket:
+    """Send the ticket to another service or counter; it waits there in its old place."""
+    ticket, counter = _ticket_at(actor, ticket_id)
+    if (service_id is None) == (counter_id is None):
+        raise ValidationError(
+            N_("Hãy chọn một dịch vụ hoặc một quầy để chuyển đến."), field="target"
+        )
+    values: dict[str, Any] = {
+        "counter_id": None,
+        "officer_id": None,
+        "target_counter_id": None,
+        "transfers": ticket.transfers + 1,
+        "transferred_at": _NOW,
+        "recalls": 0,
+    }
+    if counter_id is not None:
+        target = get_counter(counter_id)
+        if target.id == counter.id or not target.active:
+            raise ValidationError(N_("Hãy chọn một quầy khác đang hoạt động."), field="target")
+        values["target_counter_id"] = target.id
+    else:
+        service = get_service(int(service_id or 0))
+        if not service.active:
+            raise ValidationError(N_("Dịch vụ này đang ngừng hoạt động."), field="target")
+        if service.id == ticket.service_id:
+            raise ValidationError(
+                N_("Số này đã thuộc dịch vụ đó; hãy chọn dịch vụ khác."), field="target"
+            )
+        values["service_id"] = service.id
+    return _act(actor, ticket_id, "transfer", now, **values)
+
+
+# -- the dossier ---------------------------------------------------------------------
+
+
+def ticket_for_reception(actor: Actor, ticket_id: int) -> QueueTicket:
+    """The ticket an officer receives a dossier for: at their counter, without a dossier yet."""
+    _require_reception(actor)
+    ticket = get_ticket(ticket_id)
+    if ticket.dossier_id is not None:
+        raise Conflict(N_("Số %(code)s đã gắn với một hồ sơ."), code=ticket.code)
+    if ticket.status not in AT_COUNTER or ticket.officer_id != actor.user_id:
+        raise NotAllowed(N_("Số %(code)s không ở quầy của bạn."), code=ticket.code)
+    return ticket
+
+
+def attach_dossier(actor: Actor, ticket_id: int, dossier: Dossier) -> None:
+    """Link the ticket to the dossier being received, inside the reception's transaction."""
+    ticket = ticket_for_reception(actor, ticket_id)
+    done = db.session.execute(
+        db.update(QueueTicket)
+        .where(QueueTicket.id == ticket.id, QueueTicket.dossier_id.is_(None))
+        .values(dossier_id=dossier.id, updated_at=clock.now())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not done:
+        raise Conflict(N_("Số %(code)s đã gắn với một hồ sơ."), code=ticket.code)
+
+
+def ticket_of_dossier(dossier_id: int) -> QueueTicket | None:
+    """The queue ticket a dossier was received from, if any."""
+    return db.session.scalar(
+        db.select(QueueTicket).where(QueueTicket.dossier_id == dossier_id).limit(1)
+    )
+
+
+# -- what the counter page and the board show ----------------------------------------
+
+
+def waiting_counts(day: Any = None) -> dict[int, int]:
+    """Waiting tickets of the day per service id."""
+    rows = db.session.execute(
+        db.select(QueueTicket.service_id, func.count(QueueTicket.id))
+        .where(QueueTicket.day == (day or _today()), QueueTicket.status.in_(WAITING))
+        .group_by(QueueTicket.service_id)
+    )
+    return {service_id: count for service_id, count in rows}
+
+
+def waiting_list(counter: QueueCounter, limit: int = 10) -> list[QueueTicket]:
+    """The next tickets the counter would call, in calling order."""
+    service_ids = [s.id for s in counter.services if s.active]
+    return list(
+        db.session.scalars(
+            db.select(QueueTicket)
+            .where(_waiting_for(service_ids, counter.id, _today()))
+            .order_by(QueueTicket.priority.desc(), QueueTicket.issued_at, QueueTicket.id)
+            .limit(limit)
+        )
+    )
+
+
+def served_today(counter_id: int, limit: int = 20) -> list[QueueTicket]:
+    """The counter's settled tickets of today, latest first."""
+    return list(
+        db.session.scalars(
+            db.select(QueueTicket)
+            .join(QueueEvent, QueueEvent.ticket_id == QueueTicket.id)
+            .where(
+                QueueEvent.counter_id == counter_id,
+                QueueEvent.action.in_(("finish", "no_show", "transfer")),
+                QueueTicket.day == _today(),
+            )
+            .order_by(QueueEvent.id.desc())
+            .limit(limit)
+        ).unique()
+    )
+
+
+def board_tag() -> str:
+    """A fingerprint of everything the board shows: it changes when anything on it does.
+
+    Every ticket and counter step appends an event; admins' edits touch ``updated_at``.
+    """
+    row = db.session.execute(
+        db.select(
+            db.select(func.max(QueueEvent.id)).scalar_subquery(),
+            db.select(func.max(QueueCounter.updated_at)).scalar_subquery(),
+            db.select(func.max(QueueService.updated_at)).scalar_subquery(),
+        )
+    ).one()
+    stamp = "-".join(
+        value.strftime("%Y%m%d%H%M%S%f") if isinstance(value, datetime) else str(value or 0)
+        for value in row
+    )
+    return f"{_today():%Y%m%d}-{stamp}"
+
+
+def board(now: datetime | None = None) -> dict[str, Any]:
+    """What the public display shows: each counter's number, the last calls, the waiting."""
+    day = _today(now)
+    start = clock.from_local_naive(datetime.combine(day, datetime.min.time()))
+    calls = list(
+        db.session.scalars(
+            db.select(QueueEvent)
+            .where(QueueEvent.action.in_(("call", "recall")), QueueEvent.at >= start)
+            .order_by(QueueEvent.id.desc())
+            .limit(200)
+        )
+    )
+    latest: dict[int, QueueEvent] = {}
+    for event in calls:
+        if event.counter_id is not None:
+            latest.setdefault(event.counter_id, event)
+    waiting = waiting_counts(day)
+    return {
+        "day": day.isoformat(),
+        "counters": [
+            {
+                "number": c.number,
+                "name": c.name,
+                "open": c.is_open,
+                "code": latest[c.id].code if c.id in latest else "",
+            }
+            for c in list_counters(active_only=True)
+        ],
+        "calls": [
+            {
+                "id": e.id,
+                "code": e.code,
+                "counter": e.counter_number,
+                "time": f"{clock.local_naive(e.at):%H:%M}",
+                "recall": e.action == "recall",
+            }
+            for e in calls[:LAST_CALLS]
+        ],
+        "waiting": [
+            {"letter": s.letter, "name": s.name, "count": waiting.get(s.id, 0)}
+            for s in list_services(active_only=True)
+        ],
+    }
+
+
+def officer_name(user_id: int | None) -> str:
+    """The full name of an officer, for the counter list."""
+    if user_id is None:
+        return ""
+    user = db.session.get(User, user_id)
+    return user.full_name if user else ""
+
+
+# -- demo ----------------------------------------------------------------------------
+
+#: letter, name, fields of the demo catalog it groups.
+DEMO_SERVICES = (
+    ("A", "Hộ tịch", "Hộ tịch"),
+    ("B", "Chứng thực", "Chứng thực"),
+    ("C", "Đất đai, kinh doanh và lĩnh vực khác", "Thành lập và hoạt động của hộ kinh doanh"),
+)
+#: number, name, letters served.
+DEMO_COUNTERS = ((1, "Tư pháp - Hộ tịch", "AC"), (2, "Chứng thực", "BC"))
+
+
+def load_demo_queue() -> str | None:
+    """Demo queue services and counters (run by ``init --demo``); adds nothing once any exists."""
+    if db.session.scalar(db.select(QueueService.id).limit(1)) is not None:
+        return None
+    with transaction():
+        by_letter = {}
+        for position, (letter, name, fields) in enumerate(DEMO_SERVICES):
+            service = QueueService(name=name, letter=letter, fields=fields, position=position)
+            db.session.add(service)
+            by_letter[letter] = service
+        for number, name, letters in DEMO_COUNTERS:
+            db.session.add(
+                QueueCounter(number=number, name=name, services=[by_letter[x] for x in letters])
+            )
+    return f"demo queue: {len(DEMO_SERVICES)} services, {len(DEMO_COUNTERS)} counters"

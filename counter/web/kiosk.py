@@ -1,0 +1,163 @@
+"""The queue's public pages: the kiosk that issues tickets and the display board (no sign-in).
+
+The kiosk posts a form (CSRF checked) and is limited per address, like the public
+look-up. The board polls a small JSON answer every second with its ETag; nothing
+changed, the answer is an empty 304 (waitress has few threads: no long-held
+connections). Neither page shows anything about a citizen but a ticket number.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from wtforms import HiddenField
+
+from counter.domain import clock
+from counter.domain.errors import NotFound, ValidationError
+from counter.domain.queue import PRIORITY_ANY, PRIORITY_KINDS
+from counter.services import queue as svc
+from counter.services.printing import PrintFailed
+from counter.web import PUBLIC_ENDPOINTS, client_address
+from counter.web.forms import CounterForm
+from counter.web.i18n import translated
+from counter.web.inputs import to_id
+from counter.web.public import RateLimit
+
+bp = Blueprint("kiosk", __name__, url_prefix="/lay-so")
+display_bp = Blueprint("display", __name__, url_prefix="/man-hinh")
+PUBLIC_ENDPOINTS.update(
+    {"kiosk.index", "kiosk.take", "kiosk.ticket", "display.index", "display.state"}
+)
+
+#: Seconds the kiosk shows a ticket before it returns to the buttons.
+TICKET_SECONDS = 20
+#: The buttons' page reloads itself this often: it opens at opening time by itself, and its
+#: form token never grows old on a kiosk left on for days.
+RELOAD_SECONDS = 300
+
+
+class TakeForm(CounterForm):
+    service = HiddenField()
+    priority = HiddenField()  # the pressed button's value: "" or "any"
+
+
+def _limiter() -> RateLimit:
+    return current_app.extensions.setdefault("counter_kiosk_limit", RateLimit())
+
+
+def _too_many() -> Any:
+    """None when this address may take a ticket now, else the 429 answer."""
+    limit = int(current_app.config.get("KIOSK_PER_MINUTE") or 20)
+    wait = _limiter().wait(client_address(), limit)
+    if not wait:
+        return None
+    seconds = max(1, math.ceil(wait))
+    page = render_template("queue/kiosk_busy.html", seconds=seconds)
+    return page, 429, {"Retry-After": str(seconds)}
+
+
+def _closed_message() -> str | None:
+    try:
+        svc.check_open()
+    except ValidationError as err:
+        return translated(err)
+    return None
+
+
+@bp.get("/")
+def index() -> Any:
+    """Big buttons, one per service, each with a priority button; closed: when it opens."""
+    return render_template(
+        "queue/kiosk.html",
+        services=svc.list_services(active_only=True),
+        closed=_closed_message(),
+        form=TakeForm(),
+        priority_any=PRIORITY_ANY,
+        priority_groups=[_(label) for label in PRIORITY_KINDS.values()],
+        reload_seconds=RELOAD_SECONDS,
+    )
+
+
+@bp.post("/")
+def take() -> Any:
+    """Issue a ticket of the pressed service; print it on the kiosk's printer if it has one."""
+    refused = _too_many()
+    if refused:
+        return refused
+    form = TakeForm()
+    if not form.validate_on_submit():
+        abort(400)
+    service_id = to_id(str(form.service.data or ""))
+    if service_id is None:
+        abort(404)
+    try:
+        ticket = svc.issue_ticket(service_id, str(form.priority.data or ""))
+    except ValidationError as err:
+        flash(translated(err), "danger")
+        return redirect(url_for("kiosk.index"))
+    try:
+        svc.print_ticket(ticket, svc.place_of(ticket))
+    except PrintFailed:
+        flash(
+            _("Máy in phiếu đang gặp sự cố; vui lòng ghi nhớ số thứ tự trên màn hình."), "warning"
+        )
+    return redirect(url_for("kiosk.ticket", ticket_id=ticket.id))
+
+
+def _priority_text(priority: bool, kind: str) -> str:
+    """The priority line of the ticket, in the screen's language."""
+    if not priority:
+        return ""
+    if kind in PRIORITY_KINDS:
+        return _("Ưu tiên: %(who)s", who=_(PRIORITY_KINDS[kind]))
+    return _("Ưu tiên")
+
+
+@bp.get("/so/<int:ticket_id>")
+def ticket(ticket_id: int) -> Any:
+    """The ticket just taken: number, service, time, how many wait ahead, the estimated wait."""
+    try:
+        taken = svc.get_ticket(ticket_id)
+    except NotFound:
+        abort(404)
+    if taken.day != clock.today():  # yesterday's tickets are nobody's business
+        abort(404)
+    return render_template(
+        "queue/kiosk_ticket.html",
+        ticket=taken,
+        place=svc.place_of(taken),
+        priority=_priority_text(taken.priority, taken.priority_kind),
+        seconds=TICKET_SECONDS,
+    )
+
+
+@display_bp.get("/", endpoint="index")
+def board() -> Any:
+    """The board for the TV: each counter's number, the last calls, the waiting, the clock."""
+    return render_template("queue/display.html", board=svc.board())
+
+
+@display_bp.get("/trang-thai")
+def state() -> Any:
+    """The board's data as JSON, with an ETag: unchanged since the last poll, a 304."""
+    tag = svc.board_tag()
+    if tag in request.if_none_match:
+        response = current_app.response_class(status=304)
+    else:
+        response = jsonify(svc.board())
+    response.set_etag(tag)
+    response.headers["Cache-Control"] = "no-cache"
+    return response

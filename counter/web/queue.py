@@ -1,0 +1,334 @@
+"""The queue at the counter (reception officers) and its settings (admins).
+
+The kiosk and the display board, public pages, are in :mod:`counter.web.kiosk`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from counter.domain.queue import PRIORITY_KINDS, TicketStatus
+from counter.models import QueueCounter, QueueService
+from counter.services import queue as svc
+from counter.web import NAV_EXTRA, NavItem, actor, roles_required
+from counter.web.admin import ADMIN_MENU
+from counter.web.forms import CounterForm, flash_errors, max_length, maxlength, run_form
+from counter.web.i18n import translated
+from counter.web.inputs import to_id
+
+bp = Blueprint("queue", __name__, url_prefix="/quay")
+
+NAV_EXTRA.append(NavItem("queue.index", _l("Quầy"), ("reception",), "y"))
+ADMIN_MENU.append(("queue.services", _l("Hàng đợi: dịch vụ")))
+ADMIN_MENU.append(("queue.counters", _l("Hàng đợi: quầy")))
+
+#: The counter page's ticket buttons: address segment → service call.
+TICKET_ACTIONS = {
+    "goi-lai": svc.recall,
+    "bat-dau": svc.start,
+    "xong": svc.finish,
+    "vang-mat": svc.no_show,
+}
+
+
+class ChecksField(SelectMultipleField):
+    """Tick any number of boxes; unknown values are refused by the service."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+    def __init__(self, label: Any = None, **kwargs: Any) -> None:
+        super().__init__(label, validate_choice=False, **kwargs)
+
+
+class ServiceForm(CounterForm):
+    name = StringField(
+        _l("Tên dịch vụ"), validators=[DataRequired(), max_length(QueueService.name)]
+    )
+    letter = StringField(
+        _l("Chữ cái của số thứ tự"), validators=[DataRequired()], render_kw={"maxlength": 1}
+    )
+    fields = TextAreaField(
+        _l("Lĩnh vực thuộc dịch vụ (mỗi dòng một lĩnh vực)"),
+        render_kw=maxlength(QueueService.fields),
+    )
+    default_minutes = StringField(
+        _l("Số phút phục vụ một người (ước tính khi chưa có số liệu trong ngày)"),
+        default="10",
+        render_kw={"maxlength": 3, "inputmode": "numeric"},
+    )
+    position = StringField(
+        _l("Thứ tự trên màn hình lấy số"),
+        default="0",
+        render_kw={"maxlength": 3, "inputmode": "numeric"},
+    )
+    active = BooleanField(_l("Đang dùng"), default=True)
+
+
+class CounterSettingsForm(CounterForm):
+    number = StringField(
+        _l("Số quầy"),
+        validators=[DataRequired()],
+        render_kw={"maxlength": 2, "inputmode": "numeric"},
+    )
+    name = StringField(_l("Tên quầy"), validators=[max_length(QueueCounter.name)])
+    services = ChecksField(_l("Dịch vụ quầy phục vụ"))
+    active = BooleanField(_l("Đang dùng"), default=True)
+
+
+class TransferForm(CounterForm):
+    target = SelectField(_l("Chuyển đến"), validate_choice=False)
+
+
+def _ids(values: list[Any] | None) -> list[int]:
+    return [n for n in (to_id(str(v)) for v in values or []) if n is not None]
+
+
+# -- the counter ---------------------------------------------------------------------
+
+
+@bp.get("/")
+@roles_required("reception")
+def index() -> Any:
+    """The counters: open one, or go to the one you hold."""
+    mine = svc.counter_of(actor())
+    if mine is not None:
+        return redirect(url_for("queue.counter", counter_id=mine.id))
+    return render_template(
+        "queue/index.html",
+        counters=svc.list_counters(active_only=True),
+        officer_name=svc.officer_name,
+        action_form=CounterForm(),
+    )
+
+
+def _transfer_choices(form: TransferForm, counter: QueueCounter) -> None:
+    form.target.choices = [
+        SelectChoice("", _("— Chọn dịch vụ hoặc quầy —")),
+        *(
+            SelectChoice(
+                f"s{s.id}", _("Dịch vụ %(letter)s: %(name)s", letter=s.letter, name=s.name)
+            )
+            for s in svc.list_services(active_only=True)
+        ),
+        *(
+            SelectChoice(f"c{c.id}", _("Quầy số %(number)s", number=c.number))
+            for c in svc.list_counters(active_only=True)
+            if c.id != counter.id
+        ),
+    ]
+
+
+@bp.get("/<int:counter_id>")
+@roles_required("reception")
+def counter(counter_id: int) -> Any:
+    """One counter's page: the ticket at it, the buttons, who waits next."""
+    here = svc.get_counter(counter_id)
+    current = svc.current_ticket(here.id)
+    transfer_form = TransferForm()
+    _transfer_choices(transfer_form, here)
+    waiting = svc.waiting_counts()
+    return render_template(
+        "queue/counter.html",
+        counter=here,
+        mine=here.officer_id == actor().user_id,
+        current=current,
+        waiting_list=svc.waiting_list(here),
+        waiting=[(s, waiting.get(s.id, 0)) for s in here.services],
+        served=svc.served_today(here.id),
+        officer_name=svc.officer_name,
+        action_form=CounterForm(),
+        transfer_form=transfer_form,
+        status_label=lambda s: _(TicketStatus(s).label),
+        priority_label=lambda k: _(PRIORITY_KINDS[k]) if k in PRIORITY_KINDS else _("Ưu tiên"),
+    )
+
+
+def _post(call: Any, success: Any = None) -> Any:
+    """Run a counter button's service call (CSRF checked); its refusal as a flash."""
+    form = CounterForm()
+    if not form.validate_on_submit():
+        flash_errors(form)
+        return None
+    try:
+        result = call()
+    except svc.QueueRefusals as err:
+        flash(translated(err), "danger")
+        return None
+    if success is not None:
+        flash(success(result), "success" if result is not None else "info")
+    return result
+
+
+@bp.post("/<int:counter_id>/mo")
+@roles_required("reception")
+def open_counter(counter_id: int) -> Any:
+    """Open the counter for this session."""
+    opened = _post(
+        lambda: svc.open_counter(actor(), counter_id),
+        lambda c: _("Đã mở quầy số %(number)s.", number=c.number),
+    )
+    return redirect(
+        url_for("queue.counter", counter_id=counter_id) if opened else url_for("queue.index")
+    )
+
+
+@bp.post("/<int:counter_id>/dong")
+@roles_required("reception")
+def close_counter(counter_id: int) -> Any:
+    """Close the counter."""
+    closed = _post(
+        lambda: svc.close_counter(actor(), counter_id),
+        lambda c: _("Đã đóng quầy số %(number)s.", number=c.number),
+    )
+    return redirect(
+        url_for("queue.index") if closed else url_for("queue.counter", counter_id=counter_id)
+    )
+
+
+@bp.post("/<int:counter_id>/goi")
+@roles_required("reception")
+def call_next(counter_id: int) -> Any:
+    """Call the next ticket (priority first, then the oldest)."""
+    _post(
+        lambda: svc.call_next(actor(), counter_id),
+        lambda t: _("Mời số %(code)s.", code=t.code) if t else _("Không còn ai đang chờ."),
+    )
+    return redirect(url_for("queue.counter", counter_id=counter_id))
+
+
+@bp.post("/so/<int:ticket_id>/<action>")
+@roles_required("reception")
+def ticket_action(ticket_id: int, action: str) -> Any:
+    """Recall, start, finish or mark absent the ticket at your counter."""
+    call = TICKET_ACTIONS.get(action)
+    if call is None:
+        abort(404)
+    ticket = svc.get_ticket(ticket_id)
+    back = ticket.counter_id
+    _post(lambda: call(actor(), ticket_id))
+    return redirect(url_for("queue.counter", counter_id=back) if back else url_for("queue.index"))
+
+
+@bp.post("/so/<int:ticket_id>/chuyen")
+@roles_required("reception")
+def transfer(ticket_id: int) -> Any:
+    """Send the ticket to another service or counter, keeping its place."""
+    ticket = svc.get_ticket(ticket_id)
+    back = ticket.counter_id
+    form = TransferForm()
+    target = form.target.data or ""
+    kind, number = target[:1], to_id(target[1:])
+    if not form.validate_on_submit():
+        flash_errors(form)
+    elif kind not in ("s", "c") or number is None:
+        flash(_("Hãy chọn một dịch vụ hoặc một quầy để chuyển đến."), "danger")
+    else:
+        where = {"service_id": number} if kind == "s" else {"counter_id": number}
+        try:
+            moved = svc.transfer(actor(), ticket_id, **where)
+        except svc.QueueRefusals as err:
+            flash(translated(err), "danger")
+        else:
+            flash(_("Đã chuyển số %(code)s.", code=moved.code), "success")
+    return redirect(url_for("queue.counter", counter_id=back) if back else url_for("queue.index"))
+
+
+# -- administration ------------------------------------------------------------------
+
+
+@bp.route("/quan-tri/dich-vu", methods=["GET", "POST"])
+@roles_required("admin")
+def services() -> Any:
+    """The queue services: add one."""
+    return _service_page(None)
+
+
+@bp.route("/quan-tri/dich-vu/<int:service_id>", methods=["GET", "POST"])
+@roles_required("admin")
+def service_edit(service_id: int) -> Any:
+    """Edit a queue service."""
+    return _service_page(service_id)
+
+
+def _service_page(service_id: int | None) -> Any:
+    service = svc.get_service(service_id) if service_id else None
+    form = ServiceForm(obj=service)
+    if service is not None and not form.is_submitted():
+        form.default_minutes.data = str(service.default_minutes)
+        form.position.data = str(service.position)
+    saved, status = run_form(
+        form,
+        lambda: svc.save_service(
+            actor(),
+            service_id,
+            name=form.name.data or "",
+            letter=form.letter.data or "",
+            fields=form.fields.data or "",
+            default_minutes=form.default_minutes.data or "",
+            position=form.position.data or "",
+            active=bool(form.active.data),
+        ),
+    )
+    if saved is not None:
+        flash(_("Đã lưu dịch vụ %(name)s.", name=saved.name), "success")
+        return redirect(url_for("queue.services"))
+    return render_template(
+        "queue/services.html", form=form, service=service, services=svc.list_services()
+    ), status
+
+
+@bp.route("/quan-tri/quay", methods=["GET", "POST"])
+@roles_required("admin")
+def counters() -> Any:
+    """The counters: add one, close one left open."""
+    return _counter_page(None)
+
+
+@bp.route("/quan-tri/quay/<int:counter_id>", methods=["GET", "POST"])
+@roles_required("admin")
+def counter_edit(counter_id: int) -> Any:
+    """Edit a counter and the services it serves."""
+    return _counter_page(counter_id)
+
+
+def _counter_page(counter_id: int | None) -> Any:
+    here = svc.get_counter(counter_id) if counter_id else None
+    form = CounterSettingsForm(obj=here)
+    all_services = svc.list_services()
+    form.services.choices = [
+        SelectChoice(str(s.id), f"{s.letter} — {s.name}") for s in all_services
+    ]
+    if not form.is_submitted():
+        form.number.data = str(here.number) if here else ""
+        form.services.data = [str(s.id) for s in here.services] if here else []
+    saved, status = run_form(
+        form,
+        lambda: svc.save_counter(
+            actor(),
+            counter_id,
+            number=form.number.data or "",
+            name=form.name.data or "",
+            service_ids=_ids(form.services.data),
+            active=bool(form.active.data),
+        ),
+    )
+    if saved is not None:
+        flash(_("Đã lưu quầy số %(number)s.", number=saved.number), "success")
+        return redirect(url_for("queue.counters"))
+    return render_template(
+        "queue/counters.html",
+        form=form,
+        counter=here,
+        counters=svc.list_counters(),
+        officer_name=svc.officer_name,
+        action_form=CounterForm(),
+    ), status

@@ -1,0 +1,118 @@
+// The display board: a clock, and the board's state polled every second with its ETag
+// (an unchanged board answers 304 with no body). Each new call is announced to the page
+// as a "queue:call" event, for the chime and the spoken call to listen to.
+(function () {
+  "use strict";
+  var board = document.getElementById("board");
+  if (!board) {
+    return;
+  }
+  var POLL_MS = 1000;
+  var stateUrl = board.getAttribute("data-state-url");
+  var counterLabel = board.getAttribute("data-label-counter");
+  var closedLabel = board.getAttribute("data-label-closed");
+  var offline = document.getElementById("display-offline");
+  var clock = document.getElementById("display-clock");
+  var etag = "";
+  var lastCallId = null;
+
+  function tick() {
+    var now = new Date();
+    clock.textContent =
+      now.toLocaleTimeString("vi-VN", { hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false }) +
+      " · " +
+      now.toLocaleDateString("vi-VN", { weekday: "long", day: "2-digit", month: "2-digit", year: "numeric" });
+  }
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) {
+      node.className = className;
+    }
+    if (text !== undefined) {
+      node.textContent = text;
+    }
+    return node;
+  }
+
+  function counterName(number) {
+    return counterLabel.replace("{n}", String(number));
+  }
+
+  function fill(list, items, make) {
+    while (list.firstChild) {
+      list.removeChild(list.firstChild);
+    }
+    items.forEach(function (item) {
+      list.appendChild(make(item));
+    });
+  }
+
+  function render(state) {
+    fill(document.getElementById("display-counters"), state.counters, function (c) {
+      var li = el("li", c.open ? "open" : "closed");
+      li.appendChild(el("span", "display-counter", counterName(c.number)));
+      li.appendChild(document.createTextNode(" "));
+      li.appendChild(el("span", "display-code", c.open ? c.code : closedLabel));
+      return li;
+    });
+    fill(document.getElementById("display-calls"), state.calls, function (call) {
+      var li = el("li");
+      li.appendChild(el("span", "display-code", call.code));
+      li.appendChild(document.createTextNode(" → " + counterName(call.counter) + " "));
+      li.appendChild(el("small", "", call.time));
+      return li;
+    });
+    fill(document.getElementById("display-waiting"), state.waiting, function (w) {
+      var li = el("li", "", w.letter + " · " + w.name + ": ");
+      li.appendChild(el("strong", "", String(w.count)));
+      return li;
+    });
+    announce(state.calls);
+  }
+
+  function announce(calls) {
+    var newest = calls.length ? calls[0].id : 0;
+    if (lastCallId !== null) {
+      calls
+        .filter(function (call) { return call.id > lastCallId; })
+        .reverse()
+        .forEach(function (call) {
+          document.dispatchEvent(new CustomEvent("queue:call", { detail: call }));
+        });
+    }
+    lastCallId = Math.max(lastCallId || 0, newest);
+  }
+
+  function poll() {
+    var headers = etag ? { "If-None-Match": etag } : {};
+    fetch(stateUrl, { headers: headers, cache: "no-store", credentials: "same-origin" })
+      .then(function (response) {
+        offline.hidden = true;
+        if (response.status === 304) {
+          return null;
+        }
+        if (!response.ok) {
+          throw new Error(String(response.status));
+        }
+        etag = response.headers.get("ETag") || "";
+        return response.json();
+      })
+      .then(function (state) {
+        if (state) {
+          render(state);
+        }
+      })
+      .catch(function () {
+        offline.textContent = board.getAttribute("data-label-offline");
+        offline.hidden = false;
+      })
+      .then(function () {
+        window.setTimeout(poll, POLL_MS);
+      });
+  }
+
+  tick();
+  window.setInterval(tick, 1000);
+  poll();
+})();

@@ -1,0 +1,295 @@
+"""The local queue's services: numbers, order, counters, transfers, no-shows, the board.
+
+Runs on SQLite and, with ``COUNTER_TEST_DATABASE_URL``, on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from flask import Flask
+
+from counter.domain.errors import Conflict, NotAllowed, ValidationError
+from counter.extensions import db
+from counter.models import QueueCounter, QueueService, QueueTicket, User
+from counter.services import Actor
+from counter.services import queue as q
+from counter.services.accounts import hash_password
+
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def at(hour: int, minute: int = 0, day: int = 1, month: int = 12) -> datetime:
+    """A moment in Vietnam time, December 2026 (Tuesday the 1st is a working day)."""
+    return datetime(2026, month, day, hour, minute, tzinfo=VN).astimezone(UTC)
+
+
+def officer(username: str) -> Actor:
+    user = db.session.scalar(db.select(User).where(User.username == username))
+    return Actor.for_user(user, "127.0.0.1")
+
+
+def service(letter: str) -> QueueService:
+    return db.session.scalar(db.select(QueueService).where(QueueService.letter == letter))
+
+
+def counter(number: int) -> QueueCounter:
+    return db.session.scalar(db.select(QueueCounter).where(QueueCounter.number == number))
+
+
+def issue(letter: str, when: datetime, priority: str = "") -> QueueTicket:
+    return q.issue_ticket(service(letter).id, priority, now=when)
+
+
+@pytest.fixture
+def counters(app: Flask) -> dict[int, Actor]:
+    """Counter 1 (A, C) opened by tiepnhan, counter 2 (B, C) by kiemnhiem."""
+    one, two = officer("tiepnhan"), officer("kiemnhiem")
+    q.open_counter(one, counter(1).id, now=at(7, 30))
+    q.open_counter(two, counter(2).id, now=at(7, 30))
+    return {1: one, 2: two}
+
+
+def test_numbers_follow_each_other_per_service_and_restart_each_day(app: Flask) -> None:
+    codes = [issue("A", at(8, 1)).code, issue("A", at(8, 2)).code, issue("B", at(8, 3)).code]
+    assert codes == ["A001", "A002", "B001"]
+    assert issue("A", at(8, 0, day=2)).code == "A001"  # Wednesday: a new day, a new A001
+    assert issue("B", at(8, 1, day=2)).code == "B001"
+
+
+@pytest.mark.parametrize(
+    ("when", "expected"),
+    [
+        (at(6, 59), "Hiện ngoài giờ làm việc. Bộ phận một cửa mở cửa lúc 07:00 hôm nay."),
+        (at(12, 0), "Hiện ngoài giờ làm việc. Bộ phận một cửa mở cửa lúc 13:30 hôm nay."),
+        (
+            at(17, 0),
+            "Hiện ngoài giờ làm việc. Bộ phận một cửa mở cửa lúc 07:00 ngày 02/12/2026.",
+        ),
+        (
+            at(9, 0, day=5),  # Saturday
+            "Hôm nay là ngày nghỉ (Thứ Bảy). Bộ phận một cửa mở cửa lúc 07:00 ngày 07/12/2026.",
+        ),
+        (
+            at(9, 0, day=1, month=1) + timedelta(days=365),  # 1 January 2027: New Year's Day
+            "Hôm nay là ngày nghỉ",
+        ),
+    ],
+)
+def test_the_kiosk_is_closed_outside_hours_and_on_days_off_and_says_when_it_opens(
+    app: Flask, when: datetime, expected: str
+) -> None:
+    with pytest.raises(ValidationError) as err:
+        issue("A", when)
+    assert str(err.value).startswith(expected)
+    assert db.session.scalar(db.select(db.func.count(QueueTicket.id))) == 0
+
+
+def test_priority_first_then_the_oldest(app: Flask, counters: dict[int, Actor]) -> None:
+    issue("A", at(8, 0))
+    issue("C", at(8, 1))
+    issue("A", at(8, 2), priority="elderly")
+    issue("B", at(8, 3), priority="any")  # counter 1 does not serve B
+    issue("A", at(8, 4), priority="pregnant")
+    me = counters[1]
+    called = []
+    for minute in range(10, 20):
+        ticket = q.call_next(me, counter(1).id, now=at(8, minute))
+        if ticket is None:
+            break
+        called.append(ticket.code)
+        q.start(me, ticket.id, now=at(8, minute))
+    assert called == ["A002", "A003", "A001", "C001"]
+
+
+def test_a_ticket_waits_ahead_and_gets_an_estimate(app: Flask, counters: dict[int, Actor]) -> None:
+    first = issue("A", at(8, 0))
+    second = issue("A", at(8, 1))
+    urgent = issue("A", at(8, 2), priority="disability")
+    assert q.place_of(first).ahead == 1  # the priority ticket goes first
+    assert q.place_of(second).ahead == 2
+    assert q.place_of(urgent).ahead == 0
+    # Hộ tịch's default is 10 minutes; one open counter serves A.
+    assert q.place_of(second).minutes == 20
+    assert q.place_of(urgent).minutes == 0
+
+
+def test_estimate_follows_todays_service_times(app: Flask, counters: dict[int, Actor]) -> None:
+    me = counters[1]
+    for minute in range(0, 4):
+        issue("A", at(8, minute))
+    for minute in (10, 14, 18):  # three citizens served in 4 minutes each
+        ticket = q.call_next(me, counter(1).id, now=at(8, minute))
+        q.start(me, ticket.id, now=at(8, minute))
+        q.finish(me, ticket.id, now=at(8, minute + 4))
+    later = issue("A", at(8, 30))
+    assert q.place_of(later).ahead == 1
+    assert q.place_of(later).minutes == 4
+
+
+def test_transfer_keeps_the_place(app: Flask, counters: dict[int, Actor]) -> None:
+    early = issue("A", at(8, 0))
+    for minute in range(1, 4):
+        issue("B", at(8, minute))
+    one, two = counters[1], counters[2]
+    ticket = q.call_next(one, counter(1).id, now=at(8, 10))
+    assert ticket.id == early.id
+    q.start(one, ticket.id, now=at(8, 10))
+    moved = q.transfer(one, ticket.id, service_id=service("B").id, now=at(8, 15))
+    assert (moved.status, moved.code, moved.issued_at) == ("transferred", "A001", early.issued_at)
+    assert q.current_ticket(counter(1).id) is None
+    # Issued at 08:00, before every B ticket: counter 2 calls it first.
+    assert q.call_next(two, counter(2).id, now=at(8, 16)).code == "A001"
+
+
+def test_transfer_to_a_counter_waits_for_that_counter_only(
+    app: Flask, counters: dict[int, Actor]
+) -> None:
+    issue("C", at(8, 0))
+    later = issue("C", at(8, 5))
+    one, two = counters[1], counters[2]
+    ticket = q.call_next(one, counter(1).id, now=at(8, 10))
+    q.transfer(one, ticket.id, counter_id=counter(2).id, now=at(8, 11))
+    # Counter 1 does not take it back; counter 2 calls it before the later C ticket.
+    q.start(one, q.call_next(one, counter(1).id, now=at(8, 12)).id, now=at(8, 12))
+    assert q.current_ticket(counter(1).id).id == later.id
+    assert q.call_next(two, counter(2).id, now=at(8, 13)).code == "C001"
+
+
+def test_no_show_only_after_the_recalls(app: Flask, counters: dict[int, Actor]) -> None:
+    issue("A", at(8, 0))
+    me = counters[1]
+    ticket = q.call_next(me, counter(1).id, now=at(8, 1))
+    with pytest.raises(NotAllowed) as err:
+        q.no_show(me, ticket.id, now=at(8, 2))
+    assert "gọi lại thêm 2 lần" in str(err.value)
+    q.recall(me, ticket.id, now=at(8, 3))
+    q.recall(me, ticket.id, now=at(8, 4))
+    gone = q.no_show(me, ticket.id, now=at(8, 5))
+    assert (gone.status, gone.recalls) == ("no_show", 2)
+    assert q.current_ticket(counter(1).id) is None
+    calls = q.board(now=at(8, 6))["calls"]
+    assert [(c["code"], c["counter"], c["recall"]) for c in calls] == [
+        ("A001", 1, True),
+        ("A001", 1, True),
+        ("A001", 1, False),
+    ]
+
+
+def test_a_called_ticket_must_be_settled_before_the_next_call(
+    app: Flask, counters: dict[int, Actor]
+) -> None:
+    issue("A", at(8, 0))
+    issue("A", at(8, 1))
+    me = counters[1]
+    first = q.call_next(me, counter(1).id, now=at(8, 2))
+    with pytest.raises(Conflict):
+        q.call_next(me, counter(1).id, now=at(8, 3))
+    q.start(me, first.id, now=at(8, 3))
+    second = q.call_next(me, counter(1).id, now=at(8, 9))  # finishes the one being served
+    db.session.refresh(first)
+    assert (first.status, first.finished_at) == ("done", at(8, 9))
+    assert second.code == "A002"
+
+
+def test_counters_belong_to_one_officer_each(app: Flask, counters: dict[int, Actor]) -> None:
+    with pytest.raises(Conflict):
+        q.open_counter(officer("tiepnhan"), counter(2).id)
+    with pytest.raises(NotAllowed):
+        q.open_counter(officer("chuyenvien"), counter(1).id)  # not a reception officer
+    issue("A", at(8, 0))
+    with pytest.raises(NotAllowed):
+        q.call_next(counters[2], counter(1).id, now=at(8, 1))
+
+
+def test_the_board_shows_each_counter_its_number_and_the_waiting(
+    app: Flask, counters: dict[int, Actor]
+) -> None:
+    issue("A", at(8, 0))
+    issue("B", at(8, 1))
+    issue("B", at(8, 2))
+    before = q.board_tag()
+    assert q.board_tag() == before
+    q.call_next(counters[2], counter(2).id, now=at(8, 5))
+    assert q.board_tag() != before
+    shown = q.board(now=at(8, 6))
+    assert [(c["number"], c["open"], c["code"]) for c in shown["counters"]] == [
+        (1, True, ""),
+        (2, True, "B001"),
+    ]
+    assert [(w["letter"], w["count"]) for w in shown["waiting"]] == [("A", 1), ("B", 1), ("C", 0)]
+
+
+def _make_officers(count: int) -> list[Actor]:
+    """``count`` more reception officers, each at a counter of their own serving C."""
+    c = service("C")
+    actors = []
+    for n in range(count):
+        user = User(
+            username=f"quay{n}",
+            full_name=f"Cán bộ {n}",
+            roles={"reception"},
+            password_hash=hash_password("x" * 12),
+        )
+        db.session.add(user)
+        db.session.add(QueueCounter(number=10 + n, name="", services=[c]))
+        db.session.commit()
+        actors.append(Actor.for_user(user, "127.0.0.1"))
+    for n, actor in enumerate(actors):
+        q.open_counter(actor, counter(10 + n).id, now=at(7, 30))
+    return actors
+
+
+def test_counters_calling_at_the_same_moment_never_get_the_same_ticket(app: Flask) -> None:
+    actors = _make_officers(6)
+    issued = {issue("C", at(8, 0) + timedelta(seconds=n)).code for n in range(30)}
+    barrier = threading.Barrier(len(actors))
+    got: dict[int, list[str]] = {n: [] for n in range(len(actors))}
+    errors: list[BaseException] = []
+
+    def work(n: int, actor: Actor) -> None:
+        try:
+            with app.app_context():
+                counter_id = counter(10 + n).id
+                barrier.wait()
+                while True:
+                    ticket = q.call_next(actor, counter_id, now=at(9, 0))
+                    if ticket is None:
+                        return
+                    got[n].append(ticket.code)
+                    q.start(actor, ticket.id, now=at(9, 0))
+        except BaseException as err:  # reported below, in the test's thread
+            errors.append(err)
+
+    threads = [threading.Thread(target=work, args=(n, a)) for n, a in enumerate(actors)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == []
+    every = [code for codes in got.values() for code in codes]
+    assert sorted(every) == sorted(issued)  # each ticket called once, none lost
+    assert sum(1 for codes in got.values() if codes) > 1  # the counters really competed
+    db.session.expire_all()
+    statuses = db.session.scalars(db.select(QueueTicket.status)).all()
+    # Each call finished the ticket served before it; each counter's last is still served.
+    assert sorted(set(statuses)) == ["done", "serving"]
+    assert statuses.count("serving") == sum(1 for codes in got.values() if codes)
+
+
+def test_closing_a_counter_with_a_ticket_at_it_is_refused(
+    app: Flask, counters: dict[int, Actor]
+) -> None:
+    issue("A", at(8, 0))
+    me = counters[1]
+    ticket = q.call_next(me, counter(1).id, now=at(8, 1))
+    with pytest.raises(Conflict) as err:
+        q.close_counter(me, counter(1).id)
+    assert "A001" in str(err.value)
+    q.start(me, ticket.id, now=at(8, 2))
+    q.finish(me, ticket.id, now=at(8, 3))
+    closed = q.close_counter(me, counter(1).id)
+    assert not closed.is_open

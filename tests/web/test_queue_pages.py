@@ -1,0 +1,328 @@
+"""The queue's pages: kiosk, display board (ETag/304), counter page, admin pages, access."""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import date, time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from counter.domain.clock import today as local_today
+from counter.extensions import db
+from counter.models import CalendarEntry, Printer, QueueCounter, QueueService, QueueTicket
+from counter.services.calendar import working_calendar
+from counter.services.office import get_office
+from tests.conftest import csrf_from
+from tests.printing.gsv0 import decode
+
+
+def open_all_day_today() -> None:
+    """Make the office open now, whatever the clock says: sessions cover the whole day, and
+    today is a working day in the stored calendar (test data, through the real models)."""
+    office = get_office()
+    office.morning_open, office.morning_close = time(0, 0), time(12, 0)
+    office.afternoon_open, office.afternoon_close = time(12, 0), time(23, 59, 59)
+    office.same_day_cutoff = time(12, 0)
+    today = local_today()
+    _clear(today)
+    if today.weekday() >= 5:
+        db.session.add(_entry(today, "working_day", "Làm bù (kiểm thử)"))
+    elif not working_calendar().has_schedule(today.year):
+        other = (
+            date(today.year, 1, 1) if today != date(today.year, 1, 1) else date(today.year, 1, 2)
+        )
+        db.session.add(_entry(other, "day_off", "Nghỉ (kiểm thử)"))
+    db.session.commit()
+    assert working_calendar().is_working_day(today)
+
+
+def day_off_today() -> None:
+    """Make today a day off in the stored calendar."""
+    today = local_today()
+    _clear(today)
+    db.session.add(_entry(today, "day_off", "Nghỉ bù (kiểm thử)"))
+    db.session.commit()
+
+
+def _clear(day: date) -> None:
+    """Remove the stored calendar entries covering ``day``."""
+    for entry in db.session.scalars(
+        db.select(CalendarEntry).where(
+            CalendarEntry.first_date <= day, CalendarEntry.last_date >= day
+        )
+    ):
+        db.session.delete(entry)
+    db.session.flush()
+
+
+def _entry(day: date, kind: str, label: str) -> CalendarEntry:
+    return CalendarEntry(
+        first_date=day, last_date=day, year=day.year, kind=kind, label=label, origin="admin"
+    )
+
+
+def service(letter: str) -> QueueService:
+    return db.session.scalar(db.select(QueueService).where(QueueService.letter == letter))
+
+
+def counter(number: int) -> QueueCounter:
+    return db.session.scalar(db.select(QueueCounter).where(QueueCounter.number == number))
+
+
+def take(client: Any, letter: str, priority: str = "") -> Any:
+    page = client.get("/lay-so/").get_data(as_text=True)
+    return client.post(
+        "/lay-so/",
+        data={"csrf_token": csrf_from(page), "service": service(letter).id, "priority": priority},
+    )
+
+
+@pytest.fixture
+def open_now(app: Flask) -> None:
+    open_all_day_today()
+
+
+def tickets() -> list[QueueTicket]:
+    db.session.expire_all()
+    return list(db.session.scalars(db.select(QueueTicket).order_by(QueueTicket.id)))
+
+
+# -- the kiosk -------------------------------------------------------------------------
+
+
+def test_the_kiosk_issues_numbers_and_shows_the_place_in_the_queue(
+    client: Any, open_now: None
+) -> None:
+    page = client.get("/lay-so/").get_data(as_text=True)
+    assert "Hộ tịch" in page and "Chứng thực" in page
+    assert "người cao tuổi, người khuyết tật, phụ nữ mang thai" in page  # who goes first
+    first = take(client, "A")
+    assert first.status_code == 302
+    shown = client.get(first.location).get_data(as_text=True)
+    assert "A001" in shown and "Hộ tịch" in shown and "Số người đang chờ trước bạn: 0" in shown
+    second = client.get(take(client, "A").location).get_data(as_text=True)
+    assert "A002" in second and "Số người đang chờ trước bạn: 1" in second
+    assert "Thời gian chờ dự kiến: khoảng 10 phút" in second  # Hộ tịch's 10 minutes each
+    urgent = client.get(take(client, "A", "any").location).get_data(as_text=True)
+    assert "A003" in urgent and "Ưu tiên" in urgent and "trước bạn: 0" in urgent
+    assert [t.code for t in tickets()] == ["A001", "A002", "A003"]
+
+
+def test_the_kiosk_needs_its_form_token(client: Any, open_now: None) -> None:
+    resp = client.post("/lay-so/", data={"service": service("A").id, "priority": ""})
+    assert resp.status_code == 400
+    assert tickets() == []
+
+
+def test_the_kiosk_is_rate_limited_per_address(app: Flask, client: Any, open_now: None) -> None:
+    app.config["KIOSK_PER_MINUTE"] = 2
+    assert take(client, "A").status_code == 302
+    assert take(client, "B").status_code == 302
+    busy = take(client, "A")
+    assert busy.status_code == 429 and "Vui lòng đợi" in busy.get_data(as_text=True)
+    assert len(tickets()) == 2
+
+
+def test_the_kiosk_is_closed_on_a_day_off_and_says_when_it_opens(client: Any) -> None:
+    day_off_today()
+    page = client.get("/lay-so/").get_data(as_text=True)
+    assert "Hôm nay là ngày nghỉ (Nghỉ bù (kiểm thử)). Bộ phận một cửa mở cửa lúc" in page
+    assert 'name="service"' not in page
+    token = csrf_from(client.get("/dang-nhap").get_data(as_text=True))
+    resp = client.post(
+        "/lay-so/", data={"csrf_token": token, "service": service("A").id, "priority": ""}
+    )
+    assert resp.status_code == 302
+    assert "Hôm nay là ngày nghỉ" in client.get(resp.location).get_data(as_text=True)
+    assert tickets() == []
+
+
+def test_the_kiosk_prints_the_ticket_on_its_printer(
+    app: Flask, client: Any, open_now: None
+) -> None:
+    out = Path(app.instance_path) / "kiosk.bin"
+    db.session.add(Printer(name="Kiosk", uri=f"file:{out}", width=576, text_mode=True))
+    db.session.commit()
+    take(client, "B")
+    shown = client.get(take(client, "B", "any").location).get_data(as_text=True)
+    assert "B002" in shown
+    printed = unicodedata.normalize("NFC", decode(out.read_bytes()).text())
+    assert "B002" in printed and "Chứng thực" in printed and "ƯU TIÊN" in printed.upper()
+    assert "Số người đang chờ trước bạn: 0" in printed
+    assert "Mường Phăng".upper() in printed  # the office, on the first line
+
+
+def test_the_ticket_prints_as_a_picture_too(app: Flask, client: Any, open_now: None) -> None:
+    out = Path(app.instance_path) / "kiosk.bin"
+    db.session.add(Printer(name="kiosk", uri=f"file:{out}", width=384))
+    db.session.commit()
+    take(client, "C")
+    image = decode(out.read_bytes()).image()
+    assert image.width == 384 and image.height > 300
+
+
+def test_a_broken_kiosk_printer_still_shows_the_ticket(
+    app: Flask, client: Any, open_now: None
+) -> None:
+    db.session.add(Printer(name="Kiosk", uri="tcp://127.0.0.1:9", width=576))
+    db.session.commit()
+    resp = take(client, "A")
+    shown = client.get(resp.location).get_data(as_text=True)
+    assert "A001" in shown and "Máy in phiếu đang gặp sự cố" in shown
+
+
+# -- the display board --------------------------------------------------------------------
+
+
+def test_the_board_answers_304_until_something_changes(client: Any, open_now: None) -> None:
+    first = client.get("/man-hinh/trang-thai")
+    assert first.status_code == 200 and first.headers["ETag"]
+    assert [w["count"] for w in first.json["waiting"]] == [0, 0, 0]
+    tag = first.headers["ETag"]
+    same = client.get("/man-hinh/trang-thai", headers={"If-None-Match": tag})
+    assert same.status_code == 304 and same.data == b""
+    take(client, "B")
+    changed = client.get("/man-hinh/trang-thai", headers={"If-None-Match": tag})
+    assert changed.status_code == 200 and changed.headers["ETag"] != tag
+    assert [(w["letter"], w["count"]) for w in changed.json["waiting"]] == [
+        ("A", 0),
+        ("B", 1),
+        ("C", 0),
+    ]
+
+
+def test_the_board_page_shows_the_office_the_counters_and_a_script(client: Any) -> None:
+    page = client.get("/man-hinh/").get_data(as_text=True)
+    assert "Mường Phăng" in page and "Quầy số 1" in page and "Quầy số 2" in page
+    assert "/static/js/display.js" in page and 'data-state-url="/man-hinh/trang-thai"' in page
+
+
+# -- the counter page ------------------------------------------------------------------------
+
+
+def press(b: Any, url: str, data: dict[str, Any] | None = None) -> Any:
+    """Post a counter button with the counter page's form token."""
+    return b.submit(url, data or {}, page="/")
+
+
+def test_a_morning_at_the_counter(login_as: Any, client: Any, open_now: None) -> None:
+    take(client, "A")
+    take(client, "C")
+    officer = login_as("tiepnhan")
+    c1 = counter(1)
+    assert press(officer, f"/quay/{c1.id}/mo").status_code == 302
+    page = officer.get(f"/quay/{c1.id}").get_data(as_text=True)
+    assert "Gọi số tiếp theo" in page and "A001" in page  # A001 waits next
+    press(officer, f"/quay/{c1.id}/goi")
+    page = officer.get(f"/quay/{c1.id}").get_data(as_text=True)
+    assert "Mời số A001." in page and "Tiếp nhận hồ sơ" in page
+    a001 = tickets()[0]
+    press(officer, f"/quay/so/{a001.id}/goi-lai")
+    assert tickets()[0].recalls == 1
+    press(officer, f"/quay/so/{a001.id}/vang-mat")  # one recall is not enough
+    assert tickets()[0].status == "called"
+    assert "gọi lại thêm 1 lần" in officer.get(f"/quay/{c1.id}").get_data(as_text=True)
+    press(officer, f"/quay/so/{a001.id}/bat-dau")
+    press(officer, f"/quay/so/{a001.id}/chuyen", {"target": f"s{service('B').id}"})
+    assert (tickets()[0].status, tickets()[0].service.letter) == ("transferred", "B")
+    press(officer, f"/quay/{c1.id}/goi")
+    assert tickets()[1].status == "called"  # C001: counter 1 serves C, not B
+    reception = officer.get(f"/tiep-nhan/?ve={tickets()[1].id}").get_data(as_text=True)
+    assert "Tiếp nhận cho số thứ tự C001" in reception
+    assert f'name="queue_ticket" type="hidden" value="{tickets()[1].id}"' in reception
+
+
+def test_the_dossier_received_from_a_ticket_shows_it(
+    login_as: Any, client: Any, open_now: None
+) -> None:
+    from counter.models import Procedure, User
+    from counter.services import Actor
+    from counter.services.reception import DocumentLine, ReceptionInput, receive
+
+    take(client, "B")
+    officer = login_as("tiepnhan")
+    press(officer, f"/quay/{counter(2).id}/mo")
+    press(officer, f"/quay/{counter(2).id}/goi")
+    ticket = tickets()[0]
+    user = db.session.scalar(db.select(User).where(User.username == "tiepnhan"))
+    procedure = db.session.scalar(db.select(Procedure).where(Procedure.national_code == "2.000815"))
+    dossier = receive(
+        Actor.for_user(user),
+        ReceptionInput(
+            procedure_id=procedure.id,
+            applicant_name="Lò Thị Ánh",
+            id_number="011190001234",
+            phone="0912345678",
+            address="Bản Phăng",
+            documents=[DocumentLine("Giấy khai sinh", "original", 1)],
+            queue_ticket_id=ticket.id,
+        ),
+    )
+    assert tickets()[0].dossier_id == dossier.id
+    page = officer.get(f"/ho-so/{dossier.id}").get_data(as_text=True)
+    assert "Số thứ tự" in page and "B001" in page and "quầy số 2" in page
+    counter_page = officer.get(f"/quay/{counter(2).id}").get_data(as_text=True)
+    assert "Xem hồ sơ đã tiếp nhận" in counter_page
+
+
+# -- who may open what ------------------------------------------------------------------------
+
+
+def test_staff_pages_need_the_reception_or_admin_role(login_as: Any, client: Any) -> None:
+    assert client.get("/quay/").status_code == 302  # to the sign-in page
+    assert login_as("chuyenvien").get("/quay/").status_code == 403
+    reception = login_as("tiepnhan")
+    assert reception.get("/quay/").status_code == 200
+    assert reception.get("/quay/quan-tri/dich-vu").status_code == 403
+    assert reception.get("/quay/quan-tri/quay").status_code == 403
+    # A public page stays public.
+    assert client.get("/lay-so/").status_code == 200
+    assert client.get("/man-hinh/").status_code == 200
+
+
+def test_counter_buttons_need_the_form_token(login_as: Any) -> None:
+    officer = login_as("tiepnhan")
+    resp = officer.client.post(f"/quay/{counter(1).id}/mo")
+    assert resp.status_code == 400
+    assert not counter(1).is_open
+
+
+def test_admin_adds_a_service_and_a_counter(login_as: Any) -> None:
+    admin = login_as("admin")
+    bad = admin.submit(
+        "/quay/quan-tri/dich-vu",
+        {"name": "Đất đai", "letter": "Đ", "default_minutes": "15", "position": "4", "active": "y"},
+    )
+    assert bad.status_code == 422
+    assert "một chữ cái từ A đến Z" in bad.get_data(as_text=True)
+    ok = admin.submit(
+        "/quay/quan-tri/dich-vu",
+        {
+            "name": "Đất đai",
+            "letter": "d",
+            "fields": "Đất đai\nXây dựng",
+            "default_minutes": "15",
+            "position": "4",
+            "active": "y",
+        },
+    )
+    assert ok.status_code == 302
+    land = service("D")
+    assert (land.name, land.field_names, land.default_minutes) == (
+        "Đất đai",
+        ["Đất đai", "Xây dựng"],
+        15,
+    )
+    ok = admin.submit(
+        "/quay/quan-tri/quay",
+        {"number": "3", "name": "Địa chính", "services": [str(land.id)], "active": "y"},
+    )
+    assert ok.status_code == 302
+    assert [s.letter for s in counter(3).services] == ["D"]
+    clash = admin.submit(
+        "/quay/quan-tri/quay", {"number": "3", "services": [str(land.id)], "active": "y"}
+    )
+    assert clash.status_code == 422 and "Đã có quầy mang số này." in clash.get_data(as_text=True)
