@@ -19,6 +19,7 @@ from counter.models.dossiers import (
     DossierEvent,
 )
 from counter.models.office import Office
+from counter.models.portal import OutboxItem, PortalDossier, SyncLease, SyncRun
 from counter.models.printing import Printer, PrintLog
 from counter.models.types import UTCDateTime, utcnow
 
@@ -35,11 +36,15 @@ __all__ = [
     "DossierEvent",
     "LoginFailure",
     "Office",
+    "OutboxItem",
+    "PortalDossier",
     "PrintLog",
     "Printer",
     "Procedure",
     "ProcedureDocument",
     "ProcedureFee",
+    "SyncLease",
+    "SyncRun",
     "UTCDateTime",
     "User",
     "UserRole",

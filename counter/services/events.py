@@ -7,6 +7,7 @@ from typing import Any
 
 from counter.extensions import db
 from counter.models import Dossier, DossierEvent
+from counter.portal.outbox import enqueue_for
 from counter.services import Actor
 
 
@@ -41,4 +42,5 @@ def append_event(
     if at is not None:
         event.at = at
     db.session.add(event)
+    enqueue_for(dossier, event)  # the portal outbox, in the same transaction
     return event
