@@ -52,6 +52,9 @@ class OutboxItem(db.Model):  # type: ignore[name-defined,misc]
     progress_key: Mapped[str | None] = mapped_column(String(40), unique=True)
     status: Mapped[str] = mapped_column(String(16), default=PENDING)
     attempts: Mapped[int] = mapped_column(default=0)
+    # When it was last sent: a request that timed out may still land, so its dossier
+    # waits out twice the timeout before the next send (a late old state would win).
+    last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str] = mapped_column(Text, default="")
     portal_code: Mapped[str] = mapped_column(String(16), default="")
@@ -86,7 +89,7 @@ class SyncLease(db.Model):  # type: ignore[name-defined,misc]
 
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     holder: Mapped[str | None] = mapped_column(String(64))
-    acquired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    acquired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # taken or last renewed
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 

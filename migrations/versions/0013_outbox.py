@@ -41,6 +41,7 @@ def upgrade():
         sa.Column('progress_key', sa.String(length=40), nullable=True),
         sa.Column('status', sa.String(length=16), nullable=False),
         sa.Column('attempts', sa.Integer(), nullable=False),
+        sa.Column('last_attempt_at', sa.DateTime(), nullable=True),
         sa.Column('next_attempt_at', sa.DateTime(), nullable=True),
         sa.Column('last_error', sa.Text(), nullable=False),
         sa.Column('portal_code', sa.String(length=16), nullable=False),
