@@ -192,6 +192,7 @@ def register_web(app: Flask) -> None:
         printing,
         public,
         reception,
+        sync,
     )
     from counter.web.inputs import CounterRequest, IdConverter, TextConverter, TextPathConverter
     from counter.web.qr_address import qr_notice
@@ -219,6 +220,7 @@ def register_web(app: Flask) -> None:
         printing,
         public,
         calendar,
+        sync,
         admin,
     ):
         app.register_blueprint(module.bp)
