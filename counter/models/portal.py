@@ -38,7 +38,10 @@ class OutboxItem(db.Model):  # type: ignore[name-defined,misc]
     """
 
     __tablename__ = "outbox_item"
-    __table_args__ = (Index("ix_outbox_item_status_dossier_id", "status", "dossier_id", "id"),)
+    # What a page of the sender reads: pending items of a kind, by dossier, in order.
+    __table_args__ = (
+        Index("ix_outbox_item_status_kind_dossier_id", "status", "kind", "dossier_id", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(16))

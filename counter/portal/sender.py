@@ -264,7 +264,10 @@ class _Run:
     ) -> None:
         self.settings = settings
         self.client = PortalClient(settings)
-        self.run = run
+        self.run_id = run.id
+        self.sent = self.parked = 0
+        self.replies: list[dict[str, Any]] = []
+        self.renewed_at: datetime | None = None
         self.holder = holder
         self.ttl = ttl
         self.respect_backoff = respect_backoff
@@ -285,7 +288,6 @@ class _Run:
     def state_batches(self) -> list[_Batch] | None:
         """The next dossiers' states (split by isUpdating); None when no state is due."""
         parked = aliased(OutboxItem)
-        first = func.min(OutboxItem.id)
         dossier_ids = db.session.scalars(
             select(OutboxItem.dossier_id)
             .where(
@@ -305,7 +307,9 @@ class _Run:
                 ),
             )
             .group_by(OutboxItem.dossier_id)
-            .order_by(first)
+            # By dossier, as the index holds them (no sort of the whole backlog per page);
+            # dossier ids grow with time, so the oldest still go first.
+            .order_by(OutboxItem.dossier_id)
             .limit(self.settings.batch)
         ).all()
         if not dossier_ids:
@@ -369,7 +373,7 @@ class _Run:
                     ),
                 ),
             )
-            .order_by(OutboxItem.id)
+            .order_by(OutboxItem.dossier_id, OutboxItem.id)
             .limit(self.settings.batch)
             .options(
                 joinedload(OutboxItem.event).joinedload(DossierEvent.user),
@@ -424,7 +428,8 @@ class _Run:
                 portal_code=LOCAL_CODE,
                 portal_message=f"{type(err).__name__}: {err}",
             )
-            self.run.parked += 1
+            self.parked += 1
+            self._save_run()
 
     def record(self, batch: _Batch, outcome: Any) -> None:
         """Write one request's results in one transaction."""
@@ -457,13 +462,21 @@ class _Run:
                     .values(synced_at=now)
                     .execution_options(synchronize_session=False)
                 )
-            run = self.run
-            run.sent += len(outcome.delivered)
-            run.parked += len(outcome.rejected)
-            run.replies = (outcome.replies + list(run.replies or []))[:REPLIES_KEPT]
-            db.session.add(run)
+            self.sent += len(outcome.delivered)
+            self.parked += len(outcome.rejected)
+            self.replies = (outcome.replies + self.replies)[:REPLIES_KEPT]
+            self._save_run()
         if unconfirmed:
             raise _Stop()
+
+    def _save_run(self, **extra: Any) -> None:
+        """The run's figures so far, for the page's progress bar (in the caller's transaction)."""
+        db.session.execute(
+            update(SyncRun)
+            .where(SyncRun.id == self.run_id)
+            .values(sent=self.sent, parked=self.parked, replies=self.replies, **extra)
+            .execution_options(synchronize_session=False)
+        )
 
     def _accepted(self, batch: _Batch, keys: set[str], now: datetime) -> None:
         by_dossier = {}
@@ -509,15 +522,19 @@ class _Run:
     # the loop --------------------------------------------------------------------------
 
     def send(self, batch: _Batch) -> None:
-        if not renew_lease(self.holder, self.ttl):
-            raise _LeaseLost()
+        # Renewed a quarter of the lease in advance at least: the lease lasts four
+        # timeouts and more, so it cannot run out during the request that follows.
+        now = utcnow()
+        if self.renewed_at is None or now - self.renewed_at > self.ttl / 4:
+            if not renew_lease(self.holder, self.ttl, now):
+                raise _LeaseLost()
+            self.renewed_at = now
         try:
             outcome = self.client.send(batch.service, batch.items, updating=batch.updating)
         except Transient as err:
             with transaction():
                 self.back_off([i for ids in batch.ids.values() for i in ids], err.message)
-                self.run.error = str(err)
-                db.session.add(self.run)
+                self._save_run(error=str(err))
             raise
         self.record(batch, outcome)
 
@@ -556,7 +573,7 @@ def run_sync(
     if not settings.url:
         raise ValidationError(N_("Chưa cấu hình địa chỉ cổng dịch vụ công (COUNTER_PORTAL_URL)."))
     holder = new_holder()
-    ttl = timedelta(seconds=2 * settings.timeout + 60)
+    ttl = timedelta(seconds=4 * settings.timeout + 60)
     if not acquire_lease(holder, ttl, now()):
         return SyncSummary(busy=True)
     summary = SyncSummary()

@@ -63,7 +63,8 @@ def upgrade():
     op.create_index('ix_outbox_item_dossier_id', 'outbox_item', ['dossier_id'])
     op.create_index('ix_outbox_item_event_id', 'outbox_item', ['event_id'])
     op.create_index(
-        'ix_outbox_item_status_dossier_id', 'outbox_item', ['status', 'dossier_id', 'id']
+        'ix_outbox_item_status_kind_dossier_id', 'outbox_item',
+        ['status', 'kind', 'dossier_id', 'id'],
     )
     op.create_table(
         'portal_dossier',
@@ -140,7 +141,7 @@ def downgrade():
     op.drop_table('sync_run')
     op.drop_table('sync_lease')
     op.drop_table('portal_dossier')
-    op.drop_index('ix_outbox_item_status_dossier_id', table_name='outbox_item')
+    op.drop_index('ix_outbox_item_status_kind_dossier_id', table_name='outbox_item')
     op.drop_index('ix_outbox_item_event_id', table_name='outbox_item')
     op.drop_index('ix_outbox_item_dossier_id', table_name='outbox_item')
     op.drop_table('outbox_item')
