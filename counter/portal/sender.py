@@ -464,7 +464,15 @@ class _Run:
                 )
             self.sent += len(outcome.delivered)
             self.parked += len(outcome.rejected)
-            self.replies = (outcome.replies + self.replies)[:REPLIES_KEPT]
+            # For the page: which dossier each reply is about, and whether a state or an entry.
+            key_field = mapping.KEY_FIELD[batch.service]
+            dossier_of = {item[key_field]: item["MaHoSo"] for item in batch.items}
+            kind = KIND_STATE if batch.service == mapping.SERVICE_DOSSIER else KIND_PROGRESS
+            replies = [
+                {**r, "dossier": dossier_of.get(r["key"], ""), "kind": kind}
+                for r in outcome.replies
+            ]
+            self.replies = (replies + self.replies)[:REPLIES_KEPT]
             self._save_run()
         if unconfirmed:
             raise _Stop()
