@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from counter.domain.errors import CounterError
 from counter.domain.i18n import N_
 from counter.portal.mapping import KEY_FIELD
 
@@ -25,13 +26,15 @@ from counter.portal.mapping import KEY_FIELD
 TOKEN_MARGIN_SECONDS = 30
 
 
-class Transient(Exception):
-    """The whole request failed in a way a later attempt may not; ``message`` is a msgid."""
+class Transient(CounterError):
+    """The whole request failed in a way a later attempt may not; ``detail`` is technical."""
 
     def __init__(self, message: str, detail: str = "") -> None:
-        super().__init__(f"{message} ({detail})" if detail else message)
-        self.message = message
+        super().__init__(message)
         self.detail = detail
+
+    def __str__(self) -> str:
+        return f"{self.message} ({self.detail})" if self.detail else str(self.message)
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ from flask import current_app
 from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
-from counter.domain.errors import NotFound, ValidationError
+from counter.domain.errors import CounterError, NotAllowed, NotFound, ValidationError
 from counter.domain.i18n import N_
 from counter.extensions import db
 from counter.models import Dossier, DossierEvent, Office
@@ -236,12 +236,18 @@ class SyncSummary:
         return f"sent {self.sent}, parked {self.parked}, pending {self.pending}"
 
 
-class _LeaseLost(Exception):
-    pass
+class _LeaseLost(CounterError):
+    """Another sync took the lease from this one: stop sending at once."""
+
+    def __init__(self) -> None:
+        super().__init__(N_("Một lần đồng bộ khác đã nhận việc gửi; lần này dừng lại."))
 
 
-class _Stop(Exception):
+class _Stop(CounterError):
     """The portal did not confirm some items: stop this run, they were backed off."""
+
+    def __init__(self) -> None:
+        super().__init__(N_("Cổng không xác nhận mục này."))
 
 
 @dataclass
@@ -541,7 +547,7 @@ class _Run:
             outcome = self.client.send(batch.service, batch.items, updating=batch.updating)
         except Transient as err:
             with transaction():
-                self.back_off([i for ids in batch.ids.values() for i in ids], err.message)
+                self.back_off([i for ids in batch.ids.values() for i in ids], err.msgid)
                 self._save_run(error=str(err))
             raise
         self.record(batch, outcome)
@@ -598,13 +604,8 @@ def run_sync(
         summary.run_id = run.id
         try:
             _Run(settings, run, holder, ttl, respect_backoff, now).drain()
-        except Transient as err:
-            summary.failed, summary.error = True, err.message
-        except _Stop:
-            summary.failed, summary.error = True, N_("Cổng không xác nhận mục này.")
-        except _LeaseLost:
-            summary.failed = True
-            summary.error = N_("Một lần đồng bộ khác đã nhận việc gửi; lần này dừng lại.")
+        except (Transient, _Stop, _LeaseLost) as err:
+            summary.failed, summary.error = True, err.msgid
     finally:
         db.session.rollback()
         left = counts()
@@ -632,8 +633,6 @@ def run_sync(
 def requeue(actor: Actor, item_id: int) -> int:
     """Send a parked item again (a state item re-queues every parked state of its dossier)."""
     if not actor.has_role("leader"):
-        from counter.domain.errors import NotAllowed
-
         raise NotAllowed(N_("Chỉ lãnh đạo hoặc quản trị viên được gửi lại mục đồng bộ."))
     with transaction():
         item = db.session.get(OutboxItem, item_id)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from counter.domain.errors import CounterError
@@ -67,7 +67,9 @@ def progress() -> dict[str, Any]:
 
 def waited_too_long(now: datetime | None = None) -> bool:
     """Whether the oldest pending item has waited more than one working day."""
-    oldest = sender.counts(OutboxItem.status == PENDING).oldest_pending
+    oldest = db.session.scalar(
+        select(func.min(OutboxItem.created_at)).where(OutboxItem.status == PENDING)
+    )
     if oldest is None:
         return False
     return cal.due_at(oldest, 1, "working_days") < (now or utcnow())
