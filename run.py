@@ -17,6 +17,7 @@ from waitress import serve
 from counter import create_app
 from counter.domain.errors import CounterError
 from counter.domain.retention import Retention
+from counter.portal.status import sync_every
 from counter.services import backup, instance_lock
 from counter.services.setup import DEMO_USERS, database_is_new, initialize
 
@@ -88,6 +89,14 @@ def main() -> None:
             name="daily-backup",
             daemon=True,
         ).start()
+
+    every = int(app.config.get("PORTAL_EVERY") or 0)
+    if every > 0 and app.config.get("PORTAL_URL"):
+        # Its own thread: a portal that is slow or down never holds a request's thread.
+        threading.Thread(
+            target=sync_every, args=(app, every), name="portal-sync", daemon=True
+        ).start()
+        log.info("Đồng bộ tự động lên cổng mỗi %s phút.", every)
 
     host, port = app.config["HOST"], app.config["PORT"]
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host

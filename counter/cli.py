@@ -235,6 +235,8 @@ def catalog_import_command(file: Path, decision: str, decision_date: str, dry_ru
 
 def register_cli(app: Flask) -> None:
     """Attach the commands to the app."""
+    from counter.portal.commands import sync_group
+
     for command in (
         init_command,
         backup_command,
@@ -244,5 +246,6 @@ def register_cli(app: Flask) -> None:
         due_date_command,
         print_group,
         catalog_import_command,
+        sync_group,
     ):
         app.cli.add_command(command)

@@ -41,6 +41,13 @@ ENV_SETTINGS: dict[str, Callable[[str], Any]] = {
     "PUBLIC_URL": str,
     "IDLE_MINUTES": int,
     "HTTPS": flag,
+    "PORTAL_URL": str,
+    "PORTAL_USER": str,
+    "PORTAL_PASSWORD": str,
+    "PORTAL_AGENCY": str,
+    "PORTAL_BATCH": int,
+    "PORTAL_TIMEOUT": float,
+    "PORTAL_EVERY": int,
 }
 
 
@@ -95,6 +102,16 @@ class Defaults:
     LOGIN_MAX_DELAY_MINUTES = 15
     LOGIN_MAX_FAILURES_ADDRESS = 30
     LOGIN_WINDOW_MINUTES = 15
+    # The provincial portal (issue 11): base URL, account, madonvi (None: the office's
+    # agency identifier), items per request, seconds before a request is given up, and
+    # minutes between automatic syncs while the app runs (0: none, the default).
+    PORTAL_URL: str | None = None
+    PORTAL_USER = ""
+    PORTAL_PASSWORD = ""
+    PORTAL_AGENCY: str | None = None
+    PORTAL_BATCH = 50
+    PORTAL_TIMEOUT = 30.0
+    PORTAL_EVERY = 0
 
 
 def load_config(app: Any, test_config: dict[str, Any] | None = None) -> None:

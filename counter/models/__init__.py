@@ -19,6 +19,7 @@ from counter.models.dossiers import (
     DossierEvent,
 )
 from counter.models.office import Office
+from counter.models.portal import OutboxItem, PortalDossier, SyncLease, SyncRun
 from counter.models.printing import Printer, PrintLog
 from counter.models.queue import (
     CounterSession,
@@ -44,6 +45,8 @@ __all__ = [
     "DossierEvent",
     "LoginFailure",
     "Office",
+    "OutboxItem",
+    "PortalDossier",
     "PrintLog",
     "Printer",
     "Procedure",
@@ -53,6 +56,8 @@ __all__ = [
     "QueueEvent",
     "QueueService",
     "QueueTicket",
+    "SyncLease",
+    "SyncRun",
     "UTCDateTime",
     "User",
     "UserRole",

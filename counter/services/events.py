@@ -22,6 +22,7 @@ from counter.domain.lifecycle import Status
 from counter.domain.printed.wording import ONE_STOP_UNIT
 from counter.extensions import db
 from counter.models import CounterNotice, Dossier, DossierEvent, User
+from counter.portal.outbox import enqueue_for
 from counter.services import Actor
 
 
@@ -56,6 +57,7 @@ def append_event(
     event.due_after = due_after
     event.form_no = form_no
     db.session.add(event)
+    enqueue_for(dossier, event)  # the portal outbox, in the same transaction
     return event
 
 

@@ -194,6 +194,7 @@ def register_web(app: Flask) -> None:
         public,
         queue,
         reception,
+        sync,
     )
     from counter.web.inputs import CounterRequest, IdConverter, TextConverter, TextPathConverter
     from counter.web.qr_address import qr_notice
@@ -223,6 +224,7 @@ def register_web(app: Flask) -> None:
         queue,
         kiosk,
         calendar,
+        sync,
         admin,
     ):
         app.register_blueprint(module.bp)

@@ -163,3 +163,23 @@ def test_another_office_cannot_take_a_code(sim: SimServer) -> None:
     )
     assert reply["results"][0]["error_code"] == "3"
     assert sim.state.dossiers["X-12"]["TrangThaiHoSo"] == 2
+
+
+def test_cut_empty_reorder_replay_and_after(sim: SimServer) -> None:
+    token = session(sim)
+    post(sim, "/_sim/faults", {"mode": "cut", "count": 1, "after": 1})
+    send(sim, token, "DongBoHoSoMC", [dossier("X-20")])  # let through
+    with pytest.raises((http.client.RemoteDisconnected, ConnectionError)):
+        send(sim, token, "DongBoHoSoMC", [dossier("X-21")])
+    assert "X-20" in sim.state.dossiers and "X-21" not in sim.state.dossiers  # never applied
+    post(sim, "/_sim/faults", {"mode": "empty", "count": 1})
+    with pytest.raises(json.JSONDecodeError):
+        send(sim, token, "DongBoHoSoMC", [dossier("X-22")])
+    assert "X-22" not in sim.state.dossiers
+    post(sim, "/_sim/faults", {"mode": "reorder", "count": 1})
+    reply = send(sim, token, "DongBoHoSoMC", [dossier("X-23"), dossier("X-24")])
+    assert [r["MaHoSo"] for r in reply["results"]] == ["X-24", "X-23"]
+    post(sim, "/_sim/faults", {"mode": "replay", "count": 1})
+    reply = send(sim, token, "DongBoHoSoMC", [dossier("X-25")])
+    assert [r["MaHoSo"] for r in reply["results"]] == ["X-23", "X-24"]  # the previous reply
+    assert "X-25" in sim.state.dossiers  # applied all the same

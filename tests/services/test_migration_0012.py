@@ -121,7 +121,8 @@ def test_upgrade_gives_every_event_an_identity_and_a_notice_its_event_then_downg
         with db.engine.connect() as conn:
             rows = _events(conn, "uid, dossier_id, notice_id, officer_name, officer_title, unit")
             diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
-        assert [d for d in diff if "dossier_event" in repr(d)] == []
+        # (Tables of later revisions, such as the outbox, are missing at 0012 by design.)
+        assert [d for d in diff if "dossier_event" in repr(d) and d[0] != "add_table"] == []
         uids = [r[0] for r in rows]
         assert len(set(uids)) == 7 and all(re.fullmatch(r"[0-9a-f]{32}", u) for u in uids)
         assert [r[1:] for r in rows] == [

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
+from counter.domain import clock
 from counter.extensions import db
 from counter.models import (
     CalendarEntry,
@@ -27,7 +28,6 @@ from counter.models import (
     QueueTicket,
     User,
 )
-from counter.services.calendar import local_today
 from tests.web.test_printforms import _ended, _notice, make_dossier, vn
 
 ROLES = (None, "tiepnhan", "chuyenvien", "lanhdao", "kiemnhiem", "admin")
@@ -148,7 +148,7 @@ def values(app: Flask) -> dict[str, list[str]]:
     db.session.add(printer)
     notice = _notice("incomplete", items=["Giấy xác nhận cư trú"], reason="Thiếu giấy tờ")
     queue_service = db.session.scalar(db.select(QueueService))
-    ticket = QueueTicket(service=queue_service, day=local_today(), seq=1, code="A001")
+    ticket = QueueTicket(service=queue_service, day=clock.today(), seq=1, code="A001")
     db.session.add(ticket)
     db.session.commit()
     return {

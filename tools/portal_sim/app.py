@@ -22,8 +22,13 @@ next ``count`` API requests (default: until cleared): ``error500``, ``garbage``
 is applied, then the connection is closed with no answer), ``hang`` (sleep
 ``hang_seconds``, then apply and answer: the client has given up by then),
 ``expire_token`` (every session ends now), ``reject`` (``ma_ho_so``: that dossier
-is rejected at item level until cleared). Refusing connections is done by
-stopping the server (:class:`tools.portal_sim.server.SimServer`).
+is rejected at item level until cleared), ``cut`` (the connection is closed before
+the request is applied: the network failed on the way there), ``empty`` (200 with
+an empty body), ``reorder`` (the results in reverse order), ``replay`` (applied,
+then answered with the previous API reply instead of this one's). ``after``: let
+that many API requests pass before the fault starts (a link lost after k
+batches). Refusing connections is done by stopping the server
+(:class:`tools.portal_sim.server.SimServer`).
 """
 
 from __future__ import annotations
@@ -54,7 +59,17 @@ REQUIRED_DOSSIER_FIELDS = (
 REQUIRED_PROGRESS_FIELDS = ("MaTienDo", "MaHoSo", "ThoiDiemXuLy", "TrangThai")
 DATE_FIELDS = ("NgayTiepNhan", "NgayHenTra", "NgayTra", "NgayKetThucXuLy", "ThoiDiemXuLy")
 _PORTAL_DATE = re.compile(r"\d{14}")
-FAULTS = ("error500", "garbage", "drop_reply", "hang", "expire_token")
+FAULTS = (
+    "error500",
+    "garbage",
+    "drop_reply",
+    "hang",
+    "expire_token",
+    "cut",
+    "empty",
+    "reorder",
+    "replay",
+)
 
 
 @dataclass
@@ -63,6 +78,7 @@ class Fault:
 
     mode: str
     remaining: int | None = None
+    after: int = 0  # requests let through before the fault starts
 
 
 @dataclass
@@ -82,6 +98,7 @@ class PortalState:
     requests: list[dict[str, Any]] = field(default_factory=list)
     faults: list[Fault] = field(default_factory=list)
     rejected: dict[str, str] = field(default_factory=dict)  # MaHoSo → message
+    last_reply: dict[str, Any] | None = None  # for the "replay" fault
     lock: threading.RLock = field(default_factory=threading.RLock)
     state_file: Path | None = None
 
@@ -123,6 +140,9 @@ class PortalState:
         """The fault to play on this request, if any, counting it down."""
         with self.lock:
             for fault in self.faults:
+                if fault.after > 0:
+                    fault.after -= 1
+                    continue
                 if fault.remaining is None or fault.remaining > 0:
                     if fault.remaining is not None:
                         fault.remaining -= 1
@@ -261,14 +281,26 @@ def create_sim(state: PortalState | None = None) -> Flask:
         if fault == "garbage":
             log("api", body, "garbage")
             return Response(b'{"error_code": "0", "resul', status=200, mimetype="application/json")
+        if fault == "cut":
+            log("api", body, "cut")
+            return _drop_connection()
+        if fault == "empty":
+            log("api", body, "empty")
+            return Response(b"", status=200, mimetype="application/json")
         if fault == "hang":
             time.sleep(state.hang_seconds)
         with state.lock:
             reply = _answer(state, body)
+            previous = state.last_reply
+            state.last_reply = reply
             log("api", body, reply)
             state.save()
         if fault == "drop_reply":
             return _drop_connection()
+        if fault == "reorder" and isinstance(reply.get("results"), list):
+            reply = dict(reply, results=list(reversed(reply["results"])))
+        if fault == "replay" and previous is not None:
+            reply = previous
         return jsonify(reply)
 
     @app.post("/_sim/faults")
@@ -280,7 +312,7 @@ def create_sim(state: PortalState | None = None) -> Flask:
                 state.rejected.clear()
             mode = body.get("mode")
             if mode in FAULTS:
-                state.faults.append(Fault(mode, body.get("count")))
+                state.faults.append(Fault(mode, body.get("count"), int(body.get("after") or 0)))
             if mode == "reject" and body.get("ma_ho_so"):
                 state.rejected[body["ma_ho_so"]] = body.get("message", "Cổng từ chối hồ sơ")
             if "hang_seconds" in body:

@@ -1,0 +1,109 @@
+"""The sync page (đồng bộ lên cổng dịch vụ công tỉnh) and the banner of items waiting too long."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from counter.domain.errors import CounterError
+from counter.extensions import db
+from counter.portal import sender, status
+from counter.web import BANNERS, NAV_EXTRA, NavItem, actor, roles_required
+from counter.web.forms import CounterForm
+from counter.web.i18n import translated
+
+bp = Blueprint("sync", __name__, url_prefix="/dong-bo")
+
+NAV_EXTRA.append(NavItem("sync.index", _l("Đồng bộ"), ("leader",), "d"))
+
+
+def _settings() -> list[tuple[str, Any]]:
+    """The portal settings shown on the page (never the password)."""
+    settings = sender.portal_settings()
+    return [
+        ("COUNTER_PORTAL_URL", settings.url or _("(chưa đặt)")),
+        ("COUNTER_PORTAL_USER", settings.user or _("(chưa đặt)")),
+        ("COUNTER_PORTAL_AGENCY", settings.agency),
+        ("COUNTER_PORTAL_BATCH", settings.batch),
+        ("COUNTER_PORTAL_TIMEOUT", settings.timeout),
+        ("COUNTER_PORTAL_EVERY", current_app.config.get("PORTAL_EVERY") or _("tắt")),
+    ]
+
+
+@bp.route("/")
+@roles_required("leader")
+def index() -> Any:
+    """What is pending, sent and parked (with the portal's reasons), and the recent runs."""
+    return render_template(
+        "sync/index.html",
+        view=status.overview(),
+        settings=_settings(),
+        running=status.current_run() is not None,
+        form=CounterForm(),
+    )
+
+
+@bp.route("/chay", methods=["POST"])
+@roles_required("leader")
+def start() -> Any:
+    """«Đồng bộ ngay»: start a sync in its own thread; the page polls its progress."""
+    form = CounterForm()
+    if form.validate_on_submit():
+        if not sender.portal_settings().url:
+            flash(_("Chưa cấu hình địa chỉ cổng dịch vụ công (COUNTER_PORTAL_URL)."), "danger")
+        elif status.current_run() is not None:
+            flash(_("Đang có một lần đồng bộ chạy; xem tiến độ bên dưới."), "info")
+        else:
+            status.sync_in_thread(current_app._get_current_object(), "page")  # type: ignore[attr-defined]
+            flash(_("Đã bắt đầu đồng bộ."), "info")
+    return redirect(url_for("sync.index"))
+
+
+@bp.route("/tien-do")
+@roles_required("leader")
+def progress() -> Any:
+    """The progress bar's figures (polled every second or two; answers at once)."""
+    return jsonify(status.progress())
+
+
+@bp.route("/muc/<int:item_id>/gui-lai", methods=["POST"])
+@roles_required("leader")
+def requeue(item_id: int) -> Any:
+    """Put a parked item back in the queue (after the data was fixed, or the portal was)."""
+    form = CounterForm()
+    if form.validate_on_submit():
+        try:
+            count = sender.requeue(actor(), item_id)
+        except CounterError as err:
+            flash(translated(err), "danger")
+        else:
+            flash(_("Đã đưa %(count)s mục trở lại hàng đợi.", count=count), "success")
+    return redirect(url_for("sync.index"))
+
+
+def _waiting_banner() -> list[dict[str, str]]:
+    """Red on every staff page while something has waited more than one working day."""
+    try:
+        overdue = status.waited_too_long()
+    except Exception:  # a banner never breaks the page it sits on
+        db.session.rollback()
+        return []
+    if not overdue:
+        return []
+    leader = current_user.is_authenticated and current_user.has_role("leader")
+    text = _("Có hồ sơ chờ đồng bộ lên cổng dịch vụ công của tỉnh quá một ngày làm việc.")
+    return [
+        {
+            "level": "danger",
+            "text": text if leader else text + " " + _("Hãy báo lãnh đạo hoặc quản trị viên."),
+            "url": url_for("sync.index") if leader else "",
+            "link": _("Mở trang đồng bộ"),
+        }
+    ]
+
+
+BANNERS.append(_waiting_banner)
