@@ -181,18 +181,18 @@ def closed_error(state: Opening, today: date) -> ValidationError:
     if state.day_off_reason is not None:
         return ValidationError(
             N_(
-                "Hôm nay là ngày nghỉ (%(reason)s). Bộ phận một cửa mở cửa lúc %(time)s ngày %(date)s."
+                "Hôm nay là ngày nghỉ (%(reason)s). Bộ phận Một cửa mở cửa lúc %(time)s ngày %(date)s."
             ),
             reason=state.day_off_reason,
             **when,
         )
     if at.date() == today:
         return ValidationError(
-            N_("Hiện ngoài giờ làm việc. Bộ phận một cửa mở cửa lúc %(time)s hôm nay."),
+            N_("Hiện ngoài giờ làm việc. Bộ phận Một cửa mở cửa lúc %(time)s hôm nay."),
             time=when["time"],
         )
     return ValidationError(
-        N_("Hiện ngoài giờ làm việc. Bộ phận một cửa mở cửa lúc %(time)s ngày %(date)s."),
+        N_("Hiện ngoài giờ làm việc. Bộ phận Một cửa mở cửa lúc %(time)s ngày %(date)s."),
         **when,
     )
 
