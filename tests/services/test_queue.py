@@ -63,15 +63,15 @@ def test_numbers_follow_each_other_per_service_and_restart_each_day(app: Flask) 
 @pytest.mark.parametrize(
     ("when", "expected"),
     [
-        (at(6, 59), "Hiện ngoài giờ làm việc. Bộ phận một cửa mở cửa lúc 07:00 hôm nay."),
-        (at(12, 0), "Hiện ngoài giờ làm việc. Bộ phận một cửa mở cửa lúc 13:30 hôm nay."),
+        (at(6, 59), "Hiện ngoài giờ làm việc. Bộ phận Một cửa mở cửa lúc 07:00 hôm nay."),
+        (at(12, 0), "Hiện ngoài giờ làm việc. Bộ phận Một cửa mở cửa lúc 13:30 hôm nay."),
         (
             at(17, 0),
-            "Hiện ngoài giờ làm việc. Bộ phận một cửa mở cửa lúc 07:00 ngày 02/12/2026.",
+            "Hiện ngoài giờ làm việc. Bộ phận Một cửa mở cửa lúc 07:00 ngày 02/12/2026.",
         ),
         (
             at(9, 0, day=5),  # Saturday
-            "Hôm nay là ngày nghỉ (Thứ Bảy). Bộ phận một cửa mở cửa lúc 07:00 ngày 07/12/2026.",
+            "Hôm nay là ngày nghỉ (Thứ Bảy). Bộ phận Một cửa mở cửa lúc 07:00 ngày 07/12/2026.",
         ),
         (
             at(9, 0, day=1, month=1) + timedelta(days=365),  # 1 January 2027: New Year's Day

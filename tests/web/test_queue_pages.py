@@ -129,7 +129,7 @@ def test_the_kiosk_is_rate_limited_per_address(app: Flask, client: Any, open_now
 def test_the_kiosk_is_closed_on_a_day_off_and_says_when_it_opens(client: Any) -> None:
     day_off_today()
     page = client.get("/lay-so/").get_data(as_text=True)
-    assert "Hôm nay là ngày nghỉ (Nghỉ bù (kiểm thử)). Bộ phận một cửa mở cửa lúc" in page
+    assert "Hôm nay là ngày nghỉ (Nghỉ bù (kiểm thử)). Bộ phận Một cửa mở cửa lúc" in page
     assert 'name="service"' not in page
     token = csrf_from(client.get("/dang-nhap").get_data(as_text=True))
     resp = client.post(
