@@ -147,7 +147,7 @@ def ticket(ticket_id: int) -> Any:
 @display_bp.get("/", endpoint="index")
 def board() -> Any:
     """The board for the TV: each counter's number, the last calls, the waiting, the clock."""
-    return render_template("queue/display.html", board=svc.board())
+    return render_template("queue/display.html", board=svc.board(), zone=clock.ZONE_NAME)
 
 
 @display_bp.get("/trang-thai")

@@ -13,15 +13,32 @@
   var closedLabel = board.getAttribute("data-label-closed");
   var offline = document.getElementById("display-offline");
   var clock = document.getElementById("display-clock");
+  var zone = board.getAttribute("data-zone");
   var etag = "";
   var lastCallId = null;
+  // The server's time minus this screen's clock, kept when the screen's clock is wrong
+  // (a TV left on another zone or reset by a power cut): every answer carries a Date.
+  var skew = 0;
+  var SKEW_TRUSTED_MS = 5000;
 
   function tick() {
-    var now = new Date();
+    var now = new Date(Date.now() + skew);
     clock.textContent =
-      now.toLocaleTimeString("vi-VN", { hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false }) +
+      now.toLocaleTimeString("vi-VN", {
+        timeZone: zone, hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false
+      }) +
       " · " +
-      now.toLocaleDateString("vi-VN", { weekday: "long", day: "2-digit", month: "2-digit", year: "numeric" });
+      now.toLocaleDateString("vi-VN", {
+        timeZone: zone, weekday: "long", day: "2-digit", month: "2-digit", year: "numeric"
+      });
+  }
+
+  function setSkew(response) {
+    var server = Date.parse(response.headers.get("Date") || "");
+    if (!isNaN(server)) {
+      var difference = server - Date.now();
+      skew = Math.abs(difference) > SKEW_TRUSTED_MS ? difference : 0;
+    }
   }
 
   function el(tag, className, text) {
@@ -89,6 +106,7 @@
     fetch(stateUrl, { headers: headers, cache: "no-store", credentials: "same-origin" })
       .then(function (response) {
         offline.hidden = true;
+        setSkew(response);
         if (response.status === 304) {
           return null;
         }

@@ -91,3 +91,33 @@ def test_kiosk_counter_and_board_in_three_windows(
     board.wait_for_function("() => window.__calls.length === 1")
     assert board.evaluate("() => window.__calls") == ["A001"]
     board.screenshot(path=str(shots / "board.png"))
+
+
+def test_the_board_shows_the_offices_time_on_a_tv_set_to_another_zone_and_a_wrong_clock(
+    chromium: Any, queue_server: LiveServer
+) -> None:
+    # A TV's browser is often left on UTC, and its clock drifts or resets after a power
+    # cut: the board shows the office's own time (Vietnam, from the server's answers).
+    from datetime import timedelta
+
+    from counter.domain import clock
+
+    context = chromium.new_context(locale="vi-VN", timezone_id="UTC")
+    context.clock.install(time=time.time() - 3 * 3600)  # the TV's clock is 3 hours late
+    board = context.new_page()
+    board.set_default_timeout(10_000)
+    board.goto(queue_server("/man-hinh/"))
+    vietnam_now = clock.local_naive(clock.now())
+    expected = {f"{vietnam_now + timedelta(minutes=m):%H:%M}" for m in (-1, 0, 1)}
+    board.wait_for_function(
+        "(want) => want.some((hm) => document.getElementById('display-clock')"
+        ".textContent.startsWith(hm))",
+        arg=sorted(expected),
+    )
+    shown = _board_text(board, "#display-clock")
+    assert shown[:5] in expected, shown
+    assert (
+        f"{vietnam_now:%d/%m/%Y}" in shown
+        or f"{vietnam_now - timedelta(minutes=1):%d/%m/%Y}" in shown
+    )
+    context.close()
