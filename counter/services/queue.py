@@ -32,6 +32,7 @@ from counter.domain.codes import format_ticket_code
 from counter.domain.errors import Conflict, NotAllowed, NotFound, ValidationError
 from counter.domain.i18n import N_
 from counter.domain.queue import AT_COUNTER, WAITING, TicketStatus
+from counter.domain.voice import announcement
 from counter.extensions import db
 from counter.models import (
     CounterSession,
@@ -47,6 +48,7 @@ from counter.models import (
 from counter.models.types import column_length
 from counter.services import Actor, audit, numbering, printing, transaction
 from counter.services import calendar as cal
+from counter.services import voice
 
 #: The numbering service's kind for ticket numbers (scope: the service letter).
 TICKET = "ticket"
@@ -785,7 +787,8 @@ def served_today(counter_id: int, limit: int = 20) -> list[QueueTicket]:
 def board_tag() -> str:
     """A fingerprint of everything the board shows: it changes when anything on it does.
 
-    Every ticket and counter step appends an event; admins' edits touch ``updated_at``.
+    Every ticket and counter step appends an event; admins' edits touch ``updated_at``;
+    an office recording replacing a voice clip changes the voice's version.
     """
     row = db.session.execute(
         db.select(
@@ -798,7 +801,7 @@ def board_tag() -> str:
         value.strftime("%Y%m%d%H%M%S%f") if isinstance(value, datetime) else str(value or 0)
         for value in row
     )
-    return f"{_today():%Y%m%d}-{stamp}"
+    return f"{_today():%Y%m%d}-{stamp}-{voice.version()}"
 
 
 def board(now: datetime | None = None) -> dict[str, Any]:
@@ -820,6 +823,7 @@ def board(now: datetime | None = None) -> dict[str, Any]:
     waiting = waiting_counts(day)
     return {
         "day": day.isoformat(),
+        "voice": voice.version(),
         "counters": [
             {
                 "number": c.number,
@@ -836,6 +840,8 @@ def board(now: datetime | None = None) -> dict[str, Any]:
                 "counter": e.counter_number,
                 "time": f"{clock.local_naive(e.at):%H:%M}",
                 "recall": e.action == "recall",
+                # What the board says: the clips of «Mời số A012 đến quầy số 2», in order.
+                "clips": announcement(e.code, e.counter_number) if e.counter_number else [],
             }
             for e in calls[:LAST_CALLS]
         ],

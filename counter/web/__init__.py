@@ -195,6 +195,7 @@ def register_web(app: Flask) -> None:
         queue,
         reception,
         sync,
+        voice,
     )
     from counter.web.inputs import CounterRequest, IdConverter, TextConverter, TextPathConverter
     from counter.web.qr_address import qr_notice
@@ -225,6 +226,7 @@ def register_web(app: Flask) -> None:
         kiosk,
         calendar,
         sync,
+        voice,
         admin,
     ):
         app.register_blueprint(module.bp)

@@ -85,17 +85,19 @@
       li.appendChild(el("strong", "", String(w.count)));
       return li;
     });
-    announce(state.calls);
+    announce(state.calls, state.voice);
   }
 
-  function announce(calls) {
+  function announce(calls, voice) {
     var newest = calls.length ? calls[0].id : 0;
     if (lastCallId !== null) {
       calls
         .filter(function (call) { return call.id > lastCallId; })
         .reverse()
         .forEach(function (call) {
-          document.dispatchEvent(new CustomEvent("queue:call", { detail: call }));
+          // The voice's version goes along: a clip the office replaced is fetched anew.
+          var detail = Object.assign({ voice: voice }, call);
+          document.dispatchEvent(new CustomEvent("queue:call", { detail: detail }));
         });
     }
     lastCallId = Math.max(lastCallId || 0, newest);

@@ -161,7 +161,7 @@ def values(app: Flask) -> dict[str, list[str]]:
         "user_id": [str(db.session.scalar(db.select(User.id).where(User.username == "tiepnhan")))],
         "procedure_id": [str(db.session.scalar(db.select(Procedure.id)))],
         "attachment_id": ["1"],
-        "name": ["x.db.gz"],
+        "name": ["x.db.gz", "moi_so"],  # a backup file, a voice clip
         "counter_id": [str(db.session.scalar(db.select(QueueCounter.id)))],
         "service_id": [str(queue_service.id)],
         "ticket_id": [str(ticket.id)],
