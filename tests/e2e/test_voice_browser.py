@@ -1,0 +1,89 @@
+"""The board speaks in Chromium: after the «Bật âm thanh» tap, each call fetches its clips
+from this server, in the order they are said, and plays them one after another.
+
+Headless Chromium has no speakers; what the test checks is what a person would hear
+through them: which clips were asked for, in which order, and that no two overlap.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from counter.extensions import db
+from tests.conftest import Browser, IsolatedClient
+from tests.e2e.conftest import LiveServer, serve_demo
+from tests.web.test_queue_pages import counter, open_all_day_today, press, take, tickets
+
+#: Run before the board's scripts: remembers when each sound starts and how long it lasts.
+_RECORD_PLAYING = """
+window.__played = [];
+(function () {
+  var start = AudioBufferSourceNode.prototype.start;
+  AudioBufferSourceNode.prototype.start = function (when) {
+    window.__played.push([when, this.buffer ? this.buffer.duration : 0]);
+    return start.apply(this, arguments);
+  };
+})();
+"""
+CLIP_PATH = "/man-hinh/am-thanh/"
+
+
+@pytest.fixture(scope="module")
+def voice_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    with serve_demo(tmp_path_factory.mktemp("voice-live")) as server:
+        with server.app.app_context():
+            open_all_day_today()
+            db.session.remove()
+        yield server
+
+
+def _clips_asked(requests: list[str]) -> list[str]:
+    return [url.split(CLIP_PATH, 1)[1].split("?", 1)[0] for url in requests if CLIP_PATH in url]
+
+
+def test_the_board_speaks_each_call_after_the_sound_button(
+    chromium: Any, voice_server: LiveServer
+) -> None:
+    context = chromium.new_context(locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh")
+    context.add_init_script(_RECORD_PLAYING)
+    board = context.new_page()
+    board.set_default_timeout(10_000)
+    requests: list[str] = []
+    board.on("request", lambda request: requests.append(request.url))
+    board.goto(voice_server("/man-hinh/"))
+    button = board.get_by_role("button", name="Bật âm thanh")
+    assert button.is_visible()
+    button.click()
+    board.wait_for_function("() => document.getElementById('voice-unlock').hidden")
+    assert board.evaluate("() => localStorage.getItem('counter.voice')") == "on"
+    board.wait_for_timeout(1500)  # the board has polled: later calls are new ones
+    assert _clips_asked(requests) == []  # nothing fetched before a call
+
+    app = voice_server.app
+    with app.app_context():
+        # requests through the app itself, each in its own context as a browser's would be
+        citizen = Browser(IsolatedClient(app, app.response_class, use_cookies=True))
+        take(citizen.client, "A")
+        take(citizen.client, "A")
+        officer = Browser(IsolatedClient(app, app.response_class, use_cookies=True))
+        assert officer.login("tiepnhan").status_code == 302
+        c1 = counter(1).id
+        press(officer, f"/quay/{c1}/mo")
+        press(officer, f"/quay/{c1}/goi")  # A001 to counter 1
+        board.wait_for_function("() => window.__played.length === 6", timeout=5_000)
+        # «Mời số A một đến quầy số một»: «một» is fetched once and played twice
+        assert _clips_asked(requests) == ["chime", "moi_so", "chu_a", "mot", "den_quay_so"]
+        press(officer, f"/quay/so/{tickets()[0].id}/bat-dau")
+        press(officer, f"/quay/{c1}/goi")  # A002 to counter 1
+        db.session.remove()
+    board.wait_for_function("() => window.__played.length === 12", timeout=8_000)
+    # the second call fetches only the clip it adds: «hai»
+    assert _clips_asked(requests) == ["chime", "moi_so", "chu_a", "mot", "den_quay_so", "hai"]
+    played = board.evaluate("() => window.__played")
+    for (start, length), (next_start, _length) in itertools.pairwise(played):
+        assert next_start >= start + length, played  # one sound after another, never two
+    context.close()
