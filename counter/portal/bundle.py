@@ -46,6 +46,8 @@ from counter.services.files import fsync_dir
 
 BUNDLE_SUFFIX = ".dbgoi"
 RECEIPT_SUFFIX = ".bnhan"
+RECEIPT_MAX_BYTES = 16 * 1024 * 1024
+BUNDLES_SHOWN = 10
 CHUNK = 8 * 1024  # written and flushed a piece at a time
 #: Tests only: seconds to wait between chunks, so a kill lands mid-write.
 SLOW_ENV = "COUNTER_TEST_BUNDLE_CHUNK_DELAY"
@@ -62,8 +64,8 @@ REFUSALS = {
     ),
     fmt.ALTERED: N_("Tệp biên nhận đã bị thay đổi sau khi cổng ký; không dùng được tệp này."),
     fmt.WRONG_KEY: N_(
-        "Chữ ký của biên nhận không khớp với khóa đồng bộ của đơn vị: biên nhận này không phải "
-        "cổng cấp cho đơn vị này, hoặc tỉnh đang dùng khóa cũ."
+        "Chữ ký của biên nhận không khớp: tệp đã bị sửa, hoặc không phải cổng cấp cho đơn vị "
+        "này (khóa đồng bộ của tỉnh và của máy khác nhau)."
     ),
 }
 
@@ -246,7 +248,16 @@ class Applied:
     already: bool = False
 
 
+def recent() -> list[SyncBundle]:
+    """The latest bundles exported, newest first (for the sync page)."""
+    return list(
+        db.session.scalars(select(SyncBundle).order_by(SyncBundle.id.desc()).limit(BUNDLES_SHOWN))
+    )
+
+
 def _read_receipt(data: bytes) -> dict[str, Any]:
+    if len(data) > RECEIPT_MAX_BYTES:
+        raise ReceiptRefused(REFUSALS[fmt.NOT_A_RECEIPT])
     try:
         sealed = fmt.unseal(data, fmt.RECEIPT_MAGIC, sync_key())
     except fmt.SealError as err:

@@ -215,7 +215,7 @@ def test_a_receipt_from_another_office_or_for_no_bundle_of_ours(
 
     key = portal_app.config["PORTAL_SYNC_KEY"]
     stranger = fmt.seal(fmt.RECEIPT_MAGIC, {"kind": "receipt", "bundle_id": "x"}, b"", "khac")
-    with pytest.raises(CounterError, match="không khớp với khóa đồng bộ"):
+    with pytest.raises(CounterError, match="không phải cổng cấp cho đơn vị này"):
         bundle.apply_receipt(CLI, stranger)
     unknown = fmt.seal(
         fmt.RECEIPT_MAGIC, {"kind": "receipt", "bundle_id": "x", "results": []}, b"", key
@@ -309,3 +309,50 @@ def test_kill_9_mid_export_leaves_no_bundle_that_imports(
     assert portal_state(sim.url)["dossiers"] == {}
     db.session.expire_all()
     assert statuses()[SENT] == 0
+
+
+def test_the_sync_page_exports_and_loads_the_receipt(
+    portal_app: Flask, sim: SimServer, keyed: str, login_as: Any
+) -> None:
+    from io import BytesIO
+
+    key = portal_app.config["PORTAL_SYNC_KEY"]
+    assert login_as("tiepnhan").submit("/dong-bo/goi", {}, page="/").status_code == 403
+    leader = login_as("lanhdao")
+    html = leader.get("/dong-bo/").get_data(as_text=True)
+    assert "Xuất tệp mang đi (USB)" in html and key not in html  # the key: admins only
+    admin_html = login_as("admin").get("/dong-bo/").get_data(as_text=True)
+    assert key in admin_html and "Khóa đồng bộ của đơn vị" in admin_html
+
+    pending = sender.counts().pending
+    response = leader.submit("/dong-bo/goi", {}, page="/dong-bo/")
+    assert response.status_code == 200
+    assert response.headers["Content-Disposition"].startswith("attachment; filename=dongbo-")
+    assert sender.counts().pending == pending  # a download marks nothing sent
+    status, body = post_bundle(sim.url, response.data)
+    assert status == 200
+
+    def upload(data: bytes) -> str:
+        leader.submit(
+            "/dong-bo/bien-nhan",
+            {"file": (BytesIO(data), "bienhan.bnhan")},
+            page="/dong-bo/",
+            content_type="multipart/form-data",
+        )
+        return leader.get("/dong-bo/").get_data(as_text=True)
+
+    page = upload(response.data)  # the bundle itself, by mistake
+    assert "không phải biên nhận của cổng" in page
+    page = upload(body.replace(b'"error_code": "0"', b'"error_code": "1"', 1))
+    assert "Chữ ký của biên nhận không khớp: tệp đã bị sửa" in page
+    assert sender.counts().pending == pending
+    page = upload(body)
+    assert "Đã nạp biên nhận: cổng nhận" in page and "từ chối 0 mục" in page
+    assert sender.counts().pending == 0
+    assert "Biên nhận này đã được nạp trước đó" in upload(body)
+    assert "Không có mục nào đang chờ gửi" in (
+        leader.submit("/dong-bo/goi", {}, page="/dong-bo/", follow_redirects=True).get_data(
+            as_text=True
+        )
+    )
+    assert_portal_matches_local(sim.url)

@@ -24,7 +24,8 @@ REASONS = {
     "Hãy đề nghị xã xuất lại gói.",
     fmt.ALTERED: "Gói dữ liệu đã bị thay đổi sau khi xã ký (tổng kiểm tra không khớp). "
     "Không nhập gói này.",
-    fmt.WRONG_KEY: "Chữ ký của gói không khớp với khóa đồng bộ của đơn vị ghi trong gói.",
+    fmt.WRONG_KEY: "Chữ ký của gói không khớp: gói đã bị sửa, hoặc không được ký bằng khóa "
+    "đồng bộ của đơn vị ghi trong gói.",
     "unknown_office": "Cổng chưa có khóa đồng bộ của đơn vị ghi trong gói.",
     "already_imported": "Gói dữ liệu này đã được nhập trước đó; không thay đổi gì.",
 }
