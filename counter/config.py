@@ -48,6 +48,7 @@ ENV_SETTINGS: dict[str, Callable[[str], Any]] = {
     "PORTAL_BATCH": int,
     "PORTAL_TIMEOUT": float,
     "PORTAL_EVERY": int,
+    "PORTAL_SYNC_KEY": str,
 }
 
 
@@ -112,6 +113,9 @@ class Defaults:
     PORTAL_BATCH = 50
     PORTAL_TIMEOUT = 30.0
     PORTAL_EVERY = 0
+    # The key that signs USB bundles and checks the portal's receipts (issue 12); the
+    # province is told it once. None: generated once and kept in instance/portal_sync_key.
+    PORTAL_SYNC_KEY: str | None = None
 
 
 def load_config(app: Any, test_config: dict[str, Any] | None = None) -> None:
@@ -145,11 +149,13 @@ def load_config(app: Any, test_config: dict[str, Any] | None = None) -> None:
     app.config["MAX_CONTENT_LENGTH"] = (scans_mb + 1) * 1024 * 1024
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = instance_secret_key(instance)
+    if not app.config.get("PORTAL_SYNC_KEY"):
+        app.config["PORTAL_SYNC_KEY"] = instance_secret_key(instance, "portal_sync_key")
 
 
-def instance_secret_key(instance: Path) -> str:
-    """Read the secret key kept in the instance folder, creating it the first time."""
-    path = instance / "secret_key"
+def instance_secret_key(instance: Path, name: str = "secret_key") -> str:
+    """Read a secret kept in the instance folder (file ``name``), creating it the first time."""
+    path = instance / name
     try:
         return path.read_text(encoding="ascii").strip()
     except FileNotFoundError:

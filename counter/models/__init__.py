@@ -19,7 +19,7 @@ from counter.models.dossiers import (
     DossierEvent,
 )
 from counter.models.office import Office
-from counter.models.portal import OutboxItem, PortalDossier, SyncLease, SyncRun
+from counter.models.portal import OutboxItem, PortalDossier, SyncBundle, SyncLease, SyncRun
 from counter.models.printing import Printer, PrintLog
 from counter.models.queue import (
     CounterSession,
@@ -56,6 +56,7 @@ __all__ = [
     "QueueEvent",
     "QueueService",
     "QueueTicket",
+    "SyncBundle",
     "SyncLease",
     "SyncRun",
     "UTCDateTime",

@@ -114,3 +114,27 @@ class SyncRun(db.Model):  # type: ignore[name-defined,misc]
     failed: Mapped[bool] = mapped_column(default=False)
     error: Mapped[str] = mapped_column(Text, default="")
     replies: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+
+
+class SyncBundle(db.Model):  # type: ignore[name-defined,misc]
+    """A bundle exported for a USB stick (gói dữ liệu mang đi), kept to match its receipt.
+
+    ``items`` lists what each line of the bundle delivers: ``[service, key, outbox
+    ids, TrangThaiHoSo of a state or MaHoSo of a progress entry]``. Exporting marks nothing sent; the receipt does.
+    """
+
+    __tablename__ = "sync_bundle"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bundle_id: Mapped[str] = mapped_column(String(32), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    created_by: Mapped[str] = mapped_column(String(64), default="")
+    agency: Mapped[str] = mapped_column(String(64), default="")
+    count: Mapped[int] = mapped_column(default=0)
+    first_item_id: Mapped[int] = mapped_column(default=0)
+    last_item_id: Mapped[int] = mapped_column(default=0)
+    sha256: Mapped[str] = mapped_column(String(64), default="")
+    items: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    receipt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    accepted: Mapped[int] = mapped_column(default=0)
+    rejected: Mapped[int] = mapped_column(default=0)

@@ -1,14 +1,16 @@
-"""``flask --app counter sync run|status``: the sync from a terminal or a scheduled task."""
+"""``flask --app counter sync run|status|export|receipt``: the sync from a terminal or a scheduled task."""
 
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
 
 from counter.domain.errors import CounterError
 from counter.portal import sender
+from counter.services import Actor
 
 #: Exit codes: 1 something is left pending or parked, 2 another sync is running.
 EXIT_LEFT, EXIT_BUSY = 1, 2
@@ -50,3 +52,34 @@ def status_command() -> None:
     click.echo(f"pending {now.pending}, sent {now.sent}, parked {now.parked}")
     if now.oldest_pending is not None:
         click.echo(f"oldest pending since {now.oldest_pending.isoformat(timespec='seconds')}")
+
+
+@sync_group.command("export")
+@click.argument("path", type=click.Path(path_type=Path))
+@with_appcontext
+def export_command(path: Path) -> None:
+    """Ghi mọi mục đang chờ thành một gói dữ liệu (mang lên tỉnh bằng USB) tại PATH."""
+    from counter.portal import bundle
+
+    try:
+        built = bundle.export_to(Actor.system("cli"), path)
+    except CounterError as err:
+        raise click.ClickException(err.message) from None
+    click.echo(f"{built.file_name}: {built.bundle.count} mục, mã gói {built.bundle.bundle_id}")
+
+
+@sync_group.command("receipt")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+def receipt_command(file: Path) -> None:
+    """Nạp biên nhận FILE của cổng: đánh dấu đã gửi các mục cổng nhận, dừng các mục bị từ chối."""
+    from counter.portal import bundle
+
+    try:
+        applied = bundle.apply_receipt(Actor.system("cli"), file.read_bytes())
+    except CounterError as err:
+        raise click.ClickException(err.message) from None
+    if applied.already:
+        click.echo("Biên nhận này đã được nạp trước đó; không có gì thay đổi.")
+    else:
+        click.echo(f"accepted {applied.accepted}, rejected {applied.rejected}")

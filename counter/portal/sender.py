@@ -251,11 +251,114 @@ class _Stop(CounterError):
 
 
 @dataclass
-class _Batch:
+class Batch:
+    """One request's items (or a bundle's, of one service) and the outbox items behind each key."""
+
     service: str
     updating: bool
     items: list[dict[str, Any]]  # the portal objects
     ids: dict[str, list[int]]  # key → the outbox items it delivers
+
+
+def mark(ids: Iterable[int], now: datetime, *, pending_only: bool = False, **values: Any) -> None:
+    """Count an attempt on the outbox items ``ids`` and set ``values`` (on pending ones only, if asked)."""
+    ids = list(ids)
+    if not ids:
+        return
+    query = update(OutboxItem).where(OutboxItem.id.in_(ids))
+    if pending_only:
+        query = query.where(OutboxItem.status == PENDING)
+    db.session.execute(
+        query.values(
+            attempts=OutboxItem.attempts + 1, last_attempt_at=now, **values
+        ).execution_options(synchronize_session=False)
+    )
+
+
+def apply_outcome(batch: Batch, outcome: Any, now: datetime, *, pending_only: bool = False) -> None:
+    """The portal's verdicts on one batch (by the API or a bundle's receipt), in the caller's transaction.
+
+    Delivered items are sent, refused ones parked with the portal's message; the
+    dossiers delivered are recorded as held by the portal, the progress entries'
+    events as synced. ``pending_only``: leave items already sent or parked alone.
+    """
+    sent_ids = [i for key in outcome.delivered for i in batch.ids[key]]
+    mark(
+        sent_ids,
+        now,
+        pending_only=pending_only,
+        status=SENT,
+        sent_at=now,
+        next_attempt_at=None,
+        last_error="",
+    )
+    for key, (code, message) in outcome.rejected.items():
+        mark(
+            batch.ids[key],
+            now,
+            pending_only=pending_only,
+            status=PARKED,
+            parked_at=now,
+            portal_code=code[:16],
+            portal_message=message,
+        )
+        audit.record(Actor.system("sync"), "sync_parked", key, f"{code} {message}"[:500])
+    if batch.service == mapping.SERVICE_DOSSIER:
+        record_accepted(batch, outcome.delivered, now)
+    elif sent_ids:
+        db.session.execute(
+            update(DossierEvent)
+            .where(
+                DossierEvent.id.in_(select(OutboxItem.event_id).where(OutboxItem.id.in_(sent_ids))),
+                DossierEvent.synced_at.is_(None),
+            )
+            .values(synced_at=now)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def record_accepted(batch: Batch, keys: set[str], now: datetime) -> None:
+    """Note the dossiers the portal now holds (isUpdating "True" from now on), newest item."""
+    by_dossier = {}
+    for item in batch.items:
+        if item["MaHoSo"] in keys:
+            by_dossier[item["MaHoSo"]] = item
+    if not by_dossier:
+        return
+    rows = db.session.execute(
+        select(OutboxItem.dossier_id, func.max(OutboxItem.id))
+        .where(OutboxItem.id.in_([i for k in by_dossier for i in batch.ids[k]]))
+        .group_by(OutboxItem.dossier_id)
+    ).all()
+    codes = dict(
+        db.session.execute(
+            select(Dossier.id, Dossier.code).where(Dossier.id.in_([r[0] for r in rows]))
+        ).all()
+    )
+    known = {
+        p.dossier_id: p
+        for p in db.session.scalars(
+            select(PortalDossier).where(PortalDossier.dossier_id.in_(list(codes)))
+        )
+    }
+    for dossier_id, last_item in rows:
+        status = int(by_dossier[codes[dossier_id]]["TrangThaiHoSo"])
+        row = known.get(dossier_id)
+        if row is None:
+            db.session.add(
+                PortalDossier(
+                    dossier_id=dossier_id,
+                    first_accepted_at=now,
+                    last_accepted_at=now,
+                    last_item_id=last_item,
+                    last_status=status,
+                )
+            )
+        else:
+            row.last_accepted_at = now
+            if last_item >= row.last_item_id:  # a receipt may confirm an older bundle
+                row.last_status = status
+            row.last_item_id = max(row.last_item_id, last_item)
 
 
 class _Run:
@@ -291,7 +394,7 @@ class _Run:
             return settled
         return and_(settled, or_(item.next_attempt_at.is_(None), item.next_attempt_at <= now))
 
-    def state_batches(self) -> list[_Batch] | None:
+    def state_batches(self) -> list[Batch] | None:
         """The next dossiers' states (split by isUpdating); None when no state is due."""
         parked = aliased(OutboxItem)
         dossier_ids = db.session.scalars(
@@ -343,8 +446,8 @@ class _Run:
             )
         )
         batches = {
-            False: _Batch(mapping.SERVICE_DOSSIER, False, [], {}),
-            True: _Batch(mapping.SERVICE_DOSSIER, True, [], {}),
+            False: Batch(mapping.SERVICE_DOSSIER, False, [], {}),
+            True: Batch(mapping.SERVICE_DOSSIER, True, [], {}),
         }
         for dossier in sorted(dossiers, key=lambda d: min(ids[d.id])):
             try:
@@ -357,7 +460,7 @@ class _Run:
             batch.ids[item["MaHoSo"]] = ids[dossier.id]
         return [b for b in batches.values() if b.items]
 
-    def progress_batch(self) -> _Batch | None:
+    def progress_batch(self) -> Batch | None:
         """The next progress entries whose dossier and earlier items are delivered."""
         earlier = aliased(OutboxItem)
         items = db.session.scalars(
@@ -388,7 +491,7 @@ class _Run:
         ).all()
         if not items:
             return None
-        batch = _Batch(mapping.SERVICE_PROGRESS, True, [], {})
+        batch = Batch(mapping.SERVICE_PROGRESS, True, [], {})
         for item in items:
             try:
                 if item.event is None or not item.progress_key:
@@ -404,14 +507,7 @@ class _Run:
     # recording -------------------------------------------------------------------------
 
     def _set(self, ids: Iterable[int], **values: Any) -> None:
-        ids = list(ids)
-        if ids:
-            db.session.execute(
-                update(OutboxItem)
-                .where(OutboxItem.id.in_(ids))
-                .values(attempts=OutboxItem.attempts + 1, last_attempt_at=self.now(), **values)
-                .execution_options(synchronize_session=False)
-            )
+        mark(ids, self.now(), **values)
 
     def back_off(self, ids: Sequence[int], error: str) -> None:
         """Count a failed attempt on each item and set its next automatic attempt."""
@@ -437,37 +533,14 @@ class _Run:
             self.parked += 1
             self._save_run()
 
-    def record(self, batch: _Batch, outcome: Any) -> None:
+    def record(self, batch: Batch, outcome: Any) -> None:
         """Write one request's results in one transaction."""
         now = self.now()
         with transaction():
-            sent_ids = [i for key in outcome.delivered for i in batch.ids[key]]
-            self._set(sent_ids, status=SENT, sent_at=now, next_attempt_at=None, last_error="")
-            for key, (code, message) in outcome.rejected.items():
-                self._set(
-                    batch.ids[key],
-                    status=PARKED,
-                    parked_at=now,
-                    portal_code=code[:16],
-                    portal_message=message,
-                )
-                audit.record(Actor.system("sync"), "sync_parked", key, f"{code} {message}"[:500])
+            apply_outcome(batch, outcome, now)
             unconfirmed = [i for key in outcome.unconfirmed for i in batch.ids[key]]
             if unconfirmed:
                 self.back_off(unconfirmed, N_("Cổng không xác nhận mục này."))
-            if batch.service == mapping.SERVICE_DOSSIER:
-                self._accepted(batch, outcome.delivered, now)
-            else:
-                db.session.execute(
-                    update(DossierEvent)
-                    .where(
-                        DossierEvent.id.in_(
-                            select(OutboxItem.event_id).where(OutboxItem.id.in_(sent_ids))
-                        )
-                    )
-                    .values(synced_at=now)
-                    .execution_options(synchronize_session=False)
-                )
             self.sent += len(outcome.delivered)
             self.parked += len(outcome.rejected)
             # For the page: which dossier each reply is about, and whether a state or an entry.
@@ -492,50 +565,9 @@ class _Run:
             .execution_options(synchronize_session=False)
         )
 
-    def _accepted(self, batch: _Batch, keys: set[str], now: datetime) -> None:
-        by_dossier = {}
-        for item in batch.items:
-            if item["MaHoSo"] in keys:
-                by_dossier[item["MaHoSo"]] = item
-        if not by_dossier:
-            return
-        rows = db.session.execute(
-            select(OutboxItem.dossier_id, func.max(OutboxItem.id))
-            .where(OutboxItem.id.in_([i for k in by_dossier for i in batch.ids[k]]))
-            .group_by(OutboxItem.dossier_id)
-        ).all()
-        codes = dict(
-            db.session.execute(
-                select(Dossier.id, Dossier.code).where(Dossier.id.in_([r[0] for r in rows]))
-            ).all()
-        )
-        known = {
-            p.dossier_id: p
-            for p in db.session.scalars(
-                select(PortalDossier).where(PortalDossier.dossier_id.in_(list(codes)))
-            )
-        }
-        for dossier_id, last_item in rows:
-            status = int(by_dossier[codes[dossier_id]]["TrangThaiHoSo"])
-            row = known.get(dossier_id)
-            if row is None:
-                db.session.add(
-                    PortalDossier(
-                        dossier_id=dossier_id,
-                        first_accepted_at=now,
-                        last_accepted_at=now,
-                        last_item_id=last_item,
-                        last_status=status,
-                    )
-                )
-            else:
-                row.last_accepted_at = now
-                row.last_item_id = max(row.last_item_id, last_item)
-                row.last_status = status
-
     # the loop --------------------------------------------------------------------------
 
-    def send(self, batch: _Batch) -> None:
+    def send(self, batch: Batch) -> None:
         # Renewed a quarter of the lease in advance at least: the lease lasts four
         # timeouts and more, so it cannot run out during the request that follows.
         now = clock.now()

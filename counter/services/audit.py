@@ -43,6 +43,8 @@ ACTIONS: dict[str, str] = {
     "notice_refused": N_("Lập phiếu từ chối tiếp nhận hồ sơ (mẫu 03)"),
     "attachment_added": N_("Thêm tệp quét hồ sơ"),
     "attachment_viewed": N_("Xem tệp quét hồ sơ"),
+    "bundle_exported": N_("Xuất gói dữ liệu đồng bộ (USB)"),
+    "bundle_receipt": N_("Nạp biên nhận gói dữ liệu đồng bộ"),
 }
 
 

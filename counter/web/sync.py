@@ -2,23 +2,42 @@
 
 from __future__ import annotations
 
+from io import BytesIO
 from typing import Any
 
-from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from flask_wtf.file import FileField
 
 from counter.domain.errors import CounterError
+from counter.domain.i18n import N_
 from counter.extensions import db
-from counter.portal import sender, status
+from counter.portal import bundle, sender, status
 from counter.web import BANNERS, NAV_EXTRA, NavItem, actor, roles_required
 from counter.web.forms import CounterForm
 from counter.web.i18n import translated
+from counter.web.imports import read_upload
 
 bp = Blueprint("sync", __name__, url_prefix="/dong-bo")
 
 NAV_EXTRA.append(NavItem("sync.index", _l("Đồng bộ"), ("leader",), "d"))
+
+
+class ReceiptForm(CounterForm):
+    """The portal's receipt file, brought back from the province."""
+
+    file = FileField(_l("Tệp biên nhận của cổng (.bnhan)"))
 
 
 def _settings() -> list[tuple[str, Any]]:
@@ -44,7 +63,59 @@ def index() -> Any:
         settings=_settings(),
         running=status.current_run() is not None,
         form=CounterForm(),
+        receipt_form=ReceiptForm(),
+        bundles=bundle.recent(),
+        # The office's key, for the province to check its bundles: admins only.
+        sync_key=bundle.sync_key() if current_user.is_admin else None,
     )
+
+
+@bp.route("/goi", methods=["POST"])
+@roles_required("leader")
+def export_bundle() -> Any:
+    """«Xuất tệp mang đi (USB)»: everything pending as one signed file, downloaded."""
+    form = CounterForm()
+    if not form.validate_on_submit():
+        return redirect(url_for("sync.index"))
+    try:
+        built = bundle.build(actor())
+    except CounterError as err:
+        flash(translated(err), "danger")
+        return redirect(url_for("sync.index"))
+    return send_file(
+        BytesIO(built.data),
+        mimetype="application/octet-stream",
+        as_attachment=True,
+        download_name=built.file_name,
+    )
+
+
+@bp.route("/bien-nhan", methods=["POST"])
+@roles_required("leader")
+def load_receipt() -> Any:
+    """Upload the portal's receipt: what it accepted is sent, what it refused is parked."""
+    form = ReceiptForm()
+    if form.validate_on_submit():
+        try:
+            _name, data = read_upload(
+                form.file, bundle.RECEIPT_MAX_BYTES, N_("Chọn tệp biên nhận cổng trả về.")
+            )
+            applied = bundle.apply_receipt(actor(), data)
+        except CounterError as err:
+            flash(translated(err), "danger")
+        else:
+            if applied.already:
+                flash(_("Biên nhận này đã được nạp trước đó; không có gì thay đổi."), "info")
+            else:
+                flash(
+                    _(
+                        "Đã nạp biên nhận: cổng nhận %(accepted)s mục, từ chối %(rejected)s mục.",
+                        accepted=applied.accepted,
+                        rejected=applied.rejected,
+                    ),
+                    "success" if not applied.rejected else "warning",
+                )
+    return redirect(url_for("sync.index"))
 
 
 @bp.route("/chay", methods=["POST"])

@@ -67,7 +67,9 @@ def test_upgrade_queues_every_dossier_and_event_then_downgrades(tmp_path: Path) 
         assert {r.status for r in rows} == {"pending"}
         assert rows.index(states[-1]) < rows.index(progress[0])  # states go first
         assert lease == [("portal", None)]
-        assert diff == []  # the schema is the one the models describe
+        # The schema is the one the models describe (tables of later revisions, such as
+        # the USB bundles' record, are missing at 0014 by design).
+        assert [d for d in diff if d[0] != "add_table" or d[1].name in OUTBOX_TABLES] == []
 
         downgrade(revision="0013")
         assert not OUTBOX_TABLES & set(sa.inspect(db.engine).get_table_names())

@@ -20,6 +20,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--token-seconds", type=int, default=3600)
     parser.add_argument("--state", type=Path, help="tệp JSON giữ dữ liệu giữa các lần chạy")
     parser.add_argument("--fail", choices=FAULTS, help="lỗi giả lập cho mọi yêu cầu")
+    parser.add_argument(
+        "--sync-key",
+        action="append",
+        default=[],
+        metavar="MADONVI=KHOA",
+        help="khóa đồng bộ của một đơn vị (để nhập gói dữ liệu USB của đơn vị đó)",
+    )
     parser.add_argument("--reject", action="append", default=[], metavar="MaHoSo")
     args = parser.parse_args(argv)
     state = PortalState(
@@ -30,6 +37,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     if args.fail:
         state.faults.append(Fault(args.fail))
+    for pair in args.sync_key:
+        office, _, key = pair.partition("=")
+        if not key:
+            parser.error(f"--sync-key {pair}: cần dạng MADONVI=KHOA")
+        state.sync_keys[office] = key
     for code in args.reject:
         state.rejected[code] = "Cổng từ chối hồ sơ"
     server = SimServer(state, host=args.host, port=args.port).start()

@@ -99,6 +99,8 @@ class PortalState:
     faults: list[Fault] = field(default_factory=list)
     rejected: dict[str, str] = field(default_factory=dict)  # MaHoSo → message
     last_reply: dict[str, Any] | None = None  # for the "replay" fault
+    sync_keys: dict[str, str] = field(default_factory=dict)  # madonvi → the office's bundle key
+    bundles: dict[str, dict[str, str]] = field(default_factory=dict)  # bundle id → receipt
     lock: threading.RLock = field(default_factory=threading.RLock)
     state_file: Path | None = None
 
@@ -109,6 +111,7 @@ class PortalState:
                 "dossiers": copy.deepcopy(self.dossiers),
                 "history": copy.deepcopy(self.history),
                 "progress": copy.deepcopy(self.progress),
+                "bundles": sorted(self.bundles),
                 "requests": len(self.requests),
             }
 
@@ -121,6 +124,7 @@ class PortalState:
             "history": self.history,
             "offices": self.offices,
             "progress": self.progress,
+            "bundles": self.bundles,
         }
         tmp = self.state_file.with_suffix(".tmp")
         tmp.write_text(json.dumps(data, ensure_ascii=False), "utf-8")
@@ -135,6 +139,7 @@ class PortalState:
         self.history = data.get("history", {})
         self.offices = data.get("offices", {})
         self.progress = data.get("progress", {})
+        self.bundles = data.get("bundles", {})
 
     def take_fault(self) -> str | None:
         """The fault to play on this request, if any, counting it down."""
@@ -171,7 +176,8 @@ def _check_fields(item: Any, required: tuple[str, ...]) -> str | None:
     return None
 
 
-def _apply_dossiers(state: PortalState, office: str, items: list[Any]) -> list[dict[str, Any]]:
+def apply_dossiers(state: PortalState, office: str, items: list[Any]) -> list[dict[str, Any]]:
+    """Upsert dossier objects by MaHoSo (the API's and a bundle's); one result each."""
     results = []
     for item in items:
         key = item.get("MaHoSo") if isinstance(item, dict) else None
@@ -201,7 +207,8 @@ def _apply_dossiers(state: PortalState, office: str, items: list[Any]) -> list[d
     return results
 
 
-def _apply_progress(state: PortalState, items: list[Any]) -> list[dict[str, Any]]:
+def apply_progress(state: PortalState, items: list[Any]) -> list[dict[str, Any]]:
+    """Record progress entries once per MaTienDo (a replay is "0" and changes nothing)."""
     results = []
     for item in items:
         key = item.get("MaTienDo") if isinstance(item, dict) else None
@@ -234,6 +241,7 @@ _INDEX = """<!doctype html><html lang="vi"><meta charset="utf-8">
 <style>body{font:14px sans-serif;margin:1.5em}table{border-collapse:collapse}
 td,th{border:1px solid #999;padding:.2em .5em;text-align:left}</style>
 <h1>Cổng dịch vụ công tỉnh — bản mô phỏng</h1>
+<p><a href="/bundle">Nhập gói dữ liệu từ USB</a></p>
 <p>{{ dossiers|length }} hồ sơ, {{ progress }} mục tiến độ, {{ requests }} yêu cầu đã nhận.</p>
 <table><tr><th>Mã hồ sơ</th><th>Thủ tục</th><th>Trạng thái</th><th>Hẹn trả</th></tr>
 {% for key, d in dossiers.items() %}<tr><td>{{ key }}</td><td>{{ d.TenTTHC }}</td>
@@ -321,6 +329,10 @@ def create_sim(state: PortalState | None = None) -> Flask:
                 state.token_seconds = int(body["token_seconds"])
         return jsonify({"faults": [f.mode for f in state.faults], "rejected": state.rejected})
 
+    from tools.portal_sim import bundles  # it builds on this module's upserts
+
+    bundles.register(app, state)
+
     @app.get("/_sim/state")
     def get_state() -> Any:
         return jsonify(state.snapshot())
@@ -351,9 +363,9 @@ def _answer(state: PortalState, body: Any) -> dict[str, Any]:
         return {"error_code": "400", "message": "Thiếu madonvi hoặc data"}
     service = body.get("service")
     if service == "DongBoHoSoMC":
-        results = _apply_dossiers(state, office, data)
+        results = apply_dossiers(state, office, data)
     elif service == "CapNhatTienDoHoSoMC":
-        results = _apply_progress(state, data)
+        results = apply_progress(state, data)
     else:
         return {"error_code": "404", "message": f"Không hỗ trợ dịch vụ {service}"}
     return {"error_code": "0", "results": results}
