@@ -46,9 +46,8 @@ from counter.models import (
     User,
 )
 from counter.models.types import column_length
-from counter.services import Actor, audit, numbering, printing, transaction
+from counter.services import Actor, audit, numbering, printing, transaction, voice
 from counter.services import calendar as cal
-from counter.services import voice
 
 #: The numbering service's kind for ticket numbers (scope: the service letter).
 TICKET = "ticket"
