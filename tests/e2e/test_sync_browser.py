@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 
 from counter.extensions import db
 from counter.models import Dossier
@@ -44,7 +45,10 @@ def _wait_for_the_end(page: Any, runs: int) -> None:
         if "đang chạy hoặc bị ngắt" not in listed and listed.count("bấm trên trang") >= runs:
             return
         page.wait_for_timeout(500)
-        page.reload()
+        try:
+            page.reload()
+        except PlaywrightError:  # the page's own reload at the end of the run came first
+            page.wait_for_load_state()
     raise AssertionError("the sync did not finish")
 
 
