@@ -212,13 +212,14 @@ def load_demo_dossiers(now: datetime | None = None) -> str | None:
             note="Chuyển xử lý",
         )
 
-    # Received today (or on the last working day), still at the counter.
+    # Received today (or on the last working day), still at the counter. A five-day
+    # procedure, so it is neither due today nor soon whatever hour the demo is loaded.
     today_local = clock.local_naive(now)
     if c.base == today_local.date() and today_local.time() > time(8, 15):
         received_at = min(now - timedelta(minutes=5), c.at(0, 10, 0))
-        _Story(receive(rec, _input(procs["1.004873"], next(people)), now=received_at))
+        _Story(receive(rec, _input(procs["1.004884"], next(people)), now=received_at))
     else:
-        received("1.004873", 1, 15, 30)
+        received("1.004884", 1, 15, 30)
     # Received, due today (3 working days ago), not yet handed over.
     received("1.004873", 3, 9)
     # In progress, due within one and two working days.

@@ -9,7 +9,6 @@ from flask import Flask
 from sqlalchemy import delete
 
 from counter.domain import clock
-from counter.domain.clock import now as utcnow
 from counter.domain.errors import ValidationError
 from counter.domain.lifecycle import Status
 from counter.extensions import db
@@ -176,11 +175,23 @@ def test_now_must_be_aware(empty: Flask) -> None:
         svc.worklist_counts(actor_for("reception"), now=datetime(2026, 11, 18, 10, 0))
 
 
-def test_demo_dossiers_show_every_status_and_load_once(empty: Flask) -> None:
+@pytest.mark.parametrize(
+    "moment",
+    [
+        vn(2026, 12, 1, 10, 0),  # a Tuesday morning
+        vn(2026, 12, 2, 0, 25),  # just after midnight: "today" is a day with nothing yet
+        vn(2026, 12, 4, 18, 30),  # a Friday evening
+        vn(2026, 12, 5, 11, 0),  # a Saturday
+        vn(2026, 12, 7, 8, 5),  # Monday before the first citizen
+        vn(2026, 11, 24, 10, 0),  # the new public holiday 24/11
+    ],
+    ids=["tue-10h", "wed-00h25", "fri-18h30", "sat", "mon-08h05", "holiday-24-11"],
+)
+def test_demo_dossiers_show_every_status_and_load_once(empty: Flask, moment: datetime) -> None:
     from counter.services import calendar as cal
     from counter.services.demo import load_demo_dossiers
 
-    assert load_demo_dossiers()
+    assert load_demo_dossiers(now=moment)
     dossiers = db.session.scalars(db.select(Dossier)).all()
     assert 15 <= len(dossiers) <= 25
     assert {d.status for d in dossiers} == {s.value for s in Status}
@@ -192,14 +203,15 @@ def test_demo_dossiers_show_every_status_and_load_once(empty: Flask) -> None:
     for d in dossiers:
         assert d.events and d.events[-1].to_status == d.status
         assert [e.at for e in d.events] == sorted(e.at for e in d.events)
-    counts = svc.worklist_counts(actor_for("leader"))
+        assert all(e.at <= moment for e in d.events)
+    counts = svc.worklist_counts(actor_for("leader"), now=moment)
     assert counts["overdue"] >= 1 and counts["soon"] == 2
-    local_now = clock.local_naive(utcnow())
+    local_now = clock.local_naive(moment)
     if cal.is_working_day(local_now.date()) and local_now.time() < time(17):
         assert counts["today"] >= 1
     notices = db.session.scalars(db.select(CounterNotice.kind)).all()
     assert sorted(notices) == ["incomplete", "refused"]
     # A second run adds nothing.
     before = len(dossiers)
-    assert load_demo_dossiers() is None
+    assert load_demo_dossiers(now=moment) is None
     assert db.session.scalar(db.select(db.func.count(Dossier.id))) == before
