@@ -1,4 +1,8 @@
-"""``flask --app counter sync run|status|export|receipt``: the sync from a terminal or a scheduled task."""
+"""``flask --app counter sync run|pull|status|export|receipt``: the sync from a terminal or a scheduled task.
+
+``sync run`` sends what is pending, then pulls the online submissions (``sync
+pull`` alone does the second).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ import click
 from flask.cli import with_appcontext
 
 from counter.domain.errors import CounterError
-from counter.portal import sender
+from counter.portal import pull, sender
 from counter.services import Actor
 
 #: Exit codes: 1 something is left pending or parked, 2 another sync is running.
@@ -40,7 +44,32 @@ def run_command(respect_backoff: bool) -> None:
     click.echo(summary.line())
     if summary.failed:
         click.echo(summary.error, err=True)
-    if not summary.ok:
+    # Then the online submissions come down (after the push: what we owe goes first).
+    pulled = _pull("cli", quiet=True)
+    if not summary.ok or pulled.failed:
+        sys.exit(EXIT_LEFT)
+
+
+def _pull(trigger: str, *, quiet: bool) -> pull.PullSummary:
+    """Run one pull and print its line (``quiet``: only when it has news) and skipped values."""
+    try:
+        pulled = pull.run_pull(trigger)
+    except CounterError as err:
+        raise click.ClickException(err.message) from None
+    if pulled.news or not quiet:
+        click.echo(pulled.line())
+    for key, reason, _shown in pulled.skipped:
+        click.echo(f"  {key or '?'}: {reason}", err=True)
+    if pulled.failed:
+        click.echo(pulled.error, err=True)
+    return pulled
+
+
+@sync_group.command("pull")
+@with_appcontext
+def pull_command() -> None:
+    """Lấy hồ sơ công dân nộp trực tuyến (trạng thái 1) từ cổng về danh sách chờ tiếp nhận."""
+    if _pull("cli", quiet=False).failed:
         sys.exit(EXIT_LEFT)
 
 
