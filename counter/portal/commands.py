@@ -1,7 +1,8 @@
 """``flask --app counter sync run|pull|status|export|receipt``: the sync from a terminal or a scheduled task.
 
 ``sync run`` sends what is pending, then pulls the online submissions (``sync
-pull`` alone does the second).
+pull`` alone does the second); after a restore it first checks what the portal
+holds (``sync check`` does that alone, at any time).
 """
 
 from __future__ import annotations
@@ -41,6 +42,10 @@ def run_command(respect_backoff: bool) -> None:
     if summary.busy:
         click.echo("Một lần đồng bộ khác đang chạy; lần này không gửi gì.", err=True)
         sys.exit(EXIT_BUSY)
+    if summary.checked is not None:  # the check a restore asked for ran first
+        click.echo(summary.checked.line())
+        for code in summary.checked.missing:
+            click.echo(f"  có trên cổng, không có tại máy: {code}", err=True)
     click.echo(summary.line())
     if summary.failed:
         click.echo(summary.error, err=True)
@@ -71,6 +76,25 @@ def pull_command() -> None:
     """Lấy hồ sơ công dân nộp trực tuyến (trạng thái 1) từ cổng về danh sách chờ tiếp nhận."""
     if _pull("cli", quiet=False).failed:
         sys.exit(EXIT_LEFT)
+
+
+@sync_group.command("check")
+@with_appcontext
+def check_command() -> None:
+    """So với cổng: nhận ra trạng thái cổng đã có, giữ lại trạng thái cũ hơn, liệt kê hồ sơ thiếu."""
+    from counter.portal.client import PortalClient, Transient
+
+    settings = sender.portal_settings()
+    if not settings.url:
+        raise click.ClickException("Chưa cấu hình địa chỉ cổng dịch vụ công (COUNTER_PORTAL_URL).")
+    try:
+        checked = pull.run_check(PortalClient(settings), agency=settings.agency)
+    except Transient as err:
+        click.echo(str(err), err=True)
+        sys.exit(EXIT_LEFT)
+    click.echo(checked.line())
+    for code in checked.missing:
+        click.echo(f"  có trên cổng, không có tại máy: {code}")
 
 
 @sync_group.command("status")

@@ -26,27 +26,35 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, select
+from sqlalchemy import update as sqlalchemy_update
 from sqlalchemy.exc import IntegrityError
 
 from counter import settings
 from counter.domain import applicant as applicant_rules
 from counter.domain import clock
+from counter.domain.codes import parse_dossier_code
 from counter.domain.errors import CounterError, ValidationError
 from counter.domain.events import Submitted
 from counter.domain.i18n import N_, Message
 from counter.domain.lifecycle import Status
 from counter.extensions import db
-from counter.models import Dossier, DossierDocument, Procedure
+from counter.models import Dossier, DossierDocument, DossierEvent, Procedure
 from counter.models.portal import (
+    INBOX_MISSING,
     INBOX_PULLED,
     INBOX_SKIPPED,
+    KIND_STATE,
+    PARKED,
+    PENDING,
+    SENT,
+    OutboxItem,
     PortalDossier,
     PortalInbox,
     PortalPull,
 )
 from counter.portal import mapping
-from counter.portal.client import PortalClient, PortalSettings, Transient
-from counter.services import Actor, audit, transaction
+from counter.portal.client import Outcome, PortalClient, PortalSettings, Transient
+from counter.services import Actor, audit, numbering, transaction
 from counter.services import calendar as cal
 from counter.services import catalog as catalog_service
 from counter.services.events import append_event
@@ -424,4 +432,196 @@ def last_pull() -> PortalPull | None:
         .where(PortalPull.finished_at.is_not(None))
         .order_by(PortalPull.id.desc())
         .limit(1)
+    )
+
+
+# --- the check after a restore ------------------------------------------------------------
+
+#: The file in instance/ that says the next sync must first check with the portal.
+CHECK_MARKER = "portal_check_due"
+#: How far back the check lists the office's dossiers by default.
+CHECK_DAYS = 366
+#: The parked item's code when the portal holds a state this database never sent.
+RESTORE_CODE = "restore"
+
+
+def _marker() -> Any:
+    return settings.current().instance_path / CHECK_MARKER
+
+
+def mark_check_due() -> None:
+    """After a restore: the next sync checks with the portal before it sends anything."""
+    _marker().write_text(clock.now().isoformat(), "utf-8")
+
+
+def check_due() -> bool:
+    """Whether a restore asked for a check that has not succeeded yet."""
+    return bool(_marker().exists())
+
+
+@dataclass
+class CheckSummary:
+    """What a check found: states recognised, states held back, dossiers missing here."""
+
+    recognised: list[str] = field(default_factory=list)
+    held_back: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    listed: int = 0
+
+    def line(self) -> str:
+        """The one summary line of ``flask sync check``."""
+        return (
+            f"listed {self.listed}, recognised {len(self.recognised)}, "
+            f"held back {len(self.held_back)}, missing here {len(self.missing)}"
+        )
+
+
+def _states_sent(dossier_id: int) -> set[int]:
+    """The TrangThaiHoSo values this database delivered (or may have) for one dossier."""
+    seen = {
+        mapping.status_code(status)
+        for status in db.session.scalars(
+            select(DossierEvent.to_status)
+            .join(OutboxItem, OutboxItem.event_id == DossierEvent.id)
+            .where(
+                OutboxItem.dossier_id == dossier_id,
+                OutboxItem.kind == KIND_STATE,
+                (OutboxItem.status == SENT) | OutboxItem.last_attempt_at.is_not(None),
+            )
+        )
+    }
+    held = db.session.get(PortalDossier, dossier_id)
+    if held is not None:
+        seen.add(held.last_status)
+    return seen
+
+
+def _compare(dossier: Dossier, portal: dict[str, Any], now: datetime, out: CheckSummary) -> None:
+    """Recognise the portal's copy of a dossier with states waiting to go, or hold them back."""
+    from counter.portal import sender  # it runs the check: imported here, not at the top
+
+    waiting = db.session.scalars(
+        select(OutboxItem.id).where(
+            OutboxItem.dossier_id == dossier.id,
+            OutboxItem.kind == KIND_STATE,
+            OutboxItem.status == PENDING,
+        )
+    ).all()
+    if not waiting:
+        return
+    ours = mapping.dossier_object(dossier)
+    if portal == ours:  # already delivered (before the backup was restored): not again
+        held = db.session.get(PortalDossier, dossier.id) is not None
+        batch = sender.Batch(mapping.SERVICE_DOSSIER, held, [ours], {dossier.code: list(waiting)})
+        sender.apply_outcome(batch, Outcome(delivered={dossier.code}), now)
+        out.recognised.append(dossier.code)
+        return
+    try:
+        theirs = int(portal.get("TrangThaiHoSo"))
+    except (TypeError, ValueError):
+        return
+    if theirs in _states_sent(dossier.id):
+        return  # the portal holds what we sent last: ours is newer, it goes as usual
+    # A state this database never sent: newer work lost with the restore. Never overwrite it.
+    label = Status(_status_of(theirs)).label if _status_of(theirs) else str(theirs)
+    message = Message(
+        N_(
+            "Cổng đang giữ trạng thái «%(status)s» mà máy này chưa từng gửi (công việc làm sau "
+            "bản sao lưu đã khôi phục). Không gửi đè: hãy nhập lại các bước còn thiếu rồi bấm "
+            "«Gửi lại»."
+        ),
+        status=label,
+    )
+    db.session.execute(
+        sqlalchemy_update(OutboxItem)
+        .where(OutboxItem.id.in_(waiting))
+        .values(status=PARKED, parked_at=now, portal_code=RESTORE_CODE, portal_message=str(message))
+        .execution_options(synchronize_session=False)
+    )
+    audit.record(Actor.system("sync"), "sync_parked", dossier.code, RESTORE_CODE)
+    out.held_back.append(dossier.code)
+
+
+def _status_of(code: int) -> str:
+    for status in Status:
+        if status.portal_code == code:
+            return status.value
+    return ""
+
+
+def reconcile(
+    client: PortalClient,
+    *,
+    agency: str,
+    now: datetime | None = None,
+) -> CheckSummary:
+    """Compare this database with what the portal holds for the office, after a restore.
+
+    - A dossier whose waiting state the portal already holds, as it is: marked
+      sent, not sent again (no duplicate).
+    - A dossier the portal holds in a state this database never sent (work done
+      after the backup): its waiting states are parked with the reason, never
+      sent over the portal's newer one (no regression).
+    - A dossier the portal holds that this database lacks: listed on the sync page
+      («có trên cổng, không có tại máy») with its code, for a person to re-enter.
+      An online submission still waiting (status 1) is the pull's, not missing.
+    - The numbering goes on above the highest counter code the portal knows for
+      the office, each day (a code is never issued twice).
+
+    Raises Transient when the listing fails; nothing is changed then.
+    """
+    moment = now or clock.now()
+    days = int(settings.current().config.get("PORTAL_CHECK_DAYS") or CHECK_DAYS)
+    since, until = portal_window(moment, days)
+    listed = [
+        item
+        for item in list_all(client, since, until, None)
+        if isinstance(item, dict) and isinstance(item.get("MaHoSo"), str) and item["MaHoSo"]
+    ]
+    out = CheckSummary(listed=len(listed))
+    with transaction():
+        highest: dict[Any, int] = {}
+        missing = []
+        for item in listed:
+            code = item["MaHoSo"]
+            if str(item.get("KenhThucHien")) != str(mapping.CHANNELS["online"]):
+                try:
+                    parsed = parse_dossier_code(code)
+                except ValidationError:
+                    parsed = None
+                if parsed is not None and parsed.agency_id == agency.upper():
+                    highest[parsed.day] = max(highest.get(parsed.day, 0), parsed.seq)
+            dossier = db.session.scalar(select(Dossier).where(Dossier.code == code))
+            if dossier is not None:
+                _compare(dossier, item, moment, out)
+            elif str(item.get("TrangThaiHoSo")) != str(STATUS_SUBMITTED):
+                missing.append(item)
+        for day, seq in highest.items():
+            numbering.raise_to(numbering.DOSSIER, agency, day, seq)
+        db.session.execute(delete(PortalInbox).where(PortalInbox.kind == INBOX_MISSING))
+        for item in missing:
+            db.session.add(
+                PortalInbox(
+                    kind=INBOX_MISSING, ma_ho_so=item["MaHoSo"][:64], summary=_summary(item)
+                )
+            )
+            out.missing.append(item["MaHoSo"])
+    return out
+
+
+def run_check(client: PortalClient, *, agency: str, now: datetime | None = None) -> CheckSummary:
+    """The check, and the restore's marker cleared once it succeeded (Transient otherwise)."""
+    summary = reconcile(client, agency=agency, now=now)
+    _marker().unlink(missing_ok=True)
+    return summary
+
+
+def missing_rows() -> list[PortalInbox]:
+    """The dossiers the portal holds that this database lacks, from the latest check."""
+    return list(
+        db.session.scalars(
+            select(PortalInbox)
+            .where(PortalInbox.kind == INBOX_MISSING)
+            .order_by(PortalInbox.ma_ho_so)
+        )
     )
