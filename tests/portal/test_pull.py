@@ -171,9 +171,7 @@ def test_accept_and_refuse_a_pulled_dossier_and_the_portal_hears_of_it(
         and {dossier.code, refused.code} & {d["MaHoSo"] for d in r["body"]["data"]}
     ]
     assert updates and set(updates) == {"True"}
-    notes = [
-        e["NoiDungXuLy"] for e in state["progress"].values() if e["MaHoSo"] == refused.code
-    ]
+    notes = [e["NoiDungXuLy"] for e in state["progress"].values() if e["MaHoSo"] == refused.code]
     assert notes == ["Từ chối tiếp nhận: Tờ khai thiếu chữ ký của người yêu cầu"]
     # Pulled again while the portal still listed them as submitted: nothing comes back.
     again = pull.run_pull("test", now=moment)
@@ -198,8 +196,9 @@ def test_accepting_on_the_dossier_page_prints_the_slip(
         page=f"/ho-so/{dossier.id}",
     )
     assert response.status_code == 302
-    assert f"/in/mau-01/{dossier.id}" in response.headers["Location"] or "mau" in (
-        response.headers["Location"]
+    assert (
+        f"/in/mau-01/{dossier.id}" in response.headers["Location"]
+        or "mau" in (response.headers["Location"])
     )
     assert by_code(dossier.code).status == Status.RECEIVED
 
