@@ -66,6 +66,8 @@ PULL_DAYS = 30
 MAX_PAGES = 1000
 STATUS_SUBMITTED = Status.SUBMITTED.portal_code
 ONLINE_NOTE = "Nộp trực tuyến qua Cổng Dịch vụ công"
+#: Who made a pulled dossier, as its history shows it.
+PORTAL_ACTOR = "Cổng DVC"
 _KEY = re.compile(r"^[0-9A-Za-z.\-_/]{1,64}$")
 _URL = re.compile(r"^https?://\S{1,2000}$")
 
@@ -356,7 +358,7 @@ def run_pull(
         raise ValidationError(N_("Chưa cấu hình địa chỉ cổng dịch vụ công (COUNTER_PORTAL_URL)."))
     moment = now or clock.now()
     days = int(settings.current().config.get("PORTAL_PULL_DAYS") or PULL_DAYS)
-    actor = Actor.system("pull")
+    actor = Actor.system(PORTAL_ACTOR)
     with transaction():
         run = PortalPull(trigger=trigger, started_at=clock.now())
         db.session.add(run)
