@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 from flask import Flask
 from sqlalchemy import select, update
 
@@ -21,6 +22,7 @@ from counter.portal import pull, sender
 from counter.services import backup, transaction
 from counter.services import dossiers as svc
 from counter.services.reception import DocumentLine, ReceptionInput, receive
+from tests.conftest import PG_URL
 from tests.portal.helpers import portal_state
 from tests.services.test_lifecycle_service import actor_for
 from tools.portal_sim import SimServer
@@ -57,6 +59,10 @@ def by_code(code: str) -> Dossier | None:
     return db.session.scalar(select(Dossier).where(Dossier.code == code))
 
 
+FILE_BACKUPS = pytest.mark.skipif(bool(PG_URL), reason="file backups are for the SQLite default")
+
+
+@FILE_BACKUPS
 def test_restore_then_sync_recognises_holds_back_and_lists_what_is_missing(
     portal_app: Flask, sim: SimServer, login_as: Any
 ) -> None:
@@ -124,6 +130,7 @@ def test_restore_then_sync_recognises_holds_back_and_lists_what_is_missing(
     assert new != lost and int(new[-4:]) > int(lost[-4:])
 
 
+@FILE_BACKUPS
 def test_a_failed_check_sends_nothing_and_stays_due(
     portal_app: Flask, sim: SimServer, tmp_path: Path
 ) -> None:
