@@ -58,7 +58,6 @@ from counter.services import Actor, audit, numbering, transaction
 from counter.services import calendar as cal
 from counter.services import catalog as catalog_service
 from counter.services.events import append_event
-from counter.services.reception import DOCUMENT_KINDS, search_key
 
 #: How far back the pull looks by default (a submission older than this is the portal's to chase).
 PULL_DAYS = 30
@@ -124,8 +123,20 @@ def _count(value: Any) -> int:
     return 1
 
 
+def _reception() -> Any:
+    """The reception module, imported when first needed.
+
+    It brings the printer stack, whose python-escpos configures logging when imported;
+    run.py imports the sync before it sets up the software's logging.
+    """
+    from counter.services import reception
+
+    return reception
+
+
 def _documents(item: dict[str, Any]) -> tuple[list[tuple[str, int, str]], list[dict[str, Any]]]:
     """The listed documents, and the scans among them (and among the other files)."""
+    kinds = _reception().DOCUMENT_KINDS
     documents, files = [], []
     for list_name in ("TaiLieuNop", "DanhSachTepDinhKemKhac"):
         entries = item.get(list_name)
@@ -140,7 +151,7 @@ def _documents(item: dict[str, Any]) -> tuple[list[tuple[str, int, str]], list[d
             count = _count(entry.get("SoLuong"))
             kind = entry.get("LoaiGiayTo")
             if list_name == "TaiLieuNop":
-                documents.append((name, count, kind if kind in DOCUMENT_KINDS else "original"))
+                documents.append((name, count, kind if kind in kinds else "original"))
             url = entry.get("DuongDanTep")
             if isinstance(url, str) and _URL.match(url.strip()):
                 files.append({"name": name, "count": count, "url": url.strip()})
@@ -246,7 +257,7 @@ def create_pulled(actor: Actor, submission: Submission, now: datetime) -> Dossie
                 due_at=due,
                 original_due_at=due,
                 processing_unit=procedure.implementing_body or "",
-                search_text=search_key(
+                search_text=_reception().search_key(
                     submission.code, values["applicant_name"], values["phone"], values["id_number"]
                 ),
                 **values,
