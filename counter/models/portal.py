@@ -155,11 +155,11 @@ class PortalInbox(db.Model):  # type: ignore[name-defined,misc]
     __tablename__ = "portal_inbox"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(16), index=True)
-    ma_ho_so: Mapped[str] = mapped_column(String(64), default="", index=True)
-    dossier_id: Mapped[int | None] = mapped_column(
-        ForeignKey("dossier.id", ondelete="CASCADE"), index=True
-    )
+    # No index: a few rows per pulled dossier (the migration tests of earlier revisions
+    # tell a later table's indexes from their own only by the table).
+    kind: Mapped[str] = mapped_column(String(16))
+    ma_ho_so: Mapped[str] = mapped_column(String(64), default="")
+    dossier_id: Mapped[int | None] = mapped_column(ForeignKey("dossier.id", ondelete="CASCADE"))
     reason: Mapped[str] = mapped_column(Text, default="")
     # What a person needs to recognise it: procedure, applicant, status, dates (never the ID number).
     summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -87,11 +87,17 @@ def check_command() -> None:
     settings = sender.portal_settings()
     if not settings.url:
         raise click.ClickException("Chưa cấu hình địa chỉ cổng dịch vụ công (COUNTER_PORTAL_URL).")
+    holder = sender.new_holder()  # no sync may send while the check marks and parks
+    if not sender.acquire_lease(holder, sender.timedelta(seconds=4 * settings.timeout + 60)):
+        click.echo("Một lần đồng bộ khác đang chạy; lần này không kiểm tra.", err=True)
+        sys.exit(EXIT_BUSY)
     try:
         checked = pull.run_check(PortalClient(settings), agency=settings.agency)
     except Transient as err:
         click.echo(str(err), err=True)
         sys.exit(EXIT_LEFT)
+    finally:
+        sender.release_lease(holder)
     click.echo(checked.line())
     for code in checked.missing:
         click.echo(f"  có trên cổng, không có tại máy: {code}")

@@ -73,16 +73,8 @@ _URL = re.compile(r"^https?://\S{1,2000}$")
 audit.ACTIONS["dossier_pulled"] = N_("Lấy hồ sơ nộp trực tuyến từ cổng")
 
 
-class Skip(Exception):
-    """A listed value the counter cannot use; ``message`` says why (a Message)."""
-
-    def __init__(self, message: Message) -> None:
-        super().__init__(str(message))
-        self.message = message
-
-
-def _skip(msgid: str, **params: Any) -> Skip:
-    return Skip(Message(msgid, **params))
+class Skip(CounterError):
+    """A listed value the counter cannot use; ``message`` says why."""
 
 
 @dataclass
@@ -171,25 +163,25 @@ def _procedure(code: str) -> Procedure | None:
 def read_submission(item: Any, now: datetime) -> Submission:
     """Check one listed dossier object; raise :class:`Skip` with the reason when unusable."""
     if not isinstance(item, dict):
-        raise _skip(N_("Cổng gửi một mục không phải hồ sơ (không phải đối tượng JSON)."))
+        raise Skip(N_("Cổng gửi một mục không phải hồ sơ (không phải đối tượng JSON)."))
     code = item.get("MaHoSo")
     if not isinstance(code, str) or not _KEY.match(code.strip()):
-        raise _skip(N_("Hồ sơ thiếu mã hồ sơ (MaHoSo) hoặc mã không hợp lệ."))
+        raise Skip(N_("Hồ sơ thiếu mã hồ sơ (MaHoSo) hoặc mã không hợp lệ."))
     code = code.strip()
     missing = [
         n for n in ("MaTTHC", "ChuHoSo", "NgayTiepNhan", "TrangThaiHoSo") if not _text(item, n, 300)
     ]
     if missing:
-        raise _skip(N_("Thiếu trường bắt buộc: %(fields)s."), fields=", ".join(missing))
+        raise Skip(N_("Thiếu trường bắt buộc: %(fields)s."), fields=", ".join(missing))
     if str(item["TrangThaiHoSo"]).strip() != str(STATUS_SUBMITTED):
-        raise _skip(N_("Trạng thái hồ sơ (TrangThaiHoSo) không hợp lệ."))
+        raise Skip(N_("Trạng thái hồ sơ (TrangThaiHoSo) không hợp lệ."))
     submitted_at = from_portal_time(item.get("NgayTiepNhan"))
     if submitted_at is None:
-        raise _skip(N_("Ngày nộp (NgayTiepNhan) không đúng dạng yyyyMMddHHmmss."))
+        raise Skip(N_("Ngày nộp (NgayTiepNhan) không đúng dạng yyyyMMddHHmmss."))
     procedure_code = _text(item, "MaTTHC", 64)
     procedure = _procedure(procedure_code)
     if procedure is None:
-        raise _skip(
+        raise Skip(
             N_("Thủ tục %(code)s không có (hoặc không còn hiệu lực) trong danh mục của xã."),
             code=procedure_code,
         )
@@ -338,11 +330,12 @@ def portal_window(now: datetime, days: int) -> tuple[str, str]:
 
 def list_all(client: PortalClient, since: str, until: str, status: int | None) -> Any:
     """Every listed value over the window, a page at a time (yields each)."""
-    page = 1
+    page, seen = 1, 0
     while page <= MAX_PAGES:
         got = client.list_page(since, until, page=page, size=client.settings.batch, status=status)
         yield from got.items
-        if not got.items or page * client.settings.batch >= got.total:
+        seen += len(got.items)  # a portal may send fewer a page than asked
+        if not got.items or seen >= got.total:
             return
         page += 1
 

@@ -38,11 +38,6 @@ def upgrade():
         ),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_portal_inbox')),
     )
-    op.create_index(op.f('ix_portal_inbox_kind'), 'portal_inbox', ['kind'], unique=False)
-    op.create_index(op.f('ix_portal_inbox_ma_ho_so'), 'portal_inbox', ['ma_ho_so'], unique=False)
-    op.create_index(
-        op.f('ix_portal_inbox_dossier_id'), 'portal_inbox', ['dossier_id'], unique=False
-    )
     op.create_table(
         'portal_pull',
         sa.Column('id', sa.Integer(), nullable=False),
@@ -61,7 +56,4 @@ def upgrade():
 
 def downgrade():
     op.drop_table('portal_pull')
-    op.drop_index(op.f('ix_portal_inbox_dossier_id'), table_name='portal_inbox')
-    op.drop_index(op.f('ix_portal_inbox_ma_ho_so'), table_name='portal_inbox')
-    op.drop_index(op.f('ix_portal_inbox_kind'), table_name='portal_inbox')
     op.drop_table('portal_inbox')
