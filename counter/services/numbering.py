@@ -97,9 +97,7 @@ def raise_to(kind: str, scope: str, day: date, seq: int) -> None:
         .on_conflict_do_update(
             index_elements=[DailySequence.kind, DailySequence.scope, DailySequence.day],
             set_={
-                "last_seq": case(
-                    (DailySequence.last_seq < seq, seq), else_=DailySequence.last_seq
-                )
+                "last_seq": case((DailySequence.last_seq < seq, seq), else_=DailySequence.last_seq)
             },
         )
     )
