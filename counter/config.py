@@ -49,6 +49,8 @@ ENV_SETTINGS: dict[str, Callable[[str], Any]] = {
     "PORTAL_TIMEOUT": float,
     "PORTAL_EVERY": int,
     "PORTAL_SYNC_KEY": str,
+    "PORTAL_PULL_DAYS": int,
+    "PORTAL_CHECK_DAYS": int,
 }
 
 
@@ -116,6 +118,9 @@ class Defaults:
     # The key that signs USB bundles and checks the portal's receipts (issue 12); the
     # province is told it once. None: generated once and kept in instance/portal_sync_key.
     PORTAL_SYNC_KEY: str | None = None
+    # How far back the pull of online submissions, and the check after a restore, look (days).
+    PORTAL_PULL_DAYS = 30
+    PORTAL_CHECK_DAYS = 366
 
 
 def load_config(app: Any, test_config: dict[str, Any] | None = None) -> None:

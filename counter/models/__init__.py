@@ -19,7 +19,15 @@ from counter.models.dossiers import (
     DossierEvent,
 )
 from counter.models.office import Office
-from counter.models.portal import OutboxItem, PortalDossier, SyncBundle, SyncLease, SyncRun
+from counter.models.portal import (
+    OutboxItem,
+    PortalDossier,
+    PortalInbox,
+    PortalPull,
+    SyncBundle,
+    SyncLease,
+    SyncRun,
+)
 from counter.models.printing import Printer, PrintLog
 from counter.models.queue import (
     CounterSession,
@@ -47,6 +55,8 @@ __all__ = [
     "Office",
     "OutboxItem",
     "PortalDossier",
+    "PortalInbox",
+    "PortalPull",
     "PrintLog",
     "Printer",
     "Procedure",

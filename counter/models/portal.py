@@ -138,3 +138,49 @@ class SyncBundle(db.Model):  # type: ignore[name-defined,misc]
     receipt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     accepted: Mapped[int] = mapped_column(default=0)
     rejected: Mapped[int] = mapped_column(default=0)
+
+
+#: PortalInbox.kind: a dossier pulled from the portal, a listed value skipped (with
+#: its reason), a dossier the portal holds for this office that this PC lacks.
+INBOX_PULLED, INBOX_SKIPPED, INBOX_MISSING = "pulled", "skipped", "missing"
+
+
+class PortalInbox(db.Model):  # type: ignore[name-defined,misc]
+    """What came down from the portal (hộp thư đến từ cổng): pulled, skipped, or missing here.
+
+    A pulled row keeps the portal's list of scans of its dossier. The skipped and
+    missing rows are the latest pull's (or check's) findings: each run replaces them.
+    """
+
+    __tablename__ = "portal_inbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # No index: a few rows per pulled dossier (the migration tests of earlier revisions
+    # tell a later table's indexes from their own only by the table).
+    kind: Mapped[str] = mapped_column(String(16))
+    ma_ho_so: Mapped[str] = mapped_column(String(64), default="")
+    dossier_id: Mapped[int | None] = mapped_column(ForeignKey("dossier.id", ondelete="CASCADE"))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    # What a person needs to recognise it: procedure, applicant, status, dates (never the ID number).
+    summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    files: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)  # name, count, url
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+    dossier: Mapped[Dossier | None] = relationship()
+
+
+class PortalPull(db.Model):  # type: ignore[name-defined,misc]
+    """One pull of online submissions (or check after a restore): when, and what it found."""
+
+    __tablename__ = "portal_pull"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    trigger: Mapped[str] = mapped_column(String(16), default="cli")  # cli/page/auto/restore
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    pulled: Mapped[int] = mapped_column(default=0)  # new dossiers made here
+    known: Mapped[int] = mapped_column(default=0)  # listed and already here
+    skipped: Mapped[int] = mapped_column(default=0)
+    missing: Mapped[int] = mapped_column(default=0)
+    failed: Mapped[bool] = mapped_column(default=False)
+    error: Mapped[str] = mapped_column(Text, default="")

@@ -20,7 +20,7 @@ from typing import Any
 
 from counter.domain.errors import CounterError
 from counter.domain.i18n import N_
-from counter.portal.mapping import KEY_FIELD
+from counter.portal.mapping import KEY_FIELD, SERVICE_LIST
 
 #: A token is renewed this long before the portal said it ends (clocks and transit).
 TOKEN_MARGIN_SECONDS = 30
@@ -181,3 +181,54 @@ class PortalClient:
                 continue
             return classify(reply, service, keys)
         raise Transient(N_("Phiên làm việc với cổng hết hạn và không gia hạn được."), "401")
+
+    def list_page(
+        self, since: str, until: str, *, page: int, size: int, status: int | None = None
+    ) -> Page:
+        """One page of LayDanhSachHoSo: the office's dossiers received between two portal times.
+
+        The page's own shape is checked (Transient otherwise); its items are not:
+        the caller judges each one, so one bad item never hides the others.
+        """
+        for _attempt in range(2):
+            body: dict[str, Any] = {
+                "session": self._session(),
+                "madonvi": self.settings.agency,
+                "service": SERVICE_LIST,
+                "TuNgay": since,
+                "DenNgay": until,
+                "Trang": page,
+                "SoBanGhi": size,
+            }
+            if status is not None:
+                body["TrangThaiHoSo"] = status
+            reply = self._post("/api", body)
+            if isinstance(reply, dict) and reply.get("error_code") == "401":
+                self._token = None
+                continue
+            return read_page(reply)
+        raise Transient(N_("Phiên làm việc với cổng hết hạn và không gia hạn được."), "401")
+
+
+@dataclass
+class Page:
+    """One page of a listing: its items as the portal sent them, and the listing's total."""
+
+    items: list[Any]
+    total: int
+
+
+def read_page(reply: Any) -> Page:
+    """A LayDanhSachHoSo reply as a :class:`Page`; Transient when it is not the contract's shape."""
+    if not isinstance(reply, dict):
+        raise Transient(N_("Cổng trả lời không đúng định dạng."), "not an object")
+    code = reply.get("error_code")
+    if code != "0":
+        raise Transient(
+            N_("Cổng báo lỗi khi lấy danh sách hồ sơ."),
+            f"error_code={code!r} {reply.get('message', '')}",
+        )
+    items, total = reply.get("data"), reply.get("TongSoBanGhi")
+    if not isinstance(items, list) or isinstance(total, bool) or not isinstance(total, int):
+        raise Transient(N_("Cổng trả lời không đúng định dạng."), "no data list or total")
+    return Page(items=items, total=total)

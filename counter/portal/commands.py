@@ -1,4 +1,9 @@
-"""``flask --app counter sync run|status|export|receipt``: the sync from a terminal or a scheduled task."""
+"""``flask --app counter sync run|pull|status|export|receipt``: the sync from a terminal or a scheduled task.
+
+``sync run`` sends what is pending, then pulls the online submissions (``sync
+pull`` alone does the second); after a restore it first checks what the portal
+holds (``sync check`` does that alone, at any time).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,7 @@ import click
 from flask.cli import with_appcontext
 
 from counter.domain.errors import CounterError
-from counter.portal import sender
+from counter.portal import pull, sender
 from counter.services import Actor
 
 #: Exit codes: 1 something is left pending or parked, 2 another sync is running.
@@ -37,11 +42,65 @@ def run_command(respect_backoff: bool) -> None:
     if summary.busy:
         click.echo("Một lần đồng bộ khác đang chạy; lần này không gửi gì.", err=True)
         sys.exit(EXIT_BUSY)
+    if summary.checked is not None:  # the check a restore asked for ran first
+        click.echo(summary.checked.line())
+        for code in summary.checked.missing:
+            click.echo(f"  có trên cổng, không có tại máy: {code}", err=True)
     click.echo(summary.line())
     if summary.failed:
         click.echo(summary.error, err=True)
-    if not summary.ok:
+    # Then the online submissions come down (after the push: what we owe goes first).
+    pulled = _pull("cli", quiet=True)
+    if not summary.ok or pulled.failed:
         sys.exit(EXIT_LEFT)
+
+
+def _pull(trigger: str, *, quiet: bool) -> pull.PullSummary:
+    """Run one pull and print its line (``quiet``: only when it has news) and skipped values."""
+    try:
+        pulled = pull.run_pull(trigger)
+    except CounterError as err:
+        raise click.ClickException(err.message) from None
+    if pulled.news or not quiet:
+        click.echo(pulled.line())
+    for key, reason, _shown in pulled.skipped:
+        click.echo(f"  {key or '?'}: {reason}", err=True)
+    if pulled.failed:
+        click.echo(pulled.error, err=True)
+    return pulled
+
+
+@sync_group.command("pull")
+@with_appcontext
+def pull_command() -> None:
+    """Lấy hồ sơ công dân nộp trực tuyến (trạng thái 1) từ cổng về danh sách chờ tiếp nhận."""
+    if _pull("cli", quiet=False).failed:
+        sys.exit(EXIT_LEFT)
+
+
+@sync_group.command("check")
+@with_appcontext
+def check_command() -> None:
+    """So với cổng: nhận ra trạng thái cổng đã có, giữ lại trạng thái cũ hơn, liệt kê hồ sơ thiếu."""
+    from counter.portal.client import PortalClient, Transient
+
+    settings = sender.portal_settings()
+    if not settings.url:
+        raise click.ClickException("Chưa cấu hình địa chỉ cổng dịch vụ công (COUNTER_PORTAL_URL).")
+    holder = sender.new_holder()  # no sync may send while the check marks and parks
+    if not sender.acquire_lease(holder, sender.timedelta(seconds=4 * settings.timeout + 60)):
+        click.echo("Một lần đồng bộ khác đang chạy; lần này không kiểm tra.", err=True)
+        sys.exit(EXIT_BUSY)
+    try:
+        checked = pull.run_check(PortalClient(settings), agency=settings.agency)
+    except Transient as err:
+        click.echo(str(err), err=True)
+        sys.exit(EXIT_LEFT)
+    finally:
+        sender.release_lease(holder)
+    click.echo(checked.line())
+    for code in checked.missing:
+        click.echo(f"  có trên cổng, không có tại máy: {code}")
 
 
 @sync_group.command("status")

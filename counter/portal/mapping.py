@@ -19,6 +19,8 @@ MAPPING_VERSION = "lgsp-2018.1"
 
 SERVICE_DOSSIER = "DongBoHoSoMC"
 SERVICE_PROGRESS = "CapNhatTienDoHoSoMC"
+#: The office's dossiers, a page at a time (the pull; the check after a restore).
+SERVICE_LIST = "LayDanhSachHoSo"
 #: The key each service's items and results carry.
 KEY_FIELD = {SERVICE_DOSSIER: "MaHoSo", SERVICE_PROGRESS: "MaTienDo"}
 

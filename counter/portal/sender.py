@@ -12,6 +12,9 @@
 - Each request's results are committed before the next request: after a crash
   the unfinished request is sent again; the portal upserts states and
   recognises a replayed MaTienDo.
+- After a restore (:func:`counter.portal.pull.mark_check_due`) a run first checks
+  what the portal holds (:func:`counter.portal.pull.reconcile`): nothing is sent
+  until that check has succeeded.
 - A transient failure (see :mod:`counter.portal.client`) backs its items off
   (capped exponential, kept in the database) and ends the run; a permanent
   refusal parks the item with the portal's message and blocks only that
@@ -49,7 +52,7 @@ from counter.models.portal import (
     SyncLease,
     SyncRun,
 )
-from counter.portal import mapping
+from counter.portal import mapping, pull
 from counter.portal.client import PortalClient, PortalSettings, Transient
 from counter.services import Actor, audit, transaction
 
@@ -225,6 +228,7 @@ class SyncSummary:
     failed: bool = False
     error: str = ""
     replies: list[dict[str, Any]] = field(default_factory=list)
+    checked: pull.CheckSummary | None = None  # the check a restore asked for, if it ran
 
     @property
     def ok(self) -> bool:
@@ -635,6 +639,9 @@ def run_sync(
             db.session.add(run)
         summary.run_id = run.id
         try:
+            if pull.check_due():  # after a restore: recognise what the portal has first
+                checked = pull.run_check(PortalClient(settings), agency=settings.agency, now=now())
+                summary.checked = checked
             _Run(settings, run, holder, ttl, respect_backoff, now).drain()
         except (Transient, _Stop, _LeaseLost) as err:
             summary.failed, summary.error = True, err.msgid

@@ -14,9 +14,20 @@ from sqlalchemy.orm import joinedload
 
 from counter.domain import clock
 from counter.domain.errors import CounterError
+from counter.domain.i18n import Message
 from counter.extensions import db
-from counter.models.portal import PARKED, PENDING, OutboxItem, SyncLease, SyncRun
-from counter.portal import sender
+from counter.models.portal import (
+    INBOX_MISSING,
+    PARKED,
+    PENDING,
+    OutboxItem,
+    PortalInbox,
+    PortalPull,
+    SyncBundle,
+    SyncLease,
+    SyncRun,
+)
+from counter.portal import pull, sender
 from counter.services import calendar as cal
 
 log = logging.getLogger("counter.portal")
@@ -32,6 +43,9 @@ class Overview:
     parked: list[OutboxItem] = field(default_factory=list)
     runs: list[SyncRun] = field(default_factory=list)
     overdue: bool = False
+    last_pull: PortalPull | None = None
+    skipped: list[tuple[PortalInbox, Message]] = field(default_factory=list)
+    missing: list[PortalInbox] = field(default_factory=list)
 
 
 def current_run() -> SyncRun | None:
@@ -76,13 +90,19 @@ def waited_too_long(now: datetime | None = None) -> bool:
 
 
 def overview() -> Overview:
-    """Counts, the last success, the parked items with their reasons, the recent runs."""
-    last_success = db.session.scalar(
+    """Counts, the last success, the parked items with their reasons, the recent runs.
+
+    The last success is the newest run that ended without failure or the newest
+    bundle receipt loaded, whichever is later: a receipt is a delivery too.
+    """
+    last_run = db.session.scalar(
         select(SyncRun.finished_at)
         .where(SyncRun.finished_at.is_not(None), SyncRun.failed.is_(False))
         .order_by(SyncRun.id.desc())
         .limit(1)
     )
+    last_receipt = db.session.scalar(select(func.max(SyncBundle.receipt_at)))
+    last_success = max((t for t in (last_run, last_receipt) if t is not None), default=None)
     parked = list(
         db.session.scalars(
             select(OutboxItem)
@@ -102,16 +122,30 @@ def overview() -> Overview:
         parked=list(shown.values()),
         runs=runs,
         overdue=waited_too_long(),
+        last_pull=pull.last_pull(),
+        skipped=pull.skipped_rows(),
+        missing=list(
+            db.session.scalars(
+                select(PortalInbox)
+                .where(PortalInbox.kind == INBOX_MISSING)
+                .order_by(PortalInbox.ma_ho_so)
+            )
+        ),
     )
 
 
-def sync_in_thread(app: Any, trigger: str) -> threading.Thread:
-    """Run one sync in a thread of its own, so no request waits for the portal."""
+def sync_in_thread(app: Any, trigger: str, *, push: bool = True) -> threading.Thread:
+    """Run one sync (the push, then the pull) in a thread, so no request waits for the portal.
+
+    ``push=False``: only the pull («Lấy hồ sơ nộp trực tuyến»).
+    """
 
     def work() -> None:
         with app.app_context():
             try:
-                sender.run_sync(trigger)
+                if push:
+                    sender.run_sync(trigger)
+                pull.run_pull(trigger)
             except CounterError as err:
                 log.warning("Không đồng bộ được: %s", err.message)
             except Exception:
@@ -133,6 +167,7 @@ def sync_every(app: Any, minutes: int) -> None:
                 summary = sender.run_sync("auto", respect_backoff=True)
                 if not summary.busy:
                     log.info("Đồng bộ tự động: %s", summary.line())
+                    log.info("Lấy hồ sơ trực tuyến: %s", pull.run_pull("auto").line())
             except CounterError as err:
                 log.warning("Không đồng bộ tự động được: %s", err.message)
             except Exception:

@@ -32,6 +32,7 @@ from counter.domain.errors import CounterError, ValidationError
 from counter.domain.i18n import N_
 from counter.domain.retention import Retention, kept
 from counter.extensions import db
+from counter.portal import pull
 from counter.services import Actor, audit, instance_lock, numbering, transaction
 from counter.services.files import fsync_dir
 
@@ -361,6 +362,8 @@ def restore(file: Path, backup_dir: Path) -> Path:
                     dst.close()
             finally:
                 src.close()
+            # The portal may hold states and dossiers the backup lacks: check before sending.
+            pull.mark_check_due()
     return safety
 
 

@@ -69,7 +69,7 @@ from counter.domain.text import SEARCH_WORDS_MAX, check_search_words, fold, too_
 from counter.extensions import db
 from counter.models import Dossier, DossierEvent, Procedure, User, UserRole
 from counter.models.types import column_length
-from counter.services import Actor, audit, transaction
+from counter.services import Actor, audit, numbering, transaction
 from counter.services import calendar as cal
 from counter.services.events import append_event
 
@@ -88,6 +88,8 @@ OPEN = tuple(s.value for s in Status if is_open(s))
 
 #: Worklist tabs, in screen order.
 TABS = ("mine", "today", "soon", "overdue", "ready", "open", "all")
+#: Submitted online (pulled from the portal, or entered so), waiting to be accepted or refused.
+ONLINE = "online"
 #: Statuses of a dossier being processed by the one it is assigned to.
 PROCESSING = (
     Status.IN_PROGRESS.value,
@@ -320,11 +322,17 @@ def receive(
     note: str = "",
     now: datetime | None = None,
 ) -> Outcome:
-    """Accept a dossier submitted online (form 01): the clock starts now."""
+    """Accept a dossier submitted online (form 01): the clock starts now, the ledger numbers it.
+
+    Its code stays the one it came with (the portal's MaHoSo).
+    """
 
     def apply(dossier: Dossier, moment: datetime) -> _Step:
         procedure = dossier.procedure
         due = cal.due_at(moment, procedure.limit_amount, procedure.limit_unit)
+        if dossier.ledger_seq is None:  # entered in the ledger (form 07) as received today
+            ledger = numbering.ledger_number(clock.local_date(moment))
+            dossier.ledger_book, dossier.ledger_seq = ledger.book, ledger.seq
         dossier.received_at = moment
         dossier.due_at = due
         dossier.original_due_at = due
@@ -713,6 +721,8 @@ def _tab_clause(tab: str, now: datetime, actor: Actor) -> Any:
     running = Dossier.status.in_(RUNNING)
     if tab == "mine":
         return _mine_clause(actor.user_id)
+    if tab == ONLINE:
+        return Dossier.status == Status.SUBMITTED.value
     if tab == "today":
         return running & (Dossier.due_at >= now) & (Dossier.due_at < end_today)
     if tab == "soon":
@@ -813,15 +823,21 @@ def worklist(
     per_page: int = 25,
     now: datetime | None = None,
 ) -> WorklistPage:
-    """One page of a worklist tab, sorted by due date, with the counts of every tab."""
+    """One page of a worklist tab, sorted by due date, with the counts of every tab.
+
+    The counts include the «online» tab (submitted online, waiting at the counter).
+    """
     moment = _now(now)
-    if tab not in TABS:
+    if tab not in (ONLINE, *TABS):
         tab = "open"
     filters = filters or Filters()
     base = _filtered(filters)
     clause = _tab_clause(tab, moment, actor)
     query = base if clause is None else base.where(clause)
-    counts = worklist_counts(actor, filters=filters, now=moment)
+    counts = {
+        ONLINE: count_tab(actor, ONLINE, filters=filters, now=moment),
+        **worklist_counts(actor, filters=filters, now=moment),
+    }
     total = counts[tab]
     pages = max(1, math.ceil(total / per_page))
     page = min(max(1, page), pages)

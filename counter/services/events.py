@@ -38,11 +38,13 @@ def append_event(
     due_after: datetime | None = None,
     form_no: str | None = None,
     at: datetime | None = None,
+    enqueue: bool = True,
 ) -> DossierEvent:
     """Add a dossier's step to the current transaction; the caller commits with the change.
 
     The acting unit is where the dossier is before the step (a handover: the unit
-    handing it over).
+    handing it over). ``enqueue=False`` only for a step the portal itself told us
+    (a dossier pulled from it): nothing to send back.
     """
     if isinstance(payload, HandedOver) and payload.from_unit:
         unit = payload.from_unit
@@ -57,7 +59,8 @@ def append_event(
     event.due_after = due_after
     event.form_no = form_no
     db.session.add(event)
-    enqueue_for(dossier, event)  # the portal outbox, in the same transaction
+    if enqueue:
+        enqueue_for(dossier, event)  # the portal outbox, in the same transaction
     return event
 
 

@@ -33,6 +33,8 @@ from datetime import date
 from pathlib import Path
 from typing import NamedTuple
 
+from sqlalchemy import case
+
 from counter.domain.codes import (
     format_dossier_code,
     format_notice_number,
@@ -76,6 +78,30 @@ def next_number(kind: str, scope: str, day: date) -> int:
         .returning(DailySequence.last_seq)
     )
     return int(db.session.execute(statement).scalar_one())
+
+
+def raise_to(kind: str, scope: str, day: date, seq: int) -> None:
+    """Make sure the (kind, scope, day) sequence hands out only numbers above ``seq``.
+
+    For numbers known to be taken elsewhere: the dossier codes the portal holds
+    after a restore (:func:`counter.portal.pull.reconcile`). Never lowers it.
+    """
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
+    statement = (
+        insert(DailySequence)
+        .values(kind=kind, scope=scope, day=day, last_seq=seq)
+        .on_conflict_do_update(
+            index_elements=[DailySequence.kind, DailySequence.scope, DailySequence.day],
+            set_={
+                "last_seq": case((DailySequence.last_seq < seq, seq), else_=DailySequence.last_seq)
+            },
+        )
+    )
+    db.session.execute(statement)
 
 
 def dossier_code(agency_id: str, day: date) -> str:

@@ -38,6 +38,7 @@ from counter.domain.events import DelayProposed
 from counter.domain.i18n import N_
 from counter.domain.lifecycle import ACTION_FORM, Action, Inputs, Status, step_label
 from counter.models import Dossier, DossierEvent
+from counter.portal import pull
 from counter.services import catalog as catalog_service
 from counter.services import dossiers as svc
 from counter.services import queue as queue_service
@@ -45,6 +46,7 @@ from counter.web import NAV_EXTRA, NavItem, actor, staff_required
 from counter.web.forms import CounterForm, form_messages, max_length, run_form
 from counter.web.i18n import translated
 from counter.web.inputs import arg_int, arg_page, to_id
+from counter.web.reception import after_receive
 from counter.web.stash import stash
 
 bp = Blueprint("dossiers", __name__, url_prefix="/ho-so")
@@ -52,6 +54,7 @@ bp = Blueprint("dossiers", __name__, url_prefix="/ho-so")
 NAV_EXTRA.append(NavItem("dossiers.index", _l("Hồ sơ"), ("reception", "specialist", "leader"), "s"))
 
 TAB_LABELS = {
+    "online": _l("Nộp trực tuyến — chờ tiếp nhận"),
     "mine": _l("Của tôi"),
     "today": _l("Đến hạn hôm nay"),
     "soon": _l("Đến hạn trong 2 ngày làm việc"),
@@ -242,7 +245,7 @@ def _filter_choices() -> dict[str, Any]:
 def index() -> Any:
     """The worklist: tabs by due date, filters, sorted by due date, paged."""
     tab = request.args.get("tab", "open")
-    if tab not in svc.TABS:
+    if tab not in (svc.ONLINE, *svc.TABS):
         tab = "open"
     status = request.args.get("status", "")
     if status not in {s.value for s in Status}:
@@ -393,6 +396,7 @@ def _render_dossier(
         error=error,
         lost_text=lost_text,
         print_links=_print_links(dossier),
+        portal_files=pull.files_of(dossier.id) if dossier.channel == "online" else [],
         current_unit=svc.current_unit(dossier),
         queue_ticket=queue_service.ticket_of_dossier(dossier.id),
         attachment_url=_attachment_url,
@@ -441,6 +445,9 @@ def act(dossier_id: int, action_name: str) -> Any:
                 status=status,
             )
         return _render_dossier(dossier, active=action, active_form=form, status=status)
+    if action is Action.RECEIVE:  # accepting an online submission is a reception: the slip
+        flash(_("Đã tiếp nhận hồ sơ %(code)s.", code=outcome.dossier.code), "success")
+        return after_receive(outcome.dossier)
     flash(
         _(
             "Đã cập nhật hồ sơ %(code)s: %(action)s.",

@@ -351,7 +351,7 @@ def print_mode() -> str:
     return mode
 
 
-def _after_receive(dossier: Any) -> Any:
+def after_receive(dossier: Any) -> Any:
     """The slip page of a dossier just committed, printing as the office prints slips."""
     views = current_app.view_functions
     if "printforms.form01" not in views:
@@ -464,7 +464,7 @@ def submit() -> Any:
         dossier, status = run_form(form, lambda: svc.receive(actor(), data, uploads))
         if dossier is not None:
             flash(_("Đã tiếp nhận hồ sơ %(code)s.", code=dossier.code), "success")
-            return _after_receive(dossier)
+            return after_receive(dossier)
     # Refused, or a likely duplicate to confirm (409): the typed form comes back whole.
     refused = form.refusal
     duplicates = refused.dossiers if isinstance(refused, svc.DuplicateSuspected) else None

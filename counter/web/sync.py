@@ -22,6 +22,7 @@ from flask_wtf.file import FileField
 
 from counter.domain.errors import CounterError
 from counter.domain.i18n import N_
+from counter.domain.lifecycle import Status
 from counter.extensions import db
 from counter.portal import bundle, sender, status
 from counter.web import BANNERS, NAV_EXTRA, NavItem, actor, roles_required
@@ -65,6 +66,7 @@ def index() -> Any:
         form=CounterForm(),
         receipt_form=ReceiptForm(),
         bundles=bundle.recent(),
+        portal_status_labels={str(s.portal_code): _(s.label) for s in Status},
         # The office's key, for the province to check its bundles: admins only.
         sync_key=bundle.sync_key() if current_user.is_admin else None,
     )
@@ -131,6 +133,25 @@ def start() -> Any:
         else:
             status.sync_in_thread(current_app._get_current_object(), "page")  # type: ignore[attr-defined]
             flash(_("Đã bắt đầu đồng bộ."), "info")
+    return redirect(url_for("sync.index"))
+
+
+@bp.route("/lay-ho-so", methods=["POST"])
+@roles_required("leader")
+def pull_now() -> Any:
+    """«Lấy hồ sơ nộp trực tuyến»: fetch the online submissions in a thread of its own."""
+    form = CounterForm()
+    if form.validate_on_submit():
+        if not sender.portal_settings().url:
+            flash(_("Chưa cấu hình địa chỉ cổng dịch vụ công (COUNTER_PORTAL_URL)."), "danger")
+        else:
+            status.sync_in_thread(current_app._get_current_object(), "page", push=False)  # type: ignore[attr-defined]
+            flash(
+                _(
+                    "Đang lấy hồ sơ nộp trực tuyến từ cổng; tải lại trang sau ít giây để xem kết quả."
+                ),
+                "info",
+            )
     return redirect(url_for("sync.index"))
 
 

@@ -23,6 +23,7 @@ from counter.models import Office
 from counter.models.portal import PARKED, PENDING, SENT, OutboxItem, PortalDossier, SyncBundle
 from counter.portal import bundle, sender
 from counter.services import Actor
+from counter.web.i18n import fmt_datetime
 from tests.portal.helpers import assert_portal_matches_local, bulk_dossiers, fault, portal_state
 from tools.portal_sim import SimServer
 
@@ -356,3 +357,24 @@ def test_the_sync_page_exports_and_loads_the_receipt(
         )
     )
     assert_portal_matches_local(sim.url)
+
+
+def test_a_loaded_receipt_is_the_last_successful_delivery_on_the_sync_page(
+    portal_app: Flask, sim: SimServer, keyed: str, runner: Any, tmp_path: Path, login_as: Any
+) -> None:
+    # The line is down: the last API run failed; the week goes to the province on a stick.
+    sim.stop()
+    assert sender.run_sync("test").failed
+    sim.start()
+    leader = login_as("lanhdao")
+    assert "<strong>—</strong><br>lần đồng bộ thành công gần nhất" in leader.get(
+        "/dong-bo/"
+    ).get_data(as_text=True)
+    status, body = post_bundle(sim.url, export(runner, tmp_path / "tuan.dbgoi").read_bytes())
+    assert status == 200
+    (tmp_path / "r.bnhan").write_bytes(body)
+    assert receipt(runner, tmp_path / "r.bnhan").exit_code == 0
+    [record] = db.session.scalars(select(SyncBundle)).all()
+    html = leader.get("/dong-bo/").get_data(as_text=True)
+    shown = fmt_datetime(record.receipt_at)
+    assert f"<strong>{shown}</strong><br>lần đồng bộ thành công gần nhất" in html

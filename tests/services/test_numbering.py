@@ -158,3 +158,14 @@ def test_a_backup_from_before_the_kind_and_scope_columns_keeps_the_marks_too(
     }
     kinds = {s.kind for s in db.session.scalars(db.select(DailySequence))}
     assert {numbering.DOSSIER, numbering.LEDGER, numbering.NOTICE} <= kinds
+
+
+def test_raise_to_moves_a_sequence_up_never_down(app: Flask) -> None:
+    day = date(2031, 3, 3)  # no demo dossier that day
+    assert take(numbering.DOSSIER, "000.20.18.H18", day, 2) == [1, 2]
+    with transaction():
+        numbering.raise_to(numbering.DOSSIER, "000.20.18.H18", day, 7)  # the portal knows 0007
+        numbering.raise_to(numbering.DOSSIER, "000.20.18.H18", day, 3)  # an older code: no effect
+        numbering.raise_to(numbering.DOSSIER, "000.20.18.H18", date(2031, 3, 4), 4)  # a new day
+    assert take(numbering.DOSSIER, "000.20.18.H18", day) == [8]
+    assert take(numbering.DOSSIER, "000.20.18.H18", date(2031, 3, 4)) == [5]

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
-from tools.portal_sim.app import FAULTS, Fault, PortalState
+from tools.portal_sim.app import FAULTS, Fault, PortalState, sample_online
 from tools.portal_sim.server import SimServer
 
 
@@ -28,6 +29,21 @@ def main(argv: list[str] | None = None) -> int:
         help="khóa đồng bộ của một đơn vị (để nhập gói dữ liệu USB của đơn vị đó)",
     )
     parser.add_argument("--reject", action="append", default=[], metavar="MaHoSo")
+    parser.add_argument(
+        "--seed",
+        action="append",
+        default=[],
+        type=Path,
+        metavar="TEP.json",
+        help='hồ sơ nộp trực tuyến: {"madonvi": "...", "data": [đối tượng DongBoHoSoMC]}',
+    )
+    parser.add_argument(
+        "--seed-online",
+        action="append",
+        default=[],
+        metavar="MADONVI",
+        help="thêm 3 hồ sơ nộp trực tuyến mẫu (trạng thái 1) cho đơn vị này",
+    )
     args = parser.parse_args(argv)
     state = PortalState(
         username=args.user,
@@ -44,7 +60,13 @@ def main(argv: list[str] | None = None) -> int:
         state.sync_keys[office] = key
     for code in args.reject:
         state.rejected[code] = "Cổng từ chối hồ sơ"
-    server = SimServer(state, host=args.host, port=args.port).start()
+    server = SimServer(state, host=args.host, port=args.port)  # loads --state first
+    for file in args.seed:
+        body = json.loads(file.read_text("utf-8"))
+        state.seed(str(body.get("madonvi") or ""), list(body.get("data") or []))
+    for office in args.seed_online:
+        state.seed(office, sample_online(office))
+    server.start()
     print(f"Cổng mô phỏng đang chạy ở {server.url} (Ctrl+C để dừng)", flush=True)
     try:
         server._thread.join()  # type: ignore[union-attr]

@@ -12,6 +12,21 @@ section of docs/domain.md):
   "MaTienDo", "error_code", "message"}]}``, one result per item. An unknown or
   expired session is a top-level ``"401"``.
 
+``LayDanhSachHoSo`` (issue 12, the pull) lists the dossiers the portal holds for
+one office: ``{"session", "madonvi", "service": "LayDanhSachHoSo", "TuNgay",
+"DenNgay"}`` (``yyyyMMddHHmmss``, Vietnam time, both included, compared with
+NgayTiepNhan), with the optional ``TrangThaiHoSo`` (only that status, e.g. 1:
+submitted online and not yet received), ``Trang`` (the page, from 1) and
+``SoBanGhi`` (dossiers per page, default 50, at most 200). The reply is
+``{"error_code": "0", "data": [dossier objects in the DongBoHoSoMC format],
+"Trang", "SoBanGhi", "TongSoBanGhi"}``, ordered by NgayTiepNhan then MaHoSo (a
+stable order, so pages do not overlap). A listed document (``TaiLieuNop``) or
+other file (``DanhSachTepDinhKemKhac``) may carry ``DuongDanTep``, the address
+of its scan on the portal. Online dossiers are seeded with ``POST /_sim/seed``
+``{"madonvi", "data": [...]}`` (or ``--seed FILE`` / ``--seed-online MADONVI``
+on the command line); a seeded value that is not a dossier object is listed
+as it is (the portal sending garbage).
+
 Item-level codes (permanent for that item): ``"2"`` invalid data (a required field
 missing or malformed), ``"3"`` conflict (the MaHoSo belongs to another office),
 ``"4"`` rejected on instruction, ``"5"`` progress entry for an unknown dossier.
@@ -101,6 +116,8 @@ class PortalState:
     last_reply: dict[str, Any] | None = None  # for the "replay" fault
     sync_keys: dict[str, str] = field(default_factory=dict)  # madonvi → the office's bundle key
     bundles: dict[str, dict[str, str]] = field(default_factory=dict)  # bundle id → receipt
+    #: madonvi → seeded values that are no dossier object: listed as they are (garbage)
+    junk: dict[str, list[Any]] = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock)
     state_file: Path | None = None
 
@@ -125,6 +142,7 @@ class PortalState:
             "offices": self.offices,
             "progress": self.progress,
             "bundles": self.bundles,
+            "junk": self.junk,
         }
         tmp = self.state_file.with_suffix(".tmp")
         tmp.write_text(json.dumps(data, ensure_ascii=False), "utf-8")
@@ -140,6 +158,22 @@ class PortalState:
         self.offices = data.get("offices", {})
         self.progress = data.get("progress", {})
         self.bundles = data.get("bundles", {})
+        self.junk = data.get("junk", {})
+
+    def seed(self, office: str, items: list[Any]) -> int:
+        """Hold ``items`` as the office's dossiers, as citizens submitted them (no checks)."""
+        with self.lock:
+            for item in items:
+                key = item.get("MaHoSo") if isinstance(item, dict) else None
+                if not isinstance(key, str) or not key:
+                    self.junk.setdefault(office, []).append(copy.deepcopy(item))
+                    continue
+                self.dossiers[key] = copy.deepcopy(item)
+                self.offices[key] = office
+                status = item.get("TrangThaiHoSo")
+                self.history.setdefault(key, []).append(status if isinstance(status, int) else 0)
+            self.save()
+            return len(items)
 
     def take_fault(self) -> str | None:
         """The fault to play on this request, if any, counting it down."""
@@ -333,6 +367,14 @@ def create_sim(state: PortalState | None = None) -> Flask:
 
     bundles.register(app, state)
 
+    @app.post("/_sim/seed")
+    def seed() -> Any:
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict) or not isinstance(body.get("data"), list):
+            return jsonify({"error_code": "400", "message": "Cần {madonvi, data: [...]}"}), 400
+        count = state.seed(str(body.get("madonvi") or ""), body["data"])
+        return jsonify({"error_code": "0", "seeded": count})
+
     @app.get("/_sim/state")
     def get_state() -> Any:
         return jsonify(state.snapshot())
@@ -359,6 +401,8 @@ def _answer(state: PortalState, body: Any) -> dict[str, Any]:
         return {"error_code": "401", "message": "Phiên làm việc hết hạn"}
     data = body.get("data")
     office = str(body.get("madonvi") or "")
+    if body.get("service") == "LayDanhSachHoSo" and office:
+        return list_dossiers(state, office, body)
     if not isinstance(data, list) or not office:
         return {"error_code": "400", "message": "Thiếu madonvi hoặc data"}
     service = body.get("service")
@@ -369,3 +413,113 @@ def _answer(state: PortalState, body: Any) -> dict[str, Any]:
     else:
         return {"error_code": "404", "message": f"Không hỗ trợ dịch vụ {service}"}
     return {"error_code": "0", "results": results}
+
+
+LIST_PAGE_DEFAULT, LIST_PAGE_MAX = 50, 200
+
+
+def _whole(value: Any, default: int) -> int | None:
+    if value in (None, ""):
+        return default
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if number >= 1 else None
+
+
+def list_dossiers(state: PortalState, office: str, body: dict[str, Any]) -> dict[str, Any]:
+    """LayDanhSachHoSo: one page of the office's dossiers received between TuNgay and DenNgay."""
+    since, until = body.get("TuNgay"), body.get("DenNgay")
+    if not all(isinstance(v, str) and _PORTAL_DATE.fullmatch(v) for v in (since, until)):
+        return {"error_code": "2", "message": "TuNgay, DenNgay phải dạng yyyyMMddHHmmss"}
+    page = _whole(body.get("Trang"), 1)
+    size = _whole(body.get("SoBanGhi"), LIST_PAGE_DEFAULT)
+    wanted = body.get("TrangThaiHoSo")
+    if page is None or size is None or size > LIST_PAGE_MAX:
+        return {"error_code": "2", "message": f"Trang >= 1, 1 <= SoBanGhi <= {LIST_PAGE_MAX}"}
+    rows = []
+    for key, item in state.dossiers.items():
+        if state.offices.get(key) != office:
+            continue
+        received = item.get("NgayTiepNhan")
+        # A malformed date is listed anyway: the portal sending garbage is what is tested.
+        dated = isinstance(received, str) and _PORTAL_DATE.fullmatch(received)
+        if dated and not since <= received <= until:
+            continue
+        if wanted not in (None, "") and str(item.get("TrangThaiHoSo")) != str(wanted):
+            continue
+        rows.append((str(received), key, item))
+    rows.sort(key=lambda row: row[:2])
+    listed: list[Any] = [copy.deepcopy(item) for _, _, item in rows]
+    listed += copy.deepcopy(state.junk.get(office, []))  # garbage the portal sends too
+    start = (page - 1) * size
+    return {
+        "error_code": "0",
+        "data": listed[start : start + size],
+        "Trang": page,
+        "SoBanGhi": size,
+        "TongSoBanGhi": len(listed),
+    }
+
+
+def sample_online(office: str, count: int = 3, *, day: str = "") -> list[dict[str, Any]]:
+    """``count`` dossiers citizens submitted online to ``office`` (for demos and training)."""
+    day = day or time.strftime("%Y%m%d")
+    people = [
+        ("Lò Thị Hoa", "011195001234", "0912345678"),
+        ("Quàng Văn Minh", "011090004321", "0987654321"),
+        ("Tòng Thị Lan", "011200007777", "0934567890"),
+    ]
+    procedures = [
+        (
+            "1.004873",
+            "Xác nhận tình trạng hôn nhân",
+            "Tờ khai cấp Giấy xác nhận tình trạng hôn nhân",
+        ),
+        ("1.001193", "Đăng ký khai sinh", "Tờ khai đăng ký khai sinh"),
+        (
+            "1.004859",
+            "Thay đổi, cải chính, bổ sung thông tin hộ tịch",
+            "Tờ khai thay đổi, cải chính hộ tịch",
+        ),
+    ]
+    out = []
+    for i in range(count):
+        name, id_number, phone = people[i % len(people)]
+        code, title, form = procedures[i % len(procedures)]
+        key = f"{office}-{day[2:]}-9{i + 1:03d}"
+        out.append(
+            {
+                "MaHoSo": key,
+                "MaTTHC": code,
+                "TenTTHC": title,
+                "KenhThucHien": 2,
+                "SoBienNhan": key,
+                "ChuHoSo": name,
+                "SoGiayToChuHoSo": id_number,
+                "LoaiDoiTuong": 1,
+                "Email": "",
+                "SoDienThoai": phone,
+                "TrichYeuHoSo": title,
+                "NgayTiepNhan": f"{day}{8 + i:02d}1500",
+                "NgayHenTra": "",
+                "TrangThaiHoSo": 1,
+                "HinhThuc": 0,
+                "GhiChu": "Nộp trực tuyến qua Cổng Dịch vụ công",
+                "TaiLieuNop": [
+                    {
+                        "TenGiayTo": form,
+                        "SoLuong": 1,
+                        "LoaiGiayTo": "original",
+                        "DuongDanTep": f"https://dichvucong.example.vn/tep/{key}/1.pdf",
+                    },
+                    {"TenGiayTo": "Căn cước công dân (bản chụp)", "SoLuong": 1},
+                ],
+                "DanhSachLePhi": [],
+                "DanhSachTepDinhKemKhac": [],
+                "DanhSachHoSoBoSung": [],
+                "DanhSachGiayToKetQua": [],
+            }
+        )
+    return out
