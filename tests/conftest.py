@@ -23,6 +23,10 @@ from counter import create_app
 from counter.extensions import db
 
 PG_URL = os.environ.get("COUNTER_TEST_DATABASE_URL", "")
+#: Run the suite as if it were another moment (ISO 8601 with its zone, e.g.
+#: "2026-12-05T23:30+07:00"): the app's one clock starts there and runs on, so a
+#: test that depends on the hour or the weekday it happens to run at shows itself.
+CLOCK_SHIFT = os.environ.get("COUNTER_TEST_CLOCK_AT", "")
 DEMO_PASSWORDS = {
     "admin": "admin",
     "tiepnhan": "tiepnhan123",
@@ -210,3 +214,25 @@ def login_as(app: Flask) -> Any:
 
 def all_tables() -> list[str]:
     return inspect(db.engine).get_table_names()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _shifted_clock() -> Iterator[None]:
+    """With COUNTER_TEST_CLOCK_AT set, the app's clock runs from that moment on."""
+    if not CLOCK_SHIFT:
+        yield
+        return
+    from datetime import UTC, datetime
+
+    from counter.domain import clock
+
+    start = datetime.fromisoformat(CLOCK_SHIFT)
+    if start.tzinfo is None:
+        raise pytest.UsageError("COUNTER_TEST_CLOCK_AT needs a zone, e.g. +07:00")
+    offset = start - datetime.now(UTC)
+    previous = clock._source
+    clock._source = lambda: datetime.now(UTC) + offset
+    try:
+        yield
+    finally:
+        clock._source = previous
