@@ -465,10 +465,11 @@ def list_dossiers(state: PortalState, office: str, body: dict[str, Any]) -> dict
 
 def sample_online(office: str, count: int = 3, *, day: str = "") -> list[dict[str, Any]]:
     """``count`` dossiers citizens submitted online to ``office`` (for demos and training)."""
-    day = day or time.strftime("%Y%m%d")
+    # The portal speaks Vietnam time (UTC+7), whatever zone this machine is in.
+    day = day or time.strftime("%Y%m%d", time.gmtime(time.time() + 7 * 3600))
     people = [
-        ("Lò Thị Hoa", "011195001234", "0912345678"),
-        ("Quàng Văn Minh", "011090004321", "0987654321"),
+        ("Lường Thị Nga", "011195001234", "0912345678"),
+        ("Cầm Văn Hặc", "011090004321", "0987654321"),
         ("Tòng Thị Lan", "011200007777", "0934567890"),
     ]
     procedures = [
