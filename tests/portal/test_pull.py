@@ -274,3 +274,20 @@ def test_sync_pull_and_sync_run_from_the_terminal(
     sim.stop()
     result = runner.invoke(args=["sync", "pull"])
     assert result.exit_code == 1 and "Không kết nối được với cổng." in result.output
+
+
+def test_a_dossier_waiting_for_acceptance_promises_no_due_date_yet(
+    portal_app: Flask, sim: SimServer, login_as: Any
+) -> None:
+    """Its due date counts from acceptance: the list and the page say so, not a date."""
+    office = get_office().agency_id
+    seed(sim.url, office, [online(office, 4, at=clock.now())])
+    assert pull.run_pull("test").pulled == 1
+    dossier = by_code(f"{office}-261116-9004")
+    shown_due = clock.local_naive(dossier.due_at).strftime("%d/%m/%Y %H:%M")
+    officer = login_as("tiepnhan")
+    for url in ("/ho-so/?tab=online", f"/ho-so/{dossier.id}"):
+        page = officer.get(url).get_data(as_text=True)
+        assert dossier.code in page
+        assert "tính từ khi tiếp nhận" in page, url
+        assert shown_due not in page.split("Quá trình xử lý")[0], url
