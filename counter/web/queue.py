@@ -5,9 +5,10 @@ The kiosk and the display board, public pages, are in :mod:`counter.web.kiosk`.
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, TextAreaField
@@ -15,9 +16,14 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from counter.domain import clock
+from counter.domain.dates import read_day
+from counter.domain.errors import ValidationError
+from counter.domain.i18n import N_
 from counter.domain.queue import PRIORITY_KINDS, TicketStatus
 from counter.models import QueueCounter, QueueService
 from counter.services import queue as svc
+from counter.services import queue_stats
 from counter.web import NAV_EXTRA, NavItem, actor, roles_required
 from counter.web.admin import ADMIN_MENU
 from counter.web.forms import CounterForm, flash_errors, max_length, maxlength, run_form
@@ -29,6 +35,8 @@ bp = Blueprint("queue", __name__, url_prefix="/quay")
 NAV_EXTRA.append(NavItem("queue.index", _l("Quầy"), ("reception",), "y"))
 ADMIN_MENU.append(("queue.services", _l("Hàng đợi: dịch vụ")))
 ADMIN_MENU.append(("queue.counters", _l("Hàng đợi: quầy")))
+ADMIN_MENU.append(("queue.stats", _l("Hàng đợi: thống kê")))
+NAV_EXTRA.append(NavItem("queue.stats", _l("Thống kê quầy"), ("leader",)))
 
 #: The counter page's ticket buttons: address segment → service call.
 TICKET_ACTIONS = {
@@ -240,6 +248,60 @@ def transfer(ticket_id: int) -> Any:
         else:
             flash(_("Đã chuyển số %(code)s.", code=moved.code), "success")
     return redirect(url_for("queue.counter", counter_id=back) if back else url_for("queue.index"))
+
+
+# -- statistics ----------------------------------------------------------------------
+
+
+def _stats_range(today: date) -> tuple[dict[str, str], dict[str, str], date, date]:
+    """The page's range from ``?tu=&den=`` (default: today), with a message per bad field."""
+    values = {key: (request.args.get(key) or "").strip()[:20] for key in ("tu", "den")}
+    errors: dict[str, str] = {}
+    days = {"tu": today, "den": today}
+    for key, what in (("tu", N_("Từ ngày")), ("den", N_("Đến ngày"))):
+        try:
+            days[key] = read_day(values[key], field=key, what=what) or days[key]
+        except ValidationError as err:
+            errors[key] = translated(err)
+        values[key] = values[key] or f"{days[key]:%d/%m/%Y}"
+    if not errors:
+        try:
+            queue_stats.check_range(days["tu"], days["den"])
+        except ValidationError as err:
+            errors["den"] = translated(err)
+    return values, errors, days["tu"], days["den"]
+
+
+def _duration(seconds: float | None) -> str:
+    """A duration as the tables show it: 4:05 (minutes:seconds), 1:02:05 past an hour."""
+    if seconds is None:
+        return "—"
+    whole = round(seconds)
+    hours, rest = divmod(whole, 3600)
+    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
+
+
+@bp.get("/thong-ke")
+@roles_required("leader")
+def stats() -> Any:
+    """Statistics for leaders: tickets, waiting and service times, the busiest hours."""
+    today = clock.today()
+    values, errors, first, last = _stats_range(today)
+    data = None if errors else queue_stats.queue_stats(first, last)
+    monday = today - timedelta(days=today.weekday())
+    return render_template(
+        "queue/stats.html",
+        stats=data,
+        values=values,
+        errors=errors,
+        duration=_duration,
+        quick=[
+            (_("Hôm nay"), today, today),
+            (_("Hôm qua"), today - timedelta(days=1), today - timedelta(days=1)),
+            (_("Tuần này"), monday, today),
+            (_("Tháng này"), today.replace(day=1), today),
+        ],
+    ), (422 if errors else 200)
 
 
 # -- administration ------------------------------------------------------------------
