@@ -8,7 +8,16 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, TextAreaField
@@ -24,7 +33,7 @@ from counter.domain.queue import PRIORITY_KINDS, TicketStatus
 from counter.models import QueueCounter, QueueService
 from counter.services import queue as svc
 from counter.services import queue_stats
-from counter.web import NAV_EXTRA, NavItem, actor, roles_required
+from counter.web import NAV_EXTRA, NavItem, actor, idle_limit, roles_required
 from counter.web.admin import ADMIN_MENU
 from counter.web.forms import CounterForm, flash_errors, max_length, maxlength, run_form
 from counter.web.i18n import translated
@@ -143,21 +152,47 @@ def counter(counter_id: int) -> Any:
     current = svc.current_ticket(here.id)
     transfer_form = TransferForm()
     _transfer_choices(transfer_form, here)
-    waiting = svc.waiting_counts()
     return render_template(
         "queue/counter.html",
-        counter=here,
         mine=here.officer_id == actor().user_id,
         current=current,
-        waiting_list=svc.waiting_list(here),
-        waiting=[(s, waiting.get(s.id, 0)) for s in here.services],
-        served=svc.served_today(here.id),
         officer_name=svc.officer_name,
         action_form=CounterForm(),
         transfer_form=transfer_form,
-        status_label=lambda s: _(TicketStatus(s).label),
-        priority_label=lambda k: _(PRIORITY_KINDS[k]) if k in PRIORITY_KINDS else _("Ưu tiên"),
+        idle_seconds=int(idle_limit().total_seconds()),
+        **_lists(here),
     )
+
+
+def _lists(here: QueueCounter) -> dict[str, Any]:
+    """What the counter page's lists show: who waits next, the counts, who was served."""
+    waiting = svc.waiting_counts()
+    return {
+        "counter": here,
+        "waiting_list": svc.waiting_list(here),
+        "waiting": [(s, waiting.get(s.id, 0)) for s in here.services],
+        "served": svc.served_today(here.id),
+        "status_label": lambda s: _(TicketStatus(s).label),
+        "priority_label": lambda k: _(PRIORITY_KINDS[k]) if k in PRIORITY_KINDS else _("Ưu tiên"),
+    }
+
+
+@bp.get("/<int:counter_id>/danh-sach")
+@roles_required("reception")
+def lists(counter_id: int) -> Any:
+    """The counter page's lists alone, polled by the page with the board's ETag: an empty
+    304 until a ticket or a counter changes (no long-held connections)."""
+    here = svc.get_counter(counter_id)
+    tag = f"{here.id}-{svc.board_tag()}"
+    if tag in request.if_none_match:
+        response = current_app.response_class(status=304)
+    else:
+        response = current_app.response_class(
+            render_template("queue/_counter_lists.html", **_lists(here)), mimetype="text/html"
+        )
+    response.set_etag(tag)
+    response.headers["Cache-Control"] = "no-cache"
+    return response
 
 
 def _post(call: Any, success: Any = None) -> Any:
