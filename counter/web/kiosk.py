@@ -140,7 +140,7 @@ def take() -> Any:
         flash(translated(err), "danger")
         return redirect(url_for("kiosk.index"))
     try:
-        svc.print_ticket(ticket, svc.place_of(ticket))
+        svc.print_ticket(ticket)
     except PrintFailed:
         flash(
             _("Máy in phiếu đang gặp sự cố; vui lòng ghi nhớ số thứ tự trên màn hình."), "warning"
@@ -188,7 +188,12 @@ def state() -> Any:
     if tag in request.if_none_match:
         response = current_app.response_class(status=304)
     else:
-        response = jsonify(svc.board())
+        # Twenty boards ask after each change: the answer is made once per state.
+        cached = current_app.extensions.get("counter_board_answer")
+        if cached is None or cached[0] != tag:
+            cached = (tag, jsonify(svc.board()).get_data())
+            current_app.extensions["counter_board_answer"] = cached
+        response = current_app.response_class(cached[1], mimetype="application/json")
     response.set_etag(tag)
     response.headers["Cache-Control"] = "no-cache"
     return response
