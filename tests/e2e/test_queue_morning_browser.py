@@ -5,7 +5,8 @@ at counter 1 calls the priority ticket first, starts and finishes it, calls the 
 one again twice and marks it absent, then calls, starts and transfers the third. The
 counter page's waiting list follows the kiosk by itself (what the officer was choosing
 stays chosen); the board shows every call within 2 seconds and, after «Bật âm thanh»,
-fetches the clips of every call from this server.
+fetches the clips of every call from this server. Then the leader reads the morning in
+the statistics.
 """
 
 from __future__ import annotations
@@ -171,3 +172,15 @@ def test_a_short_morning_in_three_pages(
     board.screenshot(path=str(tmp_path / "board.png"))
     for page in (board, officer, kiosk):
         page.context.close()
+
+    # The leader sees the morning in the statistics (today by default).
+    leader = _page(chromium, 1366, 900)
+    log_in(leader, server, "lanhdao", "lanhdao123")
+    leader.get_by_role("link", name="Thống kê quầy").first.click()  # in the menu
+    leader.wait_for_load_state()
+    tiles = leader.locator(".queue-stats-tiles").inner_text().split()
+    # 4 numbers taken, 1 served (A002; C001 was transferred), 1 absent (A001)
+    assert " ".join(tiles).startswith("Số đã lấy 4 Đã phục vụ 1 Vắng mặt 1 "), tiles
+    assert leader.locator("svg.queue-hours rect.bar").count() >= 1
+    leader.screenshot(path=str(tmp_path / "stats.png"), full_page=True)
+    leader.context.close()
