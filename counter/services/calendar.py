@@ -12,12 +12,13 @@ import csv
 import dataclasses
 import io
 import itertools
+import weakref
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, func
 
 from counter.domain import clock
 from counter.domain import due as due_rules
@@ -99,17 +100,35 @@ def working_calendar() -> WorkingCalendar:
     Cached for the life of the database session (one app context: a request, a
     command, a worker's job) and rebuilt after any change to the entries. The cache
     rides on the session, not on Flask's ``g``, so code outside a request has it too;
-    a new session (another request) reads the entries again, as another process may
-    have changed them.
+    a new session (another request) checks the entries' fingerprint, as another
+    process may have changed them, and reuses the process's calendar when they did not.
     """
     info = db.session.info
     cached = info.get(_CACHE_KEY)
     if isinstance(cached, _CachedCalendar) and cached.generation == _current_generation:
         return cached.calendar
     generation = _current_generation
-    calendar = _load_calendar()
+    # The next context asks the entries' fingerprint (one small query), and builds the
+    # calendar again only when it changed: the kiosk and the board ask on every request.
+    stamp = (generation, *db.session.execute(_FINGERPRINT).one())
+    shared = _shared.get(db.engine)
+    if shared is not None and shared[0] == stamp:
+        calendar = shared[1]
+    else:
+        calendar = _load_calendar()
+        _shared[db.engine] = (stamp, calendar)
     info[_CACHE_KEY] = _CachedCalendar(generation, calendar)
     return calendar
+
+
+#: Changes when any entry is added, removed or edited (``updated_at``), by any process.
+_FINGERPRINT = db.select(
+    func.count(CalendarEntry.id), func.max(CalendarEntry.id), func.max(CalendarEntry.updated_at)
+)
+#: Per database engine: (fingerprint, calendar), shared by this process's app contexts.
+_shared: weakref.WeakKeyDictionary[Any, tuple[tuple[Any, ...], WorkingCalendar]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def office_hours() -> OfficeHours:

@@ -19,11 +19,16 @@ the board's last calls, the statistics' times, and the board's ETag.
 
 from __future__ import annotations
 
+import threading
+import time
+import weakref
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import and_, func, or_
+from sqlalchemy import event as orm_event
+from sqlalchemy.orm import Session
 
 from counter import settings
 from counter.domain import clock
@@ -45,6 +50,7 @@ from counter.models import (
     QueueTicket,
     User,
 )
+from counter.models.queue import counter_service
 from counter.models.types import column_length
 from counter.services import Actor, audit, numbering, printing, transaction, voice
 from counter.services import calendar as cal
@@ -435,8 +441,17 @@ def place_of(ticket: QueueTicket) -> Place:
             )
         )
     ]
-    counters = sum(
-        1 for c in list_counters(active_only=True) if c.is_open and service in c.services
+    counters = (
+        db.session.scalar(
+            db.select(func.count(QueueCounter.id))
+            .join(counter_service, counter_service.c.counter_id == QueueCounter.id)
+            .where(
+                counter_service.c.service_id == service.id,
+                QueueCounter.active.is_(True),
+                QueueCounter.officer_id.is_not(None),
+            )
+        )
+        or 0
     )
     each = rules.minutes_per_citizen(served, service.default_minutes)
     return Place(ahead, rules.estimated_wait(ahead, each, counters))
@@ -459,8 +474,9 @@ def kiosk_printer() -> tuple[int | None, str | None] | None:
     return (None, uri) if uri else None
 
 
-def print_ticket(ticket: QueueTicket, place: Place) -> PrintLog | None:
-    """Print the ticket on the kiosk's printer, after its commit; None without a printer.
+def print_ticket(ticket: QueueTicket) -> PrintLog | None:
+    """Print the ticket with its place on the kiosk's printer, after its commit; None
+    without a printer (and then the place is not worked out: the ticket page does it).
 
     A printer that fails raises :class:`~counter.services.printing.PrintFailed`
     (logged); the ticket stays issued and is shown on screen all the same.
@@ -469,6 +485,7 @@ def print_ticket(ticket: QueueTicket, place: Place) -> PrintLog | None:
     if target is None:
         return None
     printer_id, uri = target
+    place = place_of(ticket)
     return printing.print_ticket(
         Actor.system("kiosk"),
         ticket.code,
@@ -783,12 +800,73 @@ def served_today(counter_id: int, limit: int = 20) -> list[QueueTicket]:
     )
 
 
+#: The tables whose changes the board (and the counter page's lists) shows.
+_BOARD_TABLES = frozenset(
+    {"queue_event", "queue_ticket", "queue_counter", "queue_service", "queue_counter_service"}
+)
+#: Seconds a computed board state is trusted while this process commits no queue change:
+#: a change made by another process (the command line) shows after at most this long.
+BOARD_TAG_SECONDS = 1.0
+#: Per database engine: (generation, moment, state); see :func:`board_tag`.
+_board_cache: weakref.WeakKeyDictionary[Any, tuple[int, float, str]] = weakref.WeakKeyDictionary()
+_board_generation = [0]
+_board_lock = threading.Lock()
+
+
+def _touches_board(session: Session) -> bool:
+    return any(
+        getattr(type(obj), "__tablename__", "") in _BOARD_TABLES
+        for obj in (*session.new, *session.dirty, *session.deleted)
+    )
+
+
+@orm_event.listens_for(Session, "after_flush")
+def _mark_board_objects(session: Session, _context: Any) -> None:
+    if _touches_board(session):
+        session.info["queue_board_changed"] = True
+
+
+@orm_event.listens_for(Session, "do_orm_execute")
+def _mark_board_statements(state: Any) -> None:
+    # The conditional UPDATEs of call next and the counter buttons are statements, not objects.
+    if state.is_update or state.is_delete or state.is_insert:
+        table = getattr(state.statement, "table", None)
+        if getattr(table, "name", "") in _BOARD_TABLES:
+            state.session.info["queue_board_changed"] = True
+
+
+@orm_event.listens_for(Session, "after_commit")
+def _board_changed(session: Session) -> None:
+    if session.info.pop("queue_board_changed", False):
+        with _board_lock:
+            _board_generation[0] += 1
+
+
+@orm_event.listens_for(Session, "after_rollback")
+def _board_unchanged(session: Session) -> None:
+    session.info.pop("queue_board_changed", None)
+
+
 def board_tag() -> str:
     """A fingerprint of everything the board shows: it changes when anything on it does.
 
     Every ticket and counter step appends an event; admins' edits touch ``updated_at``;
-    an office recording replacing a voice clip changes the voice's version.
+    an office recording replacing a voice clip changes the voice's version. The display
+    boards poll it every second, so the database's part is kept in memory until this
+    process commits a change to the queue's tables, or for :data:`BOARD_TAG_SECONDS`.
     """
+    engine = db.engine
+    generation, moment = _board_generation[0], time.monotonic()
+    cached = _board_cache.get(engine)
+    if cached is not None and cached[0] == generation and moment - cached[1] < BOARD_TAG_SECONDS:
+        state = cached[2]
+    else:
+        state = _board_state()
+        _board_cache[engine] = (generation, moment, state)
+    return f"{_today():%Y%m%d}-{state}-{voice.version()}"
+
+
+def _board_state() -> str:
     row = db.session.execute(
         db.select(
             db.select(func.max(QueueEvent.id)).scalar_subquery(),
@@ -796,11 +874,10 @@ def board_tag() -> str:
             db.select(func.max(QueueService.updated_at)).scalar_subquery(),
         )
     ).one()
-    stamp = "-".join(
+    return "-".join(
         value.strftime("%Y%m%d%H%M%S%f") if isinstance(value, datetime) else str(value or 0)
         for value in row
     )
-    return f"{_today():%Y%m%d}-{stamp}-{voice.version()}"
 
 
 def board(now: datetime | None = None) -> dict[str, Any]:

@@ -27,7 +27,7 @@ from wtforms import HiddenField
 
 from counter.domain import clock
 from counter.domain.errors import NotFound, ValidationError
-from counter.domain.queue import PRIORITY_ANY, PRIORITY_KINDS
+from counter.domain.queue import PRIORITY_KINDS
 from counter.services import queue as svc
 from counter.services.printing import PrintFailed
 from counter.web import PUBLIC_ENDPOINTS, client_address
@@ -39,11 +39,20 @@ from counter.web.public import RateLimit
 bp = Blueprint("kiosk", __name__, url_prefix="/lay-so")
 display_bp = Blueprint("display", __name__, url_prefix="/man-hinh")
 PUBLIC_ENDPOINTS.update(
-    {"kiosk.index", "kiosk.take", "kiosk.ticket", "display.index", "display.state"}
+    {
+        "kiosk.index",
+        "kiosk.priority",
+        "kiosk.take",
+        "kiosk.ticket",
+        "display.index",
+        "display.state",
+    }
 )
 
 #: Seconds the kiosk shows a ticket before it returns to the buttons.
 TICKET_SECONDS = 20
+#: Seconds the priority choice waits for a touch before it returns to the buttons.
+CHOICE_SECONDS = 60
 #: The buttons' page reloads itself this often: it opens at opening time by itself, and its
 #: form token never grows old on a kiosk left on for days.
 RELOAD_SECONDS = 300
@@ -51,7 +60,7 @@ RELOAD_SECONDS = 300
 
 class TakeForm(CounterForm):
     service = HiddenField()
-    priority = HiddenField()  # the pressed button's value: "" or "any"
+    priority = HiddenField()  # the pressed button's value: "" or a priority kind
 
 
 def _limiter() -> RateLimit:
@@ -79,15 +88,37 @@ def _closed_message() -> str | None:
 
 @bp.get("/")
 def index() -> Any:
-    """Big buttons, one per service, each with a priority button; closed: when it opens."""
+    """Big buttons, one per service, each with a priority button (which asks who); closed:
+    when it opens."""
     return render_template(
         "queue/kiosk.html",
         services=svc.list_services(active_only=True),
         closed=_closed_message(),
         form=TakeForm(),
-        priority_any=PRIORITY_ANY,
         priority_groups=[_(label) for label in PRIORITY_KINDS.values()],
         reload_seconds=RELOAD_SECONDS,
+    )
+
+
+@bp.get("/uu-tien/<int:service_id>")
+def priority(service_id: int) -> Any:
+    """The priority button's next screen: who is served first, one big button each."""
+    try:
+        service = svc.get_service(service_id)
+    except NotFound:
+        abort(404)
+    if not service.active:
+        abort(404)
+    closed = _closed_message()
+    if closed:
+        flash(closed, "danger")
+        return redirect(url_for("kiosk.index"))
+    return render_template(
+        "queue/kiosk_priority.html",
+        service=service,
+        kinds=[(key, _(label)) for key, label in PRIORITY_KINDS.items()],
+        form=TakeForm(),
+        seconds=CHOICE_SECONDS,
     )
 
 
@@ -109,7 +140,7 @@ def take() -> Any:
         flash(translated(err), "danger")
         return redirect(url_for("kiosk.index"))
     try:
-        svc.print_ticket(ticket, svc.place_of(ticket))
+        svc.print_ticket(ticket)
     except PrintFailed:
         flash(
             _("Máy in phiếu đang gặp sự cố; vui lòng ghi nhớ số thứ tự trên màn hình."), "warning"
@@ -157,7 +188,12 @@ def state() -> Any:
     if tag in request.if_none_match:
         response = current_app.response_class(status=304)
     else:
-        response = jsonify(svc.board())
+        # Twenty boards ask after each change: the answer is made once per state.
+        cached = current_app.extensions.get("counter_board_answer")
+        if cached is None or cached[0] != tag:
+            cached = (tag, jsonify(svc.board()).get_data())
+            current_app.extensions["counter_board_answer"] = cached
+        response = current_app.response_class(cached[1], mimetype="application/json")
     response.set_etag(tag)
     response.headers["Cache-Control"] = "no-cache"
     return response

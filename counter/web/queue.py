@@ -5,9 +5,19 @@ The kiosk and the display board, public pages, are in :mod:`counter.web.kiosk`.
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, TextAreaField
@@ -15,10 +25,15 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from counter.domain import clock
+from counter.domain.dates import read_day
+from counter.domain.errors import ValidationError
+from counter.domain.i18n import N_
 from counter.domain.queue import PRIORITY_KINDS, TicketStatus
 from counter.models import QueueCounter, QueueService
 from counter.services import queue as svc
-from counter.web import NAV_EXTRA, NavItem, actor, roles_required
+from counter.services import queue_stats
+from counter.web import NAV_EXTRA, NavItem, actor, idle_limit, roles_required
 from counter.web.admin import ADMIN_MENU
 from counter.web.forms import CounterForm, flash_errors, max_length, maxlength, run_form
 from counter.web.i18n import translated
@@ -29,6 +44,8 @@ bp = Blueprint("queue", __name__, url_prefix="/quay")
 NAV_EXTRA.append(NavItem("queue.index", _l("Quầy"), ("reception",), "y"))
 ADMIN_MENU.append(("queue.services", _l("Hàng đợi: dịch vụ")))
 ADMIN_MENU.append(("queue.counters", _l("Hàng đợi: quầy")))
+ADMIN_MENU.append(("queue.stats", _l("Hàng đợi: thống kê")))
+NAV_EXTRA.append(NavItem("queue.stats", _l("Thống kê quầy"), ("leader",)))
 
 #: The counter page's ticket buttons: address segment → service call.
 TICKET_ACTIONS = {
@@ -135,21 +152,47 @@ def counter(counter_id: int) -> Any:
     current = svc.current_ticket(here.id)
     transfer_form = TransferForm()
     _transfer_choices(transfer_form, here)
-    waiting = svc.waiting_counts()
     return render_template(
         "queue/counter.html",
-        counter=here,
         mine=here.officer_id == actor().user_id,
         current=current,
-        waiting_list=svc.waiting_list(here),
-        waiting=[(s, waiting.get(s.id, 0)) for s in here.services],
-        served=svc.served_today(here.id),
         officer_name=svc.officer_name,
         action_form=CounterForm(),
         transfer_form=transfer_form,
-        status_label=lambda s: _(TicketStatus(s).label),
-        priority_label=lambda k: _(PRIORITY_KINDS[k]) if k in PRIORITY_KINDS else _("Ưu tiên"),
+        idle_seconds=int(idle_limit().total_seconds()),
+        **_lists(here),
     )
+
+
+def _lists(here: QueueCounter) -> dict[str, Any]:
+    """What the counter page's lists show: who waits next, the counts, who was served."""
+    waiting = svc.waiting_counts()
+    return {
+        "counter": here,
+        "waiting_list": svc.waiting_list(here),
+        "waiting": [(s, waiting.get(s.id, 0)) for s in here.services],
+        "served": svc.served_today(here.id),
+        "status_label": lambda s: _(TicketStatus(s).label),
+        "priority_label": lambda k: _(PRIORITY_KINDS[k]) if k in PRIORITY_KINDS else _("Ưu tiên"),
+    }
+
+
+@bp.get("/<int:counter_id>/danh-sach")
+@roles_required("reception")
+def lists(counter_id: int) -> Any:
+    """The counter page's lists alone, polled by the page with the board's ETag: an empty
+    304 until a ticket or a counter changes (no long-held connections)."""
+    here = svc.get_counter(counter_id)
+    tag = f"{here.id}-{svc.board_tag()}"
+    if tag in request.if_none_match:
+        response = current_app.response_class(status=304)
+    else:
+        response = current_app.response_class(
+            render_template("queue/_counter_lists.html", **_lists(here)), mimetype="text/html"
+        )
+    response.set_etag(tag)
+    response.headers["Cache-Control"] = "no-cache"
+    return response
 
 
 def _post(call: Any, success: Any = None) -> Any:
@@ -240,6 +283,60 @@ def transfer(ticket_id: int) -> Any:
         else:
             flash(_("Đã chuyển số %(code)s.", code=moved.code), "success")
     return redirect(url_for("queue.counter", counter_id=back) if back else url_for("queue.index"))
+
+
+# -- statistics ----------------------------------------------------------------------
+
+
+def _stats_range(today: date) -> tuple[dict[str, str], dict[str, str], date, date]:
+    """The page's range from ``?tu=&den=`` (default: today), with a message per bad field."""
+    values = {key: (request.args.get(key) or "").strip()[:20] for key in ("tu", "den")}
+    errors: dict[str, str] = {}
+    days = {"tu": today, "den": today}
+    for key, what in (("tu", N_("Từ ngày")), ("den", N_("Đến ngày"))):
+        try:
+            days[key] = read_day(values[key], field=key, what=what) or days[key]
+        except ValidationError as err:
+            errors[key] = translated(err)
+        values[key] = values[key] or f"{days[key]:%d/%m/%Y}"
+    if not errors:
+        try:
+            queue_stats.check_range(days["tu"], days["den"])
+        except ValidationError as err:
+            errors["den"] = translated(err)
+    return values, errors, days["tu"], days["den"]
+
+
+def _duration(seconds: float | None) -> str:
+    """A duration as the tables show it: 4:05 (minutes:seconds), 1:02:05 past an hour."""
+    if seconds is None:
+        return "—"
+    whole = round(seconds)
+    hours, rest = divmod(whole, 3600)
+    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
+
+
+@bp.get("/thong-ke")
+@roles_required("leader")
+def stats() -> Any:
+    """Statistics for leaders: tickets, waiting and service times, the busiest hours."""
+    today = clock.today()
+    values, errors, first, last = _stats_range(today)
+    data = None if errors else queue_stats.queue_stats(first, last)
+    monday = today - timedelta(days=today.weekday())
+    return render_template(
+        "queue/stats.html",
+        stats=data,
+        values=values,
+        errors=errors,
+        duration=_duration,
+        quick=[
+            (_("Hôm nay"), today, today),
+            (_("Hôm qua"), today - timedelta(days=1), today - timedelta(days=1)),
+            (_("Tuần này"), monday, today),
+            (_("Tháng này"), today.replace(day=1), today),
+        ],
+    ), (422 if errors else 200)
 
 
 # -- administration ------------------------------------------------------------------

@@ -1,0 +1,65 @@
+"""The queue's statistics page for leaders: who may see it, the range, the tables, the chart."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from tests.services.test_queue import counters
+from tests.services.test_queue_stats import two_days
+
+__all__ = ["counters", "two_days"]  # the fixtures, imported for the tests below
+
+PAGE = "/quay/thong-ke"
+
+
+def cells(html: str, label: str) -> list[str]:
+    """The cells of the table row whose first cell is ``label``."""
+    row = re.search(r"<tr><td>" + re.escape(label) + r"</td>(.*?)</tr>", html, re.S)
+    assert row, label
+    return re.findall(r"<td[^>]*>(.*?)</td>", row.group(1))
+
+
+def test_leaders_and_admins_see_it_others_do_not(login_as: Any, client: Any) -> None:
+    assert client.get(PAGE).status_code == 302  # to the sign-in page
+    assert login_as("tiepnhan").get(PAGE).status_code == 403
+    assert login_as("chuyenvien").get(PAGE).status_code == 403
+    leader = login_as("lanhdao")
+    home = leader.get("/").get_data(as_text=True)
+    assert f'href="{PAGE}"' in home  # in the leader's menu
+    page = leader.get(PAGE)
+    assert page.status_code == 200
+    assert "Không có số liệu trong khoảng thời gian này." in page.get_data(as_text=True)
+    assert login_as("admin").get(PAGE).status_code == 200
+
+
+def test_the_tables_and_the_busiest_hours_of_two_days(login_as: Any, two_days: None) -> None:
+    html = login_as("lanhdao").get(f"{PAGE}?tu=01/12/2026&den=02/12/2026").get_data(as_text=True)
+    # issued, called, served, no-show; wait median, p90; service median, p90 (minutes:seconds)
+    assert cells(html, "A — Hộ tịch") == ["3", "4", "3", "1", "9:30", "15:00", "6:00", "9:00"]
+    assert cells(html, "1 — Tư pháp - Hộ tịch") == [
+        "—",
+        "4",
+        "3",
+        "1",
+        "9:30",
+        "15:00",
+        "6:00",
+        "9:00",
+    ]
+    assert cells(html, "02/12/2026") == ["1", "1", "1", "0", "1:00", "1:00", "—", "—"]
+    assert re.search(r"<th>Tổng cộng</th><td[^>]*>5</td>", html)
+    # the chart: a bar for 8 h (4 tickets, the tallest) and 9 h (1)
+    assert "<title>8 giờ: 4 số</title>" in html and "<title>9 giờ: 1 số</title>" in html
+    assert 'class="bar bar-top"' in html
+
+
+def test_a_bad_range_says_what_is_wrong_in_vietnamese(login_as: Any) -> None:
+    leader = login_as("lanhdao")
+    bad = leader.get(f"{PAGE}?tu=31/02/2026&den=01/12/2026")
+    assert bad.status_code == 422
+    assert "Từ ngày 31/02/2026 không có trên lịch" in bad.get_data(as_text=True)
+    backwards = leader.get(f"{PAGE}?tu=02/12/2026&den=01/12/2026")
+    assert backwards.status_code == 422
+    assert "Ngày cuối phải sau hoặc trùng ngày đầu." in backwards.get_data(as_text=True)
+    assert 'value="02/12/2026"' in backwards.get_data(as_text=True)  # what was typed stays
