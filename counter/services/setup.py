@@ -60,6 +60,7 @@ REFERENCE_LOADERS: list[str] = ["counter.services.calendar:load_builtin_schedule
 DEMO_LOADERS: list[str] = [
     "counter.services.catalog:load_demo_catalog",
     "counter.services.queue:load_demo_queue",
+    "counter.services.demo_queue:load_demo_queue_history",
     "counter.services.demo:load_demo_dossiers",  # needs the catalog: keep it last
 ]
 
