@@ -1,0 +1,371 @@
+"""Reports: the period report and the leaders' dashboard, counted in SQL.
+
+What each cell means is in :mod:`counter.domain.reports`. The counting is one
+grouped query over the dossiers active in the period (received before its end and
+not finished before its start), each cell a ``SUM(CASE …)``; Python only adds up
+the few grouped lines. The current state (what is pending and overdue now) uses
+the worklist's own tab conditions (:func:`counter.services.dossiers.tab_clause`),
+so a report or a dashboard number equals the worklist's count; a period already
+over reads a dossier's state at its end from the event log (the last step before
+it: its status and the due date then in force).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, case, exists, func, or_, select, union_all
+
+from counter.domain import clock
+from counter.domain import events as ev
+from counter.domain.lifecycle import Status
+from counter.domain.reports import Counts, Period, date_range, sum_counts
+from counter.extensions import db
+from counter.models import CounterNotice, Dossier, DossierEvent, Procedure, User
+from counter.services import Actor
+from counter.services import dossiers as worklist
+
+#: The event kinds that end a dossier without a result.
+_CLOSING = (ev.Refused.kind, ev.Withdrawn.kind, ev.Stopped.kind)
+#: Never received: not counted as received, carried or pending.
+_NOT_ACCEPTED = (Status.SUBMITTED.value, Status.REFUSED.value)
+_RUNNING = worklist.RUNNING
+#: The cells counted per dossier (the others are sums of these).
+CELLS = tuple(name for name in Counts.__dataclass_fields__)
+_NOBODY = Actor.system("reports")
+
+
+def _closed_at() -> Any:
+    """When each dossier was refused, withdrawn or stopped (its first such step)."""
+    return (
+        select(DossierEvent.dossier_id.label("dossier_id"), func.min(DossierEvent.at).label("at"))
+        .where(DossierEvent.action.in_(_CLOSING), DossierEvent.dossier_id.is_not(None))
+        .group_by(DossierEvent.dossier_id)
+        .subquery("closed")
+    )
+
+
+def _state_at(moment: datetime) -> tuple[Any, Any]:
+    """A dossier's status and due date at ``moment``: those its last step before then left."""
+
+    def last(column: Any) -> Any:
+        return (
+            select(column)
+            .where(DossierEvent.dossier_id == Dossier.id, DossierEvent.at < moment)
+            .order_by(DossierEvent.at.desc(), DossierEvent.id.desc())
+            .limit(1)
+            .correlate(Dossier)
+            .scalar_subquery()
+        )
+
+    return last(DossierEvent.to_status), func.coalesce(last(DossierEvent.due_after), Dossier.due_at)
+
+
+def _cells(period: Period, now: datetime, closed: Any) -> dict[str, Any]:
+    """Each cell of :class:`Counts` as a 0/1 expression for one dossier, for ``period``."""
+    start = clock.start_of_day(period.start)
+    end = clock.start_of_day(period.after_end)
+    finished = func.coalesce(Dossier.resolved_at, closed.c.at)
+    accepted = Dossier.status.notin_(_NOT_ACCEPTED)
+
+    def within(column: Any) -> Any:
+        return and_(column >= start, column < end)
+
+    def unfinished_at(moment: datetime) -> Any:
+        return or_(finished.is_(None), finished >= moment)
+
+    received = accepted & within(Dossier.received_at)
+    resolved = within(Dossier.resolved_at)
+    pending = accepted & (Dossier.received_at < end) & unfinished_at(end)
+    if end > now:
+        # Not over yet: pending is what is open now, overdue what the worklist shows.
+        overdue = worklist.tab_clause("overdue", now, _NOBODY)
+    else:
+        status, due = _state_at(end)
+        overdue = status.in_(_RUNNING) & (due < end)
+    closed_in = within(closed.c.at)
+    supplement = exists(
+        select(DossierEvent.id)
+        .where(
+            DossierEvent.dossier_id == Dossier.id,
+            DossierEvent.action == ev.SupplementRequested.kind,
+            DossierEvent.at >= start,
+            DossierEvent.at < end,
+        )
+        .correlate(Dossier)
+    )
+
+    def one(condition: Any) -> Any:
+        return case((condition, 1), else_=0)
+
+    return {
+        "carried": one(accepted & (Dossier.received_at < start) & unfinished_at(start)),
+        "received_counter": one(received & (Dossier.channel == "counter")),
+        "received_online": one(received & (Dossier.channel == "online")),
+        "received_post": one(received & (Dossier.channel == "post")),
+        "resolved_early": one(resolved & (Dossier.timeliness == "early")),
+        "resolved_on_time": one(resolved & (Dossier.timeliness == "on_time")),
+        "resolved_late": one(resolved & (Dossier.timeliness == "late")),
+        # Nested so that the state lookup runs only for pending dossiers.
+        "pending_not_due": case((pending, case((overdue, 0), else_=1)), else_=0),
+        "pending_overdue": case((pending, case((overdue, 1), else_=0)), else_=0),
+        "supplement": one(supplement),
+        "refused": one((Dossier.status == Status.REFUSED.value) & closed_in),
+        "ended": one(
+            Dossier.status.in_((Status.WITHDRAWN.value, Status.STOPPED.value)) & closed_in
+        ),
+    }
+
+
+def _active(periods: Iterable[Period], closed: Any) -> Any:
+    """Dossiers that may count in one of the periods: received before its end, unfinished at its start."""
+    first = min(clock.start_of_day(p.start) for p in periods)
+    last = max(clock.start_of_day(p.after_end) for p in periods)
+    finished = func.coalesce(Dossier.resolved_at, closed.c.at)
+    return (Dossier.received_at < last) & or_(finished.is_(None), finished >= first)
+
+
+Key = tuple[Any, ...]
+
+
+def _tally(periods: dict[str, Period], group: str, now: datetime) -> dict[Key, dict[str, Counts]]:
+    """Counts per group key and per named period, in one query (plus the counter's refusals).
+
+    ``group`` is ``"procedure"`` (key: procedure id and channel) or ``"officer"``
+    (key: the user; a dossier counts for whoever received it and whoever it is
+    assigned to, as the worklist's officer filter finds it).
+    """
+    closed = _closed_at()
+    columns = []
+    for name, period in periods.items():
+        for cell, expression in _cells(period, now, closed).items():
+            columns.append(expression.label(f"{name}__{cell}"))
+    base = select(
+        Dossier.procedure_id, Dossier.channel, Dossier.received_by_id, Dossier.assigned_to_id
+    ).outerjoin(closed, closed.c.dossier_id == Dossier.id)
+    flags = base.add_columns(*columns).where(_active(periods.values(), closed)).cte("flags")
+    names = [c.name for c in columns]
+    if group == "officer":
+        source = union_all(
+            select(flags.c.received_by_id.label("k1"), *[flags.c[n] for n in names]),
+            select(flags.c.assigned_to_id.label("k1"), *[flags.c[n] for n in names]).where(
+                flags.c.assigned_to_id.is_not(None),
+                or_(
+                    flags.c.received_by_id.is_(None),
+                    flags.c.assigned_to_id != flags.c.received_by_id,
+                ),
+            ),
+        ).subquery()
+        keys = [source.c.k1]
+    else:
+        source = flags
+        keys = [flags.c.procedure_id, flags.c.channel]
+    query = select(*keys, *[func.sum(source.c[n]) for n in names]).group_by(*keys)
+    out: dict[Key, dict[str, Counts]] = {}
+    for row in db.session.execute(query):
+        key = tuple(row[: len(keys)])
+        values = row[len(keys) :]
+        out[key] = _split(periods, names, values)
+    _add_counter_refusals(out, periods, group)
+    return out
+
+
+def _split(
+    periods: dict[str, Period], names: list[str], values: Iterable[Any]
+) -> dict[str, Counts]:
+    by_period: dict[str, dict[str, int]] = {name: {} for name in periods}
+    for label, value in zip(names, values, strict=True):
+        period_name, cell = label.split("__", 1)
+        by_period[period_name][cell] = int(value or 0)
+    return {name: Counts(**cells) for name, cells in by_period.items()}
+
+
+def _add_counter_refusals(
+    out: dict[Key, dict[str, Counts]], periods: dict[str, Period], group: str
+) -> None:
+    """Form 03 given at the counter: a refusal with no dossier (channel: the counter)."""
+    key_column = CounterNotice.user_id if group == "officer" else CounterNotice.procedure_id
+    sums = []
+    for name, period in periods.items():
+        start = clock.start_of_day(period.start)
+        end = clock.start_of_day(period.after_end)
+        sums.append(
+            func.sum(
+                case((and_(CounterNotice.at >= start, CounterNotice.at < end), 1), else_=0)
+            ).label(name)
+        )
+    query = select(key_column, *sums).where(CounterNotice.kind == "refused").group_by(key_column)
+    for row in db.session.execute(query):
+        key = (row[0],) if group == "officer" else (row[0], "counter")
+        cells = out.setdefault(key, {name: Counts() for name in periods})
+        for name in periods:
+            cells[name] = cells[name] + Counts(refused=int(row._mapping[name] or 0))
+
+
+# -- the period report ----------------------------------------------------------------
+
+
+@dataclass
+class Line:
+    """A line of the report: a procedure, a field, an officer or a channel, and its counts."""
+
+    code: str
+    name: str
+    counts: Counts
+    procedure_id: int | None = None
+
+
+@dataclass
+class FieldGroup:
+    """A field (lĩnh vực) with its procedures' lines."""
+
+    code: str
+    name: str
+    counts: Counts
+    procedures: list[Line] = field(default_factory=list)
+
+
+@dataclass
+class Report:
+    """The period report: by field, and by procedure within each field."""
+
+    period: Period
+    as_of: datetime  # pending and overdue are counted at this instant
+    total: Counts
+    fields: list[FieldGroup]
+    by_channel: dict[str, Counts]
+
+
+def _procedures(ids: Iterable[Any]) -> dict[int, Procedure]:
+    wanted = [i for i in ids if i is not None]
+    if not wanted:
+        return {}
+    return {p.id: p for p in db.session.scalars(select(Procedure).where(Procedure.id.in_(wanted)))}
+
+
+def _by_procedure(tally: dict[Key, dict[str, Counts]], name: str) -> list[FieldGroup]:
+    """Procedure lines grouped into fields, sorted by field code and procedure code."""
+    per_procedure: dict[Any, Counts] = {}
+    for (procedure_id, _channel), cells in tally.items():
+        per_procedure[procedure_id] = per_procedure.get(procedure_id, Counts()) + cells[name]
+    catalog = _procedures(per_procedure)
+    groups: dict[str, FieldGroup] = {}
+    for procedure_id, counts in per_procedure.items():
+        if counts == Counts():
+            continue
+        procedure = catalog.get(procedure_id)
+        if procedure is None:
+            code, title, field_code, field_name = "", "—", "", "—"
+        else:
+            code = procedure.local_code or procedure.national_code
+            title, field_code, field_name = (
+                procedure.name,
+                procedure.field_code,
+                procedure.field_name or procedure.field_code,
+            )
+        group = groups.setdefault(field_code, FieldGroup(field_code, field_name, Counts()))
+        group.procedures.append(Line(code, title, counts, procedure_id))
+    for group in groups.values():
+        group.procedures.sort(key=lambda line: (line.code, line.name))
+        group.counts = sum_counts([line.counts for line in group.procedures])
+    return sorted(groups.values(), key=lambda g: (g.code == "", g.code))
+
+
+def _by_channel(tally: dict[Key, dict[str, Counts]], name: str) -> dict[str, Counts]:
+    out: dict[str, Counts] = {}
+    for (_procedure_id, channel), cells in tally.items():
+        out[channel] = out.get(channel, Counts()) + cells[name]
+    return out
+
+
+def _now(now: datetime | None) -> datetime:
+    if now is None:
+        return clock.now()
+    if now.tzinfo is None:
+        raise ValueError("an aware datetime is required")
+    return now
+
+
+def period_report(period: Period, *, now: datetime | None = None) -> Report:
+    """The report for ``period``: every cell of every field and procedure, and the total."""
+    moment = _now(now)
+    tally = _tally({"p": period}, "procedure", moment)
+    groups = _by_procedure(tally, "p")
+    end = clock.start_of_day(period.after_end)
+    return Report(
+        period=period,
+        as_of=min(end, moment),
+        total=sum_counts([g.counts for g in groups]),
+        fields=groups,
+        by_channel=_by_channel(tally, "p"),
+    )
+
+
+# -- the leaders' dashboard -----------------------------------------------------------
+
+#: The dashboard's windows, in screen order.
+WINDOWS = ("today", "week", "month")
+
+
+def windows(now: datetime) -> dict[str, Period]:
+    """Today, this week (from Monday) and this month, each up to today (Vietnam dates)."""
+    today = clock.local_date(now)
+    return {
+        "today": date_range(today, today),
+        "week": date_range(today - timedelta(days=today.weekday()), today),
+        "month": date_range(today.replace(day=1), today),
+    }
+
+
+@dataclass
+class Dashboard:
+    """What a leader sees: each window's totals, and the chosen window by dimension."""
+
+    now: datetime
+    window: str
+    periods: dict[str, Period]
+    totals: dict[str, Counts]
+    due_today: int
+    overdue: int
+    open: int
+    fields: list[FieldGroup]
+    by_channel: dict[str, Counts]
+    by_officer: list[Line]
+
+
+def dashboard(window: str = "month", *, now: datetime | None = None) -> Dashboard:
+    """The leaders' dashboard at ``now``; ``window`` (today, week, month) is broken down."""
+    moment = _now(now)
+    if window not in WINDOWS:
+        window = "month"
+    periods = windows(moment)
+    tally = _tally(periods, "procedure", moment)
+    totals = {name: sum_counts([cells[name] for cells in tally.values()]) for name in periods}
+    officers = _tally({window: periods[window]}, "officer", moment)
+    people = {
+        u.id: u.full_name or u.username
+        for u in db.session.scalars(
+            select(User).where(User.id.in_([k[0] for k in officers if k[0] is not None]))
+        )
+    }
+    by_officer = [
+        Line(str(key[0] or ""), people.get(key[0], "—"), cells[window])
+        for key, cells in officers.items()
+        if cells[window] != Counts()
+    ]
+    by_officer.sort(key=lambda line: line.name)
+    return Dashboard(
+        now=moment,
+        window=window,
+        periods=periods,
+        totals=totals,
+        due_today=worklist.count_tab(_NOBODY, "today", now=moment),
+        overdue=worklist.count_tab(_NOBODY, "overdue", now=moment),
+        open=worklist.count_tab(_NOBODY, "open", now=moment),
+        fields=_by_procedure(tally, window),
+        by_channel=_by_channel(tally, window),
+        by_officer=by_officer,
+    )
