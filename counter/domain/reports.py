@@ -27,9 +27,10 @@ from __future__ import annotations
 import calendar as _calendar
 import re
 from dataclasses import dataclass, fields
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from counter.domain import dates
 from counter.domain.errors import ValidationError
 from counter.domain.i18n import N_, Message
 
@@ -106,18 +107,11 @@ _QUARTER = re.compile(r"^(\d{4})-[Qq]([1-4])$")
 _YEAR = re.compile(r"^(\d{4})$")
 
 
-def _parse_day(value: str, field_name: str) -> date:
-    text = (value or "").strip()
-    for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            return datetime.strptime(text, pattern).date()
-        except ValueError:
-            continue
-    raise ValidationError(
-        N_("Ngày không hợp lệ: %(value)s (nhập theo dạng ngày/tháng/năm)."),
-        field=field_name,
-        value=text[:20],
-    )
+def _day(text: str, field_name: str, what: str) -> date:
+    day = dates.read_day(text, field=field_name, what=what)
+    if day is None:
+        raise ValidationError(N_("Vui lòng chọn kỳ báo cáo."), field=field_name)
+    return day
 
 
 def parse_period(
@@ -140,8 +134,8 @@ def parse_period(
             N_("Kỳ báo cáo không hợp lệ: %(value)s."), field="period", value=text[:20]
         )
     if start or end:
-        first = _parse_day(start, "start")
-        last = _parse_day(end, "end") if end else first
+        first = _day(start, "start", N_("Từ ngày"))
+        last = _day(end, "end", N_("Đến ngày")) if end else first
         if last < first:
             raise ValidationError(N_("Ngày kết thúc phải từ ngày bắt đầu trở đi."), field="end")
         if (last - first).days > MAX_DAYS:
