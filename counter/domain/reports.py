@@ -25,6 +25,7 @@ So ``carried + received = resolved + ended + pending`` for every row.
 from __future__ import annotations
 
 import calendar as _calendar
+import itertools
 import re
 from dataclasses import dataclass, fields
 from datetime import date, timedelta
@@ -259,3 +260,9 @@ def neutralise(cell: object) -> object:
     if isinstance(cell, str) and cell.startswith(_FORMULA_START):
         return "'" + cell
     return cell
+
+
+#: The header's first row: each group and how many columns it spans, in order.
+COLUMN_GROUPS: tuple[tuple[str, int], ...] = tuple(
+    (group, len(list(items))) for group, items in itertools.groupby(COLUMNS, lambda c: c.group)
+)

@@ -23,6 +23,7 @@ from counter.domain import clock
 from counter.domain import events as ev
 from counter.domain.lifecycle import Status
 from counter.domain.reports import Counts, Period, date_range, sum_counts
+from counter.domain.reports import month as month_period
 from counter.extensions import db
 from counter.models import CounterNotice, Dossier, DossierEvent, Procedure, User
 from counter.services import Actor
@@ -369,3 +370,56 @@ def dashboard(window: str = "month", *, now: datetime | None = None) -> Dashboar
         by_channel=_by_channel(tally, window),
         by_officer=by_officer,
     )
+
+
+@dataclass
+class Month:
+    """One month of the charts: received, resolved, and resolved in time."""
+
+    period: Period
+    received: int
+    resolved: int
+    in_time: int
+
+    @property
+    def on_time_rate(self) -> Any:
+        return Counts(
+            resolved_early=self.in_time, resolved_late=self.resolved - self.in_time
+        ).on_time_rate
+
+
+def monthly(count: int = 12, *, now: datetime | None = None) -> list[Month]:
+    """The last ``count`` months up to this one, counted in one query (for the charts)."""
+    moment = _now(now)
+    today = clock.local_date(moment)
+    periods = []
+    year_, number = today.year, today.month
+    for _ in range(count):
+        periods.append(month_period(year_, number))
+        year_, number = (year_, number - 1) if number > 1 else (year_ - 1, 12)
+    periods.reverse()
+    accepted = Dossier.status.notin_(_NOT_ACCEPTED)
+    columns = []
+    for i, period in enumerate(periods):
+        start = clock.start_of_day(period.start)
+        end = clock.start_of_day(period.after_end)
+        got = (Dossier.received_at >= start) & (Dossier.received_at < end) & accepted
+        done = (Dossier.resolved_at >= start) & (Dossier.resolved_at < end)
+        in_time = done & Dossier.timeliness.in_(("early", "on_time"))
+        columns += [
+            func.sum(case((got, 1), else_=0)).label(f"r{i}"),
+            func.sum(case((done, 1), else_=0)).label(f"d{i}"),
+            func.sum(case((in_time, 1), else_=0)).label(f"t{i}"),
+        ]
+    first = clock.start_of_day(periods[0].start)
+    row = (
+        db.session.execute(
+            select(*columns).where(or_(Dossier.received_at >= first, Dossier.resolved_at >= first))
+        )
+        .one()
+        ._mapping
+    )
+    return [
+        Month(p, int(row[f"r{i}"] or 0), int(row[f"d{i}"] or 0), int(row[f"t{i}"] or 0))
+        for i, p in enumerate(periods)
+    ]

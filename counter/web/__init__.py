@@ -194,6 +194,7 @@ def register_web(app: Flask) -> None:
         public,
         queue,
         reception,
+        reports,
         sync,
         voice,
     )
@@ -225,6 +226,7 @@ def register_web(app: Flask) -> None:
         queue,
         kiosk,
         calendar,
+        reports,
         sync,
         voice,
         admin,
