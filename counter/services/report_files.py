@@ -19,6 +19,7 @@ from openpyxl.utils import get_column_letter
 
 from counter.domain import clock
 from counter.domain.reports import COLUMNS, Counts, neutralise
+from counter.domain.satisfaction import Level
 from counter.services.reports import Report
 
 TITLE = "BÁO CÁO TÌNH HÌNH TIẾP NHẬN VÀ GIẢI QUYẾT HỒ SƠ THỦ TỤC HÀNH CHÍNH"
@@ -96,6 +97,59 @@ def _text(cell: Any, text: str) -> None:
         cell.data_type = "s"
 
 
+SATISFACTION_HEADERS = (
+    "Thủ tục hành chính / Cán bộ",
+    *(str(level.label) for level in Level),
+    "Tổng số đánh giá",
+    "Tỷ lệ hài lòng (%)",
+)
+
+
+def satisfaction_rows(report: Report) -> list[tuple[str, list[Any]]]:
+    """The satisfaction table: a section per grouping, each line's counts, the total last."""
+    summary = report.satisfaction
+    rows: list[tuple[str, list[Any]]] = []
+    for section, lines in (
+        ("Theo thủ tục hành chính", summary.by_procedure),
+        ("Theo cán bộ trả kết quả", summary.by_officer),
+    ):
+        rows.append(("section", [section]))
+        for line in lines:
+            rows.append(
+                ("line", [line.name, *line.counts.values(), line.total, line.satisfied_rate])
+            )
+    total = summary.total
+    rows.append(("total", ["Tổng cộng", *total.counts.values(), total.total, total.satisfied_rate]))
+    return rows
+
+
+def _satisfaction_sheet(book: Any, report: Report) -> None:
+    sheet = book.create_sheet("Mức độ hài lòng")
+    sheet["A1"] = "MỨC ĐỘ HÀI LÒNG CỦA CÔNG DÂN, TỔ CHỨC"
+    sheet["A1"].font = Font(bold=True, size=13)
+    sheet["A2"] = str(report.period.label)
+    for c, text in enumerate(SATISFACTION_HEADERS, start=1):
+        cell = sheet.cell(4, c, text)
+        cell.font, cell.fill, cell.alignment, cell.border = Font(bold=True), _HEAD_FILL, _WRAP, _BOX
+    row = 5
+    for kind, values in satisfaction_rows(report):
+        for c, value in enumerate(values, start=1):
+            cell = sheet.cell(row, c)
+            if isinstance(value, str):
+                _text(cell, value)
+            else:
+                cell.value = value
+                cell.number_format = "0.00" if c == len(SATISFACTION_HEADERS) else "#,##0"
+            cell.border = _BOX
+            if kind != "line":
+                cell.font = Font(bold=True)
+        row += 1
+    sheet.column_dimensions["A"].width = 60
+    for c in range(2, len(SATISFACTION_HEADERS) + 1):
+        sheet.column_dimensions[get_column_letter(c)].width = 16
+    sheet.freeze_panes = "B5"
+
+
 def to_xlsx(report: Report, office_name: str = "") -> bytes:
     """The table as an XLSX workbook: title, two header rows (frozen), numbers as numbers."""
     book = Workbook()
@@ -162,6 +216,7 @@ def to_xlsx(report: Report, office_name: str = "") -> bytes:
     sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
     sheet.page_setup.fitToWidth = 1
     sheet.print_title_rows = f"{group_row}:{header_row}"
+    _satisfaction_sheet(book, report)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

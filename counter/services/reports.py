@@ -26,7 +26,7 @@ from counter.domain.reports import Counts, Period, date_range, sum_counts
 from counter.domain.reports import month as month_period
 from counter.extensions import db
 from counter.models import CounterNotice, Dossier, DossierEvent, Procedure, User
-from counter.services import Actor
+from counter.services import Actor, satisfaction
 from counter.services import dossiers as worklist
 
 #: The event kinds that end a dossier without a result.
@@ -238,6 +238,7 @@ class Report:
     total: Counts
     fields: list[FieldGroup]
     by_channel: dict[str, Counts]
+    satisfaction: satisfaction.Summary
 
 
 def _procedures(ids: Iterable[Any]) -> dict[int, Procedure]:
@@ -302,6 +303,7 @@ def period_report(period: Period, *, now: datetime | None = None) -> Report:
         total=sum_counts([g.counts for g in groups]),
         fields=groups,
         by_channel=_by_channel(tally, "p"),
+        satisfaction=satisfaction.summary(period),
     )
 
 

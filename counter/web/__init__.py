@@ -195,6 +195,7 @@ def register_web(app: Flask) -> None:
         queue,
         reception,
         reports,
+        satisfaction,
         sync,
         voice,
     )
@@ -227,6 +228,7 @@ def register_web(app: Flask) -> None:
         kiosk,
         calendar,
         reports,
+        satisfaction,
         sync,
         voice,
         admin,

@@ -37,10 +37,12 @@ from counter.domain.errors import NotFound, ValidationError
 from counter.domain.events import DelayProposed
 from counter.domain.i18n import N_
 from counter.domain.lifecycle import ACTION_FORM, Action, Inputs, Status, step_label
+from counter.domain.satisfaction import Level
 from counter.models import Dossier, DossierEvent
 from counter.services import catalog as catalog_service
 from counter.services import dossiers as svc
 from counter.services import queue as queue_service
+from counter.services import satisfaction as satisfaction_service
 from counter.web import NAV_EXTRA, NavItem, actor, staff_required
 from counter.web.forms import CounterForm, form_messages, max_length, run_form
 from counter.web.i18n import fmt_date, translated
@@ -469,6 +471,8 @@ def _render_dossier(
         print_links=_print_links(dossier),
         current_unit=svc.current_unit(dossier),
         queue_ticket=queue_service.ticket_of_dossier(dossier.id),
+        rating=satisfaction_service.rating_of(dossier.id),
+        rating_labels={level.value: level.label for level in Level},
         attachment_url=_attachment_url,
         action_form=ACTION_FORM,
         status_labels={s.value: _(s.label) for s in Status},
