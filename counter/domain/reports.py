@@ -91,7 +91,15 @@ def year(number: int) -> Period:
 
 
 def date_range(start: date, end: date) -> Period:
-    """Any range of days, both ends included."""
+    """Any range of days, both ends included (named as a month, quarter or year when it is one)."""
+    if start.day == 1 and start <= end:
+        for whole in (
+            month(start.year, start.month),
+            quarter(start.year, (start.month - 1) // 3 + 1),
+            year(start.year),
+        ):
+            if (whole.start, whole.end) == (start, end):
+                return whole
     return Period(
         start,
         end,
