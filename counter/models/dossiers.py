@@ -39,7 +39,7 @@ class Dossier(db.Model):  # type: ignore[name-defined,misc]
     __table_args__ = (
         Index("ix_dossier_status_due_at", "status", "due_at"),
         Index("ix_dossier_id_number", "id_number"),
-        Index("ix_dossier_resolved_at", "resolved_at"),  # the reports' periods (0017)
+        Index("ix_dossier_resolved_at", "resolved_at", "timeliness"),  # the reports (0017)
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, exists, func, or_, select, text, union_all
+from sqlalchemy import and_, case, func, literal, or_, select, union, union_all
 
 from counter.domain import clock
 from counter.domain import events as ev
@@ -58,20 +58,18 @@ def _closed_at() -> Any:
     return case((Dossier.status.in_(_ENDED), first), else_=None)
 
 
-def _state_at(moment: datetime) -> tuple[Any, Any]:
-    """A dossier's status and due date at ``moment``: those its last step before then left."""
-
-    def last(column: Any) -> Any:
-        return (
-            select(column)
-            .where(DossierEvent.dossier_id == Dossier.id, DossierEvent.at < moment)
-            .order_by(DossierEvent.at.desc(), DossierEvent.id.desc())
-            .limit(1)
-            .correlate(Dossier)
-            .scalar_subquery()
-        )
-
-    return last(DossierEvent.to_status), func.coalesce(last(DossierEvent.due_after), Dossier.due_at)
+def _overdue_at(moment: datetime) -> Any:
+    """1 when a dossier was overdue at ``moment``: the last step before then left its clock
+    running (received, in progress) with the due date then in force already past; else 0."""
+    due = func.coalesce(DossierEvent.due_after, Dossier.due_at)
+    return (
+        select(case((DossierEvent.to_status.in_(_RUNNING) & (due < moment), 1), else_=0))
+        .where(DossierEvent.dossier_id == Dossier.id, DossierEvent.at < moment)
+        .order_by(DossierEvent.at.desc(), DossierEvent.id.desc())
+        .limit(1)
+        .correlate(Dossier)
+        .scalar_subquery()
+    )
 
 
 def _cells(period: Period, now: datetime, closed: Any) -> dict[str, Any]:
@@ -90,23 +88,9 @@ def _cells(period: Period, now: datetime, closed: Any) -> dict[str, Any]:
     received = accepted & within(Dossier.received_at)
     resolved = within(Dossier.resolved_at)
     pending = accepted & (Dossier.received_at < end) & unfinished_at(end)
-    if end > now:
-        # Not over yet: pending is what is open now, overdue what the worklist shows.
-        overdue = worklist.tab_clause("overdue", now, _NOBODY)
-    else:
-        status, due = _state_at(end)
-        overdue = status.in_(_RUNNING) & (due < end)
+    # Not over yet: pending is what is open now, overdue what the worklist shows.
+    overdue = worklist.tab_clause("overdue", now, _NOBODY) if end > now else _overdue_at(end) == 1
     closed_in = within(closed)
-    supplement = exists(
-        select(DossierEvent.id)
-        .where(
-            DossierEvent.dossier_id == Dossier.id,
-            DossierEvent.action == ev.SupplementRequested.kind,
-            DossierEvent.at >= start,
-            DossierEvent.at < end,
-        )
-        .correlate(Dossier)
-    )
 
     def one(condition: Any) -> Any:
         return case((condition, 1), else_=0)
@@ -119,10 +103,11 @@ def _cells(period: Period, now: datetime, closed: Any) -> dict[str, Any]:
         "resolved_early": one(resolved & (Dossier.timeliness == "early")),
         "resolved_on_time": one(resolved & (Dossier.timeliness == "on_time")),
         "resolved_late": one(resolved & (Dossier.timeliness == "late")),
+        # All pending here; _split leaves the not-yet-due (pending less overdue) in the cell.
+        "pending_not_due": one(pending),
         # Nested so that the state lookup runs only for pending dossiers.
-        "pending_not_due": case((pending, case((overdue, 0), else_=1)), else_=0),
         "pending_overdue": case((pending, case((overdue, 1), else_=0)), else_=0),
-        "supplement": one(supplement),
+        "supplement": literal(0),  # counted from the event log: _add_supplements
         "refused": one((Dossier.status == Status.REFUSED.value) & closed_in),
         "ended": one(
             Dossier.status.in_((Status.WITHDRAWN.value, Status.STOPPED.value)) & closed_in
@@ -130,65 +115,56 @@ def _cells(period: Period, now: datetime, closed: Any) -> dict[str, Any]:
     }
 
 
+#: Statuses still being worked on (never resolved yet).
+_UNFINISHED = (Status.SUBMITTED.value, *worklist.PENDING)
+
+
 def _active(periods: Iterable[Period]) -> Any:
     """A superset of the dossiers that may count in the periods, found by indexes.
 
-    Received in the span, resolved in it or later, or never resolved (open, refused,
-    withdrawn, stopped): the cells then count exactly. Each branch of the OR has an
-    index (received_at, resolved_at), so a month's report reads a month's dossiers,
-    not the whole table.
+    Received since the span began, resolved since then, still unfinished, or
+    refused, withdrawn or stopped since then: the cells then count exactly. Each
+    part is read from its index (received_at, resolved_at, status, the event log's
+    action and time), so a month's report reads about a month's dossiers, not the
+    whole table.
     """
     first = min(clock.start_of_day(p.start) for p in periods)
-    last = max(clock.start_of_day(p.after_end) for p in periods)
-    return (Dossier.received_at < last) & or_(
-        Dossier.received_at >= first,
-        Dossier.resolved_at >= first,
-        Dossier.resolved_at.is_(None),
+    # A UNION of id lists, each read from its own index (an OR of the four is a table scan).
+    ids = union(
+        select(Dossier.id).where(Dossier.received_at >= first),
+        select(Dossier.id).where(Dossier.resolved_at >= first),
+        select(Dossier.id).where(Dossier.status.in_(_UNFINISHED)),
+        select(DossierEvent.dossier_id).where(
+            DossierEvent.action.in_(_CLOSING), DossierEvent.at >= first
+        ),
     )
+    return Dossier.id.in_(ids)
 
 
 Key = tuple[Any, ...]
 
 
-def _tally(periods: dict[str, Period], group: str, now: datetime) -> dict[Key, dict[str, Counts]]:
-    """Counts per group key and per named period, in one query (plus the counter's refusals).
+def _tally(periods: dict[str, Period], now: datetime) -> dict[Key, dict[str, Counts]]:
+    """Counts per named period, grouped by (procedure, channel, receiver, assignee): one query.
 
-    ``group`` is ``"procedure"`` (key: procedure id and channel) or ``"officer"``
-    (key: the user; a dossier counts for whoever received it and whoever it is
-    assigned to, as the worklist's officer filter finds it).
+    The groups are few (procedures × channels × officers), whatever the number of
+    dossiers; the report and the dashboard add them up by field, procedure,
+    channel or officer. The counter's refusals (form 03, no dossier) are added.
     """
-    closed = _closed_at()
     columns = []
     for name, period in periods.items():
-        for cell, expression in _cells(period, now, closed).items():
+        for cell, expression in _cells(period, now, _closed_at()).items():
             columns.append(expression.label(f"{name}__{cell}"))
-    base = select(
-        Dossier.procedure_id, Dossier.channel, Dossier.received_by_id, Dossier.assigned_to_id
-    )
-    flags = base.add_columns(*columns).where(_active(periods.values())).cte("flags")
+    keys = (Dossier.procedure_id, Dossier.channel, Dossier.received_by_id, Dossier.assigned_to_id)
+    flags = select(*keys, *columns).where(_active(periods.values())).subquery("flags")
     names = [c.name for c in columns]
-    if group == "officer":
-        source = union_all(
-            select(flags.c.received_by_id.label("k1"), *[flags.c[n] for n in names]),
-            select(flags.c.assigned_to_id.label("k1"), *[flags.c[n] for n in names]).where(
-                flags.c.assigned_to_id.is_not(None),
-                or_(
-                    flags.c.received_by_id.is_(None),
-                    flags.c.assigned_to_id != flags.c.received_by_id,
-                ),
-            ),
-        ).subquery()
-        keys = [source.c.k1]
-    else:
-        source = flags
-        keys = [flags.c.procedure_id, flags.c.channel]
-    query = select(*keys, *[func.sum(source.c[n]) for n in names]).group_by(*keys)
+    group = [flags.c[k.key] for k in keys]
+    query = select(*group, *[func.sum(flags.c[n]) for n in names]).group_by(*group)
     out: dict[Key, dict[str, Counts]] = {}
     for row in db.session.execute(query):
-        key = tuple(row[: len(keys)])
-        values = row[len(keys) :]
-        out[key] = _split(periods, names, values)
-    _add_counter_refusals(out, periods, group)
+        out[tuple(row[:4])] = _split(periods, names, row[4:])
+    _add_supplements(out, periods)
+    _add_counter_refusals(out, periods)
     return out
 
 
@@ -199,26 +175,50 @@ def _split(
     for label, value in zip(names, values, strict=True):
         period_name, cell = label.split("__", 1)
         by_period[period_name][cell] = int(value or 0)
+    for cells in by_period.values():
+        cells["pending_not_due"] -= cells["pending_overdue"]  # the SQL counted all pending
     return {name: Counts(**cells) for name, cells in by_period.items()}
 
 
-def _add_counter_refusals(
-    out: dict[Key, dict[str, Counts]], periods: dict[str, Period], group: str
-) -> None:
+def _add_supplements(out: dict[Key, dict[str, Counts]], periods: dict[str, Period]) -> None:
+    """Dossiers returned for a supplement in each period (each once), read by the event index."""
+    keys = (Dossier.procedure_id, Dossier.channel, Dossier.received_by_id, Dossier.assigned_to_id)
+    counts = []
+    for name, period in periods.items():
+        start = clock.start_of_day(period.start)
+        end = clock.start_of_day(period.after_end)
+        when = and_(DossierEvent.at >= start, DossierEvent.at < end)
+        counts.append(func.count(func.distinct(case((when, Dossier.id)))).label(name))
+    first = min(clock.start_of_day(p.start) for p in periods.values())
+    query = (
+        select(*keys, *counts)
+        .select_from(DossierEvent)
+        .join(Dossier, Dossier.id == DossierEvent.dossier_id)
+        .where(DossierEvent.action == ev.SupplementRequested.kind, DossierEvent.at >= first)
+        .group_by(*keys)
+    )
+    for row in db.session.execute(query):
+        cells = out.setdefault(tuple(row[:4]), {name: Counts() for name in periods})
+        for name in periods:
+            cells[name] = cells[name] + Counts(supplement=int(row._mapping[name] or 0))
+
+
+def _add_counter_refusals(out: dict[Key, dict[str, Counts]], periods: dict[str, Period]) -> None:
     """Form 03 given at the counter: a refusal with no dossier (channel: the counter)."""
-    key_column = CounterNotice.user_id if group == "officer" else CounterNotice.procedure_id
     sums = []
     for name, period in periods.items():
         start = clock.start_of_day(period.start)
         end = clock.start_of_day(period.after_end)
-        sums.append(
-            func.sum(
-                case((and_(CounterNotice.at >= start, CounterNotice.at < end), 1), else_=0)
-            ).label(name)
-        )
-    query = select(key_column, *sums).where(CounterNotice.kind == "refused").group_by(key_column)
+        when = and_(CounterNotice.at >= start, CounterNotice.at < end)
+        sums.append(func.sum(case((when, 1), else_=0)).label(name))
+    first = min(clock.start_of_day(p.start) for p in periods.values())
+    query = (
+        select(CounterNotice.procedure_id, CounterNotice.user_id, *sums)
+        .where(CounterNotice.kind == "refused", CounterNotice.at >= first)
+        .group_by(CounterNotice.procedure_id, CounterNotice.user_id)
+    )
     for row in db.session.execute(query):
-        key = (row[0],) if group == "officer" else (row[0], "counter")
+        key = (row[0], "counter", row[1], None)
         cells = out.setdefault(key, {name: Counts() for name in periods})
         for name in periods:
             cells[name] = cells[name] + Counts(refused=int(row._mapping[name] or 0))
@@ -269,7 +269,7 @@ def _procedures(ids: Iterable[Any]) -> dict[int, Procedure]:
 def _by_procedure(tally: dict[Key, dict[str, Counts]], name: str) -> list[FieldGroup]:
     """Procedure lines grouped into fields, sorted by field code and procedure code."""
     per_procedure: dict[Any, Counts] = {}
-    for (procedure_id, _channel), cells in tally.items():
+    for (procedure_id, *_rest), cells in tally.items():
         per_procedure[procedure_id] = per_procedure.get(procedure_id, Counts()) + cells[name]
     catalog = _procedures(per_procedure)
     groups: dict[str, FieldGroup] = {}
@@ -296,8 +296,20 @@ def _by_procedure(tally: dict[Key, dict[str, Counts]], name: str) -> list[FieldG
 
 def _by_channel(tally: dict[Key, dict[str, Counts]], name: str) -> dict[str, Counts]:
     out: dict[str, Counts] = {}
-    for (_procedure_id, channel), cells in tally.items():
+    for (_procedure, channel, *_officers), cells in tally.items():
         out[channel] = out.get(channel, Counts()) + cells[name]
+    return out
+
+
+def _by_officer(tally: dict[Key, dict[str, Counts]], name: str) -> dict[int, Counts]:
+    """Per officer: a dossier counts for who received it and who it is assigned to (once each).
+
+    As the worklist's officer filter finds it (received by or assigned to).
+    """
+    out: dict[int, Counts] = {}
+    for (_procedure, _channel, receiver, assignee), cells in tally.items():
+        for user_id in {receiver, assignee} - {None}:
+            out[user_id] = out.get(user_id, Counts()) + cells[name]
     return out
 
 
@@ -312,7 +324,7 @@ def _now(now: datetime | None) -> datetime:
 def period_report(period: Period, *, now: datetime | None = None) -> Report:
     """The report for ``period``: every cell of every field and procedure, and the total."""
     moment = _now(now)
-    tally = _tally({"p": period}, "procedure", moment)
+    tally = _tally({"p": period}, moment)
     groups = _by_procedure(tally, "p")
     end = clock.start_of_day(period.after_end)
     return Report(
@@ -351,7 +363,6 @@ class Dashboard:
     totals: dict[str, Counts]
     due_today: int
     overdue: int
-    open: int
     fields: list[FieldGroup]
     by_channel: dict[str, Counts]
     by_officer: list[Line]
@@ -363,19 +374,17 @@ def dashboard(window: str = "month", *, now: datetime | None = None) -> Dashboar
     if window not in WINDOWS:
         window = "month"
     periods = windows(moment)
-    tally = _tally(periods, "procedure", moment)
+    tally = _tally(periods, moment)
     totals = {name: sum_counts([cells[name] for cells in tally.values()]) for name in periods}
-    officers = _tally({window: periods[window]}, "officer", moment)
+    officers = _by_officer(tally, window)
     people = {
         u.id: u.full_name or u.username
-        for u in db.session.scalars(
-            select(User).where(User.id.in_([k[0] for k in officers if k[0] is not None]))
-        )
+        for u in db.session.scalars(select(User).where(User.id.in_(list(officers))))
     }
     by_officer = [
-        Line(str(key[0] or ""), people.get(key[0], "—"), cells[window])
-        for key, cells in officers.items()
-        if cells[window] != Counts()
+        Line(str(user_id), people.get(user_id, "—"), counts)
+        for user_id, counts in officers.items()
+        if counts != Counts()
     ]
     by_officer.sort(key=lambda line: line.name)
     return Dashboard(
@@ -385,7 +394,6 @@ def dashboard(window: str = "month", *, now: datetime | None = None) -> Dashboar
         totals=totals,
         due_today=worklist.count_tab(_NOBODY, "today", now=moment),
         overdue=worklist.count_tab(_NOBODY, "overdue", now=moment),
-        open=worklist.count_tab(_NOBODY, "open", now=moment),
         fields=_by_procedure(tally, window),
         by_channel=_by_channel(tally, window),
         by_officer=by_officer,
@@ -408,16 +416,13 @@ class Month:
         ).on_time_rate
 
 
-def _local_month(column: Any) -> Any:
-    """The Vietnam month (YYYY-MM) of a stored UTC instant, in SQL (UTC+7, no daylight saving)."""
-    hours = int(clock.VN.utcoffset(datetime(2000, 1, 1)).total_seconds() // 3600)
-    if db.session.get_bind().dialect.name == "postgresql":
-        return func.to_char(column + text(f"interval '{hours} hours'"), "YYYY-MM")
-    return func.strftime("%Y-%m", column, f"+{hours} hours")
-
-
 def monthly(count: int = 12, *, now: datetime | None = None) -> list[Month]:
-    """The last ``count`` months up to this one (for the charts): two grouped queries."""
+    """The last ``count`` months up to this one (for the charts).
+
+    Each month is a range count on an index (received_at; resolved_at with
+    timeliness), one UNION ALL per measure: no function of a column per row, so
+    a year of a large office is read in a few tens of milliseconds.
+    """
     moment = _now(now)
     today = clock.local_date(moment)
     periods = []
@@ -426,28 +431,25 @@ def monthly(count: int = 12, *, now: datetime | None = None) -> list[Month]:
         periods.append(month_period(year_, number))
         year_, number = (year_, number - 1) if number > 1 else (year_ - 1, 12)
     periods.reverse()
-    first = clock.start_of_day(periods[0].start)
-    got_month = _local_month(Dossier.received_at)
-    received = dict(
-        db.session.execute(
-            select(got_month, func.count())
-            .where(Dossier.received_at >= first, Dossier.status.notin_(_NOT_ACCEPTED))
-            .group_by(got_month)
-        ).all()
-    )
-    done_month = _local_month(Dossier.resolved_at)
-    in_time = func.sum(case((Dossier.timeliness.in_(("early", "on_time")), 1), else_=0))
-    resolved = {
-        key: (int(n), int(t or 0))
-        for key, n, t in db.session.execute(
-            select(done_month, func.count(), in_time)
-            .where(Dossier.resolved_at >= first)
-            .group_by(done_month)
-        )
-    }
-    out = []
-    for period in periods:
-        key = f"{period.start:%Y-%m}"
-        done, timely = resolved.get(key, (0, 0))
-        out.append(Month(period, int(received.get(key, 0)), done, timely))
-    return out
+    spans = [(clock.start_of_day(p.start), clock.start_of_day(p.after_end)) for p in periods]
+
+    def per_month(column: Any, *measures: Any, where: Any = None) -> list[tuple[int, ...]]:
+        parts = []
+        for i, (start, end) in enumerate(spans):
+            part = select(literal(i), *measures).where(column >= start, column < end)
+            parts.append(part if where is None else part.where(where))
+        rows = {
+            row[0]: tuple(int(v or 0) for v in row[1:])
+            for row in db.session.execute(union_all(*parts))
+        }
+        return [rows.get(i, (0,) * len(measures)) for i in range(len(spans))]
+
+    # All received (the received_at index alone) less those never received
+    # (submitted, refused: few, read by the status index).
+    got = per_month(Dossier.received_at, func.count())
+    never = per_month(Dossier.received_at, func.count(), where=Dossier.status.in_(_NOT_ACCEPTED))
+    timely = func.sum(case((Dossier.timeliness.in_(("early", "on_time")), 1), else_=0))
+    done = per_month(Dossier.resolved_at, func.count(), timely)
+    return [
+        Month(p, got[i][0] - never[i][0], done[i][0], done[i][1]) for i, p in enumerate(periods)
+    ]

@@ -6,7 +6,7 @@ Create Date: 2026-12-01 17:45:00
 
 Issue 14. ``satisfaction_rating`` keeps the citizen's rating of the service when the
 result is returned (one per dossier). The reports count by period: an index on
-``dossier.resolved_at`` and on ``dossier_event (action, at)`` (refused, withdrawn,
+``dossier (resolved_at, timeliness)`` and on ``dossier_event (action, at)`` (refused, withdrawn,
 stopped and supplement steps) keep a monthly report fast on a large office.
 
 Creating a table and indexes needs no batch mode on SQLite.
@@ -39,7 +39,7 @@ def upgrade():
         sa.UniqueConstraint('dossier_id', name='uq_satisfaction_rating_dossier_id'),
     )
     op.create_index('ix_satisfaction_rating_at', 'satisfaction_rating', ['at'], unique=False)
-    op.create_index('ix_dossier_resolved_at', 'dossier', ['resolved_at'], unique=False)
+    op.create_index('ix_dossier_resolved_at', 'dossier', ['resolved_at', 'timeliness'], unique=False)
     op.create_index('ix_dossier_event_action_at', 'dossier_event', ['action', 'at'], unique=False)
 
 
