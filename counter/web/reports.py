@@ -70,23 +70,37 @@ def index() -> Any:
     )
 
 
-@bp.get("/tai-ve.<kind>")
+@bp.get("/tai-ve.xlsx")
 @roles_required("leader")
-def download(kind: str) -> Any:
-    """The report as an XLSX or CSV file."""
-    period, _values, errors = _period()
-    if period is None or kind not in ("xlsx", "csv"):
-        return render_template(
-            "reports/index.html",
-            report=None,
-            lines=[],
-            columns=COLUMNS,
-            column_groups=COLUMN_GROUPS,
-            values=_values,
-            errors=errors,
-            query={},
-            as_of="",
-        ), 422
+def download_xlsx() -> Any:
+    """The report as an XLSX workbook (Vietnamese headers, numbers as numbers)."""
+    return _download("xlsx")
+
+
+@bp.get("/tai-ve.csv")
+@roles_required("leader")
+def download_csv() -> Any:
+    """The report as CSV (UTF-8 with a BOM, so that Excel shows Vietnamese)."""
+    return _download("csv")
+
+
+def _download(kind: str) -> Any:
+    period, values, errors = _period()
+    if period is None:
+        return (
+            render_template(
+                "reports/index.html",
+                report=None,
+                lines=[],
+                columns=COLUMNS,
+                column_groups=COLUMN_GROUPS,
+                values=values,
+                errors=errors,
+                query={},
+                as_of="",
+            ),
+            422,
+        )
     report = reports.period_report(period)
     name = f"bao-cao-{period.start:%Y%m%d}-{period.end:%Y%m%d}.{kind}"
     if kind == "xlsx":

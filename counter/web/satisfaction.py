@@ -1,6 +1,6 @@
 """Satisfaction (issue 14): the public tablet beside the counter, and the officer's entry.
 
-The tablet's page lives under the display's blueprint (``/man-hinh/danh-gia/quay/N``):
+The tablet's page lives under the display's blueprint (``/man-hinh/danh-gia/?quay=N``):
 a public screen of the office, like the queue board. It names nobody: three big
 buttons when a result has just been handed back at that counter, a thank-you
 otherwise; it reloads itself (a meta refresh, no script).
@@ -19,6 +19,7 @@ from counter.services import satisfaction as svc
 from counter.web import PUBLIC_ENDPOINTS, actor, staff_required
 from counter.web.forms import CounterForm
 from counter.web.i18n import translated
+from counter.web.inputs import arg_int
 from counter.web.kiosk import display_bp
 
 tablet_bp = Blueprint("rating", __name__, url_prefix="/danh-gia")
@@ -34,13 +35,16 @@ ASKING_RELOAD = 120
 THANKS_SECONDS = 6
 
 
-@tablet_bp.route("/quay/<int:number>", methods=["GET", "POST"])
-def tablet(number: int) -> Any:
-    """The tablet beside counter ``number``: one tap rates the result just handed back there."""
+@tablet_bp.route("/", methods=["GET", "POST"])
+def tablet() -> Any:
+    """The tablet beside counter ``?quay=N``: one tap rates the result just handed back there."""
+    number = arg_int("quay", high=999)
+    if number is None:
+        return render_template("satisfaction/tablet.html", number=None, thanks=False, ref="")
     form = CounterForm()
     if request.method == "POST":
         if not form.validate_on_submit():
-            return redirect(url_for(".tablet", number=number))
+            return redirect(url_for(".tablet", quay=number))
         try:
             svc.rate_at_counter(
                 number,
@@ -50,7 +54,7 @@ def tablet(number: int) -> Any:
             )
         except CounterError as err:
             flash(translated(err), "info")
-            return redirect(url_for(".tablet", number=number))
+            return redirect(url_for(".tablet", quay=number))
         return render_template(
             "satisfaction/tablet.html", number=number, thanks=True, reload=THANKS_SECONDS
         )

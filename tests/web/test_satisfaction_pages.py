@@ -20,7 +20,7 @@ def test_the_tablet_asks_without_naming_and_one_tap_rates(
     counter: QueueCounter,  # noqa: F811
 ) -> None:
     tablet = app.test_client()
-    url = f"/man-hinh/danh-gia/quay/{COUNTER}"
+    url = f"/man-hinh/danh-gia/?quay={COUNTER}"
     with clock.frozen(RETURNED - timedelta(minutes=1)):
         idle = tablet.get(url).get_data(as_text=True)
     assert "Quầy số 7" in idle and "Hài lòng" not in idle
