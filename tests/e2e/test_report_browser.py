@@ -75,3 +75,14 @@ def test_the_leader_reads_exports_and_prints_this_months_report(
     text = " ".join(" ".join(p.extract_text().split()) for p in reader.pages)
     for words in ("BÁO CÁO TÌNH HÌNH", "Kỳ trước chuyển sang", "Tổng cộng", "THỦ TRƯỞNG ĐƠN VỊ"):
         assert words in text, words
+
+
+def test_the_counter_tablet_shows_nobody_and_needs_no_script(
+    live_server: LiveServer, chromium: Any
+) -> None:
+    tablet = chromium.new_page(viewport={"width": 1024, "height": 700})
+    tablet.goto(live_server("/man-hinh/danh-gia/?quay=1"))
+    assert tablet.locator("h1").inner_text() == "Quầy số 1"
+    assert tablet.locator("script").count() == 0
+    _keep("tablet.png", tablet.screenshot())
+    tablet.context.close()
