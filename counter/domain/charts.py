@@ -18,6 +18,8 @@ TOP = 12
 
 @dataclass(frozen=True)
 class Bar:
+    """A bar of a paired bar chart, in view-box units."""
+
     x: float
     y: float
     width: float
@@ -28,6 +30,8 @@ class Bar:
 
 @dataclass(frozen=True)
 class Tick:
+    """A line of the value axis and its label."""
+
     y: float
     label: str
 
@@ -42,6 +46,8 @@ class Slot:
 
 @dataclass(frozen=True)
 class BarChart:
+    """Bars, axis ticks and month slots on the view box."""
+
     bars: list[Bar]
     ticks: list[Tick]
     slots: list[Slot]
@@ -51,6 +57,8 @@ class BarChart:
 
 @dataclass(frozen=True)
 class Point:
+    """A point of the rate line."""
+
     x: float
     y: float
     value: Decimal
@@ -58,6 +66,8 @@ class Point:
 
 @dataclass(frozen=True)
 class LineChart:
+    """The rate line's points, axis ticks and month slots."""
+
     points: list[Point]  # months with no resolved dossier have no point
     ticks: list[Tick]
     slots: list[Slot]

@@ -181,6 +181,7 @@ class Counts:
 
     @property
     def received(self) -> int:
+        """Received in the period, all channels."""
         return self.received_counter + self.received_online + self.received_post
 
     @property
@@ -190,6 +191,7 @@ class Counts:
 
     @property
     def resolved(self) -> int:
+        """Resolved in the period, however timely."""
         return self.resolved_early + self.resolved_on_time + self.resolved_late
 
     @property
@@ -199,6 +201,7 @@ class Counts:
 
     @property
     def pending(self) -> int:
+        """Pending at the end of the period (or now), due or not."""
         return self.pending_not_due + self.pending_overdue
 
     @property

@@ -411,6 +411,7 @@ class Month:
 
     @property
     def on_time_rate(self) -> Any:
+        """(trước hạn + đúng hạn) / resolved in percent, None when nothing was resolved."""
         return Counts(
             resolved_early=self.in_time, resolved_late=self.resolved - self.in_time
         ).on_time_rate

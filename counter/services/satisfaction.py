@@ -145,6 +145,7 @@ class RatingLine:
 
     @property
     def total(self) -> int:
+        """How many ratings the line holds."""
         return sum(self.counts.values())
 
     @property
@@ -158,6 +159,8 @@ class RatingLine:
 
 @dataclass
 class Summary:
+    """The period's ratings by procedure, by officer, and in all."""
+
     by_procedure: list[RatingLine]
     by_officer: list[RatingLine]
     total: RatingLine
