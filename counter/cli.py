@@ -233,6 +233,42 @@ def catalog_import_command(file: Path, decision: str, decision_date: str, dry_ru
         click.echo(f"Đã nhập theo {imp.decision_number}.")
 
 
+@click.command("report")
+@click.option("--from", "start", default="", help="Từ ngày (yyyy-mm-dd hoặc dd/mm/yyyy).")
+@click.option("--to", "end", default="", help="Đến ngày (mặc định bằng --from).")
+@click.option(
+    "--period", default="", help="Hoặc một kỳ: 2026-11 (tháng), 2026-Q4 (quý), 2026 (năm)."
+)
+@click.option(
+    "--xlsx", "xlsx", type=click.Path(dir_okay=False, path_type=Path), help="Ghi tệp XLSX."
+)
+@click.option(
+    "--csv", "csv_path", type=click.Path(dir_okay=False, path_type=Path), help="Ghi tệp CSV."
+)
+@with_appcontext
+def report_command(
+    start: str, end: str, period: str, xlsx: Path | None, csv_path: Path | None
+) -> None:
+    """Báo cáo tình hình giải quyết hồ sơ của một kỳ, ra tệp XLSX và/hoặc CSV (chạy theo lịch)."""
+    from counter.domain.reports import parse_period
+    from counter.services import report_files, reports
+    from counter.services.office import get_office
+
+    if xlsx is None and csv_path is None:
+        raise click.UsageError("Cần --xlsx FILE hoặc --csv FILE.")
+    try:
+        chosen = parse_period(start=start, end=end, month_text=period, today=clock.today())
+    except CounterError as err:
+        _fail(err)
+    report = reports.period_report(chosen)
+    if xlsx is not None:
+        xlsx.write_bytes(report_files.to_xlsx(report, get_office().name))
+        click.echo(str(xlsx))
+    if csv_path is not None:
+        csv_path.write_bytes(report_files.to_csv(report))
+        click.echo(str(csv_path))
+
+
 def register_cli(app: Flask) -> None:
     """Attach the commands to the app."""
     from counter.portal.commands import sync_group
@@ -246,6 +282,7 @@ def register_cli(app: Flask) -> None:
         due_date_command,
         print_group,
         catalog_import_command,
+        report_command,
         sync_group,
     ):
         app.cli.add_command(command)

@@ -17,6 +17,7 @@ from counter.models.dossiers import (
     Dossier,
     DossierDocument,
     DossierEvent,
+    SatisfactionRating,
 )
 from counter.models.office import Office
 from counter.models.portal import (
@@ -66,6 +67,7 @@ __all__ = [
     "QueueEvent",
     "QueueService",
     "QueueTicket",
+    "SatisfactionRating",
     "SyncBundle",
     "SyncLease",
     "SyncRun",

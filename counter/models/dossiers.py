@@ -39,6 +39,7 @@ class Dossier(db.Model):  # type: ignore[name-defined,misc]
     __table_args__ = (
         Index("ix_dossier_status_due_at", "status", "due_at"),
         Index("ix_dossier_id_number", "id_number"),
+        Index("ix_dossier_resolved_at", "resolved_at", "timeliness"),  # the reports (0017)
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -98,6 +99,10 @@ class Dossier(db.Model):  # type: ignore[name-defined,misc]
     )
     attachments: Mapped[list[Attachment]] = relationship(
         back_populates="dossier", order_by="Attachment.id", cascade="all, delete-orphan"
+    )
+    # The citizen's rating when the result was returned (read here for the portal's object).
+    satisfaction: Mapped[SatisfactionRating | None] = relationship(
+        "SatisfactionRating", uselist=False, viewonly=True
     )
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 (SQLAlchemy reads it)
@@ -161,6 +166,7 @@ class DossierEvent(db.Model):  # type: ignore[name-defined,misc]
     __tablename__ = "dossier_event"
     __table_args__ = (
         Index("ix_dossier_event_synced_at", "synced_at"),
+        Index("ix_dossier_event_action_at", "action", "at"),  # the reports' steps (0017)
         UniqueConstraint("uid", name="uq_dossier_event_uid"),
     )
 
@@ -234,3 +240,29 @@ class CounterNotice(db.Model):  # type: ignore[name-defined,misc]
     def event(self) -> DossierEvent | None:
         """The event that records the notice (rows from before 0012 have one too)."""
         return self.events[0] if self.events else None
+
+
+class SatisfactionRating(db.Model):  # type: ignore[name-defined,misc]
+    """The citizen's rating of the service when the result was returned (đánh giá hài lòng).
+
+    One per dossier: given with one tap on the tablet beside the counter, or entered by
+    an officer from what the citizen said. ``officer_id`` is who handed the result
+    back (the one rated); ``entered_by_id`` the officer who typed it (none: the tablet).
+    """
+
+    __tablename__ = "satisfaction_rating"
+    __table_args__ = (
+        UniqueConstraint("dossier_id", name="uq_satisfaction_rating_dossier_id"),
+        Index("ix_satisfaction_rating_at", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id", ondelete="CASCADE"))
+    level: Mapped[str] = mapped_column(String(16))  # very_satisfied / satisfied / dissatisfied
+    reason: Mapped[str] = mapped_column(Text, default="", info={"max_length": 500})
+    source: Mapped[str] = mapped_column(String(16))  # tablet / officer
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    officer_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+
+    dossier: Mapped[Dossier] = relationship()

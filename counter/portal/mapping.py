@@ -13,6 +13,7 @@ from typing import Any
 
 from counter.domain import clock
 from counter.domain.lifecycle import Status, step_label
+from counter.domain.satisfaction import Level
 from counter.models import Dossier, DossierEvent
 
 MAPPING_VERSION = "lgsp-2018.1"
@@ -46,6 +47,16 @@ def status_code(status: str) -> int:
     return Status(status).portal_code
 
 
+def satisfaction_text(dossier: Dossier) -> str:
+    """The citizen's rating as ThongTinKhac carries it ("" before any rating)."""
+    rating = dossier.satisfaction
+    if rating is None:
+        return ""
+    level = Level(rating.level)
+    text = f"Đánh giá hài lòng: {level.portal_code} - {level.label}"
+    return f"{text}; Lý do: {rating.reason}" if rating.reason else text
+
+
 def dossier_object(dossier: Dossier) -> dict[str, Any]:
     """The DongBoHoSoMC object of a dossier, as it is now."""
     procedure = dossier.procedure
@@ -72,7 +83,7 @@ def dossier_object(dossier: Dossier) -> dict[str, Any]:
         "SoGiayToChuHoSo": dossier.id_number,
         "LoaiDoiTuong": APPLICANT_KINDS.get(dossier.applicant_kind, 4),
         "MaDoiTuong": "",
-        "ThongTinKhac": "",
+        "ThongTinKhac": satisfaction_text(dossier),
         "Email": dossier.email,
         "Fax": "",
         "SoDienThoai": dossier.phone,

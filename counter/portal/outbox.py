@@ -20,3 +20,8 @@ def enqueue_for(dossier: Dossier, event: DossierEvent) -> None:
     db.session.add(
         OutboxItem(kind=KIND_PROGRESS, dossier=dossier, event=event, progress_key=event.uid)
     )
+
+
+def enqueue_state(dossier: Dossier) -> None:
+    """Queue the dossier's state alone (a change that is no step, e.g. the citizen's rating)."""
+    db.session.add(OutboxItem(kind=KIND_STATE, dossier=dossier))

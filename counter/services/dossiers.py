@@ -685,6 +685,71 @@ class Filters:
     officer_id: int | None = None
     query: str = ""
     mine_of: int | None = None  # only what waits on this user's desk (see the module doc)
+    # What the reports link to (so that every number opens the dossiers it counts):
+    procedure_id: int | None = None
+    channel: str = ""
+    pending: bool = False  # received and not finished (PENDING statuses)
+    # A step taken between two Vietnam dates (both included): one of DURING.
+    during: str = ""
+    from_date: date | None = None
+    to_date: date | None = None
+    timeliness: str = ""  # early / on_time / late, or in_time (early or on time)
+
+
+#: Received and not finished: what a report counts as pending.
+PENDING = (
+    Status.RECEIVED.value,
+    Status.IN_PROGRESS.value,
+    Status.SUPPLEMENT_REQUESTED.value,
+    Status.AWAITING_PAYMENT.value,
+)
+#: The steps a date range may apply to; the event kinds of those recorded only as events.
+DURING = ("received", "resolved", "refused", "ended", "supplement")
+_DURING_EVENTS = {
+    "refused": (events.Refused.kind,),
+    "ended": (events.Withdrawn.kind, events.Stopped.kind),
+    "supplement": (events.SupplementRequested.kind,),
+}
+_TIMELINESS = {"early": ("early",), "on_time": ("on_time",), "late": ("late",)}
+_TIMELINESS["in_time"] = ("early", "on_time")
+
+
+def _during_clause(filters: Filters) -> Any:
+    """Dossiers that took the step ``filters.during`` within the filter's dates."""
+    start = clock.start_of_day(filters.from_date) if filters.from_date else None
+    end = clock.start_of_day(filters.to_date + timedelta(days=1)) if filters.to_date else None
+
+    def within(column: Any) -> Any:
+        clause = column.is_not(None)
+        if start is not None:
+            clause &= column >= start
+        if end is not None:
+            clause &= column < end
+        return clause
+
+    if filters.during == "received":
+        return Dossier.status.notin_((Status.SUBMITTED.value, Status.REFUSED.value)) & within(
+            Dossier.received_at
+        )
+    if filters.during == "resolved":
+        return within(Dossier.resolved_at)
+    kinds = _DURING_EVENTS[filters.during]
+    step = db.select(DossierEvent.id).where(
+        DossierEvent.dossier_id == Dossier.id,
+        DossierEvent.action.in_(kinds),
+        within(DossierEvent.at),
+    )
+    if filters.during == "supplement":
+        return step.exists()
+    # Refused, withdrawn or stopped: the dossier ended so (its first such step).
+    return (
+        Dossier.status.in_(
+            (Status.REFUSED.value,)
+            if filters.during == "refused"
+            else (Status.WITHDRAWN.value, Status.STOPPED.value)
+        )
+        & step.exists()
+    )
 
 
 def _bounds(now: datetime) -> tuple[datetime, datetime]:
@@ -716,7 +781,8 @@ def _mine_clause(user_id: int | None) -> Any:
     )
 
 
-def _tab_clause(tab: str, now: datetime, actor: Actor) -> Any:
+def tab_clause(tab: str, now: datetime, actor: Actor) -> Any:
+    """The condition of a worklist tab at ``now`` (the reports count with the same)."""
     end_today, end_soon = _bounds(now)
     running = Dossier.status.in_(RUNNING)
     if tab == "mine":
@@ -780,6 +846,16 @@ def _filtered(filters: Filters) -> Any:
         query = query.where(Dossier.search_text.like(_like(term), escape="\\"))
     if filters.mine_of:
         query = query.where(_mine_clause(filters.mine_of))
+    if filters.procedure_id:
+        query = query.where(Dossier.procedure_id == filters.procedure_id)
+    if filters.channel:
+        query = query.where(Dossier.channel == filters.channel)
+    if filters.pending:
+        query = query.where(Dossier.status.in_(PENDING))
+    if filters.during in DURING:
+        query = query.where(_during_clause(filters))
+    if filters.timeliness in _TIMELINESS:
+        query = query.where(Dossier.timeliness.in_(_TIMELINESS[filters.timeliness]))
     return query
 
 
@@ -810,7 +886,7 @@ def count_tab(
 ) -> int:
     """How many dossiers one tab holds with these filters (a home-page box)."""
     base = _filtered(filters or Filters())
-    clause = _tab_clause(tab, _now(now), actor)
+    clause = tab_clause(tab, _now(now), actor)
     return _count(base if clause is None else base.where(clause))
 
 
@@ -832,7 +908,7 @@ def worklist(
         tab = "open"
     filters = filters or Filters()
     base = _filtered(filters)
-    clause = _tab_clause(tab, moment, actor)
+    clause = tab_clause(tab, moment, actor)
     query = base if clause is None else base.where(clause)
     counts = {
         ONLINE: count_tab(actor, ONLINE, filters=filters, now=moment),

@@ -194,6 +194,8 @@ def register_web(app: Flask) -> None:
         public,
         queue,
         reception,
+        reports,
+        satisfaction,
         sync,
         voice,
     )
@@ -225,6 +227,8 @@ def register_web(app: Flask) -> None:
         queue,
         kiosk,
         calendar,
+        reports,
+        satisfaction,
         sync,
         voice,
         admin,

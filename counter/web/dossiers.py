@@ -33,18 +33,20 @@ from wtforms.validators import Length, Optional
 
 from counter.domain import clock, dates
 from counter.domain.due import Timeliness
-from counter.domain.errors import ValidationError
+from counter.domain.errors import NotFound, ValidationError
 from counter.domain.events import DelayProposed
 from counter.domain.i18n import N_
 from counter.domain.lifecycle import ACTION_FORM, Action, Inputs, Status, step_label
+from counter.domain.satisfaction import Level
 from counter.models import Dossier, DossierEvent
 from counter.portal import pull
 from counter.services import catalog as catalog_service
 from counter.services import dossiers as svc
 from counter.services import queue as queue_service
+from counter.services import satisfaction as satisfaction_service
 from counter.web import NAV_EXTRA, NavItem, actor, staff_required
 from counter.web.forms import CounterForm, form_messages, max_length, run_form
-from counter.web.i18n import translated
+from counter.web.i18n import fmt_date, translated
 from counter.web.inputs import arg_int, arg_page, to_id
 from counter.web.reception import after_receive
 from counter.web.stash import stash
@@ -240,6 +242,71 @@ def _filter_choices() -> dict[str, Any]:
     }
 
 
+def _day_arg(name: str) -> Any:
+    try:
+        return dates.parse_day(request.args.get(name, "")[:10])
+    except ValueError:
+        return None
+
+
+def _report_filters() -> dict[str, Any]:
+    """The filters a report's number links with (wrong values are ignored, as other filters)."""
+    channel = request.args.get("channel", "")
+    during = request.args.get("during", "")
+    timeliness = request.args.get("timeliness", "")
+    return {
+        "procedure_id": arg_int("procedure"),
+        "channel": channel if channel in ("counter", "online", "post") else "",
+        "pending": request.args.get("pending") == "1",
+        "during": during if during in svc.DURING else "",
+        "from_date": _day_arg("from"),
+        "to_date": _day_arg("to"),
+        "timeliness": timeliness if timeliness in ("early", "on_time", "late", "in_time") else "",
+    }
+
+
+_DURING_LABELS = {
+    "received": _l("tiếp nhận"),
+    "resolved": _l("giải quyết xong"),
+    "refused": _l("từ chối tiếp nhận"),
+    "ended": _l("rút hồ sơ hoặc dừng giải quyết"),
+    "supplement": _l("trả lại để bổ sung"),
+}
+_TIMELINESS_FILTER = {
+    "early": _l("trước hạn"),
+    "on_time": _l("đúng hạn"),
+    "late": _l("quá hạn"),
+    "in_time": _l("trước hạn hoặc đúng hạn"),
+}
+_CHANNEL_FILTER = {"counter": _l("trực tiếp"), "online": _l("trực tuyến"), "post": _l("bưu chính")}
+
+
+def _report_filter_text(filters: svc.Filters) -> str:
+    """The report filters in words, so that a number opened from a report can be checked."""
+    parts = []
+    if filters.during:
+        parts.append(
+            _(
+                "%(step)s từ %(start)s đến %(end)s",
+                step=_DURING_LABELS[filters.during],
+                start=fmt_date(filters.from_date) if filters.from_date else "…",
+                end=fmt_date(filters.to_date) if filters.to_date else "…",
+            )
+        )
+    if filters.timeliness:
+        parts.append(str(_TIMELINESS_FILTER[filters.timeliness]))
+    if filters.channel:
+        parts.append(_("kênh %(channel)s", channel=_CHANNEL_FILTER[filters.channel]))
+    if filters.pending:
+        parts.append(_("đang giải quyết"))
+    if filters.procedure_id:
+        try:
+            parts.append(catalog_service.get_procedure(filters.procedure_id).name)
+        except NotFound:
+            parts.append(str(filters.procedure_id))
+    return "; ".join(parts)
+
+
 @bp.route("/")
 @staff_required
 def index() -> Any:
@@ -256,6 +323,7 @@ def index() -> Any:
         field_code=request.args.get("field", "")[:32],
         officer_id=arg_int("officer"),
         mine_of=me.user_id if request.args.get("mine") == "1" else None,
+        **_report_filters(),
     )
     result = svc.worklist(me, tab=tab, filters=filters, page=arg_page())
     args = {
@@ -265,6 +333,13 @@ def index() -> Any:
             "field": filters.field_code,
             "officer": filters.officer_id,
             "mine": 1 if filters.mine_of else None,
+            "procedure": filters.procedure_id,
+            "channel": filters.channel,
+            "pending": 1 if filters.pending else None,
+            "during": filters.during,
+            "from": filters.from_date.isoformat() if filters.from_date else None,
+            "to": filters.to_date.isoformat() if filters.to_date else None,
+            "timeliness": filters.timeliness,
         }.items()
         if v
     }
@@ -274,6 +349,7 @@ def index() -> Any:
         tab=tab,
         filters=filters,
         args=args,
+        report_filter=_report_filter_text(filters),
         **_filter_choices(),
     )
 
@@ -399,6 +475,8 @@ def _render_dossier(
         portal_files=pull.files_of(dossier.id) if dossier.channel == "online" else [],
         current_unit=svc.current_unit(dossier),
         queue_ticket=queue_service.ticket_of_dossier(dossier.id),
+        rating=satisfaction_service.rating_of(dossier.id),
+        rating_labels={level.value: level.label for level in Level},
         attachment_url=_attachment_url,
         action_form=ACTION_FORM,
         status_labels={s.value: _(s.label) for s in Status},

@@ -1,0 +1,222 @@
+"""The period report as files: XLSX for the province's spreadsheet, CSV, and the table both share.
+
+Texts in the files are Vietnamese whatever the screen language (they go to the
+province, as the portal's do). Numbers are numbers (a count is an integer cell,
+the on-time rate a decimal one shown with two places), never text.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+
+from counter.domain import clock
+from counter.domain.reports import COLUMNS, Counts, neutralise
+from counter.domain.satisfaction import Level
+from counter.services.reports import Report
+
+TITLE = "BÁO CÁO TÌNH HÌNH TIẾP NHẬN VÀ GIẢI QUYẾT HỒ SƠ THỦ TỤC HÀNH CHÍNH"
+#: The label columns before the numbers.
+LEAD = ("STT", "Mã", "Lĩnh vực, thủ tục hành chính")
+_ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X")
+
+
+@dataclass(frozen=True)
+class TableLine:
+    """A line of the report table: a field, one of its procedures, or the total."""
+
+    kind: str  # field / procedure / total
+    number: str  # STT: I, II… for fields, 1, 2… for procedures
+    code: str
+    name: str
+    counts: Counts
+
+
+def table(report: Report) -> list[TableLine]:
+    """The report's lines in print order: each field, then its procedures; the total last."""
+    lines: list[TableLine] = []
+    for i, group in enumerate(report.fields):
+        number = _ROMAN[i] if i < len(_ROMAN) else str(i + 1)
+        lines.append(TableLine("field", number, group.code, group.name, group.counts))
+        for j, line in enumerate(group.procedures, start=1):
+            lines.append(TableLine("procedure", str(j), line.code, line.name, line.counts))
+    lines.append(TableLine("total", "", "", "Tổng cộng", report.total))
+    return lines
+
+
+def cell_value(counts: Counts, key: str) -> int | Decimal | None:
+    """A number cell: an integer count, or the rate (None when nothing was resolved)."""
+    return counts.value(key)
+
+
+def as_of_text(report: Report) -> str:
+    """When the pending dossiers were counted, as the report says it."""
+    moment = clock.to_local(report.as_of)
+    return f"Số hồ sơ đang giải quyết tính đến {moment:%H:%M} ngày {moment:%d/%m/%Y}"
+
+
+def to_csv(report: Report) -> bytes:
+    """The table as CSV: UTF-8 with a BOM (Excel then reads Vietnamese), one header line."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([TITLE])
+    writer.writerow([str(report.period.label), as_of_text(report)])
+    writer.writerow([*LEAD, *(f"{c.group} - {c.header}" for c in COLUMNS)])
+    for line in table(report):
+        values = [cell_value(line.counts, c.key) for c in COLUMNS]
+        writer.writerow(
+            [
+                neutralise(line.number),
+                neutralise(line.code),
+                neutralise(line.name),
+                *("" if v is None else v for v in values),
+            ]
+        )
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+_THIN = Side(style="thin", color="000000")
+_BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+_HEAD_FILL = PatternFill("solid", fgColor="DDE4EE")
+_WRAP = Alignment(wrap_text=True, vertical="center", horizontal="center")
+#: Rows of the title block above the table's two header rows.
+HEADER_ROWS = (5, 6)
+
+
+def _text(cell: Any, text: str) -> None:
+    """A text cell that stays text (openpyxl would store "=…" as a formula)."""
+    if text:
+        cell.value = text
+        cell.data_type = "s"
+
+
+SATISFACTION_HEADERS = (
+    "Thủ tục hành chính / Cán bộ",
+    *(str(level.label) for level in Level),
+    "Tổng số đánh giá",
+    "Tỷ lệ hài lòng (%)",
+)
+
+
+def satisfaction_rows(report: Report) -> list[tuple[str, list[Any]]]:
+    """The satisfaction table: a section per grouping, each line's counts, the total last."""
+    summary = report.satisfaction
+    rows: list[tuple[str, list[Any]]] = []
+    for section, lines in (
+        ("Theo thủ tục hành chính", summary.by_procedure),
+        ("Theo cán bộ trả kết quả", summary.by_officer),
+    ):
+        rows.append(("section", [section]))
+        for line in lines:
+            rows.append(
+                ("line", [line.name, *line.counts.values(), line.total, line.satisfied_rate])
+            )
+    total = summary.total
+    rows.append(("total", ["Tổng cộng", *total.counts.values(), total.total, total.satisfied_rate]))
+    return rows
+
+
+def _satisfaction_sheet(book: Any, report: Report) -> None:
+    sheet = book.create_sheet("Mức độ hài lòng")
+    sheet["A1"] = "MỨC ĐỘ HÀI LÒNG CỦA CÔNG DÂN, TỔ CHỨC"
+    sheet["A1"].font = Font(bold=True, size=13)
+    sheet["A2"] = str(report.period.label)
+    for c, text in enumerate(SATISFACTION_HEADERS, start=1):
+        cell = sheet.cell(4, c, text)
+        cell.font, cell.fill, cell.alignment, cell.border = Font(bold=True), _HEAD_FILL, _WRAP, _BOX
+    row = 5
+    for kind, values in satisfaction_rows(report):
+        for c, value in enumerate(values, start=1):
+            cell = sheet.cell(row, c)
+            if isinstance(value, str):
+                _text(cell, value)
+            else:
+                cell.value = value
+                cell.number_format = "0.00" if c == len(SATISFACTION_HEADERS) else "#,##0"
+            cell.border = _BOX
+            if kind != "line":
+                cell.font = Font(bold=True)
+        row += 1
+    sheet.column_dimensions["A"].width = 60
+    for c in range(2, len(SATISFACTION_HEADERS) + 1):
+        sheet.column_dimensions[get_column_letter(c)].width = 16
+    sheet.freeze_panes = "B5"
+
+
+def to_xlsx(report: Report, office_name: str = "") -> bytes:
+    """The table as an XLSX workbook: title, two header rows (frozen), numbers as numbers."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Báo cáo"
+    last_col = len(LEAD) + len(COLUMNS)
+    _text(sheet["A1"], office_name)
+    sheet["A1"].font = Font(bold=True)
+    sheet["A2"] = TITLE
+    sheet["A2"].font = Font(bold=True, size=13)
+    sheet["A3"] = f"{report.period.label} — {as_of_text(report)}"
+    group_row, header_row = HEADER_ROWS
+    for i, text in enumerate(LEAD, start=1):
+        sheet.cell(group_row, i, text)
+        sheet.merge_cells(start_row=group_row, start_column=i, end_row=header_row, end_column=i)
+    col = len(LEAD) + 1
+    start = col
+    for i, column in enumerate(COLUMNS):
+        sheet.cell(header_row, col + i, str(column.header))
+        following = COLUMNS[i + 1].group if i + 1 < len(COLUMNS) else None
+        if following != column.group:
+            sheet.cell(group_row, start, str(column.group))
+            if col + i > start:
+                sheet.merge_cells(
+                    start_row=group_row, start_column=start, end_row=group_row, end_column=col + i
+                )
+            start = col + i + 1
+    for row in (group_row, header_row):
+        for c in range(1, last_col + 1):
+            cell = sheet.cell(row, c)
+            cell.font, cell.fill, cell.alignment, cell.border = (
+                Font(bold=True),
+                _HEAD_FILL,
+                _WRAP,
+                _BOX,
+            )
+    row = header_row + 1
+    for line in table(report):
+        bold = line.kind != "procedure"
+        for c, text in enumerate((line.number, line.code, line.name), start=1):
+            _text(sheet.cell(row, c), text)
+        for i, column in enumerate(COLUMNS):
+            value = cell_value(line.counts, column.key)
+            if column.percent and value is not None:
+                value = float(value)
+            cell = sheet.cell(row, len(LEAD) + 1 + i, value)
+            cell.number_format = "0.00" if column.percent else "#,##0"
+        for c in range(1, last_col + 1):
+            cell = sheet.cell(row, c)
+            cell.border = _BOX
+            if bold:
+                cell.font = Font(bold=True)
+        sheet.cell(row, 3).alignment = Alignment(wrap_text=True, vertical="top")
+        row += 1
+    sheet.column_dimensions["A"].width = 6
+    sheet.column_dimensions["B"].width = 24
+    sheet.column_dimensions["C"].width = 48
+    for i in range(len(COLUMNS)):
+        sheet.column_dimensions[get_column_letter(len(LEAD) + 1 + i)].width = 12
+    sheet.row_dimensions[header_row].height = 45
+    sheet.freeze_panes = sheet.cell(header_row + 1, len(LEAD) + 1)
+    sheet.print_options.gridLines = False
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.print_title_rows = f"{group_row}:{header_row}"
+    _satisfaction_sheet(book, report)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
