@@ -307,7 +307,7 @@ def _stats_range(today: date) -> tuple[dict[str, str], dict[str, str], date, dat
     return values, errors, days["tu"], days["den"]
 
 
-def _duration(seconds: float | None) -> str:
+def duration(seconds: float | None) -> str:
     """A duration as the tables show it: 4:05 (minutes:seconds), 1:02:05 past an hour."""
     if seconds is None:
         return "—"
@@ -329,7 +329,7 @@ def stats() -> Any:
         stats=data,
         values=values,
         errors=errors,
-        duration=_duration,
+        duration=duration,
         quick=[
             (_("Hôm nay"), today, today),
             (_("Hôm qua"), today - timedelta(days=1), today - timedelta(days=1)),

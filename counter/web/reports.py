@@ -17,10 +17,11 @@ from counter.domain import charts, clock
 from counter.domain.errors import ValidationError
 from counter.domain.printed import wording
 from counter.domain.reports import COLUMN_GROUPS, COLUMNS, Period, parse_period
-from counter.services import report_files, reports
+from counter.services import queue_stats, report_files, reports
 from counter.services.office import get_office
 from counter.web import NAV_EXTRA, NavItem, roles_required
 from counter.web.i18n import translated
+from counter.web.queue import duration
 
 bp = Blueprint("reports", __name__, url_prefix="/bao-cao")
 
@@ -190,6 +191,9 @@ def dashboard() -> Any:
     if window not in reports.WINDOWS:
         window = "month"
     board = reports.dashboard(window)
+    period = board.periods[board.window]
+    # The queue over the same days: waiting and service times, the busiest hours.
+    queue = queue_stats.queue_stats(period.start, period.end)
 
     def link(cell: str, period: Period, **dimension: Any) -> str:
         return url_for("dossiers.index", **worklist_args(cell, period, **dimension))
@@ -200,5 +204,7 @@ def dashboard() -> Any:
         window_labels=WINDOW_LABELS,
         channel_labels=CHANNEL_LABELS,
         link=link,
+        queue=queue,
+        duration=duration,
         **_charts(),
     )

@@ -63,3 +63,28 @@ def test_a_bad_range_says_what_is_wrong_in_vietnamese(login_as: Any) -> None:
     assert backwards.status_code == 422
     assert "Ngày cuối phải sau hoặc trùng ngày đầu." in backwards.get_data(as_text=True)
     assert 'value="02/12/2026"' in backwards.get_data(as_text=True)  # what was typed stays
+
+
+def test_the_leaders_dashboard_shows_the_queue_of_its_window(two_days: None, login_as: Any) -> None:
+    """The dashboard's queue box: Tuesday and Wednesday's tickets in «Tuần này», only
+    Wednesday's in «Hôm nay»; the busiest hours drawn; a link to the full statistics."""
+    from counter.domain import clock
+    from tests.services.test_queue import at
+
+    with clock.frozen(at(16, 0, day=2)):
+        leader = login_as("lanhdao")
+        week = leader.get("/bao-cao/tong-quan?window=week").get_data(as_text=True)
+        today = leader.get("/bao-cao/tong-quan?window=today").get_data(as_text=True)
+
+    def box(page: str) -> str:
+        return page[page.index('id="queue-stats"') :]
+
+    def first_row(page: str) -> list[str]:
+        body = box(page).split("<tbody>")[1].split("</tbody>")[0]
+        return [c.strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", body, re.S)]
+
+    # 5 issued, 4 served (A003 absent), waits 4, 8, 15, 2, 11 and 1 min.
+    assert first_row(week)[:3] == ["5", "4", "1"]
+    assert first_row(today)[:3] == ["1", "1", "0"]
+    assert 'class="queue-hours"' in box(week) and "08h" in box(week)
+    assert "/quay/thong-ke?tu=30/11/2026&amp;den=02/12/2026" in box(week)
