@@ -18,6 +18,8 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
 from counter.domain import clock
+from counter.domain.printed import wording
+from counter.domain.printed.ledger import LedgerData
 from counter.domain.reports import COLUMNS, Counts, neutralise
 from counter.domain.satisfaction import Level
 from counter.services.reports import Report
@@ -217,6 +219,79 @@ def to_xlsx(report: Report, office_name: str = "") -> bytes:
     sheet.page_setup.fitToWidth = 1
     sheet.print_title_rows = f"{group_row}:{header_row}"
     _satisfaction_sheet(book, report)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+#: Form 07's columns in the spreadsheet: the printed ones, the collector apart, and the
+#: status instead of the signature (nobody signs a spreadsheet).
+LEDGER_HEADERS = (
+    ("STT", 6),
+    (wording.DOSSIER_CODE, 30),
+    ("Tên TTHC", 40),
+    ("Tên tổ chức, cá nhân", 26),
+    ("Địa chỉ/SĐT", 34),
+    ("Cơ quan chủ trì giải quyết", 22),
+    ("Nhận hồ sơ", 17),
+    ("Hẹn trả kết quả", 17),
+    ("Trả kết quả", 17),
+    ("Người nhận kết quả", 22),
+    ("Phương thức nhận kết quả", 24),
+    ("Trạng thái", 18),
+)
+_WHEN = "dd/mm/yyyy hh:mm"
+
+
+def ledger_to_xlsx(data: LedgerData) -> bytes:
+    """Form 07 (sổ theo dõi hồ sơ) for a period as XLSX: times as Vietnam dates, text as text."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Sổ theo dõi"
+    _text(sheet["A1"], data.head.governing_body)
+    _text(sheet["A2"], data.head.centre_name)
+    sheet["A1"].font = sheet["A2"].font = Font(bold=True)
+    sheet["A3"] = wording.LEDGER_TITLE
+    sheet["A3"].font = Font(bold=True, size=13)
+    period = f"Từ ngày {data.start:%d/%m/%Y} đến ngày {data.end:%d/%m/%Y}"
+    if data.field_name:
+        period += f" — Lĩnh vực: {data.field_name}"
+    if data.status_label:
+        period += f" — Trạng thái: {data.status_label}"
+    _text(sheet["A4"], period)
+    header = 6
+    for c, (title, width) in enumerate(LEDGER_HEADERS, start=1):
+        cell = sheet.cell(header, c, title)
+        cell.font, cell.fill, cell.alignment, cell.border = Font(bold=True), _HEAD_FILL, _WRAP, _BOX
+        sheet.column_dimensions[get_column_letter(c)].width = width
+    for r, line in enumerate(data.rows, start=header + 1):
+        texts = (
+            line.code,
+            line.procedure_name,
+            line.applicant_name,
+            line.address_phone,
+            line.agency,
+        )
+        sheet.cell(r, 1, line.number)
+        for c, text in enumerate(texts, start=2):
+            _text(sheet.cell(r, c), text)
+        for c, moment in ((7, line.received_at), (8, line.due_at), (9, line.returned_at)):
+            if moment is not None:
+                cell = sheet.cell(r, c, clock.local_naive(moment))
+                cell.number_format = _WHEN
+        for c, text in ((10, line.collected_by), (11, line.delivery), (12, line.status)):
+            _text(sheet.cell(r, c), text)
+        for c in range(1, len(LEDGER_HEADERS) + 1):
+            sheet.cell(r, c).border = _BOX
+            sheet.cell(r, c).alignment = Alignment(wrap_text=True, vertical="top")
+    total = header + len(data.rows) + 2
+    sheet.cell(total, 1, f"Tổng số: {len(data.rows)} hồ sơ.")
+    _text(sheet.cell(total + 1, 1), data.printed)
+    sheet.freeze_panes = sheet.cell(header + 1, 1)
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.print_title_rows = f"{header}:{header}"
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

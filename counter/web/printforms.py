@@ -7,9 +7,10 @@ A5 or an 80 mm roll; the toolbar (print button, paper size) hides itself in prin
 from __future__ import annotations
 
 from datetime import date
+from io import BytesIO
 from typing import Any
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, render_template, request, send_file
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -19,6 +20,7 @@ from counter.domain.printed import wording
 from counter.domain.printed.form02_03 import SupplementData
 from counter.printing.qr import qr_svg
 from counter.services import printforms as forms
+from counter.services import report_files
 from counter.web import NAV_EXTRA, NavItem, staff_required
 from counter.web.i18n import translated
 from counter.web.public import lookup_url
@@ -125,12 +127,9 @@ def form06(dossier_id: int) -> Any:
     return _page("printforms/form06.html", "06", forms.form06.control_slip(dossier_id))
 
 
-@bp.get("/so-theo-doi")
-@staff_required
-def ledger() -> Any:
-    """Form 07: the ledger (sổ theo dõi hồ sơ) for any period, A4 landscape."""
+def _ledger_request() -> tuple[dict[str, str], dict[str, str], Any]:
+    """The ledger's period and filters from the address, checked: values, errors, data."""
     args = request.args
-    fields, statuses = forms.ledger.choices()
     values = {
         "from": args.get("from", "").strip(),
         "to": args.get("to", "").strip(),
@@ -160,7 +159,11 @@ def ledger() -> Any:
             data = forms.ledger.for_period(start, end, values["field"], values["status"])
         except ValidationError as err:
             errors[err.field or "from"] = translated(err)
-    status = 422 if errors else 200
+    return values, errors, data
+
+
+def _ledger_page(values: dict[str, str], errors: dict[str, str], data: Any) -> Any:
+    fields, statuses = forms.ledger.choices()
     return (
         render_template(
             "printforms/ledger.html",
@@ -172,8 +175,31 @@ def ledger() -> Any:
             form_no="07",
             size="ledger",
             sizes=[],
-            auto_print=args.get("print") == "1" and not errors,
+            auto_print=request.args.get("print") == "1" and not errors,
             title=_("Sổ theo dõi hồ sơ"),
         ),
-        status,
+        422 if errors else 200,
+    )
+
+
+@bp.get("/so-theo-doi")
+@staff_required
+def ledger() -> Any:
+    """Form 07: the ledger (sổ theo dõi hồ sơ) for any period, A4 landscape."""
+    return _ledger_page(*_ledger_request())
+
+
+@bp.get("/so-theo-doi/tai-ve.xlsx")
+@staff_required
+def ledger_xlsx() -> Any:
+    """Form 07 for the same period and filters as a spreadsheet (XLSX)."""
+    values, errors, data = _ledger_request()
+    if errors:
+        return _ledger_page(values, errors, data)
+    name = f"so-theo-doi-{data.start.isoformat()}-{data.end.isoformat()}.xlsx"
+    return send_file(
+        BytesIO(report_files.ledger_to_xlsx(data)),
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        as_attachment=True,
+        download_name=name,
     )

@@ -735,3 +735,67 @@ def test_print_css_has_a4_a5_and_80mm_pages_and_the_bundled_font(client: Any) ->
 def test_forms_are_for_staff_only(client: Any, url: str) -> None:
     resp = client.get(url)
     assert resp.status_code == 302 and "/dang-nhap" in resp.location
+
+
+def test_the_ledger_downloads_as_a_spreadsheet_with_the_same_rows(login_as: Any) -> None:
+    """Form 07 for a period as XLSX: the printed columns, dates as dates, the same rows."""
+    import io
+    from datetime import datetime
+
+    from openpyxl import load_workbook
+
+    civil = procedure()
+    first = make_dossier(
+        proc=civil,
+        received=vn(2030, 11, 27, 10, 5),
+        due=vn(2030, 12, 2, 10, 5),
+        applicant_name="=Lò Văn Công Thức",  # text, never a formula in the province's sheet
+    )
+    second = make_dossier(
+        received=vn(2030, 11, 30, 23, 30),
+        applicant_name="Quàng Thị Hạnh",
+        status="returned",
+        returned_at=vn(2030, 12, 7, 9, 30),
+        collected_by="Quàng Thị Hạnh",
+    )
+    make_dossier(received=vn(2030, 12, 3, 8, 0), applicant_name="Tháng Sau")
+    b = login_as("lanhdao")
+    page = b.get("/in/so-theo-doi?from=01/11/2030&to=30/11/2030").get_data(as_text=True)
+    assert "/in/so-theo-doi/tai-ve.xlsx?from=01/11/2030&amp;to=30/11/2030" in page
+
+    resp = b.get("/in/so-theo-doi/tai-ve.xlsx?from=01/11/2030&to=30/11/2030")
+    assert resp.status_code == 200
+    assert resp.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert "so-theo-doi-2030-11-01-2030-11-30.xlsx" in resp.headers["Content-Disposition"]
+    sheet = load_workbook(io.BytesIO(resp.data)).active
+    rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+    header = rows.index(
+        [
+            "STT",
+            "Mã hồ sơ",
+            "Tên TTHC",
+            "Tên tổ chức, cá nhân",
+            "Địa chỉ/SĐT",
+            "Cơ quan chủ trì giải quyết",
+            "Nhận hồ sơ",
+            "Hẹn trả kết quả",
+            "Trả kết quả",
+            "Người nhận kết quả",
+            "Phương thức nhận kết quả",
+            "Trạng thái",
+        ]
+    )
+    assert any("Từ ngày 01/11/2030 đến ngày 30/11/2030" in str(r[0]) for r in rows[:header])
+    body = [r for r in rows[header + 1 :] if r[1]]
+    assert [r[1] for r in body] == [first.code, second.code]
+    assert [r[0] for r in rows[header + 1 :] if r[0] and not r[1]][:1] == ["Tổng số: 2 hồ sơ."]
+    assert body[0][0] == first.ledger_seq and isinstance(body[0][0], int)
+    assert body[0][3] == "=Lò Văn Công Thức"
+    assert body[0][6] == datetime(2030, 11, 27, 10, 5) and body[0][7] == datetime(
+        2030, 12, 2, 10, 5
+    )
+    assert body[1][8] == datetime(2030, 12, 7, 9, 30) and body[1][9] == "Quàng Thị Hạnh"
+    assert sheet.freeze_panes == f"A{header + 2}"
+    # The same checks as the page: bad dates are a message, not a file.
+    bad = b.get("/in/so-theo-doi/tai-ve.xlsx?from=31/02/2030")
+    assert bad.status_code == 422 and "xlsx" not in bad.mimetype
