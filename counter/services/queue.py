@@ -19,6 +19,7 @@ the board's last calls, the statistics' times, and the board's ETag.
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 import weakref
@@ -26,7 +27,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_
+from sqlalchemy import and_, bindparam, func, or_
 from sqlalchemy import event as orm_event
 from sqlalchemy.orm import Session, lazyload
 
@@ -88,13 +89,17 @@ def _require_reception(actor: Actor) -> None:
         raise NotAllowed(N_("Chỉ cán bộ tiếp nhận được làm việc tại quầy."))
 
 
+#: A plain INSERT of the event table (not the ORM's bulk insert, which does more work).
+_EVENT_INSERT = QueueEvent.__table__.insert()
+
+
 def _log(action: str, ticket: QueueTicket | None, counter: QueueCounter | None, **kw: Any) -> None:
     """Append the event of a step to the current transaction.
 
     A plain INSERT, not an ORM object: nothing reads the event back in the transaction,
     and the unit of work's flush costs more than the statement on the busy paths."""
     db.session.execute(
-        db.insert(QueueEvent),
+        _EVENT_INSERT,
         [
             {
                 "at": kw.pop("at", None) or clock.now(),
@@ -324,19 +329,28 @@ def close_counter(actor: Actor, counter_id: int, *, now: datetime | None = None)
     return counter
 
 
+@functools.cache
+def _lock_statement(with_officer: bool) -> Any:
+    """The UPDATE of :func:`_lock_counter`, built once (see :func:`_claim_statement`)."""
+    where = [QueueCounter.id == bindparam("p_counter")]
+    if with_officer:
+        where.append(QueueCounter.officer_id == bindparam("p_officer"))
+    return (
+        db.update(QueueCounter)
+        .where(*where)
+        .values(updated_at=bindparam("p_moment", type_=QueueCounter.updated_at.type))
+        .execution_options(synchronize_session=False)
+    )
+
+
 def _lock_counter(counter_id: int, moment: datetime, officer_id: int | None = None) -> bool:
     """Touch the counter's row, the transaction's first write: it holds the counter until
     commit (a row lock on PostgreSQL, the write lock on SQLite). With ``officer_id``, only
     while that officer still holds it; False when the row was not touched."""
-    where = [QueueCounter.id == counter_id]
+    params = {"p_counter": counter_id, "p_moment": moment}
     if officer_id is not None:
-        where.append(QueueCounter.officer_id == officer_id)
-    touched = db.session.execute(
-        db.update(QueueCounter)
-        .where(*where)
-        .values(updated_at=moment)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+        params["p_officer"] = officer_id
+    touched = db.session.execute(_lock_statement(officer_id is not None), params).rowcount
     return bool(touched)
 
 
@@ -511,14 +525,18 @@ def print_ticket(ticket: QueueTicket) -> PrintLog | None:
 # -- at the counter ------------------------------------------------------------------
 
 
+#: The query of :func:`current_ticket`, built once (see :func:`_claim_statement`).
+_CURRENT_TICKET = (
+    db.select(QueueTicket)
+    .where(QueueTicket.counter_id == bindparam("p_counter"), QueueTicket.status.in_(AT_COUNTER))
+    .order_by(QueueTicket.called_at.desc())
+    .limit(1)
+)
+
+
 def current_ticket(counter_id: int) -> QueueTicket | None:
     """The ticket called to or served at a counter now."""
-    return db.session.scalar(
-        db.select(QueueTicket)
-        .where(QueueTicket.counter_id == counter_id, QueueTicket.status.in_(AT_COUNTER))
-        .order_by(QueueTicket.called_at.desc())
-        .limit(1)
-    )
+    return db.session.scalar(_CURRENT_TICKET, {"p_counter": counter_id})
 
 
 def _my_open_counter(actor: Actor, counter_id: int) -> QueueCounter:
@@ -535,33 +553,40 @@ def _my_open_counter(actor: Actor, counter_id: int) -> QueueCounter:
     return counter
 
 
-def _served_by(counter: QueueCounter) -> Any:
+def _served_by(counter_id: Any) -> Any:
     """The ids of the active services a counter serves, as a subquery (not loaded)."""
     return (
         db.select(counter_service.c.service_id)
         .join(QueueService, QueueService.id == counter_service.c.service_id)
-        .where(counter_service.c.counter_id == counter.id, QueueService.active.is_(True))
+        .where(counter_service.c.counter_id == counter_id, QueueService.active.is_(True))
     )
 
 
-def _claim(counter: QueueCounter, actor: Actor, moment: datetime) -> QueueTicket | None:
-    """Claim the first waiting ticket for the counter in one conditional update; the
-    claimed ticket comes back from the same statement (RETURNING)."""
+@functools.cache
+def _claim_statement(dialect: str) -> Any:
+    """The claim's UPDATE … RETURNING, built once per dialect with bound parameters.
+
+    Call next runs it on every press: building the statement and its cache key again
+    each time cost more CPU than running it. Statements are immutable, so one object
+    serves every thread."""
+    counter_id = bindparam("p_counter", type_=QueueTicket.counter_id.type)
+    moment = bindparam("p_moment", type_=QueueTicket.called_at.type)
+    day = bindparam("p_day", type_=QueueTicket.day.type)
     first = (
         db.select(QueueTicket.id)
-        .where(_waiting_for(_served_by(counter), counter.id, _today(moment)))
+        .where(_waiting_for(_served_by(counter_id), counter_id, day))
         .order_by(QueueTicket.priority.desc(), QueueTicket.issued_at, QueueTicket.id)
         .limit(1)
     )
-    if db.session.get_bind().dialect.name == "postgresql":
+    if dialect == "postgresql":
         first = first.with_for_update(skip_locked=True)
-    return db.session.scalar(
+    return (
         db.update(QueueTicket)
         .where(QueueTicket.id == first.scalar_subquery(), QueueTicket.status.in_(WAITING))
         .values(
             status=TicketStatus.CALLED.value,
-            counter_id=counter.id,
-            officer_id=actor.user_id,
+            counter_id=counter_id,
+            officer_id=bindparam("p_officer", type_=QueueTicket.officer_id.type),
             target_counter_id=None,
             called_at=moment,
             started_at=None,
@@ -571,6 +596,19 @@ def _claim(counter: QueueCounter, actor: Actor, moment: datetime) -> QueueTicket
         .returning(QueueTicket)
         .execution_options(synchronize_session=False, populate_existing=True)
     )
+
+
+def _claim(counter: QueueCounter, actor: Actor, moment: datetime) -> QueueTicket | None:
+    """Claim the first waiting ticket for the counter in one conditional update; the
+    claimed ticket comes back from the same statement (RETURNING)."""
+    statement = _claim_statement(db.session.get_bind().dialect.name)
+    params = {
+        "p_counter": counter.id,
+        "p_officer": actor.user_id,
+        "p_moment": moment,
+        "p_day": _today(moment),
+    }
+    return db.session.scalar(statement, params)
 
 
 def call_next(actor: Actor, counter_id: int, *, now: datetime | None = None) -> QueueTicket | None:
@@ -610,7 +648,7 @@ def call_next(actor: Actor, counter_id: int, *, now: datetime | None = None) -> 
 
 
 def _any_waiting(counter: QueueCounter, moment: datetime) -> bool:
-    where = _waiting_for(_served_by(counter), counter.id, _today(moment))
+    where = _waiting_for(_served_by(counter.id), counter.id, _today(moment))
     return db.session.scalar(db.select(QueueTicket.id).where(where).limit(1)) is not None
 
 
@@ -624,6 +662,28 @@ def _ticket_at(actor: Actor, ticket_id: int) -> tuple[QueueTicket, QueueCounter]
         )
     counter = _my_open_counter(actor, ticket.counter_id)
     return ticket, counter
+
+
+@functools.cache
+def _step_statement(keys: frozenset[str]) -> Any:
+    """The conditional UPDATE of :func:`_step` setting ``keys`` (besides the status and
+    the time), built once per set of keys (see :func:`_claim_statement`)."""
+    columns = QueueTicket.__table__.c
+    values = {key: bindparam(f"v_{key}", type_=columns[key].type) for key in keys}
+    return (
+        db.update(QueueTicket)
+        .where(
+            QueueTicket.id == bindparam("p_id"),
+            QueueTicket.status == bindparam("p_status"),
+            QueueTicket.recalls == bindparam("p_recalls"),
+        )
+        .values(
+            status=bindparam("v_status", type_=columns["status"].type),
+            updated_at=bindparam("v_updated_at", type_=columns["updated_at"].type),
+            **values,
+        )
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _step(
@@ -641,16 +701,10 @@ def _step(
         recalls=ticket.recalls,
         needed_recalls=settings.current().queue_no_show_after_recalls,
     )
-    done = db.session.execute(
-        db.update(QueueTicket)
-        .where(
-            QueueTicket.id == ticket.id,
-            QueueTicket.status == ticket.status,
-            QueueTicket.recalls == ticket.recalls,
-        )
-        .values(status=to.value, updated_at=moment, **values)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    params = {f"v_{key}": value for key, value in values.items()}
+    params.update(p_id=ticket.id, p_status=ticket.status, p_recalls=ticket.recalls)
+    params.update(v_status=to.value, v_updated_at=moment)
+    done = db.session.execute(_step_statement(frozenset(values)), params).rowcount
     if not done:
         raise Conflict(
             N_("Số %(code)s vừa được thay đổi ở nơi khác; hãy tải lại trang."), code=ticket.code
