@@ -203,10 +203,20 @@ def list_counters(active_only: bool = False) -> list[QueueCounter]:
     return list(db.session.scalars(query))
 
 
+#: One counter by id, its services loaded only if asked: the counter buttons need none.
+_COUNTER_ALONE = (
+    db.select(QueueCounter)
+    .where(QueueCounter.id == bindparam("p_counter"))
+    .options(lazyload(QueueCounter.services))
+)
+
+
 def get_counter(counter_id: int, *, with_services: bool = True) -> QueueCounter:
     """One counter, or NotFound; ``with_services=False`` loads its services only if asked."""
-    options = [] if with_services else [lazyload(QueueCounter.services)]
-    counter = db.session.get(QueueCounter, counter_id, options=options)
+    if with_services:
+        counter = db.session.get(QueueCounter, counter_id)
+    else:
+        counter = db.session.scalar(_COUNTER_ALONE, {"p_counter": counter_id})
     if counter is None:
         raise NotFound(N_("Không tìm thấy quầy."))
     return counter
@@ -484,13 +494,15 @@ def place_of(ticket: QueueTicket) -> Place:
 KIOSK_PRINTER_NAME = "Kiosk"
 
 
+#: Its query, built once: the kiosk asks on every ticket.
+_KIOSK_PRINTER = db.select(Printer).where(
+    func.lower(Printer.name) == KIOSK_PRINTER_NAME.lower(), Printer.active.is_(True)
+)
+
+
 def kiosk_printer() -> tuple[int | None, str | None] | None:
     """(printer id, address) of the kiosk's printer, or None when it has none."""
-    printer = db.session.scalar(
-        db.select(Printer).where(
-            func.lower(Printer.name) == KIOSK_PRINTER_NAME.lower(), Printer.active.is_(True)
-        )
-    )
+    printer = db.session.scalar(_KIOSK_PRINTER)
     if printer is not None:
         return printer.id, None
     uri = settings.current().kiosk_printer
