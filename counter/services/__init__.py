@@ -7,6 +7,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import inspect
+from sqlalchemy.orm.attributes import set_committed_value
+
 from counter.extensions import db
 
 
@@ -50,11 +53,34 @@ class Actor:
 
 
 @contextmanager
-def transaction() -> Iterator[None]:
-    """Commit what the block wrote, or roll all of it back."""
+def transaction() -> Iterator[list[Any]]:
+    """Commit what the block wrote, or roll all of it back.
+
+    The block may append objects to the list it is given: their column values as
+    written (flushed) stay loaded after the commit, which expires every other object,
+    so reading them once more costs no query (``ticket.code`` after the kiosk's commit).
+    Only objects whose loaded values are what the database holds belong there.
+    """
+    kept: list[Any] = []
     try:
-        yield
+        yield kept
+        db.session.flush()
+        loaded = [(obj, _loaded_columns(obj)) for obj in kept]
         db.session.commit()
     except BaseException:
         db.session.rollback()
         raise
+    for obj, values in loaded:
+        for key, value in values.items():
+            set_committed_value(obj, key, value)
+
+
+def _loaded_columns(obj: Any) -> dict[str, Any]:
+    """The column attributes of ``obj`` that are loaded (not expired, not deferred)."""
+    state = inspect(obj)
+    unloaded = state.unloaded
+    return {
+        prop.key: state.dict[prop.key]
+        for prop in state.mapper.column_attrs
+        if prop.key not in unloaded and prop.key in state.dict
+    }

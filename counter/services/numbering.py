@@ -28,12 +28,13 @@ the database it replaces over to the one it puts back (:func:`read_marks`,
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 from datetime import date
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from sqlalchemy import case
+from sqlalchemy import bindparam, case
 
 from counter.domain.codes import (
     format_dossier_code,
@@ -54,6 +55,33 @@ _LEGACY_LEDGER = "LEDGER"
 _LEGACY_NOTICE = "NOTICE-"
 
 
+@functools.cache
+def _next_statement(dialect: str) -> Any:
+    """The upsert of :func:`next_number`, built once per dialect with bound parameters
+    (the kiosk and reception run it on every ticket and dossier)."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
+    else:  # pragma: no cover - the app supports SQLite and PostgreSQL
+        raise RuntimeError(f"unsupported database {dialect}")
+    columns = DailySequence.__table__.c
+    return (
+        insert(DailySequence)
+        .values(
+            kind=bindparam("p_kind", type_=columns["kind"].type),
+            scope=bindparam("p_scope", type_=columns["scope"].type),
+            day=bindparam("p_day", type_=columns["day"].type),
+            last_seq=1,
+        )
+        .on_conflict_do_update(
+            index_elements=[DailySequence.kind, DailySequence.scope, DailySequence.day],
+            set_={"last_seq": DailySequence.last_seq + 1},
+        )
+        .returning(DailySequence.last_seq)
+    )
+
+
 def next_number(kind: str, scope: str, day: date) -> int:
     """Take the next number of the (kind, scope, day) sequence inside the current transaction.
 
@@ -61,23 +89,9 @@ def next_number(kind: str, scope: str, day: date) -> int:
     lock (it is a write, and the first write of the transaction), so concurrent
     transactions wait for each other instead of reading the same value.
     """
-    dialect = db.session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    elif dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
-    else:  # pragma: no cover - the app supports SQLite and PostgreSQL
-        raise RuntimeError(f"unsupported database {dialect}")
-    statement = (
-        insert(DailySequence)
-        .values(kind=kind, scope=scope, day=day, last_seq=1)
-        .on_conflict_do_update(
-            index_elements=[DailySequence.kind, DailySequence.scope, DailySequence.day],
-            set_={"last_seq": DailySequence.last_seq + 1},
-        )
-        .returning(DailySequence.last_seq)
-    )
-    return int(db.session.execute(statement).scalar_one())
+    statement = _next_statement(db.session.get_bind().dialect.name)
+    params = {"p_kind": kind, "p_scope": scope, "p_day": day}
+    return int(db.session.execute(statement, params).scalar_one())
 
 
 def raise_to(kind: str, scope: str, day: date, seq: int) -> None:

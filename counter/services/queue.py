@@ -19,6 +19,7 @@ the board's last calls, the statistics' times, and the board's ETag.
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 import weakref
@@ -26,9 +27,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_
+from sqlalchemy import and_, bindparam, func, or_
 from sqlalchemy import event as orm_event
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from counter import settings
 from counter.domain import clock
@@ -88,19 +89,29 @@ def _require_reception(actor: Actor) -> None:
         raise NotAllowed(N_("Chỉ cán bộ tiếp nhận được làm việc tại quầy."))
 
 
+#: A plain INSERT of the event table (not the ORM's bulk insert, which does more work).
+_EVENT_INSERT = QueueEvent.__table__.insert()
+
+
 def _log(action: str, ticket: QueueTicket | None, counter: QueueCounter | None, **kw: Any) -> None:
-    """Append the event of a step to the current transaction."""
-    db.session.add(
-        QueueEvent(
-            at=kw.pop("at", None) or clock.now(),
-            action=action,
-            ticket_id=ticket.id if ticket else None,
-            code=ticket.code if ticket else "",
-            service_id=ticket.service_id if ticket else None,
-            counter_id=counter.id if counter else None,
-            counter_number=counter.number if counter else None,
-            officer_id=kw.pop("officer_id", None),
-        )
+    """Append the event of a step to the current transaction.
+
+    A plain INSERT, not an ORM object: nothing reads the event back in the transaction,
+    and the unit of work's flush costs more than the statement on the busy paths."""
+    db.session.execute(
+        _EVENT_INSERT,
+        [
+            {
+                "at": kw.pop("at", None) or clock.now(),
+                "action": action,
+                "ticket_id": ticket.id if ticket else None,
+                "code": ticket.code if ticket else "",
+                "service_id": ticket.service_id if ticket else None,
+                "counter_id": counter.id if counter else None,
+                "counter_number": counter.number if counter else None,
+                "officer_id": kw.pop("officer_id", None),
+            }
+        ],
     )
 
 
@@ -192,9 +203,20 @@ def list_counters(active_only: bool = False) -> list[QueueCounter]:
     return list(db.session.scalars(query))
 
 
-def get_counter(counter_id: int) -> QueueCounter:
-    """One counter, or NotFound."""
-    counter = db.session.get(QueueCounter, counter_id)
+#: One counter by id, its services loaded only if asked: the counter buttons need none.
+_COUNTER_ALONE = (
+    db.select(QueueCounter)
+    .where(QueueCounter.id == bindparam("p_counter"))
+    .options(lazyload(QueueCounter.services))
+)
+
+
+def get_counter(counter_id: int, *, with_services: bool = True) -> QueueCounter:
+    """One counter, or NotFound; ``with_services=False`` loads its services only if asked."""
+    if with_services:
+        counter = db.session.get(QueueCounter, counter_id)
+    else:
+        counter = db.session.scalar(_COUNTER_ALONE, {"p_counter": counter_id})
     if counter is None:
         raise NotFound(N_("Không tìm thấy quầy."))
     return counter
@@ -317,19 +339,28 @@ def close_counter(actor: Actor, counter_id: int, *, now: datetime | None = None)
     return counter
 
 
+@functools.cache
+def _lock_statement(with_officer: bool) -> Any:
+    """The UPDATE of :func:`_lock_counter`, built once (see :func:`_claim_statement`)."""
+    where = [QueueCounter.id == bindparam("p_counter")]
+    if with_officer:
+        where.append(QueueCounter.officer_id == bindparam("p_officer"))
+    return (
+        db.update(QueueCounter)
+        .where(*where)
+        .values(updated_at=bindparam("p_moment", type_=QueueCounter.updated_at.type))
+        .execution_options(synchronize_session=False)
+    )
+
+
 def _lock_counter(counter_id: int, moment: datetime, officer_id: int | None = None) -> bool:
     """Touch the counter's row, the transaction's first write: it holds the counter until
     commit (a row lock on PostgreSQL, the write lock on SQLite). With ``officer_id``, only
     while that officer still holds it; False when the row was not touched."""
-    where = [QueueCounter.id == counter_id]
+    params = {"p_counter": counter_id, "p_moment": moment}
     if officer_id is not None:
-        where.append(QueueCounter.officer_id == officer_id)
-    touched = db.session.execute(
-        db.update(QueueCounter)
-        .where(*where)
-        .values(updated_at=moment)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+        params["p_officer"] = officer_id
+    touched = db.session.execute(_lock_statement(officer_id is not None), params).rowcount
     return bool(touched)
 
 
@@ -363,7 +394,7 @@ def issue_ticket(
     if not service.active:
         raise NotFound(N_("Không tìm thấy dịch vụ xếp hàng."))
     day = _today(moment)
-    with transaction():
+    with transaction() as kept:
         # The number first: the sequence upsert is the transaction's first write.
         seq = numbering.next_number(TICKET, service.letter, day)
         ticket = QueueTicket(
@@ -379,6 +410,7 @@ def issue_ticket(
         db.session.add(ticket)
         db.session.flush()
         _log("issue", ticket, None, at=moment)
+        kept.append(ticket)  # the kiosk shows and prints it: no reload after the commit
     return ticket
 
 
@@ -390,8 +422,9 @@ def get_ticket(ticket_id: int) -> QueueTicket:
     return ticket
 
 
-def _waiting_for(service_ids: list[int], counter_id: int | None, day: Any) -> Any:
-    """The tickets of ``day`` a counter (serving ``service_ids``) may call."""
+def _waiting_for(service_ids: Any, counter_id: int | None, day: Any) -> Any:
+    """The tickets of ``day`` a counter (serving ``service_ids``: a list, or a subquery of
+    ids) may call."""
     mine = and_(QueueTicket.service_id.in_(service_ids), QueueTicket.target_counter_id.is_(None))
     if counter_id is not None:
         mine = or_(mine, QueueTicket.target_counter_id == counter_id)
@@ -461,13 +494,15 @@ def place_of(ticket: QueueTicket) -> Place:
 KIOSK_PRINTER_NAME = "Kiosk"
 
 
+#: Its query, built once: the kiosk asks on every ticket.
+_KIOSK_PRINTER = db.select(Printer).where(
+    func.lower(Printer.name) == KIOSK_PRINTER_NAME.lower(), Printer.active.is_(True)
+)
+
+
 def kiosk_printer() -> tuple[int | None, str | None] | None:
     """(printer id, address) of the kiosk's printer, or None when it has none."""
-    printer = db.session.scalar(
-        db.select(Printer).where(
-            func.lower(Printer.name) == KIOSK_PRINTER_NAME.lower(), Printer.active.is_(True)
-        )
-    )
+    printer = db.session.scalar(_KIOSK_PRINTER)
     if printer is not None:
         return printer.id, None
     uri = settings.current().kiosk_printer
@@ -502,19 +537,23 @@ def print_ticket(ticket: QueueTicket) -> PrintLog | None:
 # -- at the counter ------------------------------------------------------------------
 
 
+#: The query of :func:`current_ticket`, built once (see :func:`_claim_statement`).
+_CURRENT_TICKET = (
+    db.select(QueueTicket)
+    .where(QueueTicket.counter_id == bindparam("p_counter"), QueueTicket.status.in_(AT_COUNTER))
+    .order_by(QueueTicket.called_at.desc())
+    .limit(1)
+)
+
+
 def current_ticket(counter_id: int) -> QueueTicket | None:
     """The ticket called to or served at a counter now."""
-    return db.session.scalar(
-        db.select(QueueTicket)
-        .where(QueueTicket.counter_id == counter_id, QueueTicket.status.in_(AT_COUNTER))
-        .order_by(QueueTicket.called_at.desc())
-        .limit(1)
-    )
+    return db.session.scalar(_CURRENT_TICKET, {"p_counter": counter_id})
 
 
 def _my_open_counter(actor: Actor, counter_id: int) -> QueueCounter:
     _require_reception(actor)
-    counter = get_counter(counter_id)
+    counter = get_counter(counter_id, with_services=False)  # the buttons need no services
     if counter.officer_id is None:
         raise NotAllowed(
             N_("Quầy số %(number)s chưa mở; hãy mở quầy trước."), number=counter.number
@@ -526,34 +565,62 @@ def _my_open_counter(actor: Actor, counter_id: int) -> QueueCounter:
     return counter
 
 
-def _claim(counter: QueueCounter, actor: Actor, moment: datetime) -> int | None:
-    """Claim the first waiting ticket for the counter in one conditional update."""
-    service_ids = [s.id for s in counter.services if s.active]
+def _served_by(counter_id: Any) -> Any:
+    """The ids of the active services a counter serves, as a subquery (not loaded)."""
+    return (
+        db.select(counter_service.c.service_id)
+        .join(QueueService, QueueService.id == counter_service.c.service_id)
+        .where(counter_service.c.counter_id == counter_id, QueueService.active.is_(True))
+    )
+
+
+@functools.cache
+def _claim_statement(dialect: str) -> Any:
+    """The claim's UPDATE … RETURNING, built once per dialect with bound parameters.
+
+    Call next runs it on every press: building the statement and its cache key again
+    each time cost more CPU than running it. Statements are immutable, so one object
+    serves every thread."""
+    counter_id = bindparam("p_counter", type_=QueueTicket.counter_id.type)
+    moment = bindparam("p_moment", type_=QueueTicket.called_at.type)
+    day = bindparam("p_day", type_=QueueTicket.day.type)
     first = (
         db.select(QueueTicket.id)
-        .where(_waiting_for(service_ids, counter.id, _today(moment)))
+        .where(_waiting_for(_served_by(counter_id), counter_id, day))
         .order_by(QueueTicket.priority.desc(), QueueTicket.issued_at, QueueTicket.id)
         .limit(1)
     )
-    if db.session.get_bind().dialect.name == "postgresql":
+    if dialect == "postgresql":
         first = first.with_for_update(skip_locked=True)
-    claimed = db.session.execute(
+    return (
         db.update(QueueTicket)
         .where(QueueTicket.id == first.scalar_subquery(), QueueTicket.status.in_(WAITING))
         .values(
             status=TicketStatus.CALLED.value,
-            counter_id=counter.id,
-            officer_id=actor.user_id,
+            counter_id=counter_id,
+            officer_id=bindparam("p_officer", type_=QueueTicket.officer_id.type),
             target_counter_id=None,
             called_at=moment,
             started_at=None,
             recalls=0,
             updated_at=moment,
         )
-        .returning(QueueTicket.id)
-        .execution_options(synchronize_session=False)
-    ).scalar()
-    return int(claimed) if claimed is not None else None
+        .returning(QueueTicket)
+        .execution_options(synchronize_session=False, populate_existing=True)
+    )
+
+
+def _claim(counter: QueueCounter, actor: Actor, moment: datetime) -> QueueTicket | None:
+    """Claim the first waiting ticket for the counter in one conditional update; the
+    claimed ticket comes back from the same statement (RETURNING)."""
+    statement = _claim_statement(db.session.get_bind().dialect.name)
+    params = {
+        "p_counter": counter.id,
+        "p_officer": actor.user_id,
+        "p_moment": moment,
+        "p_day": _today(moment),
+    }
+    return db.session.scalar(statement, params)
 
 
 def call_next(actor: Actor, counter_id: int, *, now: datetime | None = None) -> QueueTicket | None:
@@ -573,29 +640,27 @@ def call_next(actor: Actor, counter_id: int, *, now: datetime | None = None) -> 
             code=current.code,
         )
     moment = _moment(now)
-    with transaction():
+    with transaction() as kept:
         if not _lock_counter(counter.id, moment, actor.user_id):  # closed meanwhile
             raise NotAllowed(
                 N_("Quầy số %(number)s chưa mở; hãy mở quầy trước."), number=counter.number
             )
-        claimed = None
+        ticket = None
         for _attempt in range(_CLAIM_ATTEMPTS):
-            claimed = _claim(counter, actor, moment)
-            if claimed is not None or not _any_waiting(counter, moment):
+            ticket = _claim(counter, actor, moment)
+            if ticket is not None or not _any_waiting(counter, moment):
                 break
-        if claimed is None:  # nobody waits: the ticket being served stays as it is
+        if ticket is None:  # nobody waits: the ticket being served stays as it is
             return None
         if current is not None:
             _step(current, "finish", counter, actor, moment, finished_at=moment)
-        ticket = db.session.get(QueueTicket, claimed, populate_existing=True)
-        assert ticket is not None
         _log("call", ticket, counter, at=moment, officer_id=actor.user_id)
+        kept.append(ticket)  # as the claim returned it: the page's «Mời số …» needs no reload
     return ticket
 
 
 def _any_waiting(counter: QueueCounter, moment: datetime) -> bool:
-    service_ids = [s.id for s in counter.services if s.active]
-    where = _waiting_for(service_ids, counter.id, _today(moment))
+    where = _waiting_for(_served_by(counter.id), counter.id, _today(moment))
     return db.session.scalar(db.select(QueueTicket.id).where(where).limit(1)) is not None
 
 
@@ -609,6 +674,28 @@ def _ticket_at(actor: Actor, ticket_id: int) -> tuple[QueueTicket, QueueCounter]
         )
     counter = _my_open_counter(actor, ticket.counter_id)
     return ticket, counter
+
+
+@functools.cache
+def _step_statement(keys: frozenset[str]) -> Any:
+    """The conditional UPDATE of :func:`_step` setting ``keys`` (besides the status and
+    the time), built once per set of keys (see :func:`_claim_statement`)."""
+    columns = QueueTicket.__table__.c
+    values = {key: bindparam(f"v_{key}", type_=columns[key].type) for key in keys}
+    return (
+        db.update(QueueTicket)
+        .where(
+            QueueTicket.id == bindparam("p_id"),
+            QueueTicket.status == bindparam("p_status"),
+            QueueTicket.recalls == bindparam("p_recalls"),
+        )
+        .values(
+            status=bindparam("v_status", type_=columns["status"].type),
+            updated_at=bindparam("v_updated_at", type_=columns["updated_at"].type),
+            **values,
+        )
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _step(
@@ -626,16 +713,10 @@ def _step(
         recalls=ticket.recalls,
         needed_recalls=settings.current().queue_no_show_after_recalls,
     )
-    done = db.session.execute(
-        db.update(QueueTicket)
-        .where(
-            QueueTicket.id == ticket.id,
-            QueueTicket.status == ticket.status,
-            QueueTicket.recalls == ticket.recalls,
-        )
-        .values(status=to.value, updated_at=moment, **values)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    params = {f"v_{key}": value for key, value in values.items()}
+    params.update(p_id=ticket.id, p_status=ticket.status, p_recalls=ticket.recalls)
+    params.update(v_status=to.value, v_updated_at=moment)
+    done = db.session.execute(_step_statement(frozenset(values)), params).rowcount
     if not done:
         raise Conflict(
             N_("Số %(code)s vừa được thay đổi ở nơi khác; hãy tải lại trang."), code=ticket.code

@@ -23,7 +23,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required
+from flask_login import AnonymousUserMixin, current_user, login_required
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
@@ -179,6 +179,16 @@ def _banners() -> list[dict[str, str]]:
     return out
 
 
+def _signed_in() -> bool:
+    """Whether this request is a signed-in account's, without reading the account again:
+    after a service's commit (which expires it) ``current_user.is_authenticated`` would
+    reload the account and its roles just to answer this."""
+    user = g.get("_login_user")
+    if user is None:  # nothing asked yet (an error page, a static file): ask now
+        return bool(current_user.is_authenticated)
+    return not isinstance(user, AnonymousUserMixin)
+
+
 def register_web(app: Flask) -> None:
     """Blueprints, login settings, error pages and the first-login password rule."""
     from counter.web import (
@@ -271,7 +281,7 @@ def register_web(app: Flask) -> None:
         response.headers.setdefault("Referrer-Policy", "same-origin")
         if response.mimetype == "text/html":
             response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        if current_user.is_authenticated:
+        if _signed_in():
             response.headers.setdefault("Cache-Control", "no-store")
         return response
 

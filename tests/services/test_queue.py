@@ -280,6 +280,43 @@ def test_counters_calling_at_the_same_moment_never_get_the_same_ticket(app: Flas
     assert statuses.count("serving") == sum(1 for codes in got.values() if codes)
 
 
+_SHOWN = (
+    "code",
+    "status",
+    "counter_id",
+    "officer_id",
+    "target_counter_id",
+    "called_at",
+    "started_at",
+    "recalls",
+    "issued_at",
+    "priority",
+)
+
+
+def _shown(ticket: QueueTicket) -> dict[str, object]:
+    return {name: getattr(ticket, name) for name in _SHOWN}
+
+
+def test_issued_and_called_tickets_answer_with_what_the_database_holds(
+    app: Flask, counters: dict[int, Actor]
+) -> None:
+    """The kiosk's and call next's tickets are not read again after their commit: what
+    they answer must still be what was stored, even for a ticket the caller held before."""
+    issued = issue("A", at(8, 0))
+    as_issued, ticket_id = _shown(issued), issued.id
+    db.session.expire_all()
+    assert _shown(db.session.get(QueueTicket, ticket_id)) == as_issued
+    held = db.session.get(QueueTicket, ticket_id)  # a page holding the waiting ticket
+    assert held.status == "waiting"
+    called = q.call_next(counters[1], counter(1).id, now=at(8, 1))
+    assert called is held  # one object per row: the holder sees the call too
+    as_called = _shown(called)
+    assert as_called["status"] == "called" and as_called["counter_id"] == counter(1).id
+    db.session.expire_all()
+    assert _shown(db.session.get(QueueTicket, ticket_id)) == as_called
+
+
 def test_closing_a_counter_with_a_ticket_at_it_is_refused(
     app: Flask, counters: dict[int, Actor]
 ) -> None:
