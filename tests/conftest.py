@@ -75,25 +75,26 @@ def _client_class(app: Flask) -> Flask:
     return app
 
 
+def initialize_for_tests(demo: bool = True) -> None:
+    """``init --demo`` without the demo's queue history: queue tests count their own
+    tickets from zero (tests/services/test_demo_queue.py loads the history itself)."""
+    from counter.services import setup
+
+    loaders = setup.DEMO_LOADERS
+    setup.DEMO_LOADERS = [s for s in loaders if not s.startswith("counter.services.demo_queue:")]
+    try:
+        setup.initialize(demo=demo)
+    finally:
+        setup.DEMO_LOADERS = loaders
+
+
 @pytest.fixture(scope="session")
 def template_db(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """Migrate and initialise (with demo data) once; tests copy or replay the result.
 
-    Without the demo's queue history: queue tests count their own tickets from zero
-    (tests/services/test_demo_queue.py loads the history itself).
+    Without the demo's queue history (see :func:`initialize_for_tests`).
     """
-    from counter.services import setup
-
-    def initialize(demo: bool) -> None:
-        loaders = setup.DEMO_LOADERS
-        setup.DEMO_LOADERS = [
-            s for s in loaders if not s.startswith("counter.services.demo_queue:")
-        ]
-        try:
-            setup.initialize(demo=demo)
-        finally:
-            setup.DEMO_LOADERS = loaders
-
+    initialize = initialize_for_tests
     base = tmp_path_factory.mktemp("template")
     if PG_URL:
         engine = create_engine(PG_URL)

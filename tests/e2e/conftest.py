@@ -46,8 +46,9 @@ class LiveServer:
 
 @contextmanager
 def serve_demo(instance: Path) -> Iterator[LiveServer]:
-    """The app on 127.0.0.1 and a free port, with a fresh demo database in ``instance``."""
-    from counter.services.setup import initialize
+    """The app on 127.0.0.1 and a free port, with a fresh demo database in ``instance``
+    (without the demo's queue history: the browser tests take their own tickets)."""
+    from tests.conftest import initialize_for_tests as initialize
 
     app = create_app(
         {
