@@ -47,25 +47,32 @@ def _query(period: Period) -> dict[str, str]:
     return {"from": period.start.isoformat(), "to": period.end.isoformat()}
 
 
+def _report_context(period: Period | None, values: Any, errors: dict[str, str]) -> dict[str, Any]:
+    """What the report page and its printout both show: the table, satisfaction, the form."""
+    report = reports.period_report(period) if period else None
+    return {
+        "report": report,
+        "lines": report_files.table(report) if report else [],
+        "satisfaction_rows": report_files.satisfaction_rows(report) if report else [],
+        "satisfaction_headers": report_files.SATISFACTION_HEADERS,
+        "columns": COLUMNS,
+        "column_groups": COLUMN_GROUPS,
+        "values": values,
+        "errors": errors,
+        "as_of": report_files.as_of_text(report) if report else "",
+    }
+
+
 @bp.get("/")
 @roles_required("leader")
 def index() -> Any:
     """The period report on screen: by field and procedure, with its files and printout."""
     period, values, errors = _period()
-    report = reports.period_report(period) if period else None
     return (
         render_template(
             "reports/index.html",
-            report=report,
-            lines=report_files.table(report) if report else [],
-            satisfaction_rows=report_files.satisfaction_rows(report) if report else [],
-            satisfaction_headers=report_files.SATISFACTION_HEADERS,
-            columns=COLUMNS,
-            column_groups=COLUMN_GROUPS,
-            values=values,
-            errors=errors,
             query=_query(period) if period else {},
-            as_of=report_files.as_of_text(report) if report else "",
+            **_report_context(period, values, errors),
         ),
         422 if errors else 200,
     )
@@ -88,20 +95,8 @@ def download_csv() -> Any:
 def _download(kind: str) -> Any:
     period, values, errors = _period()
     if period is None:
-        return (
-            render_template(
-                "reports/index.html",
-                report=None,
-                lines=[],
-                columns=COLUMNS,
-                column_groups=COLUMN_GROUPS,
-                values=values,
-                errors=errors,
-                query={},
-                as_of="",
-            ),
-            422,
-        )
+        context = _report_context(None, values, errors)
+        return render_template("reports/index.html", query={}, **context), 422
     report = reports.period_report(period)
     name = f"bao-cao-{period.start:%Y%m%d}-{period.end:%Y%m%d}.{kind}"
     if kind == "xlsx":
@@ -118,25 +113,17 @@ def _download(kind: str) -> Any:
 def printout() -> Any:
     """The report on A4 landscape, for printing or saving as PDF."""
     period, values, errors = _period()
-    report = reports.period_report(period) if period else None
+    context = _report_context(period, values, errors)
     return (
         render_template(
             "reports/print.html",
-            report=report,
-            lines=report_files.table(report) if report else [],
-            satisfaction_rows=report_files.satisfaction_rows(report) if report else [],
-            satisfaction_headers=report_files.SATISFACTION_HEADERS,
-            columns=COLUMNS,
-            column_groups=COLUMN_GROUPS,
-            values=values,
-            errors=errors,
             office=get_office(),
             w=wording,
-            as_of=report_files.as_of_text(report) if report else "",
             size="ledger",
             sizes=[],
-            auto_print=request.args.get("print") == "1" and report is not None,
+            auto_print=request.args.get("print") == "1" and context["report"] is not None,
             title=_("Báo cáo tình hình giải quyết hồ sơ"),
+            **context,
         ),
         422 if errors else 200,
     )
