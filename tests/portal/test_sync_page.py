@@ -122,3 +122,27 @@ def test_the_page_lists_what_is_pending_with_its_retry_state(
     html = leader.get("/dong-bo/").get_data(as_text=True)
     assert code not in html.split("Mục đang chờ gửi")[1].split("<h2")[0]
     assert "Không có mục nào đang chờ." in html
+
+
+def test_the_automatic_sync_every_n_minutes_sends_what_is_pending(
+    portal_app: Flask, sim: SimServer, monkeypatch: Any
+) -> None:
+    from counter.portal import status
+
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        if len(slept) > 1:
+            raise SystemExit  # the loop's second wait: enough
+
+    monkeypatch.setattr(status.time, "sleep", sleep)
+    assert sender.counts().pending > 0
+    try:
+        status.sync_every(portal_app, 5)
+    except SystemExit:
+        pass
+    assert slept == [300, 300]
+    db.session.expire_all()
+    assert sender.counts().pending == 0
+    assert_portal_matches_local(sim.url)
