@@ -6,6 +6,7 @@ import time
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from flask import Flask
 from sqlalchemy import update
 
@@ -109,9 +110,7 @@ def test_the_page_lists_what_is_pending_with_its_retry_state(
     fault(sim.url, mode="error500", count=1)
     sender.run_sync("test")
     [tried] = db.session.scalars(
-        db.select(OutboxItem).where(
-            OutboxItem.dossier_id == dossier_id, OutboxItem.kind == "state"
-        )
+        db.select(OutboxItem).where(OutboxItem.dossier_id == dossier_id, OutboxItem.kind == "state")
     )
     assert tried.status == PENDING and tried.attempts == 1
     html = leader.get("/dong-bo/").get_data(as_text=True)
@@ -138,10 +137,8 @@ def test_the_automatic_sync_every_n_minutes_sends_what_is_pending(
 
     monkeypatch.setattr(status.time, "sleep", sleep)
     assert sender.counts().pending > 0
-    try:
+    with pytest.raises(SystemExit):
         status.sync_every(portal_app, 5)
-    except SystemExit:
-        pass
     assert slept == [300, 300]
     db.session.expire_all()
     assert sender.counts().pending == 0
