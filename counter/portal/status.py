@@ -32,6 +32,8 @@ from counter.services import calendar as cal
 
 log = logging.getLogger("counter.portal")
 RUNS_SHOWN = 10
+#: Pending items listed on the sync page, oldest first (the count gives the rest).
+PENDING_SHOWN = 50
 
 
 @dataclass
@@ -41,6 +43,10 @@ class Overview:
     counts: sender.Counts
     last_success: datetime | None
     parked: list[OutboxItem] = field(default_factory=list)
+    #: The first pending items in sending order, each with its attempts, last error, next attempt.
+    pending: list[OutboxItem] = field(default_factory=list)
+    #: Dossiers with a parked state: their pending items wait behind it.
+    blocked: set[int] = field(default_factory=set)
     runs: list[SyncRun] = field(default_factory=list)
     overdue: bool = False
     last_pull: PortalPull | None = None
@@ -90,7 +96,7 @@ def waited_too_long(now: datetime | None = None) -> bool:
 
 
 def overview() -> Overview:
-    """Counts, the last success, the parked items with their reasons, the recent runs.
+    """Counts, the last success, the oldest pending and the parked items, the recent runs.
 
     The last success is the newest run that ended without failure or the newest
     bundle receipt loaded, whichever is later: a receipt is a delivery too.
@@ -116,10 +122,32 @@ def overview() -> Overview:
     for item in parked:
         shown[(item.dossier_id, item.kind if item.kind == "state" else str(item.id))] = item
     runs = list(db.session.scalars(select(SyncRun).order_by(SyncRun.id.desc()).limit(RUNS_SHOWN)))
+    # In the order they go: dossier states first (one row per dossier, its newest
+    # change: they go as one object), then progress entries.
+    states: dict[int, OutboxItem] = {}
+    for item in db.session.scalars(
+        select(OutboxItem)
+        .where(OutboxItem.status == PENDING, OutboxItem.kind == "state")
+        .order_by(OutboxItem.id)
+        .limit(PENDING_SHOWN * 10)
+        .options(joinedload(OutboxItem.dossier))
+    ):
+        states.pop(item.dossier_id, None)
+        states[item.dossier_id] = item
+    pending = list(states.values())[:PENDING_SHOWN]
+    pending += db.session.scalars(
+        select(OutboxItem)
+        .where(OutboxItem.status == PENDING, OutboxItem.kind != "state")
+        .order_by(OutboxItem.id)
+        .limit(PENDING_SHOWN - len(pending))
+        .options(joinedload(OutboxItem.dossier))
+    )
     return Overview(
         counts=sender.counts(),
         last_success=last_success,
         parked=list(shown.values()),
+        pending=pending,
+        blocked={item.dossier_id for item in parked if item.kind == "state"},
         runs=runs,
         overdue=waited_too_long(),
         last_pull=pull.last_pull(),

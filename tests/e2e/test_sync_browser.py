@@ -41,7 +41,7 @@ def portal(live_server: LiveServer) -> Iterator[SimServer]:
 def _wait_for_the_end(page: Any, runs: int) -> None:
     """Until ``runs`` runs are listed, all finished (the page reloads itself then; so do we)."""
     for _ in range(120):
-        listed = page.locator("table.grid").nth(1).inner_text()
+        listed = page.locator("table.sync-runs").inner_text()
         if "đang chạy hoặc bị ngắt" not in listed and listed.count("bấm trên trang") >= runs:
             return
         page.wait_for_timeout(500)
@@ -69,7 +69,7 @@ def test_sync_now_progress_parked_reason_and_send_again(
     _wait_for_the_end(page, 1)
     row = page.locator("tr", has_text="Thiếu mã lĩnh vực (MaLinhVuc)")
     assert row.count() == 1 and code in row.inner_text()
-    assert "xong" in page.locator("table.grid").nth(1).inner_text()
+    assert "xong" in page.locator("table.sync-runs").inner_text()
     _shot(page, tmp_path, "sync-after-run.png")
 
     fault(portal.url, clear=True)

@@ -1,4 +1,5 @@
-"""kill -9 while dossiers with scans are received: no dossier ever points at a missing scan.
+"""kill -9 while dossiers with scans are received: no dossier ever points at a missing scan,
+and no dossier step is left without its portal outbox rows (or rows without their step).
 
 A worker process (tests/faults/crash_worker.py) receives dossiers with scans on the
 real app and a real SQLite file, and is killed with SIGKILL at random moments. After
@@ -85,12 +86,31 @@ def _attachments(db_path: Path, after: int) -> list[tuple[Any, ...]]:
     conn = sqlite3.connect(db_path)
     try:
         assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+        _check_outbox(conn)
         return conn.execute(
             "SELECT id, stored_name, size, sha256 FROM attachment WHERE id > ? ORDER BY id",
             (after,),
         ).fetchall()
     finally:
         conn.close()
+
+
+def _check_outbox(conn: sqlite3.Connection) -> None:
+    """sync-faults 1 and 3: each dossier step and its two outbox rows are there, or none is."""
+    unpaired = conn.execute(
+        "SELECT e.id FROM dossier_event e WHERE e.dossier_id IS NOT NULL AND"
+        " (SELECT count(*) FROM outbox_item o WHERE o.event_id = e.id) != 2"
+    ).fetchall()
+    orphans = conn.execute(
+        "SELECT o.id FROM outbox_item o WHERE NOT EXISTS"
+        " (SELECT 1 FROM dossier d WHERE d.id = o.dossier_id) OR (o.event_id IS NOT NULL"
+        " AND NOT EXISTS (SELECT 1 FROM dossier_event e WHERE e.id = o.event_id))"
+    ).fetchall()
+    unqueued = conn.execute(
+        "SELECT d.id FROM dossier d WHERE NOT EXISTS"
+        " (SELECT 1 FROM outbox_item o WHERE o.dossier_id = d.id AND o.kind = 'state')"
+    ).fetchall()
+    assert (unpaired, orphans, unqueued) == ([], [], [])
 
 
 def _check_files(uploads: Path, rows: list[tuple[Any, ...]], kill: int) -> None:

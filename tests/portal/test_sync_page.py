@@ -6,6 +6,7 @@ import time
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from flask import Flask
 from sqlalchemy import update
 
@@ -94,3 +95,51 @@ def test_red_banner_on_staff_pages_after_one_working_day(
     assert "/dong-bo/" in login_as("lanhdao").get("/").get_data(as_text=True)
     sender.run_sync("test")
     assert BANNER not in officer.get("/").get_data(as_text=True)
+
+
+def test_the_page_lists_what_is_pending_with_its_retry_state(
+    portal_app: Flask, sim: SimServer, login_as: Any
+) -> None:
+    portal_app.config["PORTAL_BATCH"] = 50
+    assert sender.run_sync("test").ok  # the demo's dossiers are on the portal
+    [dossier_id] = bulk_dossiers(1, prefix="PD")
+    code = "PD-000000"
+    leader = login_as("lanhdao")
+    html = leader.get("/dong-bo/").get_data(as_text=True)
+    assert "Mục đang chờ gửi" in html and code in html  # queued, never tried
+    fault(sim.url, mode="error500", count=1)
+    sender.run_sync("test")
+    [tried] = db.session.scalars(
+        db.select(OutboxItem).where(OutboxItem.dossier_id == dossier_id, OutboxItem.kind == "state")
+    )
+    assert tried.status == PENDING and tried.attempts == 1
+    html = leader.get("/dong-bo/").get_data(as_text=True)
+    row = next(r for r in html.split("<tr") if code in r and "Trạng thái hồ sơ" in r)
+    assert "Cổng báo lỗi máy chủ." in row  # why it is still waiting
+    assert "<td>1</td>" in row  # attempts so far
+    assert sender.run_sync("test", now=lambda: utcnow() + timedelta(hours=2)).ok
+    html = leader.get("/dong-bo/").get_data(as_text=True)
+    assert code not in html.split("Mục đang chờ gửi")[1].split("<h2")[0]
+    assert "Không có mục nào đang chờ." in html
+
+
+def test_the_automatic_sync_every_n_minutes_sends_what_is_pending(
+    portal_app: Flask, sim: SimServer, monkeypatch: Any
+) -> None:
+    from counter.portal import status
+
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        if len(slept) > 1:
+            raise SystemExit  # the loop's second wait: enough
+
+    monkeypatch.setattr(status.time, "sleep", sleep)
+    assert sender.counts().pending > 0
+    with pytest.raises(SystemExit):
+        status.sync_every(portal_app, 5)
+    assert slept == [300, 300]
+    db.session.expire_all()
+    assert sender.counts().pending == 0
+    assert_portal_matches_local(sim.url)

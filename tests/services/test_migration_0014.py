@@ -80,3 +80,61 @@ def test_upgrade_queues_every_dossier_and_event_then_downgrades(tmp_path: Path) 
         assert not OUTBOX_TABLES & set(sa.inspect(db.engine).get_table_names())
         db.session.remove()
         db.engine.dispose()
+
+
+def test_later_upgrades_keep_a_non_empty_outbox_as_it_is(tmp_path: Path) -> None:
+    """sync-faults 19: an app upgrade with items still queued leaves every one of them."""
+    app = make_app(tmp_path, f"sqlite:///{tmp_path / 'old.db'}")
+    with app.app_context():
+        upgrade(revision="0011")
+        meta = sa.MetaData()
+        meta.reflect(bind=db.engine)
+        with db.engine.begin() as conn:
+            _insert(conn, meta.tables["procedure"], id=1, national_code="2.000815", name="X")
+            for n in range(1, 4):
+                _insert(
+                    conn,
+                    meta.tables["dossier"],
+                    id=n,
+                    code=f"000.20.18.H18-261120-{n:04d}",
+                    procedure_id=1,
+                    status="received",
+                    applicant_name=f"Người {n}",
+                    lookup_key=f"K{n}",
+                )
+                _insert(
+                    conn,
+                    meta.tables["dossier_event"],
+                    dossier_id=n,
+                    action="receive",
+                    to_status="received",
+                    detail="{}",
+                )
+        upgrade(revision="0014")
+        query = sa.text(
+            "SELECT id, kind, dossier_id, event_id, progress_key, status, attempts,"
+            " next_attempt_at, last_error, portal_code, portal_message FROM outbox_item ORDER BY id"
+        )
+        with db.engine.begin() as conn:
+            # One waits out a backoff, one was refused, the rest are pending.
+            conn.execute(
+                sa.text(
+                    "UPDATE outbox_item SET attempts = 2, last_error = 'Cổng báo lỗi máy chủ.',"
+                    " next_attempt_at = '2026-11-20 08:00:00.000000' WHERE dossier_id = 1"
+                )
+            )
+            conn.execute(
+                sa.text(
+                    "UPDATE outbox_item SET status = 'parked', portal_code = '4',"
+                    " portal_message = 'Sai mã thủ tục' WHERE dossier_id = 2 AND kind = 'state'"
+                )
+            )
+            before = conn.execute(query).all()
+        assert len(before) == 6
+
+        upgrade()  # to the newest revision
+
+        with db.engine.connect() as conn:
+            assert conn.execute(query).all() == before
+        db.session.remove()
+        db.engine.dispose()
