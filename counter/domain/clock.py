@@ -11,13 +11,39 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 #: The zone's name, for what wants a name (Flask-Babel's default time zone).
 ZONE_NAME = "Asia/Ho_Chi_Minh"
 #: Vietnam time: what every screen, printout and rule shows and counts in.
 VN = ZoneInfo(ZONE_NAME)
+
+
+#: No instant before this is plausible on a PC running this release: a clock showing an
+#: earlier date was reset (a flat BIOS battery after a power cut sets it to 2000 or so).
+EARLIEST_PLAUSIBLE = datetime(2026, 1, 1, tzinfo=UTC)
+#: How far the clock may read earlier than the newest record before it is doubted: a
+#: small correction of the time, or a record made on another PC, stays within it.
+BEHIND_TOLERANCE = timedelta(minutes=10)
+#: Why a clock reading is doubted (see :func:`doubt`).
+BEFORE_RELEASE = "before_release"
+BEHIND_RECORDS = "behind_records"
+
+
+def doubt(at: datetime, newest_record: datetime | None) -> str:
+    """Why a clock reading ``at`` cannot be right, or "" when it can.
+
+    :data:`BEFORE_RELEASE`: earlier than this software exists. :data:`BEHIND_RECORDS`:
+    earlier than the newest record by more than :data:`BEHIND_TOLERANCE` (the clock
+    went back). Codes, due dates and the outbox's order do not depend on it (numbers
+    come from sequences, the order from ids), but every date printed and kept does.
+    """
+    if at < EARLIEST_PLAUSIBLE:
+        return BEFORE_RELEASE
+    if newest_record is not None and at < newest_record - BEHIND_TOLERANCE:
+        return BEHIND_RECORDS
+    return ""
 
 
 def _system_now() -> datetime:

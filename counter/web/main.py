@@ -8,12 +8,16 @@ from flask import Blueprint, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from counter.domain import clock
 from counter.domain.events import DelayProposed
 from counter.domain.lifecycle import Status
+from counter.extensions import db
+from counter.services import audit
 from counter.services import home as svc
 from counter.services.dossiers import count_tab, latest_proposal
 from counter.services.office import get_office
-from counter.web import actor, staff_required
+from counter.web import BANNERS, actor, staff_required
+from counter.web.i18n import fmt_datetime
 
 bp = Blueprint("main", __name__)
 
@@ -120,3 +124,32 @@ def home() -> Any:
         stopped_url=url_for("dossiers.index", tab="all", status=Status.STOPPED.value),
         recent_stops_days=svc.RECENT_STOPS_DAYS,
     )
+
+
+def _clock_banner() -> list[dict[str, str]]:
+    """On every staff page while this PC's clock cannot be right (a reset after a power
+    cut): the codes and due dates handed to citizens would carry its date."""
+    try:
+        reason, newest = audit.clock_doubt()
+    except Exception:  # a banner never breaks the page it sits on
+        db.session.rollback()
+        return []
+    if not reason:
+        return []
+    shown = fmt_datetime(clock.now())
+    if reason == clock.BEHIND_RECORDS:
+        text = _(
+            "Đồng hồ của máy tính đang chỉ %(now)s, sớm hơn lần ghi gần nhất (%(newest)s).",
+            now=shown,
+            newest=fmt_datetime(newest),
+        )
+    else:
+        text = _("Đồng hồ của máy tính đang chỉ %(now)s, không thể là ngày giờ đúng.", now=shown)
+    advice = _(
+        "Hãy chỉnh lại ngày giờ của máy trước khi tiếp nhận hồ sơ: ngày nhận và hạn trả "
+        "in cho công dân lấy theo đồng hồ này."
+    )
+    return [{"level": "danger", "text": f"{text} {advice}", "url": "", "link": ""}]
+
+
+BANNERS.append(_clock_banner)
