@@ -44,7 +44,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import false, or_
+from sqlalchemy import case, false, func, or_
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -105,6 +105,9 @@ SUPPLEMENT_ITEMS_MAX = 4000
 
 #: "Due soon" means within this many working days after today.
 SOON_WORKING_DAYS = 2
+#: «Tất cả» counts up to this many dossiers and then says "more than" (see worklist_counts);
+#: its pages reach that far: past it, the officer narrows the list with a filter or a search.
+ALL_COUNT_CAP = 10_000
 
 _DIGITS_ONLY = re.compile(r"^[\d\s.+()-]+$")
 #: The end of a dossier code as typed: "261201-0003", "261201-3", "…H18-261201-3".
@@ -674,6 +677,7 @@ class WorklistPage:
     page: int
     pages: int
     counts: dict[str, int]
+    capped: bool = False  # «Tất cả» holds more than ALL_COUNT_CAP: total says "more than"
 
 
 @dataclass(frozen=True)
@@ -860,7 +864,19 @@ def _filtered(filters: Filters) -> Any:
 
 
 def _count(query: Any) -> int:
-    return db.session.scalar(db.select(db.func.count()).select_from(query.subquery())) or 0
+    """count(*) of a filtered query, without carrying its columns into a subquery."""
+    counting = query.with_only_columns(func.count(), maintain_column_froms=True)
+    return db.session.scalar(counting.order_by(None)) or 0
+
+
+def _count_capped(query: Any) -> int:
+    """How many rows the query gives, up to ALL_COUNT_CAP + 1 (more than the cap: cut there).
+
+    Counting every dossier of a large office costs tens of milliseconds on each
+    page; a capped count walks at most the cap's rows of an index.
+    """
+    first = query.with_only_columns(Dossier.id, maintain_column_froms=True).limit(ALL_COUNT_CAP + 1)
+    return db.session.scalar(db.select(func.count()).select_from(first.subquery())) or 0
 
 
 def row_for(dossier: Dossier, now: datetime | None = None) -> Row:
@@ -873,12 +889,38 @@ def row_for(dossier: Dossier, now: datetime | None = None) -> Row:
     return Row(dossier, left, moment > dossier.due_at, paused)
 
 
+def _tab_counts(
+    actor: Actor, filters: Filters, now: datetime, tabs: tuple[str, ...]
+) -> dict[str, int]:
+    """Every tab but «Tất cả» in one statement over the open dossiers (each tab is a part of them)."""
+    columns = []
+    for tab in tabs:
+        clause = tab_clause(tab, now, actor)
+        columns.append(func.count() if tab == "open" else func.count(case((clause, 1))))
+    query = _filtered(filters).where(Dossier.status.in_(OPEN))
+    values = db.session.execute(
+        query.with_only_columns(*columns, maintain_column_froms=True).order_by(None)
+    ).one()
+    return dict(zip(tabs, values, strict=True))
+
+
 def worklist_counts(
     actor: Actor, *, filters: Filters | None = None, now: datetime | None = None
 ) -> dict[str, int]:
-    """How many dossiers each tab holds (for the tabs and a home-page box)."""
-    moment = _now(now)
-    return {tab: count_tab(actor, tab, filters=filters, now=moment) for tab in TABS}
+    """How many dossiers each tab holds (for the tabs and a home-page box).
+
+    «Tất cả» is counted up to ALL_COUNT_CAP + 1: a number above the cap means "more
+    than the cap" (the officer of a large office needs no exact total of ten years of
+    dossiers on every page; the reports give exact numbers by period).
+    """
+    return _counts(actor, filters or Filters(), _now(now), TABS)
+
+
+def _counts(actor: Actor, filters: Filters, now: datetime, tabs: tuple[str, ...]) -> dict[str, int]:
+    counts = _tab_counts(actor, filters, now, tuple(t for t in tabs if t != "all"))
+    if "all" in tabs:
+        counts["all"] = _count_capped(_filtered(filters))
+    return {tab: counts[tab] for tab in tabs}
 
 
 def count_tab(
@@ -888,6 +930,33 @@ def count_tab(
     base = _filtered(filters or Filters())
     clause = tab_clause(tab, _now(now), actor)
     return _count(base if clause is None else base.where(clause))
+
+
+def _page_of(query: Any, page: int, per_page: int) -> list[Dossier]:
+    """One page of dossiers by due date: the ids first (from an index alone), then the rows."""
+    ids = list(
+        db.session.scalars(
+            query.with_only_columns(Dossier.id, maintain_column_froms=True)
+            .order_by(Dossier.due_at, Dossier.id)
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        )
+    )
+    if not ids:
+        return []
+    found = {
+        dossier.id: dossier
+        for dossier in db.session.scalars(
+            db.select(Dossier)
+            .where(Dossier.id.in_(ids))
+            .options(
+                selectinload(Dossier.procedure),
+                selectinload(Dossier.assigned_to),
+                selectinload(Dossier.received_by),
+            )
+        )
+    }
+    return [found[i] for i in ids]
 
 
 def worklist(
@@ -902,6 +971,8 @@ def worklist(
     """One page of a worklist tab, sorted by due date, with the counts of every tab.
 
     The counts include the «online» tab (submitted online, waiting at the counter).
+    «Tất cả» is counted up to ALL_COUNT_CAP + 1 (see worklist_counts), and its pages
+    reach as far as the cap.
     """
     moment = _now(now)
     if tab not in (ONLINE, *TABS):
@@ -910,24 +981,13 @@ def worklist(
     base = _filtered(filters)
     clause = tab_clause(tab, moment, actor)
     query = base if clause is None else base.where(clause)
-    counts = {
-        ONLINE: count_tab(actor, ONLINE, filters=filters, now=moment),
-        **worklist_counts(actor, filters=filters, now=moment),
-    }
+    counts = _counts(actor, filters, moment, (ONLINE, *TABS))
     total = counts[tab]
-    pages = max(1, math.ceil(total / per_page))
+    capped = tab == "all" and total > ALL_COUNT_CAP
+    pages = max(1, math.ceil((ALL_COUNT_CAP if capped else total) / per_page))
     page = min(max(1, page), pages)
-    dossiers = db.session.scalars(
-        query.options(
-            selectinload(Dossier.procedure),
-            selectinload(Dossier.assigned_to),
-            selectinload(Dossier.received_by),
-        )
-        .order_by(Dossier.due_at, Dossier.id)
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    ).all()
-    return WorklistPage([row_for(d, moment) for d in dossiers], total, page, pages, counts)
+    rows = [row_for(d, moment) for d in _page_of(query, page, per_page)]
+    return WorklistPage(rows, total, page, pages, counts, capped)
 
 
 #: The longest search text (the search box says so too).
