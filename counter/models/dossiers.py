@@ -44,7 +44,13 @@ class Dossier(db.Model):  # type: ignore[name-defined,misc]
         Index("ix_dossier_status_due_at_id", "status", "due_at", "id"),
         Index("ix_dossier_due_at_id", "due_at", "id"),
         Index("ix_dossier_assigned_to_id_status", "assigned_to_id", "status", "due_at"),
-        Index("ix_dossier_received_by_id_status", "received_by_id", "status", "due_at"),
+        Index(
+            "ix_dossier_received_by_id_status",
+            "received_by_id",
+            "status",
+            "due_at",
+            "assigned_to_id",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
