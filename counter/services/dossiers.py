@@ -901,27 +901,40 @@ def row_for(dossier: Dossier, now: datetime | None = None) -> Row:
     return Row(dossier, left, moment > dossier.due_at, paused)
 
 
+#: Tabs that are one status, or all the open ones: counted from the open statuses' counts.
+_STATUS_TABS = {"ready": (Status.RESOLVED.value,), ONLINE: (Status.SUBMITTED.value,), "open": OPEN}
+
+
 def _tab_counts(
     actor: Actor, filters: Filters, now: datetime, tabs: tuple[str, ...]
 ) -> dict[str, int]:
-    """The tabs' counts in one statement: one count(*) per tab, each from its own index.
+    """The tabs' counts in one statement of count(*) subqueries, each from its own index.
 
-    (A single pass with count(CASE …) over the open dossiers evaluates every tab's
-    condition on every open row and reads the table for the officer columns: slower.)
+    Each open status is counted once («Đang xử lý», «Chờ trả kết quả» and «online» add
+    those up); «Của tôi» adds up its disjoint parts. (One pass of count(CASE …) over the
+    open dossiers would test every tab on every row and read the table for the officers.)
     """
     base = _filtered(filters)
 
     def count(clause: Any) -> Any:
         return _counting(base.where(clause)).scalar_subquery()
 
-    counts = [
-        # «Của tôi»: its parts are disjoint, so their counts add up (each from an index alone).
-        sum((count(part) for part in _mine_parts(actor.user_id)), start=literal(0))
-        if tab == "mine" and actor.user_id is not None
-        else count(tab_clause(tab, now, actor))
-        for tab in tabs
-    ]
-    return dict(zip(tabs, db.session.execute(db.select(*counts)).one(), strict=True))
+    def added(clauses: Any) -> Any:
+        return sum((count(clause) for clause in clauses), start=literal(0))
+
+    others = [tab for tab in tabs if tab not in _STATUS_TABS]
+    columns = [count(Dossier.status == status) for status in OPEN]
+    for tab in others:
+        if tab == "mine" and actor.user_id is not None:
+            columns.append(added(_mine_parts(actor.user_id)))
+        else:
+            columns.append(count(tab_clause(tab, now, actor)))
+    values = db.session.execute(db.select(*columns)).one()
+    per_status = dict(zip(OPEN, values[: len(OPEN)], strict=True))
+    counts = dict(zip(others, values[len(OPEN) :], strict=True))
+    for tab, statuses in _STATUS_TABS.items():
+        counts[tab] = sum(per_status[status] for status in statuses)
+    return {tab: counts[tab] for tab in tabs}
 
 
 def _counting(query: Any) -> Any:
