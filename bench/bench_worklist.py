@@ -257,8 +257,10 @@ def main() -> None:
                 statuses = seed(args.dossiers // (args.copies + 1), args.years, rng)
                 copy_rows(args.copies)
                 if url:  # autovacuum would do it soon; SQLite offices never ANALYZE
-                    db.session.execute(text("VACUUM ANALYZE dossier"))
-                    db.session.commit()
+                    with db.engine.connect() as conn:
+                        conn.execution_options(isolation_level="AUTOCOMMIT").execute(
+                            text("VACUUM ANALYZE dossier")
+                        )
             total = db.session.scalar(db.select(db.func.count(Dossier.id)))
             users = {u.username: u for u in db.session.scalars(db.select(User))}
             actors = {
