@@ -43,13 +43,10 @@ class Dossier(db.Model):  # type: ignore[name-defined,misc]
         # «Của tôi» by the one it is assigned to or who received it.
         Index("ix_dossier_status_due_at_id", "status", "due_at", "id"),
         Index("ix_dossier_due_at_id", "due_at", "id"),
-        Index("ix_dossier_assigned_to_id_status", "assigned_to_id", "status", "due_at"),
+        Index("ix_dossier_assigned_to_id_status", "assigned_to_id", "status", "due_at", "id"),
         Index(
             "ix_dossier_received_by_id_status",
-            "received_by_id",
-            "status",
-            "due_at",
-            "assigned_to_id",
+            *("received_by_id", "status", "due_at", "id", "assigned_to_id"),
         ),
     )
 

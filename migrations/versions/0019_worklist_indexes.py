@@ -7,8 +7,9 @@ Create Date: 2026-12-01 21:20:00
 Issue 15. Every worklist tab lists its page in due-date order (``ORDER BY due_at, id``):
 ``dossier (status, due_at, id)`` serves the tabs of given statuses and replaces
 ``(status, due_at)``; ``dossier (due_at, id)`` serves «Tất cả». «Của tôi» looks dossiers
-up by the one they are assigned to or who received them, with their status (and, for
-what awaits a supplement at the counter, whether anyone was assigned).
+up by the one they are assigned to or who received them, with their status, in
+due-date order; the received-by index also holds whether anyone was assigned (what
+awaits a supplement at the counter), after ``id`` so that the order still comes from it.
 
 Creating an index needs no batch mode on SQLite. On a large office each index takes
 seconds: the upgrade says which one it builds and how long it took.
@@ -26,8 +27,11 @@ depends_on = None
 INDEXES = (
     ('ix_dossier_status_due_at_id', ['status', 'due_at', 'id']),
     ('ix_dossier_due_at_id', ['due_at', 'id']),
-    ('ix_dossier_assigned_to_id_status', ['assigned_to_id', 'status', 'due_at']),
-    ('ix_dossier_received_by_id_status', ['received_by_id', 'status', 'due_at', 'assigned_to_id']),
+    ('ix_dossier_assigned_to_id_status', ['assigned_to_id', 'status', 'due_at', 'id']),
+    (
+        'ix_dossier_received_by_id_status',
+        ['received_by_id', 'status', 'due_at', 'id', 'assigned_to_id'],
+    ),
 )
 
 
