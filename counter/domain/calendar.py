@@ -320,6 +320,19 @@ def _statutory(year: int) -> Mapping[date, str]:
     return MappingProxyType(dict(sorted((days | substitutes).items())))
 
 
+@dataclass(frozen=True, slots=True)
+class _Counted:
+    """Working days counted from 1/1 of ``low``: entry i is how many in [1/1, that day + i]."""
+
+    low: int
+    high: int
+    running: tuple[int, ...]
+
+    def upto(self, day: date) -> int:
+        """Working days from 1/1 of ``low`` to ``day`` included (``day`` within the years)."""
+        return self.running[day.toordinal() - date(self.low, 1, 1).toordinal()]
+
+
 class WorkingCalendar:
     """Which days the office works.
 
@@ -341,6 +354,9 @@ class WorkingCalendar:
             for rule in row.days():
                 self._days.setdefault(rule.date, rule)
         self._years = frozenset(row.year for row in self._rows)
+        # Working days counted day by day from 1 January of a first year to 31 December
+        # of a last one (see working_days_after): built on first use, grown when needed.
+        self._counted: _Counted = _Counted(1, 0, ())
 
     def has_schedule(self, year: int) -> bool:
         """Whether an announced schedule is loaded for the year (else statutory defaults)."""
@@ -364,6 +380,33 @@ class WorkingCalendar:
     def is_working_day(self, day: date) -> bool:
         """Whether the office works that day."""
         return self.reason(day) is None
+
+    def working_days_after(self, first: date, last: date) -> int:
+        """How many working days lie in (first, last]; 0 when ``last`` is not after ``first``.
+
+        Constant time: two look-ups in a table of working days counted day by day,
+        built once per calendar for the years asked (the calendar is rebuilt when its
+        entries change, so the table never outlives them).
+        """
+        if last <= first:
+            return 0
+        counted = self._counted
+        if not counted.low <= first.year <= last.year <= counted.high:
+            counted = self._count_years(first.year, last.year)
+        return counted.upto(last) - counted.upto(first)
+
+    def _count_years(self, low: int, high: int) -> _Counted:
+        """The table for the years low..high and for those already counted (one span)."""
+        counted = self._counted
+        if counted.low <= counted.high:
+            low, high = min(low, counted.low), max(high, counted.high)
+        first = date(low, 1, 1)
+        running, count = [], 0
+        for offset in range((date(high, 12, 31) - first).days + 1):
+            count += self.is_working_day(first + timedelta(days=offset))
+            running.append(count)
+        self._counted = _Counted(low, high, tuple(running))  # threads see the old or the new
+        return self._counted
 
     def next_working_day(self, day: date) -> date:
         """The first working day strictly after ``day``."""

@@ -269,20 +269,11 @@ def working_days_until(
     Counted by dates: the working days after today up to the due day, or, once the
     due day has passed, minus the working days after it up to today. A dossier due
     at 17:00 today is still 0 at 17:30: test ``now > due`` for the overdue flag.
+    Constant time whatever the age of the due date (the worklist asks it per row).
     ``hours`` is accepted for a uniform signature and not needed.
     """
     _require_naive(now, due)
     today, due_day = now.date(), due.date()
     if due_day >= today:
-        return _working_days_after(today, due_day, cal)
-    return -_working_days_after(due_day, today, cal)
-
-
-def _working_days_after(first: date, last: date, cal: WorkingCalendar) -> int:
-    """How many working days lie in (first, last]."""
-    count = 0
-    day = cal.next_working_day(first)
-    while day <= last:
-        count += 1
-        day = cal.next_working_day(day)
-    return count
+        return cal.working_days_after(today, due_day)
+    return -cal.working_days_after(due_day, today)

@@ -37,9 +37,17 @@ class Dossier(db.Model):  # type: ignore[name-defined,misc]
 
     __tablename__ = "dossier"
     __table_args__ = (
-        Index("ix_dossier_status_due_at", "status", "due_at"),
         Index("ix_dossier_id_number", "id_number"),
         Index("ix_dossier_resolved_at", "resolved_at", "timeliness"),  # the reports (0017)
+        # The worklist (0019): each tab's page in due-date order from an index alone, and
+        # «Của tôi» by the one it is assigned to or who received it.
+        Index("ix_dossier_status_due_at_id", "status", "due_at", "id"),
+        Index("ix_dossier_due_at_id", "due_at", "id"),
+        Index("ix_dossier_assigned_to_id_status", "assigned_to_id", "status", "due_at", "id"),
+        Index(
+            "ix_dossier_received_by_id_status",
+            *("received_by_id", "status", "due_at", "id", "assigned_to_id"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

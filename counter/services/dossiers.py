@@ -44,7 +44,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import false, or_
+from sqlalchemy import false, func, literal, or_, union_all
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -105,6 +105,9 @@ SUPPLEMENT_ITEMS_MAX = 4000
 
 #: "Due soon" means within this many working days after today.
 SOON_WORKING_DAYS = 2
+#: «Tất cả» counts up to this many dossiers and then says "more than" (see worklist_counts);
+#: its pages reach that far: past it, the officer narrows the list with a filter or a search.
+ALL_COUNT_CAP = 10_000
 
 _DIGITS_ONLY = re.compile(r"^[\d\s.+()-]+$")
 #: The end of a dossier code as typed: "261201-0003", "261201-3", "…H18-261201-3".
@@ -666,6 +669,7 @@ class WorklistPage:
     page: int
     pages: int
     counts: dict[str, int]
+    capped: bool = False  # «Tất cả» holds more than ALL_COUNT_CAP: total says "more than"
 
 
 @dataclass(frozen=True)
@@ -759,31 +763,44 @@ def _bounds(now: datetime) -> tuple[datetime, datetime]:
     )
 
 
+def _mine_parts(user_id: int) -> tuple[Any, ...]:
+    """What waits on this user's desk (the module doc says why), in disjoint parts.
+
+    Each part is one status and one person, so that an index on (assigned_to_id,
+    status, due_at) or (received_by_id, status, due_at, …) finds it in due-date order:
+    the page of «Của tôi» merges the parts' first rows, its count adds theirs up.
+    """
+    mine = Dossier.assigned_to_id == user_id
+    received = Dossier.received_by_id == user_id
+    return (
+        *(mine & (Dossier.status == status) for status in PROCESSING),
+        *(
+            received & (Dossier.status == status)
+            for status in (Status.RECEIVED.value, Status.RESOLVED.value)
+        ),
+        received
+        & (Dossier.status == Status.SUPPLEMENT_REQUESTED.value)
+        & Dossier.assigned_to_id.is_(None),
+    )
+
+
 def _mine_clause(user_id: int | None) -> Any:
-    """What waits on this user's desk (the module doc says why)."""
-    if user_id is None:
-        return false()
-    at_counter = or_(
-        Dossier.status.in_((Status.RECEIVED.value, Status.RESOLVED.value)),
-        (Dossier.status == Status.SUPPLEMENT_REQUESTED.value) & Dossier.assigned_to_id.is_(None),
-    )
-    return or_(
-        (Dossier.assigned_to_id == user_id) & Dossier.status.in_(PROCESSING),
-        (Dossier.received_by_id == user_id) & at_counter,
-    )
+    """What waits on this user's desk."""
+    return false() if user_id is None else or_(*_mine_parts(user_id))
 
 
 def tab_clause(tab: str, now: datetime, actor: Actor) -> Any:
     """The condition of a worklist tab at ``now`` (the reports count with the same)."""
-    end_today, end_soon = _bounds(now)
     running = Dossier.status.in_(RUNNING)
     if tab == "mine":
         return _mine_clause(actor.user_id)
     if tab == ONLINE:
         return Dossier.status == Status.SUBMITTED.value
     if tab == "today":
+        end_today, _end_soon = _bounds(now)
         return running & (Dossier.due_at >= now) & (Dossier.due_at < end_today)
     if tab == "soon":
+        end_today, end_soon = _bounds(now)
         return running & (Dossier.due_at >= end_today) & (Dossier.due_at < end_soon)
     if tab == "overdue":
         return running & (Dossier.due_at < now)
@@ -852,7 +869,18 @@ def _filtered(filters: Filters) -> Any:
 
 
 def _count(query: Any) -> int:
-    return db.session.scalar(db.select(db.func.count()).select_from(query.subquery())) or 0
+    """count(*) of a filtered query, without carrying its columns into a subquery."""
+    return db.session.scalar(_counting(query)) or 0
+
+
+def _count_capped(query: Any) -> int:
+    """How many rows the query gives, up to ALL_COUNT_CAP + 1 (more than the cap: cut there).
+
+    Counting every dossier of a large office costs tens of milliseconds on each
+    page; a capped count walks at most the cap's rows of an index.
+    """
+    first = query.with_only_columns(Dossier.id, maintain_column_froms=True).limit(ALL_COUNT_CAP + 1)
+    return db.session.scalar(db.select(func.count()).select_from(first.subquery())) or 0
 
 
 def row_for(dossier: Dossier, now: datetime | None = None) -> Row:
@@ -865,12 +893,63 @@ def row_for(dossier: Dossier, now: datetime | None = None) -> Row:
     return Row(dossier, left, moment > dossier.due_at, paused)
 
 
+#: Tabs that are one status, or all the open ones: counted from the open statuses' counts.
+_STATUS_TABS = {"ready": (Status.RESOLVED.value,), ONLINE: (Status.SUBMITTED.value,), "open": OPEN}
+
+
+def _tab_counts(
+    actor: Actor, filters: Filters, now: datetime, tabs: tuple[str, ...]
+) -> dict[str, int]:
+    """The tabs' counts in one statement of count(*) subqueries, each from its own index.
+
+    Each open status is counted once («Đang xử lý», «Chờ trả kết quả» and «online» add
+    those up); «Của tôi» adds up its disjoint parts. (One pass of count(CASE …) over the
+    open dossiers would test every tab on every row and read the table for the officers.)
+    """
+    base = _filtered(filters)
+
+    def count(clause: Any) -> Any:
+        return _counting(base.where(clause)).scalar_subquery()
+
+    def added(clauses: Any) -> Any:
+        return sum((count(clause) for clause in clauses), start=literal(0))
+
+    others = [tab for tab in tabs if tab not in _STATUS_TABS]
+    columns = [count(Dossier.status == status) for status in OPEN]
+    for tab in others:
+        if tab == "mine" and actor.user_id is not None:
+            columns.append(added(_mine_parts(actor.user_id)))
+        else:
+            columns.append(count(tab_clause(tab, now, actor)))
+    values = db.session.execute(db.select(*columns)).one()
+    per_status = dict(zip(OPEN, values[: len(OPEN)], strict=True))
+    counts = dict(zip(others, values[len(OPEN) :], strict=True))
+    for tab, statuses in _STATUS_TABS.items():
+        counts[tab] = sum(per_status[status] for status in statuses)
+    return {tab: counts[tab] for tab in tabs}
+
+
+def _counting(query: Any) -> Any:
+    return query.with_only_columns(func.count(), maintain_column_froms=True).order_by(None)
+
+
 def worklist_counts(
     actor: Actor, *, filters: Filters | None = None, now: datetime | None = None
 ) -> dict[str, int]:
-    """How many dossiers each tab holds (for the tabs and a home-page box)."""
-    moment = clock.now_or(now)
-    return {tab: count_tab(actor, tab, filters=filters, now=moment) for tab in TABS}
+    """How many dossiers each tab holds (for the tabs and a home-page box).
+
+    «Tất cả» is counted up to ALL_COUNT_CAP + 1: a number above the cap means "more
+    than the cap" (the officer of a large office needs no exact total of ten years of
+    dossiers on every page; the reports give exact numbers by period).
+    """
+    return _counts(actor, filters or Filters(), clock.now_or(now), TABS)
+
+
+def _counts(actor: Actor, filters: Filters, now: datetime, tabs: tuple[str, ...]) -> dict[str, int]:
+    counts = _tab_counts(actor, filters, now, tuple(t for t in tabs if t != "all"))
+    if "all" in tabs:
+        counts["all"] = _count_capped(_filtered(filters))
+    return {tab: counts[tab] for tab in tabs}
 
 
 def count_tab(
@@ -880,6 +959,47 @@ def count_tab(
     base = _filtered(filters or Filters())
     clause = tab_clause(tab, clock.now_or(now), actor)
     return _count(base if clause is None else base.where(clause))
+
+
+def _page_of(query: Any, page: int, per_page: int, parts: tuple[Any, ...] = ()) -> list[Dossier]:
+    """One page of dossiers by due date: the ids first (from an index alone), then the rows.
+
+    With ``parts`` (disjoint conditions that make up the query), each part's first rows
+    come from its own index in due-date order and are merged: an OR of the parts
+    would be sorted whole.
+    """
+    offset = (page - 1) * per_page
+    if parts:
+        firsts = [
+            query.where(part)
+            .with_only_columns(Dossier.id, Dossier.due_at, maintain_column_froms=True)
+            .order_by(Dossier.due_at, Dossier.id)
+            .limit(offset + per_page)
+            .subquery()
+            for part in parts
+        ]
+        merged = union_all(*(db.select(first.c.id, first.c.due_at) for first in firsts)).subquery()
+        ordered = db.select(merged.c.id).order_by(merged.c.due_at, merged.c.id)
+    else:
+        ordered = query.with_only_columns(Dossier.id, maintain_column_froms=True).order_by(
+            Dossier.due_at, Dossier.id
+        )
+    ids = list(db.session.scalars(ordered.limit(per_page).offset(offset)))
+    if not ids:
+        return []
+    found = {
+        dossier.id: dossier
+        for dossier in db.session.scalars(
+            db.select(Dossier)
+            .where(Dossier.id.in_(ids))
+            .options(
+                selectinload(Dossier.procedure),
+                selectinload(Dossier.assigned_to),
+                selectinload(Dossier.received_by),
+            )
+        )
+    }
+    return [found[i] for i in ids]
 
 
 def worklist(
@@ -894,6 +1014,8 @@ def worklist(
     """One page of a worklist tab, sorted by due date, with the counts of every tab.
 
     The counts include the «online» tab (submitted online, waiting at the counter).
+    «Tất cả» is counted up to ALL_COUNT_CAP + 1 (see worklist_counts), and its pages
+    reach as far as the cap.
     """
     moment = clock.now_or(now)
     if tab not in (ONLINE, *TABS):
@@ -902,24 +1024,14 @@ def worklist(
     base = _filtered(filters)
     clause = tab_clause(tab, moment, actor)
     query = base if clause is None else base.where(clause)
-    counts = {
-        ONLINE: count_tab(actor, ONLINE, filters=filters, now=moment),
-        **worklist_counts(actor, filters=filters, now=moment),
-    }
+    counts = _counts(actor, filters, moment, (ONLINE, *TABS))
     total = counts[tab]
-    pages = max(1, math.ceil(total / per_page))
+    capped = tab == "all" and total > ALL_COUNT_CAP
+    pages = max(1, math.ceil((ALL_COUNT_CAP if capped else total) / per_page))
     page = min(max(1, page), pages)
-    dossiers = db.session.scalars(
-        query.options(
-            selectinload(Dossier.procedure),
-            selectinload(Dossier.assigned_to),
-            selectinload(Dossier.received_by),
-        )
-        .order_by(Dossier.due_at, Dossier.id)
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    ).all()
-    return WorklistPage([row_for(d, moment) for d in dossiers], total, page, pages, counts)
+    parts = _mine_parts(actor.user_id) if tab == "mine" and actor.user_id is not None else ()
+    rows = [row_for(d, moment) for d in _page_of(base if parts else query, page, per_page, parts)]
+    return WorklistPage(rows, total, page, pages, counts, capped)
 
 
 #: The longest search text (the search box says so too).

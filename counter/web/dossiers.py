@@ -350,6 +350,8 @@ def index() -> Any:
         filters=filters,
         args=args,
         report_filter=_report_filter_text(filters),
+        all_cap=svc.ALL_COUNT_CAP,
+        all_cap_text=f"{svc.ALL_COUNT_CAP:,}".replace(",", "."),
         **_filter_choices(),
     )
 
@@ -406,6 +408,7 @@ def _search_page(query: str, result: Any, error: str, args: dict[str, str]) -> s
         error=error,
         args=args,
         max_length=svc.SEARCH_MAX_LENGTH,
+        all_cap_text=f"{svc.ALL_COUNT_CAP:,}".replace(",", "."),
         **_filter_choices(),
     )
 

@@ -215,3 +215,43 @@ def test_demo_dossiers_show_every_status_and_load_once(empty: Flask, moment: dat
     before = len(dossiers)
     assert load_demo_dossiers(now=moment) is None
     assert db.session.scalar(db.select(db.func.count(Dossier.id))) == before
+
+
+def test_all_is_counted_up_to_the_cap_and_paged_that_far(
+    board: dict[str, Dossier], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A large office, shrunk: «Tất cả» counts up to the cap, then says "more than".
+    monkeypatch.setattr(svc, "ALL_COUNT_CAP", 5)
+    leader = actor_for("leader")
+    counts = svc.worklist_counts(leader, now=NOW)
+    assert counts["all"] == 6 and counts["open"] == 8  # the other tabs stay exact
+    page = svc.worklist(leader, tab="all", per_page=2, page=99, now=NOW)
+    assert page.capped and page.total == 6
+    assert (page.page, page.pages, len(page.rows)) == (3, 3, 2)  # the cap's five, by 2
+    seen = [
+        name
+        for number in (1, 2, 3)
+        for name in _codes(svc.worklist(leader, tab="all", per_page=2, page=number, now=NOW))
+    ]
+    assert len(seen) == len(set(seen)) == 6  # pages cover the first dossiers without a repeat
+    open_tab = svc.worklist(leader, tab="open", per_page=2, page=99, now=NOW)
+    assert not open_tab.capped and (open_tab.total, open_tab.pages) == (8, 4)
+    # Under the cap, the number is exact.
+    monkeypatch.setattr(svc, "ALL_COUNT_CAP", 9)
+    assert not svc.worklist(leader, tab="all", now=NOW).capped
+
+
+def test_mine_counts_what_mine_lists_for_each_officer(board: dict[str, Dossier]) -> None:
+    specialist = actor_for("specialist")
+    reception = actor_for("reception")
+    for dossier in (board["due today"], board["due monday"], board["paused"]):
+        dossier.assigned_to_id = specialist.user_id
+    db.session.commit()
+    for who in (specialist, reception, actor_for("leader")):
+        page = svc.worklist(who, tab="mine", per_page=50, now=NOW)
+        assert page.counts["mine"] == page.total == len(page.rows)
+    assert sorted(_codes(svc.worklist(specialist, tab="mine", now=NOW))) == [
+        "due monday",
+        "due today",
+        "paused",
+    ]
