@@ -1,0 +1,74 @@
+"""The index behind the dossier search (migration 0018), and the clause that uses it.
+
+Every word typed must occur inside ``dossier.search_text`` (folded code, names, phones,
+ID numbers). On SQLite a word of :data:`TRIGRAM` characters or more is looked up in
+``dossier_fts``, an FTS5 table with the trigram tokenizer kept in step by triggers: it
+finds exactly the rows ``LIKE '%word%'`` finds (the text and the words are folded, so
+lowercase), without reading every row. Shorter words, and an SQLite without that table
+(older than 3.34), use LIKE. On PostgreSQL the words stay LIKE: the ``pg_trgm`` GIN index
+answers them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import literal_column, table, text
+
+from counter.extensions import db
+from counter.models import Dossier
+
+#: The FTS5 table (external content: its rowid is ``dossier.id``); its shadow tables share
+#: the prefix. Neither is a model: autogenerate leaves them alone (migrations/env.py).
+FTS_TABLE = "dossier_fts"
+#: The PostgreSQL trigram index; not a model index either (an operator class).
+PG_INDEX = "ix_dossier_search_text_trgm"
+#: The trigram tokenizer indexes three characters at a time: shorter words cannot be looked up.
+TRIGRAM = 3
+
+
+def not_in_models(name: str | None, type_: str) -> bool:
+    """Whether a database object belongs to the search index (for autogenerate to skip)."""
+    if type_ == "table":
+        return bool(name) and (name == FTS_TABLE or str(name).startswith(f"{FTS_TABLE}_"))
+    return type_ == "index" and name == PG_INDEX
+
+
+def fts_available() -> bool:
+    """Whether this database has the FTS5 search table (SQLite 3.34+, migrated to 0018)."""
+    if db.engine.dialect.name != "sqlite":
+        return False
+    found = db.session.execute(
+        text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :name"),
+        {"name": FTS_TABLE},
+    ).first()
+    return found is not None
+
+
+def _phrase(word: str) -> str:
+    """An FTS5 phrase for a word taken literally (a double quote inside is doubled)."""
+    return '"' + word.replace('"', '""') + '"'
+
+
+def _like(word: str) -> str:
+    escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def contains_all(words: list[str]) -> list[Any]:
+    """Conditions on ``Dossier`` that hold when its search text contains every word."""
+    indexed = [w for w in words if len(w) >= TRIGRAM]
+    clauses: list[Any] = []
+    if indexed and fts_available():
+        fts = table(FTS_TABLE)
+        match = " ".join(_phrase(w) for w in indexed)  # FTS5: phrases side by side = AND
+        clauses.append(
+            Dossier.id.in_(
+                db.select(literal_column("rowid"))
+                .select_from(fts)
+                .where(text(f"{FTS_TABLE} MATCH :fts_match").bindparams(fts_match=match))
+            )
+        )
+        words = [w for w in words if len(w) < TRIGRAM]
+    clauses += [Dossier.search_text.like(_like(w), escape="\\") for w in words]
+    return clauses
