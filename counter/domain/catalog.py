@@ -436,7 +436,8 @@ def _fee(item: Any) -> Fee | None:
     return _fee_from_text(text) if text else None
 
 
-def _fees(value: Any) -> list[Fee]:
+def _list_items(value: Any) -> list[Any]:
+    """A list cell's items: a list or one value, each text in it split on ";"."""
     items = value if isinstance(value, list) else [value]
     parts: list[Any] = []
     for item in items:
@@ -444,7 +445,11 @@ def _fees(value: Any) -> list[Fee]:
             parts.extend(item.split(";"))
         else:
             parts.append(item)
-    return [fee for fee in map(_fee, parts) if fee is not None]
+    return parts
+
+
+def _fees(value: Any) -> list[Fee]:
+    return [fee for fee in map(_fee, _list_items(value)) if fee is not None]
 
 
 def _kind(text: str) -> str:
@@ -522,14 +527,7 @@ def _document(item: Any) -> RequiredDocument | None:
 
 
 def _documents(value: Any) -> list[RequiredDocument]:
-    items = value if isinstance(value, list) else [value]
-    parts: list[Any] = []
-    for item in items:
-        if isinstance(item, str):
-            parts.extend(item.split(";"))
-        else:
-            parts.append(item)
-    return [doc for doc in map(_document, parts) if doc is not None]
+    return [doc for doc in map(_document, _list_items(value)) if doc is not None]
 
 
 def _service_level(value: Any) -> str | None:

@@ -32,6 +32,18 @@ def now() -> datetime:
     return _source()
 
 
+def now_or(given: datetime | None) -> datetime:
+    """The instant a caller passed (``now=`` of a service, for tests and replays), else :func:`now`.
+
+    A naive value is refused: whether it meant UTC or Vietnam time would be a guess.
+    """
+    if given is None:
+        return now()
+    if given.tzinfo is None:
+        raise ValueError("an aware datetime is required")
+    return given
+
+
 def today() -> date:
     """Today's date in Vietnam (after 17:00 UTC it is already tomorrow there)."""
     return local_date(now())

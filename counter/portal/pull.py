@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -97,7 +97,7 @@ def from_portal_time(value: Any) -> datetime | None:
         local = datetime.strptime(value, mapping.PORTAL_TIME_FORMAT)
     except ValueError:
         return None
-    return local.replace(tzinfo=clock.VN).astimezone(UTC)
+    return clock.from_local_naive(local)
 
 
 def _text(item: dict[str, Any], name: str, limit: int) -> str:

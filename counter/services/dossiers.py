@@ -209,14 +209,6 @@ def latest_proposal(dossier: Dossier) -> DossierEvent | None:
 # -- the lifecycle -----------------------------------------------------------------
 
 
-def _now(now: datetime | None) -> datetime:
-    if now is None:
-        return clock.now()
-    if now.tzinfo is None:
-        raise ValueError("an aware datetime is required")
-    return now
-
-
 def _clean(text: str | None, limit: int = NOTE_MAX, field_name: str = "note") -> str:
     """The typed text, stripped; longer than ``limit`` is refused (said, never cut)."""
     value = (text or "").strip()
@@ -241,7 +233,7 @@ def _perform(
     apply: Callable[[Dossier, datetime], _Step],
 ) -> Outcome:
     """Run one action in one transaction; a concurrent change becomes Conflict."""
-    moment = _now(now)
+    moment = clock.now_or(now)
     try:
         with transaction():
             dossier = get_dossier(dossier_id)
@@ -862,7 +854,7 @@ def _count(query: Any) -> int:
 
 def row_for(dossier: Dossier, now: datetime | None = None) -> Row:
     """Where one dossier stands: working days left, overdue, paused."""
-    moment = _now(now)
+    moment = clock.now_or(now)
     paused = is_paused(dossier.status)
     if dossier.status not in RUNNING:
         return Row(dossier, None, False, paused)
@@ -874,7 +866,7 @@ def worklist_counts(
     actor: Actor, *, filters: Filters | None = None, now: datetime | None = None
 ) -> dict[str, int]:
     """How many dossiers each tab holds (for the tabs and a home-page box)."""
-    moment = _now(now)
+    moment = clock.now_or(now)
     return {tab: count_tab(actor, tab, filters=filters, now=moment) for tab in TABS}
 
 
@@ -883,7 +875,7 @@ def count_tab(
 ) -> int:
     """How many dossiers one tab holds with these filters (a home-page box)."""
     base = _filtered(filters or Filters())
-    clause = tab_clause(tab, _now(now), actor)
+    clause = tab_clause(tab, clock.now_or(now), actor)
     return _count(base if clause is None else base.where(clause))
 
 
@@ -900,7 +892,7 @@ def worklist(
 
     The counts include the «online» tab (submitted online, waiting at the counter).
     """
-    moment = _now(now)
+    moment = clock.now_or(now)
     if tab not in (ONLINE, *TABS):
         tab = "open"
     filters = filters or Filters()

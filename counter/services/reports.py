@@ -313,17 +313,9 @@ def _by_officer(tally: dict[Key, dict[str, Counts]], name: str) -> dict[int, Cou
     return out
 
 
-def _now(now: datetime | None) -> datetime:
-    if now is None:
-        return clock.now()
-    if now.tzinfo is None:
-        raise ValueError("an aware datetime is required")
-    return now
-
-
 def period_report(period: Period, *, now: datetime | None = None) -> Report:
     """The report for ``period``: every cell of every field and procedure, and the total."""
-    moment = _now(now)
+    moment = clock.now_or(now)
     tally = _tally({"p": period}, moment)
     groups = _by_procedure(tally, "p")
     end = clock.start_of_day(period.after_end)
@@ -370,7 +362,7 @@ class Dashboard:
 
 def dashboard(window: str = "month", *, now: datetime | None = None) -> Dashboard:
     """The leaders' dashboard at ``now``; ``window`` (today, week, month) is broken down."""
-    moment = _now(now)
+    moment = clock.now_or(now)
     if window not in WINDOWS:
         window = "month"
     periods = windows(moment)
@@ -424,7 +416,7 @@ def monthly(count: int = 12, *, now: datetime | None = None) -> list[Month]:
     timeliness), one UNION ALL per measure: no function of a column per row, so
     a year of a large office is read in a few tens of milliseconds.
     """
-    moment = _now(now)
+    moment = clock.now_or(now)
     today = clock.local_date(moment)
     periods = []
     year_, number = today.year, today.month

@@ -31,10 +31,6 @@ from counter.services import Actor, audit, transaction
 audit.ACTIONS["satisfaction_rated"] = N_("Ghi đánh giá hài lòng")
 
 
-def _now(now: datetime | None) -> datetime:
-    return clock.now() if now is None else now
-
-
 def _level(value: str) -> Level:
     try:
         return Level(value)
@@ -73,7 +69,7 @@ def awaiting_at_counter(number: int, *, now: datetime | None = None) -> DossierE
     counter = db.session.scalar(select(QueueCounter).where(QueueCounter.number == number))
     if counter is None or counter.officer_id is None:
         return None
-    moment = _now(now)
+    moment = clock.now_or(now)
     rated = select(SatisfactionRating.dossier_id)
     return db.session.scalar(
         select(DossierEvent)
@@ -116,7 +112,7 @@ def rate_at_counter(
     number: int, ref: str, level: str, reason: str = "", *, now: datetime | None = None
 ) -> SatisfactionRating:
     """One tap on the tablet: rate the hand-back the page asked about (``ref``, its event uid)."""
-    chosen, text, moment = _level(level), _reason(reason), _now(now)
+    chosen, text, moment = _level(level), _reason(reason), clock.now_or(now)
     with transaction():
         event = awaiting_at_counter(number, now=moment)
         if event is None or event.uid != ref or event.dossier is None:
@@ -128,7 +124,7 @@ def rate_by_officer(
     actor: Actor, dossier_id: int, level: str, reason: str = "", *, now: datetime | None = None
 ) -> SatisfactionRating:
     """An officer enters the rating the citizen gave (on paper, by phone, at the counter)."""
-    chosen, text, moment = _level(level), _reason(reason), _now(now)
+    chosen, text, moment = _level(level), _reason(reason), clock.now_or(now)
     with transaction():
         dossier = db.session.get(Dossier, dossier_id)
         if dossier is None:

@@ -8,7 +8,6 @@ connections). Neither page shows anything about a citizen but a ticket number.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from flask import (
@@ -30,11 +29,11 @@ from counter.domain.errors import NotFound, ValidationError
 from counter.domain.queue import PRIORITY_KINDS
 from counter.services import queue as svc
 from counter.services.printing import PrintFailed
-from counter.web import PUBLIC_ENDPOINTS, client_address
+from counter.web import PUBLIC_ENDPOINTS
 from counter.web.forms import CounterForm
 from counter.web.i18n import translated
 from counter.web.inputs import to_id
-from counter.web.public import RateLimit
+from counter.web.public import rate_limited
 
 bp = Blueprint("kiosk", __name__, url_prefix="/lay-so")
 display_bp = Blueprint("display", __name__, url_prefix="/man-hinh")
@@ -63,19 +62,10 @@ class TakeForm(CounterForm):
     priority = HiddenField()  # the pressed button's value: "" or a priority kind
 
 
-def _limiter() -> RateLimit:
-    return current_app.extensions.setdefault("counter_kiosk_limit", RateLimit())
-
-
 def _too_many() -> Any:
     """None when this address may take a ticket now, else the 429 answer."""
     limit = int(current_app.config.get("KIOSK_PER_MINUTE") or 20)
-    wait = _limiter().wait(client_address(), limit)
-    if not wait:
-        return None
-    seconds = max(1, math.ceil(wait))
-    page = render_template("queue/kiosk_busy.html", seconds=seconds)
-    return page, 429, {"Retry-After": str(seconds)}
+    return rate_limited("counter_kiosk_limit", limit, "queue/kiosk_busy.html")
 
 
 def _closed_message() -> str | None:

@@ -89,18 +89,21 @@ class RateLimit:
             del self._hits[address]
 
 
-def _limiter() -> RateLimit:
-    return current_app.extensions.setdefault("counter_lookup_limit", RateLimit())
+def rate_limited(name: str, per_minute: int, template: str) -> Any:
+    """None when this address may go on now, else the 429 answer: ``template`` told the
+    ``seconds`` to wait, and Retry-After. ``name``: the app's limiter for this page."""
+    limiter = current_app.extensions.setdefault(name, RateLimit())
+    wait = limiter.wait(client_address(), per_minute)
+    if not wait:
+        return None
+    seconds = max(1, math.ceil(wait))
+    return render_template(template, seconds=seconds), 429, {"Retry-After": str(seconds)}
 
 
 def _too_many() -> Any:
     """None when this address may look up now, else the 429 answer."""
     limit = int(current_app.config.get("LOOKUP_PER_MINUTE") or 30)
-    wait = _limiter().wait(client_address(), limit)
-    if not wait:
-        return None
-    page = render_template("public/busy.html", seconds=max(1, math.ceil(wait)))
-    return page, 429, {"Retry-After": str(max(1, math.ceil(wait)))}
+    return rate_limited("counter_lookup_limit", limit, "public/busy.html")
 
 
 @bp.after_request

@@ -1,5 +1,6 @@
 """One officer holding two roles (reception + specialist) takes a same-day chứng thực from the
-counter to the citizen, in Chromium, watching the home page and the "Của tôi" tab follow.
+counter to the citizen, in Chromium, watching the home page and the "Của tôi" tab follow, and
+then prints the day's ledger (form 07) with the dossier's row in it.
 
 At many communes the civil-status officer also sits at the one-stop counter and resolves a
 chứng thực bản sao while the citizen waits. The demo account ``kiemnhiem`` holds both roles.
@@ -14,6 +15,7 @@ folder), or to the test's temporary folder.
 
 from __future__ import annotations
 
+import io
 import os
 import re
 from datetime import datetime
@@ -22,11 +24,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from pypdf import PdfReader
 
 from counter.domain.lifecycle import Status
 from tests.e2e.conftest import LiveServer, log_in
 from tests.e2e.test_calendar_browser import admin_ready
 from tests.e2e.test_dossier_journey import log_out, status_label, take_action
+from tests.e2e.test_ledger_pdf import A4_LANDSCAPE, OVERFLOWING_CELLS_JS, overflowing
 
 pytestmark = pytest.mark.e2e
 
@@ -168,6 +172,29 @@ def test_one_officer_with_two_roles_does_a_same_day_certification(
     assert now == before
     count, codes = mine(page, live_server)
     assert count == mine_before and code not in codes
+
+    # 5. The same officer prints today's ledger (form 07): the dossier's row, received and
+    # returned today, every text inside its column on screen and in the PDF.
+    today = datetime.now(VN).date()
+    page.goto(live_server(f"/in/so-theo-doi?from={today:%d/%m/%Y}&to={today:%d/%m/%Y}"))
+    row = page.locator("table.ledger-table tbody tr", has=page.locator("td.code", has_text=code))
+    assert row.count() == 1
+    cells = row.locator("td").all_inner_texts()
+    assert NAME in cells[3] and PROCEDURE in cells[2]
+    assert f"{today:%d/%m/%Y}" in cells[6] and f"{today:%d/%m/%Y}" in cells[8]  # received, returned
+    assert page.evaluate(OVERFLOWING_CELLS_JS) == []
+    page.emulate_media(
+        media="null"
+    )  # the slip's check above left "screen" on, which page.pdf keeps
+    reader = PdfReader(io.BytesIO(page.pdf(prefer_css_page_size=True, print_background=True)))
+    sizes = {
+        (round(float(p.mediabox.width)), round(float(p.mediabox.height))) for p in reader.pages
+    }
+    assert sizes == {A4_LANDSCAPE}
+    assert [p for pg in reader.pages for p in overflowing(pg)] == []
+    whole = "".join(pg.extract_text() or "" for pg in reader.pages)
+    assert code in re.sub(r"\s+", "", whole)
+    page.goto(live_server("/"))  # the printout stands alone, without the header's sign-out
     log_out(page)
 
 

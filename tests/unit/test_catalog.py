@@ -476,3 +476,25 @@ def test_importing_the_same_file_twice_changes_nothing() -> None:
     diff = diff_catalog(existing, parse_csv(GOOD).records, first.columns)
     assert diff.new == diff.changed == diff.abolished == []
     assert len(diff.unchanged) == len(first.records)
+
+
+def test_documents_and_fees_read_a_list_whose_texts_may_hold_several_items() -> None:
+    # One rule for both cells: a list, or one value; a text in it splits on ";".
+    item = {
+        "ma_tthc": "1.001193",
+        "ten_tthc": "Đăng ký khai sinh",
+        "thoi_han": 0,
+        "don_vi_thoi_han": "same_day",
+        "thanh_phan_ho_so": [
+            "Tờ khai (bản chính); Giấy chứng sinh (bản sao) x2",
+            {"ten": "Sổ", "loai": "bản chính"},
+        ],
+        "le_phi": ["8.000 đ/bản; 0", 5000],
+    }
+    record = parse_json(json.dumps([item]).encode()).records[0]
+    assert [(d.name, d.kind, d.count) for d in record.documents] == [
+        ("Tờ khai", "original", 1),
+        ("Giấy chứng sinh", "copy", 2),
+        ("Sổ", "original", 1),
+    ]
+    assert record.fees == [Fee(8000, "đ/bản"), Fee(0), Fee(5000)]

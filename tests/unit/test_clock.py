@@ -113,3 +113,14 @@ def test_model_defaults_read_the_clock(app: Flask) -> None:
     db.session.expire_all()
     assert db.session.get(AuditEntry, entry.id).at == at
     db.session.rollback()
+
+
+def test_a_service_takes_the_instant_it_was_given_else_the_clock() -> None:
+    # Services take ``now=`` for tests and replays; one helper reads it, not one per service.
+    given = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)
+    assert clock.now_or(given) is given
+    frozen_at = datetime(2026, 12, 5, 16, 30, tzinfo=UTC)
+    with clock.frozen(frozen_at):
+        assert clock.now_or(None) == frozen_at
+    with pytest.raises(ValueError, match="aware"):
+        clock.now_or(datetime(2026, 12, 1, 10, 0))

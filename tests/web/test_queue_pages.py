@@ -126,6 +126,18 @@ def test_the_kiosk_is_rate_limited_per_address(app: Flask, client: Any, open_now
     assert len(tickets()) == 2
 
 
+def test_the_kiosks_refusal_says_when_to_try_again_as_the_look_ups_does(
+    app: Flask, client: Any, open_now: None
+) -> None:
+    app.config["KIOSK_PER_MINUTE"] = 1
+    assert take(client, "A").status_code == 302
+    busy = take(client, "A")
+    assert busy.status_code == 429
+    seconds = int(busy.headers["Retry-After"])
+    assert 1 <= seconds <= 60
+    assert str(seconds) in busy.get_data(as_text=True)
+
+
 def test_the_kiosk_is_closed_on_a_day_off_and_says_when_it_opens(client: Any) -> None:
     day_off_today()
     page = client.get("/lay-so/").get_data(as_text=True)
