@@ -948,7 +948,7 @@ def search(
     counted once: the results page shows no tabs, so its ``counts`` hold only "all".
     """
     check_search_query(query)
-    moment = _now(now)
+    moment = clock.now_or(now)
     found = _filtered(Filters(query=query))
     total = _count(found)
     pages = max(1, math.ceil(total / per_page))
