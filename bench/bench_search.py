@@ -8,8 +8,8 @@ Usage (a database kept between runs, so that the same rows serve "before" and "a
 
 ``--build`` starts from an empty database (SQLite file removed, PostgreSQL schema dropped),
 runs ``init --demo`` (the migrations of the code imported) and inserts N dossiers with
-executemany, in chunks, as the bench's row model does (names, phones, ID numbers, codes
-over ten years). Without ``--build`` the rows already there are used. Every run then times
+executemany, in chunks, with the main bench's row model (its people, and its statuses by
+age: an old dossier is mostly returned), codes over ten years. Without ``--build`` the rows already there are used. Every run then times
 ``services.dossiers.search`` (the service, in a fresh session each time, as a request is)
 for a full name typed without diacritics, a phone, an ID number, a whole code, the end of a
 code, a sequence alone, and a two-letter word with a name. Run it with ``PYTHONPATH`` set to
@@ -33,7 +33,6 @@ from sqlalchemy import create_engine, insert, text
 from counter import create_app
 from counter.domain import clock
 from counter.domain.codes import format_dossier_code, ledger_book
-from counter.domain.lifecycle import Status
 from counter.domain.text import fold
 from counter.extensions import db
 from counter.models import Dossier, Procedure, User
@@ -44,19 +43,10 @@ from counter.services.reception import search_key
 from counter.services.setup import initialize
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bench_counter import person  # the same people as the main bench
+from bench_counter import OLD_STATUSES, RECENT_STATUSES, person, weighted  # the bench's rows
 
 CHUNK = 10_000
 YEARS = 10
-STATUSES = (
-    (Status.RETURNED.value, 880),
-    (Status.RESOLVED.value, 30),
-    (Status.IN_PROGRESS.value, 40),
-    (Status.RECEIVED.value, 20),
-    (Status.WITHDRAWN.value, 10),
-    (Status.REFUSED.value, 10),
-    (Status.SUPPLEMENT_REQUESTED.value, 10),
-)
 
 
 def build(url: str, count: int, rng: random.Random) -> None:
@@ -83,8 +73,7 @@ def build(url: str, count: int, rng: random.Random) -> None:
         per_day = max(1, count // (365 * YEARS))
         # Ending well before the demo's own dossiers (their codes are recent).
         first_day = clock.local_date(clock.now()) - timedelta(days=count // per_day + 120)
-        statuses = [s for s, _ in STATUSES]
-        weights = [w for _, w in STATUSES]
+        recent = clock.to_naive_utc(clock.now()) - timedelta(days=10)
         rows: list[dict[str, Any]] = []
         for n in range(count):
             day = first_day + timedelta(days=n // per_day)
@@ -100,7 +89,9 @@ def build(url: str, count: int, rng: random.Random) -> None:
                     "code": code,
                     "lookup_key": f"{rng.getrandbits(40):010x}",
                     "procedure_id": proc.id,
-                    "status": rng.choices(statuses, weights)[0],
+                    "status": weighted(
+                        rng, OLD_STATUSES if due < recent else RECENT_STATUSES
+                    ).value,
                     "channel": "counter",
                     "applicant_kind": "person",
                     "applicant_name": who["applicant_name"],

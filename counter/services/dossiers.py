@@ -944,17 +944,28 @@ def search(
     """Dossiers whose code, names, phone or ID number contain every word of ``query``.
 
     Diacritics and case do not matter ("nguyen van" finds "Nguyễn Văn …"). The words are
-    looked up in the search index (:mod:`counter.services.search_index`); the results are
-    counted once: the results page shows no tabs, so its ``counts`` hold only "all".
+    looked up in the search index (:mod:`counter.services.search_index`), once: the page's
+    query counts them too. The results page shows no tabs, so ``counts`` holds only "all".
     """
     check_search_query(query)
     moment = clock.now_or(now)
     found = _filtered(Filters(query=query))
-    total = _count(found)
+    page = max(1, page)
+    dossiers, total = _page_and_total(found, page, per_page)
+    if not dossiers and page > 1:  # past the last page (an old link): show the last one
+        page = max(1, math.ceil(_count(found) / per_page))
+        dossiers, total = _page_and_total(found, page, per_page)
     pages = max(1, math.ceil(total / per_page))
-    page = min(max(1, page), pages)
-    dossiers = db.session.scalars(
-        found.options(
+    rows = [row_for(d, moment) for d in dossiers]
+    return WorklistPage(rows, total, page, pages, {"all": total})
+
+
+def _page_and_total(query: Any, page: int, per_page: int) -> tuple[list[Dossier], int]:
+    """One page of ``query`` by due date, and how many rows it has in all (one statement)."""
+    total = db.func.count().over().label("total")  # counted before LIMIT applies
+    found = db.session.execute(
+        query.add_columns(total)
+        .options(
             selectinload(Dossier.procedure),
             selectinload(Dossier.assigned_to),
             selectinload(Dossier.received_by),
@@ -963,5 +974,4 @@ def search(
         .limit(per_page)
         .offset((page - 1) * per_page)
     ).all()
-    rows = [row_for(d, moment) for d in dossiers]
-    return WorklistPage(rows, total, page, pages, {"all": total})
+    return [row[0] for row in found], (found[0].total if found else 0)

@@ -103,3 +103,10 @@ def test_a_search_counts_its_results_once(three: list[Dossier]) -> None:
     assert page.total == 2 and len(page.rows) == 2
     assert [s for s in statements if "count(" in s.lower()] != []
     assert len([s for s in statements if "count(" in s.lower()]) == 1
+
+
+def test_a_page_past_the_last_shows_the_last(three: list[Dossier]) -> None:
+    page = svc.search(actor_for("reception"), "van", page=9, per_page=1)
+    assert (page.page, page.pages, page.total, len(page.rows)) == (2, 2, 2, 1)
+    none = svc.search(actor_for("reception"), "khong co ai", page=3)
+    assert (none.page, none.pages, none.total, none.rows) == (1, 1, 0, [])
