@@ -110,3 +110,9 @@ def test_a_page_past_the_last_shows_the_last(three: list[Dossier]) -> None:
     assert (page.page, page.pages, page.total, len(page.rows)) == (2, 2, 2, 1)
     none = svc.search(actor_for("reception"), "khong co ai", page=3)
     assert (none.page, none.pages, none.total, none.rows) == (1, 1, 0, [])
+
+
+def test_a_long_word_must_match_whole_not_only_its_end(three: list[Dossier]) -> None:
+    assert _found("11190005555") == [three[1].code]  # inside the ID number 011190005555
+    assert _found("22290005555") == []  # the same last eight digits, another start
+    assert _found("99990912345678") == []  # a phone 0912345678 with more in front
