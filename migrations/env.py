@@ -6,6 +6,7 @@ from flask import current_app
 
 import counter.models  # noqa: F401  (registers every table on the metadata)
 from counter.models.types import UTCDateTime
+from counter.services.search_index import include_object
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
@@ -104,6 +105,7 @@ def run_migrations_online():
             connection=connection,
             target_metadata=get_metadata(),
             render_item=render_item,
+            include_object=include_object,
             **conf_args,
         )
 

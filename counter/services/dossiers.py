@@ -69,7 +69,7 @@ from counter.domain.text import SEARCH_WORDS_MAX, check_search_words, fold, too_
 from counter.extensions import db
 from counter.models import Dossier, DossierEvent, Procedure, User, UserRole
 from counter.models.types import column_length
-from counter.services import Actor, audit, numbering, transaction
+from counter.services import Actor, audit, numbering, search_index, transaction
 from counter.services import calendar as cal
 from counter.services.events import append_event
 
@@ -831,11 +831,6 @@ def search_terms(query: str) -> list[str]:
     return fold(text).split()
 
 
-def _like(term: str) -> str:
-    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def _filtered(filters: Filters) -> Any:
     query = db.select(Dossier)
     if filters.status:
@@ -851,8 +846,10 @@ def _filtered(filters: Filters) -> Any:
                 Dossier.assigned_to_id == filters.officer_id,
             )
         )
-    for term in search_terms(filters.query)[:SEARCH_WORDS_MAX]:  # search() says so first
-        query = query.where(Dossier.search_text.like(_like(term), escape="\\"))
+    if filters.query:  # search() refuses more words first
+        query = query.where(
+            *search_index.contains_all(search_terms(filters.query)[:SEARCH_WORDS_MAX])
+        )
     if filters.mine_of:
         query = query.where(_mine_clause(filters.mine_of))
     if filters.procedure_id:
@@ -1058,9 +1055,35 @@ def search(
 ) -> WorklistPage:
     """Dossiers whose code, names, phone or ID number contain every word of ``query``.
 
-    Diacritics and case do not matter ("nguyen van" finds "Nguyễn Văn …").
+    Diacritics and case do not matter ("nguyen van" finds "Nguyễn Văn …"). The words are
+    looked up in the search index (:mod:`counter.services.search_index`), once: the page's
+    query counts them too. The results page shows no tabs, so ``counts`` holds only "all".
     """
     check_search_query(query)
-    return worklist(
-        actor, tab="all", filters=Filters(query=query), page=page, per_page=per_page, now=now
-    )
+    moment = clock.now_or(now)
+    found = _filtered(Filters(query=query))
+    page = max(1, page)
+    dossiers, total = _page_and_total(found, page, per_page)
+    if not dossiers and page > 1:  # past the last page (an old link): show the last one
+        page = max(1, math.ceil(_count(found) / per_page))
+        dossiers, total = _page_and_total(found, page, per_page)
+    pages = max(1, math.ceil(total / per_page))
+    rows = [row_for(d, moment) for d in dossiers]
+    return WorklistPage(rows, total, page, pages, {"all": total})
+
+
+def _page_and_total(query: Any, page: int, per_page: int) -> tuple[list[Dossier], int]:
+    """One page of ``query`` by due date, and how many rows it has in all (one statement)."""
+    total = db.func.count().over().label("total")  # counted before LIMIT applies
+    found = db.session.execute(
+        query.add_columns(total)
+        .options(
+            selectinload(Dossier.procedure),
+            selectinload(Dossier.assigned_to),
+            selectinload(Dossier.received_by),
+        )
+        .order_by(Dossier.due_at, Dossier.id)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    return [row[0] for row in found], (found[0].total if found else 0)

@@ -1,7 +1,7 @@
 """indexes for the worklist tabs of a large office
 
 Revision ID: 0019
-Revises: 0017
+Revises: 0018
 Create Date: 2026-12-01 21:20:00
 
 Issue 15. Every worklist tab lists its page in due-date order (``ORDER BY due_at, id``):
@@ -20,7 +20,7 @@ from alembic import op
 
 
 revision = '0019'
-down_revision = '0017'
+down_revision = '0018'
 branch_labels = None
 depends_on = None
 

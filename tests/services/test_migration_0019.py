@@ -13,6 +13,7 @@ from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 
 from counter.extensions import db
+from counter.services import search_index
 from tests.conftest import PG_URL, make_app
 from tests.services.test_migration_0010 import _insert
 
@@ -87,7 +88,10 @@ def test_an_office_with_dossiers_gets_the_indexes_and_its_tabs_use_them(
             assert "ix_dossier_status_due_at_id" in overdue and "TEMP B-TREE" not in overdue
             everything = _plan(conn, "SELECT id FROM dossier ORDER BY due_at, id LIMIT 25")
             assert "ix_dossier_due_at_id" in everything and "TEMP B-TREE" not in everything
-            diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
+            context = MigrationContext.configure(
+                conn, opts={"include_object": search_index.include_object}
+            )
+            diff = compare_metadata(context, db.metadata)
         assert [d for d in diff if "dossier" in repr(d)] == []
 
         downgrade(revision="0017")
