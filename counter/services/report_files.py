@@ -13,7 +13,7 @@ import re
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -21,7 +21,6 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
-from openpyxl.utils.datetime import to_excel
 
 from counter.domain import clock
 from counter.domain.errors import ValidationError
@@ -358,6 +357,11 @@ def _ledger_frame(data: LedgerData) -> tuple[bytes, dict[str, int]]:
     return buffer.getvalue(), styles
 
 
+#: Day 0 of Excel's dates (1900 system, as openpyxl writes them after February 1900).
+_EXCEL_EPOCH = datetime(1899, 12, 30)
+_DAY = timedelta(days=1)
+
+
 def _xml_text(text: str) -> str:
     """Text as an XML string cell's content (no formula, no character XML forbids)."""
     text = ILLEGAL_CHARACTERS_RE.sub("", text)
@@ -386,7 +390,7 @@ def _ledger_row_xml(r: int, line: LedgerRow, styles: dict[str, int]) -> str:
     )
     for column, value in values:
         if isinstance(value, datetime):
-            serial = to_excel(clock.local_naive(value))
+            serial = (clock.local_naive(value) - _EXCEL_EPOCH) / _DAY  # Excel's day number
             cells.append(f'<c r="{column}{r}" s="{when}"><v>{serial!r}</v></c>')
         elif value:
             cells.append(

@@ -66,8 +66,8 @@ def choices() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     return [(code, name or code) for code, name in fields], statuses
 
 
-#: Rows on a page of the on-screen ledger (printed page by page: about 40 A4 sheets).
-PAGE_SIZE = 500
+#: Rows on a page of the on-screen ledger (printed page by page: about 16 A4 sheets).
+PAGE_SIZE = 200
 #: Rows read from the database at a time when the whole period is streamed.
 STREAM_BATCH = 1000
 
@@ -166,28 +166,42 @@ def rows(
     statuses = {s.value: str(s.label) for s in Status}
     agencies: dict[tuple[str, str], str] = {}  # a few bodies, each folded once
     position = offset
-    for row in db.session.execute(statement):
+    for (
+        seq,
+        code,
+        procedure_id,
+        applicant,
+        address,
+        phone,
+        unit,
+        received_at,
+        due_at,
+        returned_at,
+        collected_by,
+        delivery,
+        status,
+    ) in db.session.execute(statement):
         position += 1
-        name, body = ledger.procedures.get(row.procedure_id, ("", ""))
-        key = (row.processing_unit or "", body)
+        name, body = ledger.procedures.get(procedure_id, ("", ""))
+        key = (unit or "", body)
         agency = agencies.get(key)
         if agency is None:
             agency = agencies[key] = agency_name(*key, head)
         yield LedgerRow(
             # Numbers are the book's (continuous across pages); a dossier without one
             # (received before numbering) takes its place in the period.
-            number=row.ledger_seq or position,
-            code=row.code,
+            number=seq or position,
+            code=code,
             procedure_name=name,
-            applicant_name=row.applicant_name,
-            address_phone=" / ".join(p for p in (row.address, row.phone) if p),
+            applicant_name=applicant,
+            address_phone=f"{address} / {phone}" if address and phone else address or phone,
             agency=agency,
-            received_at=row.received_at,
-            due_at=row.due_at,
-            returned_at=row.returned_at,
-            collected_by=row.collected_by or "",
-            delivery=DELIVERY_LABELS.get(row.result_delivery, row.result_delivery),
-            status=statuses.get(row.status, row.status),
+            received_at=received_at,
+            due_at=due_at,
+            returned_at=returned_at,
+            collected_by=collected_by or "",
+            delivery=DELIVERY_LABELS.get(delivery, delivery),
+            status=statuses.get(status, status),
         )
 
 
