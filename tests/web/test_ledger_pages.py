@@ -99,6 +99,7 @@ def test_the_whole_period_on_one_page_to_print_it_at_once(login_as: Any) -> None
     assert ledger_rows(whole) == [(n + 1, code) for n, code in enumerate(november)]
     text = text_of(whole)
     assert f"Tổng số: {PAGE_SIZE + 20} hồ sơ." in text and "Hồ sơ thứ" not in text
+    assert "Trang sau" not in text and "Trang 0/" not in text  # no pages: it is all here
     assert "SỔ THEO DÕI HỒ SƠ" in text and text.count("SỔ THEO DÕI HỒ SƠ") == 1
 
 
