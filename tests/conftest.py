@@ -48,6 +48,10 @@ class IsolatedClient(FlaskClient):
     def open(self, *args: Any, **kwargs: Any) -> Any:
         if has_app_context():
             db.session.commit()
+        # A streamed response (the ledger's printout and spreadsheet) is read to its end in
+        # the request's own context, as a server's thread reads it; read later, in the
+        # test's context, Flask would push and pop the request's context in two.
+        kwargs.setdefault("buffered", True)
         response = contextvars.Context().run(super().open, *args, **kwargs)
         if has_app_context():
             db.session.expire_all()

@@ -9,17 +9,24 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+import zipfile
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
 from counter.domain import clock
+from counter.domain.errors import ValidationError
+from counter.domain.i18n import N_
 from counter.domain.printed import wording
-from counter.domain.printed.ledger import LedgerData
+from counter.domain.printed.ledger import LedgerData, LedgerRow
 from counter.domain.reports import COLUMNS, Counts, neutralise
 from counter.domain.satisfaction import Level
 from counter.services.reports import Report
@@ -241,10 +248,78 @@ LEDGER_HEADERS = (
     ("Trạng thái", 18),
 )
 _WHEN = "dd/mm/yyyy hh:mm"
+#: The sheet's header row, under the title block; the rows start below it.
+LEDGER_HEADER_ROW = 6
 
 
-def ledger_to_xlsx(data: LedgerData) -> bytes:
-    """Form 07 (sổ theo dõi hồ sơ) for a period as XLSX: times as Vietnam dates, text as text."""
+#: Excel's last row (a sheet holds no more), less the title block above the rows and
+#: the total and the date below them.
+LEDGER_XLSX_MAX_ROWS = 1_048_576 - 9
+_LEDGER_SHEET = "xl/worksheets/sheet1.xml"
+#: Bytes gathered before a piece of a streamed file or page is sent.
+CHUNK_BYTES = 64 * 1024
+#: Rows turned into XML between two looks at what is ready to send.
+_ROWS_PER_WRITE = 200
+
+
+def chunked(pieces: Iterable[str | bytes], size: int = CHUNK_BYTES) -> Iterator[bytes]:
+    """Join a stream of small pieces (a template's, a writer's) into pieces of ``size`` bytes."""
+    pending: list[bytes] = []
+    length = 0
+    for piece in pieces:
+        data = piece.encode("utf-8") if isinstance(piece, str) else piece
+        pending.append(data)
+        length += len(data)
+        if length >= size:
+            yield b"".join(pending)
+            pending.clear()
+            length = 0
+    if pending:
+        yield b"".join(pending)
+
+
+class _Pipe:
+    """A write-only file that keeps what a zip writes into it until the response takes it."""
+
+    def __init__(self) -> None:
+        self.parts: list[bytes] = []
+        self.size = 0
+
+    def write(self, data: bytes) -> int:
+        self.parts.append(bytes(data))
+        self.size += len(data)
+        return len(data)
+
+    def flush(self) -> None:
+        """Nothing to flush: what is written waits in ``parts``."""
+
+    def take(self) -> bytes:
+        out = b"".join(self.parts)
+        self.parts.clear()
+        self.size = 0
+        return out
+
+
+def check_ledger_rows(data: LedgerData) -> None:
+    """Refuse a period with more dossiers than a spreadsheet holds, before writing any."""
+    if data.total > LEDGER_XLSX_MAX_ROWS:
+        raise ValidationError(
+            N_(
+                "Kỳ này có %(count)s hồ sơ, nhiều hơn một tệp Excel chứa được (%(max)s dòng); "
+                "hãy chọn một kỳ ngắn hơn."
+            ),
+            field="from",
+            count=wording.format_count(data.total),
+            max=wording.format_count(LEDGER_XLSX_MAX_ROWS),
+        )
+
+
+def _ledger_frame(data: LedgerData) -> tuple[bytes, dict[str, int]]:
+    """The ledger workbook without its rows (title, header, settings) and the rows' styles.
+
+    openpyxl writes every part of the file; the rows are then written straight into the
+    sheet as the database hands them over (:func:`ledger_xlsx`).
+    """
     book = Workbook()
     sheet = book.active
     sheet.title = "Sổ theo dõi"
@@ -259,39 +334,116 @@ def ledger_to_xlsx(data: LedgerData) -> bytes:
     if data.status_label:
         period += f" — Trạng thái: {data.status_label}"
     _text(sheet["A4"], period)
-    header = 6
     for c, (title, width) in enumerate(LEDGER_HEADERS, start=1):
-        cell = sheet.cell(header, c, title)
+        cell = sheet.cell(LEDGER_HEADER_ROW, c, title)
         cell.font, cell.fill, cell.alignment, cell.border = Font(bold=True), _HEAD_FILL, _WRAP, _BOX
         sheet.column_dimensions[get_column_letter(c)].width = width
-    for r, line in enumerate(data.rows, start=header + 1):
-        texts = (
-            line.code,
-            line.procedure_name,
-            line.applicant_name,
-            line.address_phone,
-            line.agency,
-        )
-        sheet.cell(r, 1, line.number)
-        for c, text in enumerate(texts, start=2):
-            _text(sheet.cell(r, c), text)
-        for c, moment in ((7, line.received_at), (8, line.due_at), (9, line.returned_at)):
-            if moment is not None:
-                cell = sheet.cell(r, c, clock.local_naive(moment))
-                cell.number_format = _WHEN
-        for c, text in ((10, line.collected_by), (11, line.delivery), (12, line.status)):
-            _text(sheet.cell(r, c), text)
-        for c in range(1, len(LEDGER_HEADERS) + 1):
-            sheet.cell(r, c).border = _BOX
-            sheet.cell(r, c).alignment = Alignment(wrap_text=True, vertical="top")
-    total = header + len(data.rows) + 2
-    sheet.cell(total, 1, f"Tổng số: {len(data.rows)} hồ sơ.")
-    _text(sheet.cell(total + 1, 1), data.printed)
-    sheet.freeze_panes = sheet.cell(header + 1, 1)
+    sheet.freeze_panes = sheet.cell(LEDGER_HEADER_ROW + 1, 1)
     sheet.page_setup.orientation = "landscape"
     sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
     sheet.page_setup.fitToWidth = 1
-    sheet.print_title_rows = f"{header}:{header}"
+    sheet.print_title_rows = f"{LEDGER_HEADER_ROW}:{LEDGER_HEADER_ROW}"
+    # The rows' three looks, registered in the workbook's styles on a sheet then dropped.
+    scratch = book.create_sheet("styles")
+    top = Alignment(wrap_text=True, vertical="top")
+    styles = {}
+    for name, number_format in (("text", "General"), ("number", "General"), ("when", _WHEN)):
+        cell = scratch.cell(1, len(styles) + 1)
+        cell.border, cell.alignment, cell.number_format = _BOX, top, number_format
+        styles[name] = cell.style_id
+    book.remove(scratch)
     buffer = io.BytesIO()
     book.save(buffer)
-    return buffer.getvalue()
+    return buffer.getvalue(), styles
+
+
+#: Day 0 of Excel's dates (1900 system, as openpyxl writes them after February 1900).
+_EXCEL_EPOCH = datetime(1899, 12, 30)
+_DAY = timedelta(days=1)
+
+
+def _xml_text(text: str) -> str:
+    """Text as an XML string cell's content (no formula, no character XML forbids)."""
+    text = ILLEGAL_CHARACTERS_RE.sub("", text)
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    if text != text.strip():
+        return f'<t xml:space="preserve">{text}</t>'
+    return f"<t>{text}</t>"
+
+
+def _ledger_row_xml(r: int, line: LedgerRow, styles: dict[str, int]) -> str:
+    """One dossier's row of the sheet, as SpreadsheetML."""
+    text, when = styles["text"], styles["when"]
+    cells = [f'<c r="A{r}" s="{styles["number"]}"><v>{line.number}</v></c>']
+    values = (
+        ("B", line.code),
+        ("C", line.procedure_name),
+        ("D", line.applicant_name),
+        ("E", line.address_phone),
+        ("F", line.agency),
+        ("G", line.received_at),
+        ("H", line.due_at),
+        ("I", line.returned_at),
+        ("J", line.collected_by),
+        ("K", line.delivery),
+        ("L", line.status),
+    )
+    for column, value in values:
+        if isinstance(value, datetime):
+            serial = (clock.local_naive(value) - _EXCEL_EPOCH) / _DAY  # Excel's day number
+            cells.append(f'<c r="{column}{r}" s="{when}"><v>{serial!r}</v></c>')
+        elif value:
+            cells.append(
+                f'<c r="{column}{r}" s="{text}" t="inlineStr"><is>{_xml_text(value)}</is></c>'
+            )
+        else:
+            cells.append(f'<c r="{column}{r}" s="{text}"/>')
+    return f'<row r="{r}">{"".join(cells)}</row>'
+
+
+def _text_row_xml(r: int, text: str) -> str:
+    return f'<row r="{r}"><c r="A{r}" t="inlineStr"><is>{_xml_text(text)}</is></c></row>'
+
+
+def ledger_xlsx(data: LedgerData) -> Iterator[bytes]:
+    """Form 07 (sổ theo dõi hồ sơ) of a period as XLSX, in pieces as its rows are read.
+
+    Times are Vietnam dates, text stays text. The file is a zip written into a pipe the
+    response drains: memory holds a batch of rows and the zip's buffers, whatever the
+    period; the first bytes leave before the database has been read to the end.
+    """
+    frame, styles = _ledger_frame(data)
+    pipe = _Pipe()
+    with (
+        zipfile.ZipFile(io.BytesIO(frame)) as parts,
+        zipfile.ZipFile(pipe, "w", zipfile.ZIP_DEFLATED) as out,
+    ):
+        names = sorted(parts.namelist(), key=lambda n: n != "[Content_Types].xml")
+        for name in names:
+            if name != _LEDGER_SHEET:
+                out.writestr(name, parts.read(name))
+        sheet = parts.read(_LEDGER_SHEET).decode("utf-8")
+        # The frame's size (A1:L6) is not the sheet's: leave it out, it is optional.
+        sheet = re.sub(r"<dimension [^>]*/>", "", sheet)
+        head, tail = sheet.split("</sheetData>", 1)
+        yield pipe.take()
+        with out.open(_LEDGER_SHEET, "w") as entry:
+            entry.write(head.encode("utf-8"))
+            r = LEDGER_HEADER_ROW
+            batch: list[str] = []
+            for line in data.rows:
+                r += 1
+                batch.append(_ledger_row_xml(r, line, styles))
+                if len(batch) >= _ROWS_PER_WRITE:
+                    entry.write("".join(batch).encode("utf-8"))
+                    batch.clear()
+                    if pipe.size >= CHUNK_BYTES:  # the zip's compressor has enough to send
+                        yield pipe.take()
+            count = wording.format_count(r - LEDGER_HEADER_ROW)
+            batch.append(_text_row_xml(r + 2, f"Tổng số: {count} hồ sơ."))
+            batch.append(_text_row_xml(r + 3, data.printed))
+            entry.write("".join(batch).encode("utf-8"))
+            entry.write(("</sheetData>" + tail).encode("utf-8"))
+        if pipe.size:
+            yield pipe.take()
+    yield pipe.take()  # the zip's directory, written as it closes

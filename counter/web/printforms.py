@@ -7,10 +7,16 @@ A5 or an 80 mm roll; the toolbar (print button, paper size) hides itself in prin
 from __future__ import annotations
 
 from datetime import date
-from io import BytesIO
 from typing import Any
 
-from flask import Blueprint, render_template, request, send_file
+from flask import (
+    Blueprint,
+    Response,
+    render_template,
+    request,
+    stream_template,
+    stream_with_context,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -18,6 +24,7 @@ from counter.domain import clock
 from counter.domain.errors import ValidationError
 from counter.domain.printed import wording
 from counter.domain.printed.form02_03 import SupplementData
+from counter.domain.printed.ledger import months_of, page_links
 from counter.printing.qr import qr_svg
 from counter.services import printforms as forms
 from counter.services import report_files
@@ -36,6 +43,9 @@ SIZES: dict[str, tuple[str, ...]] = {
     "other": ("a4", "a5"),
 }
 SIZE_LABELS = {"a4": "A4", "a5": "A5", "80mm": _l("Giấy cuộn 80 mm")}
+#: The most dossiers the ledger offers to show (and print) on one page: beyond, the browser
+#: would struggle; the page is still streamed if asked, so the server never holds it.
+PRINT_ALL_LIMIT = 5000
 #: Form 01 is printed in two copies on sheets (2018 practice), one on a roll.
 COPIES = ("Liên 1: lưu", "Liên 2: giao người nộp")
 
@@ -127,8 +137,11 @@ def form06(dossier_id: int) -> Any:
     return _page("printforms/form06.html", "06", forms.form06.control_slip(dossier_id))
 
 
-def _ledger_request() -> tuple[dict[str, str], dict[str, str], Any]:
-    """The ledger's period and filters from the address, checked: values, errors, data."""
+def _ledger_request(whole: bool = False) -> tuple[dict[str, str], dict[str, str], Any]:
+    """The ledger's period, filters and page from the address, checked: values, errors, data.
+
+    ``page=all`` (or ``whole``) asks for the whole period, whose rows are read as it is sent.
+    """
     args = request.args
     values = {
         "from": args.get("from", "").strip(),
@@ -153,53 +166,69 @@ def _ledger_request() -> tuple[dict[str, str], dict[str, str], Any]:
             start = day
         else:
             end = day
+    asked = args.get("page", "").strip()
+    page: int | None = None
+    if not whole and asked != "all":
+        page = int(asked) if asked.isdigit() and len(asked) < 8 else 1
     data = None
     if not errors:
         try:
-            data = forms.ledger.for_period(start, end, values["field"], values["status"])
+            data = forms.ledger.for_period(start, end, values["field"], values["status"], page=page)
         except ValidationError as err:
             errors[err.field or "from"] = translated(err)
     return values, errors, data
 
 
-def _ledger_page(values: dict[str, str], errors: dict[str, str], data: Any) -> Any:
+def _ledger_context(values: dict[str, str], errors: dict[str, str], data: Any) -> dict[str, Any]:
     fields, statuses = forms.ledger.choices()
-    return (
-        render_template(
-            "printforms/ledger.html",
-            f=data,
-            values=values,
-            errors=errors,
-            fields=fields,
-            statuses=statuses,
-            form_no="07",
-            size="ledger",
-            sizes=[],
-            auto_print=request.args.get("print") == "1" and not errors,
-            title=_("Sổ theo dõi hồ sơ"),
-        ),
-        422 if errors else 200,
-    )
+    return {
+        "f": data,
+        "values": values,
+        "errors": errors,
+        "fields": fields,
+        "statuses": statuses,
+        "months": months_of(data.start, data.end) if data else [],
+        "page_links": page_links(data.page, data.pages) if data and data.page else [],
+        "print_all_limit": PRINT_ALL_LIMIT,
+        "form_no": "07",
+        "size": "ledger",
+        "sizes": [],
+        "auto_print": request.args.get("print") == "1" and not errors,
+        "title": _("Sổ theo dõi hồ sơ"),
+    }
+
+
+def _ledger_page(values: dict[str, str], errors: dict[str, str], data: Any) -> Any:
+    context = _ledger_context(values, errors, data)
+    if data is not None and data.page == 0:
+        # The whole period: the page is sent as it is rendered, its rows as they are read.
+        body = stream_template("printforms/ledger.html", **context)
+        return Response(report_files.chunked(body), mimetype="text/html")
+    return render_template("printforms/ledger.html", **context), 422 if errors else 200
 
 
 @bp.get("/so-theo-doi")
 @staff_required
 def ledger() -> Any:
-    """Form 07: the ledger (sổ theo dõi hồ sơ) for any period, A4 landscape."""
+    """Form 07: the ledger (sổ theo dõi hồ sơ) for any period, A4 landscape, page by page."""
     return _ledger_page(*_ledger_request())
 
 
 @bp.get("/so-theo-doi/tai-ve.xlsx")
 @staff_required
 def ledger_xlsx() -> Any:
-    """Form 07 for the same period and filters as a spreadsheet (XLSX)."""
-    values, errors, data = _ledger_request()
+    """Form 07 for the same period and filters as a spreadsheet (XLSX), written as it is sent."""
+    values, errors, data = _ledger_request(whole=True)
+    if data is not None:
+        try:
+            report_files.check_ledger_rows(data)
+        except ValidationError as err:
+            errors["from"] = translated(err)
     if errors:
-        return _ledger_page(values, errors, data)
+        return _ledger_page(values, errors, None)
     name = f"so-theo-doi-{data.start.isoformat()}-{data.end.isoformat()}.xlsx"
-    return send_file(
-        BytesIO(report_files.ledger_to_xlsx(data)),
+    return Response(
+        stream_with_context(report_files.ledger_xlsx(data)),
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        as_attachment=True,
-        download_name=name,
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )

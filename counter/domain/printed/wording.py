@@ -150,6 +150,19 @@ def number_line(number: str | int | None) -> str:
     return f"Số: {form_number(number)}"
 
 
+def format_count(number: int) -> str:
+    """A count as Vietnamese print writes it: '100.000'."""
+    return f"{number:,}".replace(",", ".")
+
+
+def ledger_part(first: int, last: int, total: int) -> str:
+    """The ledger's line on a page of a longer period: which of its dossiers this page holds."""
+    return (
+        f"Hồ sơ thứ {format_count(first)} đến {format_count(last)} "
+        f"trong tổng số {format_count(total)} hồ sơ của kỳ."
+    )
+
+
 def ledger_entry(book: str, seq: str) -> str:
     """Form 01's 'Vào Sổ theo dõi hồ sơ, Quyển số: 2026, Số thứ tự: 12', dots where unknown."""
     return f"{LEDGER_ENTRY}, {LEDGER_BOOK}: {book or DOTS}, {LEDGER_SEQ}: {seq or DOTS}"

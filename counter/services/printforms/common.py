@@ -128,7 +128,14 @@ def reason_of(event: DossierEvent) -> str:
 
 def agency_of(dossier: Dossier, head: Letterhead) -> str:
     """The body resolving the dossier, by name: "UBND xã" becomes "UBND xã Mường Phăng"."""
-    body = (dossier.processing_unit or dossier.procedure.implementing_body or "").strip()
+    return agency_name(dossier.processing_unit, dossier.procedure.implementing_body, head)
+
+
+def agency_name(
+    processing_unit: str | None, implementing_body: str | None, head: Letterhead
+) -> str:
+    """:func:`agency_of` from the two columns, for the ledger's rows read without objects."""
+    body = (processing_unit or implementing_body or "").strip()
     if not body:
         return ""
     governing = head.governing_body.strip()
