@@ -17,6 +17,7 @@ spell end the session, whatever copy of the cookie a browser kept.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import secrets
@@ -43,8 +44,15 @@ MIN_PASSWORD_LENGTH = 8
 #: The longest password a form takes (the hash column holds the hash, not the password).
 MAX_PASSWORD_LENGTH = 256
 USERNAME_RE = re.compile(r"^[a-z0-9_.-]{3,64}$")
-# A fixed hash to compare against when the account does not exist, so timing does not tell.
-_DUMMY_HASH = generate_password_hash("counter-dummy-password")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A fixed hash to compare against when the account does not exist, so timing does not
+    tell. Made at the first sign-in, not at import: scrypt costs every start half a second."""
+    return generate_password_hash("counter-dummy-password")
+
+
 #: A session's last visit is written at most this often (not on every request).
 SESSION_TOUCH = timedelta(minutes=1)
 #: Ended sessions are kept this long (who was signed in where), then deleted.
@@ -174,7 +182,7 @@ def sign_in(
         raise LoginThrottled(wait)
 
     user = db.session.scalar(db.select(User).where(User.username == username))
-    valid = check_password_hash(user.password_hash if user else _DUMMY_HASH, password)
+    valid = check_password_hash(user.password_hash if user else _dummy_hash(), password)
     if user is None or not valid or not user.active:
         with transaction():
             _count_failure(username, address, policy, now)

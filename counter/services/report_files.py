@@ -11,11 +11,7 @@ import csv
 import io
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
-
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.utils import get_column_letter
+from typing import TYPE_CHECKING, Any
 
 from counter.domain import clock
 from counter.domain.printed import wording
@@ -23,6 +19,11 @@ from counter.domain.printed.ledger import LedgerData
 from counter.domain.reports import COLUMNS, Counts, neutralise
 from counter.domain.satisfaction import Level
 from counter.services.reports import Report
+
+if TYPE_CHECKING:  # bound by _load_openpyxl() at the first spreadsheet
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
 
 TITLE = "BÁO CÁO TÌNH HÌNH TIẾP NHẬN VÀ GIẢI QUYẾT HỒ SƠ THỦ TỤC HÀNH CHÍNH"
 #: The label columns before the numbers.
@@ -84,10 +85,26 @@ def to_csv(report: Report) -> bytes:
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-_THIN = Side(style="thin", color="000000")
-_BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
-_HEAD_FILL = PatternFill("solid", fgColor="DDE4EE")
-_WRAP = Alignment(wrap_text=True, vertical="center", horizontal="center")
+def _load_openpyxl() -> None:
+    """Import openpyxl and make the shared styles, at the first spreadsheet.
+
+    openpyxl (with numpy, which it imports when installed) takes about a second to
+    import: no start of the program, nor a page on screen, should pay for it.
+    """
+    global Workbook, Alignment, Border, Font, PatternFill, Side, get_column_letter
+    global _BOX, _HEAD_FILL, _WRAP
+    if "_BOX" in globals():
+        return
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+    from openpyxl.utils import get_column_letter
+
+    thin = Side(style="thin", color="000000")
+    _HEAD_FILL = PatternFill("solid", fgColor="DDE4EE")
+    _WRAP = Alignment(wrap_text=True, vertical="center", horizontal="center")
+    _BOX = Border(left=thin, right=thin, top=thin, bottom=thin)  # set last: marks it loaded
+
+
 #: Rows of the title block above the table's two header rows.
 HEADER_ROWS = (5, 6)
 
@@ -126,6 +143,7 @@ def satisfaction_rows(report: Report) -> list[tuple[str, list[Any]]]:
 
 
 def _satisfaction_sheet(book: Any, report: Report) -> None:
+    _load_openpyxl()
     sheet = book.create_sheet("Mức độ hài lòng")
     sheet["A1"] = "MỨC ĐỘ HÀI LÒNG CỦA CÔNG DÂN, TỔ CHỨC"
     sheet["A1"].font = Font(bold=True, size=13)
@@ -154,6 +172,7 @@ def _satisfaction_sheet(book: Any, report: Report) -> None:
 
 def to_xlsx(report: Report, office_name: str = "") -> bytes:
     """The table as an XLSX workbook: title, two header rows (frozen), numbers as numbers."""
+    _load_openpyxl()
     book = Workbook()
     sheet = book.active
     sheet.title = "Báo cáo"
@@ -245,6 +264,7 @@ _WHEN = "dd/mm/yyyy hh:mm"
 
 def ledger_to_xlsx(data: LedgerData) -> bytes:
     """Form 07 (sổ theo dõi hồ sơ) for a period as XLSX: times as Vietnam dates, text as text."""
+    _load_openpyxl()
     book = Workbook()
     sheet = book.active
     sheet.title = "Sổ theo dõi"
