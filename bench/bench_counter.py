@@ -1330,6 +1330,9 @@ def main() -> None:
         "--only", choices=("sqlite", "postgresql"), help="one database (default: both if set)"
     )
     parser.add_argument("--json", type=Path, help="also write the JSON line to this file")
+    parser.add_argument(
+        "--help-runs", type=int, default=10, help="flask --help starts to time (0: skip)"
+    )
     args = parser.parse_args()
 
     pg_url = os.environ.get("COUNTER_BENCH_DATABASE_URL", "")
@@ -1340,9 +1343,10 @@ def main() -> None:
         "sqlite_version": sqlite3.sqlite_version,
         "cpus": os.cpu_count(),
         "load_before": round(os.getloadavg()[0], 1) if hasattr(os, "getloadavg") else None,
-        "flask_help": flask_help_seconds(),
     }
-    print(f"flask --app counter --help: median {out['flask_help']['median_s']:.2f} s", flush=True)
+    if args.help_runs:
+        out["flask_help"] = flask_help_seconds(args.help_runs)
+        print(f"flask --app counter --help: median {out['flask_help']['median_s']:.2f} s")
     with tempfile.TemporaryDirectory(prefix="counter-bench-") as tmp:
         if args.only != "postgresql":
             figures = run_database("sqlite", f"sqlite:///{Path(tmp) / 'counter.db'}", args, tmp)
