@@ -1,47 +1,68 @@
 """Speed and memory of the counter with a realistic database: services and pages.
 
-Run from the repository root: python bench/bench_counter.py [--dossiers N]
+Run from the repository root: python bench/bench_counter.py [--dossiers N] [--years Y]
+(with COUNTER_BENCH_DATABASE_URL=postgresql+psycopg://… it runs on PostgreSQL too).
 
-Builds a throw-away instance folder with a fresh SQLite file (WAL, synchronous=FULL,
-as in production), runs ``initialize(demo=True)``, then bulk-inserts N dossiers
-(default 20000, about two years of a commune) across the demo procedures and every
-status, with documents, events and audit rows, and times:
+For each database (a throw-away SQLite file, WAL and synchronous=FULL as in
+production; then, if COUNTER_BENCH_DATABASE_URL names one, PostgreSQL, its public
+schema dropped first) it runs ``initialize(demo=True)`` (the migrations: every index
+and trigger of the schema), then bulk-inserts N dossiers (default 20000) spread over
+Y years (default 10) across the demo procedures and every status, with their
+documents, events and audit rows: batches of 20000 made in Python and inserted by the
+driver's executemany (SQLite, no fsync while building) or COPY (PostgreSQL); the
+database's triggers run for every row. Then it times:
 
-* the real reception service (code, ledger number, due date, event, audit, commit);
+* the real reception service (code, ledger number, due date, event, audit, commit)
+  and a bare fsync'ed commit of one row, the floor under it;
 * the due-date function per limit unit;
-* the worklist counts, each worklist tab and the search;
-* the staff pages through the Flask test client, signed in by the real login form;
-* peak memory of the process and the size of the database file.
+* the worklist counts, each worklist tab and the search (by name, phone, ID number
+  and partial code, each over different dossiers);
+* the staff pages and the public look-up through the Flask test client, signed in
+  by the real login form, the ledger (form 07) for last month and the last 12 months;
+* over HTTP, a real waitress server (8 threads) in its own process: the 12-month
+  ledger (time, the server's peak memory), then 8 clients for --mix-seconds doing a
+  realistic mix (worklist tabs, home, search, dossier page, receptions, citizens'
+  look-ups): requests per second and latency;
+* 8 threads at once in-process (the overdue worklist; 40 receptions);
+* peak memory of the process and the size of the database;
+* ``flask --app counter --help`` (median of 10 process starts).
 
 Each service call and each page runs in its own app context, as a request does
 (the working calendar is cached per app context, so it is reloaded each time).
-Figures are milliseconds, median and 95th percentile of the repeated runs. The
-target is the office PC (2 cores, 4 GB, often Windows): a page well under 200 ms.
+Figures are milliseconds, median and 95th percentile of the repeated runs. Prints a
+table per database and, last, ONE JSON line with every figure (--json FILE keeps it).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
+import json
 import os
 import random
 import re
+import socket
+import sqlite3
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
 import time as timer
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import Engine, event, insert
+import requests
+from sqlalchemy import Engine, create_engine, event, insert, text
 
 from counter import create_app
 from counter.domain import clock
+from counter.domain import due as due_rules
 from counter.domain import events as ev
 from counter.domain.codes import format_dossier_code, ledger_book, ledger_book_start
 from counter.domain.due import Timeliness
@@ -65,9 +86,14 @@ from counter.services.office import get_office
 from counter.services.reception import DocumentLine, ReceptionInput, receive, search_key
 from counter.services.setup import initialize
 
+ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DOSSIERS = 20_000
 DAYS_BACK = 730
 CHUNK = 2_000
+#: Dossiers made and inserted per transaction while building.
+BATCH = 20_000
+#: Dossiers kept aside to look for (search, dossier page, public look-up).
+SAMPLES = 60
 
 PASSWORDS = {"tiepnhan": "tiepnhan123", "lanhdao": "lanhdao123"}
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -112,10 +138,17 @@ class Results:
 
     def __init__(self) -> None:
         self.rows: list[tuple[str, int, float, float, str]] = []
+        #: The figures of the one JSON line, by short name.
+        self.figures: dict[str, Any] = {}
 
-    def add(self, name: str, times: list[float], note: str = "") -> None:
+    def add(self, name: str, times: list[float], note: str = "", key: str = "") -> None:
         ordered = sorted(times)
         p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+        if key:
+            self.figures[key] = {
+                "median_ms": round(statistics.median(times), 2),
+                "p95_ms": round(p95, 2),
+            }
         if LAST_QUERIES[0] == LAST_QUERIES[0]:  # not NaN: queries were counted
             note = f"{LAST_QUERIES[0]:.0f} SQL; {note}" if note else f"{LAST_QUERIES[0]:.0f} SQL"
         self.rows.append((name, len(times), statistics.median(times), p95, note))
@@ -202,8 +235,98 @@ def local_instant(day: date, rng: random.Random) -> datetime:
     return clock.from_local_naive(naive)
 
 
-def seed(count: int, rng: random.Random) -> dict[str, Any]:
-    """Bulk-insert ``count`` dossiers over two years; returns ids and values to look for."""
+def bulk_insert(table: Any, rows: list[dict[str, Any]]) -> None:
+    """INSERT ``rows`` by the driver's executemany, as Core would, without its per-row cost.
+
+    Each column's own bind processor (UTC times, JSON) and Python-side default (the
+    look-up key, the event uid) are applied here; the database's defaults and triggers
+    (e.g. the search index) do the rest, as for any insert the app makes.
+    """
+    if not rows:
+        return
+    conn = db.session.connection()
+    dialect = conn.dialect
+    given = rows[0].keys()
+    columns = [
+        c
+        for c in table.columns
+        if c.name in given
+        or (c.default is not None and (c.default.is_scalar or c.default.is_callable))
+    ]
+    makers: list[Callable[[dict[str, Any]], Any]] = []
+    for c in columns:
+        process = c.type._cached_bind_processor(dialect)
+        if c.name in given:
+            name = c.name
+            if process is None:
+                makers.append(lambda row, n=name: row[n])
+            else:
+                makers.append(lambda row, n=name, f=process: f(row[n]))
+        elif c.default.is_scalar:
+            value = process(c.default.arg) if process else c.default.arg
+            makers.append(lambda _row, v=value: v)
+        else:
+            make = c.default.arg
+            if process is None:
+                makers.append(lambda _row, m=make: m(None))
+            else:
+                makers.append(lambda _row, m=make, f=process: f(m(None)))
+    quote = dialect.identifier_preparer.quote
+    if dialect.name == "postgresql":  # COPY: the bulk path of PostgreSQL (triggers still run)
+        names = ", ".join(quote(c.name) for c in columns)
+        raw = conn.connection.driver_connection  # the session's own, in its transaction
+        with (
+            raw.cursor() as cursor,
+            cursor.copy(f"COPY {quote(table.name)} ({names}) FROM STDIN") as copy,
+        ):
+            for row in rows:
+                copy.write_row(tuple(make(row) for make in makers))
+        return
+    mark = "?" if dialect.paramstyle == "qmark" else "%s"
+    sql = (
+        f"INSERT INTO {quote(table.name)} ({', '.join(quote(c.name) for c in columns)}) "
+        f"VALUES ({', '.join(mark for _ in columns)})"
+    )
+    for start in range(0, len(rows), CHUNK):
+        batch = [tuple(make(row) for make in makers) for row in rows[start : start + CHUNK]]
+        conn.exec_driver_sql(sql, batch)
+
+
+class _Folds:
+    """search_key's result made from cached folds of its parts (names repeat a lot)."""
+
+    def __init__(self) -> None:
+        self.cache: dict[str, str] = {}
+        self.checked = 0
+
+    def key(self, *parts: str) -> str:
+        cache = self.cache
+        out = []
+        for part in parts:
+            if part:
+                if part.isascii() and " " not in part:  # codes, phones, ID numbers
+                    folded = part.lower()
+                else:
+                    folded = cache.get(part)
+                    if folded is None:
+                        folded = cache[part] = fold(part)
+                out.append(folded)
+        text = " ".join(out)
+        if self.checked < 200:  # the same as the reception service's, checked on a sample
+            assert text == search_key(*parts), (text, search_key(*parts))
+            self.checked += 1
+        return text
+
+
+def seed(
+    count: int, rng: random.Random, *, days_back: int = DAYS_BACK, progress: bool = False
+) -> dict[str, Any]:
+    """Bulk-insert ``count`` dossiers over ``days_back`` days; returns ids and values to look for.
+
+    Rows are made and inserted in batches of BATCH dossiers (Core executemany, one commit a
+    batch), so memory stays flat whatever ``count``; the database's own triggers (the
+    search index) run for every row as they do for the app's writes.
+    """
     now = clock.now()
     today = clock.local_date(now)
     office = get_office()
@@ -213,10 +336,19 @@ def seed(count: int, rng: random.Random) -> dict[str, Any]:
     docs = {p.id: [d.name for d in p.documents][:3] or ["Tờ khai theo mẫu"] for p in procedures}
     days = [
         today - timedelta(days=k)
-        for k in range(DAYS_BACK, 0, -1)
+        for k in range(days_back, 0, -1)
         if cal.is_working_day(today - timedelta(days=k))
     ]
     moments = sorted(local_instant(rng.choice(days), rng) for _ in range(count))
+    # The service's due_at reads the office row each call: load calendar and hours once.
+    calendar, hours = cal.working_calendar(), cal.office_hours()
+
+    def due_at(received_at: datetime, amount: Any, unit: Any) -> datetime:
+        local = due_rules.compute_due(clock.local_naive(received_at), amount, unit, calendar, hours)
+        return clock.from_local_naive(local)
+
+    details: dict[Any, dict[str, Any]] = {}
+    folds = _Folds()
 
     sequences = {
         (s.kind, s.scope, s.day): s.last_seq for s in db.session.scalars(db.select(DailySequence))
@@ -227,10 +359,39 @@ def seed(count: int, rng: random.Random) -> dict[str, Any]:
     events: list[dict[str, Any]] = []
     audits: list[dict[str, Any]] = []
     picks: dict[str, Any] = {}
+    totals = {"documents": 0, "events": 0, "audit": 0}
+    samples: list[dict[str, Any]] = []  # a uniform sample of dossiers to look for
+    in_progress: list[dict[str, Any]] = []
+    seen = 0
+    started = timer.perf_counter()
+
+    def flush() -> None:
+        for table, rows in (
+            (Dossier.__table__, dossiers),
+            (DossierDocument.__table__, documents),
+            (DossierEvent.__table__, events),
+            (AuditEntry.__table__, audits),
+        ):
+            bulk_insert(table, rows)
+        db.session.commit()
+        totals["documents"] += len(documents)
+        totals["events"] += len(events)
+        totals["audit"] += len(audits)
+        for rows in (dossiers, documents, events, audits):
+            rows.clear()
+        if progress:
+            rate = seen / max(timer.perf_counter() - started, 1e-9)
+            print(f"  built {seen} of {count} dossiers ({rate:,.0f}/s)", flush=True)
 
     def event(
         dossier_id: int, user: User, payload: ev.EventPayload, at: datetime, **kw: Any
     ) -> None:
+        try:
+            detail = details.get(payload)
+            if detail is None:
+                detail = details[payload] = ev.to_detail(payload)
+        except TypeError:  # not hashable
+            detail = ev.to_detail(payload)
         events.append(
             {
                 "dossier_id": dossier_id,
@@ -246,7 +407,7 @@ def seed(count: int, rng: random.Random) -> dict[str, Any]:
                 "due_before": None,
                 "due_after": kw.get("due_after"),
                 "form_no": kw.get("form_no"),
-                "detail": ev.to_detail(payload),
+                "detail": detail,
             }
         )
 
@@ -258,7 +419,7 @@ def seed(count: int, rng: random.Random) -> dict[str, Any]:
         ledger_key = (LEDGER, "", ledger_book_start(day))
         sequences[ledger_key] = sequences.get(ledger_key, 0) + 1
         code = format_dossier_code(office.agency_id, day, sequences[key])
-        due = cal.due_at(received_at, proc.limit_amount, proc.limit_unit)
+        due = due_at(received_at, proc.limit_amount, proc.limit_unit)
         who = person(rng)
         filer = person(rng) if rng.random() < 0.05 else None
         old = due < now - timedelta(days=10)
@@ -278,7 +439,7 @@ def seed(count: int, rng: random.Random) -> dict[str, Any]:
             "filer_id_number": filer["id_number"] if filer else "",
             "filer_phone": filer["phone"] if filer else "",
             "filer_address": filer["address"] if filer else "",
-            "search_text": search_key(
+            "search_text": folds.key(
                 code,
                 who["applicant_name"],
                 filer["applicant_name"] if filer else "",
@@ -422,39 +583,45 @@ def seed(count: int, rng: random.Random) -> dict[str, Any]:
                     )
             row["updated_at"] = max(e["at"] for e in events[-4:] if e["dossier_id"] == dossier_id)
         dossiers.append(row)
+        seen += 1
+        keep = {k: row[k] for k in ("id", "code", "applicant_name", "phone", "id_number")}
+        if len(samples) < SAMPLES:  # reservoir sampling: every dossier as likely
+            samples.append(keep)
+        elif (slot := rng.randrange(seen)) < SAMPLES:
+            samples[slot] = keep
+        if status is Status.IN_PROGRESS and (len(in_progress) < 1 or rng.random() < 0.001):
+            in_progress[:] = [keep]
+        if len(dossiers) >= BATCH:
+            flush()
+    flush()
 
-    for table, rows in (
-        (Dossier.__table__, dossiers),
-        (DossierDocument.__table__, documents),
-        (DossierEvent.__table__, events),
-        (AuditEntry.__table__, audits),
-    ):
-        for start in range(0, len(rows), CHUNK):
-            db.session.execute(insert(table), rows[start : start + CHUNK])
     db.session.execute(db.delete(DailySequence))
     db.session.execute(
         insert(DailySequence.__table__),
         [{"kind": k, "scope": s, "day": d, "last_seq": n} for (k, s, d), n in sequences.items()],
     )
+    if db.engine.dialect.name == "postgresql":  # ids were given: move the sequence past them
+        db.session.execute(
+            db.text("SELECT setval(pg_get_serial_sequence('dossier', 'id'), max(id)) FROM dossier")
+        )
     db.session.commit()
 
-    sample = rng.choice([d for d in dossiers if d["status"] == Status.IN_PROGRESS.value])
+    sample = in_progress[0] if in_progress else samples[0]
     picks["dossier_id"] = sample["id"]
     picks["name"] = fold(sample["applicant_name"])  # typed without diacritics
     picks["phone"] = sample["phone"]
     picks["code"] = sample["code"]
-    picks["counts"] = {
-        "documents": len(documents),
-        "events": len(events),
-        "audit": len(audits),
-    }
+    picks["samples"] = samples
+    picks["counts"] = totals
     return picks
 
 
 # -- measures ----------------------------------------------------------------------
 
 
-def bench_services(app: Any, picks: dict[str, Any], results: Results, rng: random.Random) -> None:
+def bench_services(
+    app: Any, picks: dict[str, Any], results: Results, rng: random.Random, rounds: int = 20
+) -> None:
     with app.app_context():
         users = {u.username: u for u in db.session.scalars(db.select(User))}
         procs = [p for p in db.session.scalars(db.select(Procedure)) if p.active]
@@ -482,7 +649,7 @@ def bench_services(app: Any, picks: dict[str, Any], results: Results, rng: rando
         return receive(reception_actor, data)
 
     times, _ = timed(in_request(app, one_receive), 50)
-    results.add("reception.receive (commit, fsync)", times)
+    results.add("reception.receive (commit, fsync)", times, key="receive")
 
     now = clock.now()
     for unit, (amount, name) in sorted(units.items()):
@@ -494,24 +661,55 @@ def bench_services(app: Any, picks: dict[str, Any], results: Results, rng: rando
         results.add(f"calendar.due_at {unit} (1st in request)", times, "loads calendar")
 
     times, counts = timed(
-        in_request(app, lambda: dossier_service.worklist_counts(leader_actor)), 20
+        in_request(app, lambda: dossier_service.worklist_counts(leader_actor)), rounds
     )
-    results.add("dossiers.worklist_counts", times, " ".join(f"{k}={v}" for k, v in counts.items()))
+    results.add(
+        "dossiers.worklist_counts",
+        times,
+        " ".join(f"{k}={v}" for k, v in counts.items()),
+        key="counts",
+    )
+    results.figures["tab_counts"] = dict(counts)
     for tab in dossier_service.TABS:
         times, page = timed(
             in_request(app, lambda t=tab: len(dossier_service.worklist(leader_actor, tab=t).rows)),
-            20,
+            rounds,
         )
-        results.add(f"dossiers.worklist tab={tab} page 1", times, f"{page} rows")
+        results.add(f"dossiers.worklist tab={tab} page 1", times, f"{page} rows", key=f"tab_{tab}")
     for label, query in (
         ("name, no diacritics", picks["name"]),
         ("phone", picks["phone"]),
         ("code", picks["code"]),
     ):
         times, total = timed(
-            in_request(app, lambda q=query: dossier_service.search(leader_actor, q).total), 20
+            in_request(app, lambda q=query: dossier_service.search(leader_actor, q).total), rounds
         )
         results.add(f"dossiers.search by {label}", times, f"{query!r}: {total} found")
+    # The targets' four searches, each over `rounds` different dossiers of the sample.
+    samples = picks["samples"][:rounds]
+    searches = (
+        ("name", lambda d: fold(d["applicant_name"])),
+        ("phone", lambda d: d["phone"]),
+        ("id_number", lambda d: d["id_number"]),
+        ("partial_code", lambda d: d["code"].rsplit("-", 2)[-2] + "-" + d["code"][-4:]),
+    )
+    for key, make in searches:
+        queries = [make(d) for d in samples]
+        found: list[int] = []
+        times = []
+        before = QUERIES[0]
+        for query in queries:
+            start = timer.perf_counter()
+            total = in_request(app, lambda q=query: dossier_service.search(leader_actor, q).total)()
+            times.append((timer.perf_counter() - start) * 1000)
+            found.append(total)
+        LAST_QUERIES[0] = (QUERIES[0] - before) / len(queries)
+        results.add(
+            f"dossiers.search by {key}, {len(queries)} different",
+            times,
+            f"e.g. {queries[0]!r}; found median {statistics.median(found):.0f}",
+            key=f"search_{key}",
+        )
 
 
 def login(app: Any, username: str) -> Any:
@@ -527,38 +725,71 @@ def login(app: Any, username: str) -> Any:
     return client
 
 
-def bench_pages(app: Any, picks: dict[str, Any], results: Results) -> None:
-    leader = login(app, "lanhdao")
-    reception = login(app, "tiepnhan")
+def ledger_queries() -> dict[str, str]:
     today = clock.today()
     last_month_end = today.replace(day=1) - timedelta(days=1)
-    month = f"from={last_month_end:01/%m/%Y}&to={last_month_end:%d/%m/%Y}"
-    year = f"from={today - timedelta(days=364):%d/%m/%Y}&to={today:%d/%m/%Y}"
+    return {
+        "month": f"from={last_month_end:01/%m/%Y}&to={last_month_end:%d/%m/%Y}",
+        "year": f"from={today - timedelta(days=364):%d/%m/%Y}&to={today:%d/%m/%Y}",
+    }
+
+
+def bench_pages(app: Any, picks: dict[str, Any], results: Results, rounds: int = 20) -> None:
+    leader = login(app, "lanhdao")
+    reception = login(app, "tiepnhan")
+    public = app.test_client()
+    ledger = ledger_queries()
+    sample = picks["samples"][0]
     pages = (
-        ("/ho-so/?tab=overdue", leader, "leader", "/ho-so/?tab=overdue", 20),
-        ("/ho-so/?tab=open", leader, "leader", "/ho-so/?tab=open", 20),
-        ("/ (home)", leader, "leader", "/", 20),
-        ("/ho-so/<id>", leader, "leader", f"/ho-so/{picks['dossier_id']}", 20),
-        ("/tiep-nhan/", reception, "reception", "/tiep-nhan/", 20),
-        ("/in/so-theo-doi last month", leader, "leader", f"/in/so-theo-doi?{month}", 10),
-        ("/in/so-theo-doi last 12 months", leader, "leader", f"/in/so-theo-doi?{year}", 3),
+        ("/ho-so/?tab=overdue", leader, "leader", "/ho-so/?tab=overdue", rounds, "page_overdue"),
+        ("/ho-so/?tab=open", leader, "leader", "/ho-so/?tab=open", rounds, ""),
+        ("/ (home)", leader, "leader", "/", rounds, "page_home"),
+        ("/ho-so/<id>", leader, "leader", f"/ho-so/{picks['dossier_id']}", rounds, "page_dossier"),
+        ("/tiep-nhan/", reception, "reception", "/tiep-nhan/", rounds, ""),
+        (
+            "/tra-cuu/<code>?k=<key>",
+            public,
+            "citizen",
+            f"/tra-cuu/{sample['code']}?k={sample['lookup_key']}",
+            rounds,
+            "public_lookup",
+        ),
+        (
+            "/in/so-theo-doi last month",
+            leader,
+            "leader",
+            f"/in/so-theo-doi?{ledger['month']}",
+            10,
+            "",
+        ),
+        (
+            "/in/so-theo-doi last 12 months",
+            leader,
+            "leader",
+            f"/in/so-theo-doi?{ledger['year']}",
+            3,
+            "ledger_year",
+        ),
     )
-    for label, client, who, url, rounds in pages:
+    for label, client, who, url, n, key in pages:
         client.get(url)  # templates compiled once, as in a running server
-        times, response = timed(lambda c=client, u=url: c.get(u), rounds)
+        times, response = timed(lambda c=client, u=url: c.get(u), n)
         size = len(response.get_data())
         note = f"{response.status_code}, {size / 1024:.0f} KB"
         if response.status_code != 200:
             note += " (NOT 200)"
         if "so-theo-doi" in url:
             note += f", {response.get_data(as_text=True).count('<tr') - 1} rows"
-        results.add(f"GET {label} ({who})", times, note)
+        results.add(f"GET {label} ({who})", times, note, key=key)
+        if key == "ledger_year":
+            results.figures["ledger_year_kb"] = round(size / 1024)
 
 
-def bench_concurrent(app: Any, results: Results, rng: random.Random, threads: int = 8) -> None:
+def bench_concurrent(
+    app: Any, results: Results, rng: random.Random, threads: int = 8, rounds: int = 10
+) -> None:
     """Waitress runs 8 threads: 8 staff at once on the worklist, then 8 receptions at once."""
     clients = [login(app, "lanhdao") for _ in range(threads)]
-    rounds = 10
     lock = threading.Lock()
     times: list[float] = []
 
@@ -676,61 +907,466 @@ def peak_memory() -> str:
         return "not measured: no resource module and psutil is not installed"
 
 
+# -- over HTTP: a real waitress server in its own process ------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def server_config(instance: str, database_url: str) -> dict[str, Any]:
+    return {
+        "INSTANCE_PATH": instance,
+        "SECRET_KEY": "bench",
+        "DATABASE_URL": database_url,
+        "BACKUP_DIR": str(Path(instance) / "backups"),
+        # One address plays every citizen here: the per-address limit would refuse them.
+        "LOOKUP_PER_MINUTE": 1_000_000,
+    }
+
+
+def start_server(config: dict[str, Any]) -> tuple[subprocess.Popen[bytes], str]:
+    """waitress with 8 threads (as run.py) serving the bench's database, in its own process."""
+    port = free_port()
+    code = (
+        f"import sys; sys.path.insert(0, {str(ROOT)!r})\n"
+        "import logging; logging.getLogger('waitress.queue').setLevel(logging.ERROR)\n"
+        "from waitress import serve\n"
+        "from counter import create_app\n"
+        f"serve(create_app({config!r}), host='127.0.0.1', port={port}, threads=8, _quiet=True)\n"
+    )
+    process = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = timer.monotonic() + 120
+    while timer.monotonic() < deadline:
+        try:
+            requests.get(url + "/dang-nhap", timeout=5)
+            return process, url
+        except requests.ConnectionError:
+            timer.sleep(0.2)
+    process.kill()
+    raise SystemExit("the waitress server did not start")
+
+
+def http_login(url: str, username: str) -> requests.Session:
+    session = requests.Session()
+    match = CSRF_RE.search(session.get(url + "/dang-nhap").text)
+    assert match, "no CSRF token on the login page"
+    response = session.post(
+        url + "/dang-nhap",
+        data={"csrf_token": match.group(1), "username": username, "password": PASSWORDS[username]},
+        allow_redirects=False,
+    )
+    assert response.status_code == 302, f"login {username}: {response.status_code}"
+    return session
+
+
+def peak_kb(pid: int) -> int:
+    """The process's peak resident memory so far (Linux VmHWM), in kB; 0 where unknown."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def reception_form(procedure: dict[str, Any], who: dict[str, Any], token: str) -> dict[str, str]:
+    """The reception form as a browser posts it (tests/web/test_reception_pages.py)."""
+    data = {
+        "csrf_token": token,
+        "procedure_id": str(procedure["id"]),
+        "applicant_kind": "person",
+        "applicant_name": who["applicant_name"],
+        "id_number": who["id_number"],
+        "date_of_birth": who["date_of_birth"].strftime("%d/%m/%Y"),
+        "address": who["address"],
+        "phone": who["phone"],
+        "email": "",
+        "sets_count": "1",
+        "channel": "counter",
+        "result_delivery": "counter",
+        "fee_amount": "",
+        "notes": "",
+        "action": "receive",
+    }
+    for i, (name, kind, count) in enumerate(procedure["documents"]):
+        data[f"documents-{i}-received"] = "y"
+        data[f"documents-{i}-name"] = name
+        data[f"documents-{i}-kind"] = kind
+        data[f"documents-{i}-count"] = str(count)
+        data[f"documents-{i}-source"] = "catalog"
+    return data
+
+
+#: The realistic mix: (operation, weight). Staff mostly browse the worklists and look
+#: dossiers up; receptions and citizens' look-ups come in between.
+MIX = (
+    ("worklist", 35),
+    ("home", 10),
+    ("search", 20),
+    ("dossier", 15),
+    ("receive", 10),
+    ("public", 10),
+)
+
+
+def bench_http(
+    config: dict[str, Any],
+    picks: dict[str, Any],
+    procedures: list[dict[str, Any]],
+    results: Results,
+    rng: random.Random,
+    *,
+    clients: int = 8,
+    seconds: float = 30.0,
+) -> None:
+    """The ledger year (time, server memory) and 8 clients' realistic mix, over waitress."""
+    process, url = start_server(config)
+    try:
+        leader = http_login(url, "lanhdao")
+        leader.get(url + "/")  # warm: templates compiled, calendar cached
+        before_kb = peak_kb(process.pid)
+        start = timer.perf_counter()
+        response = leader.get(f"{url}/in/so-theo-doi?{ledger_queries()['year']}", timeout=600)
+        ledger_ms = (timer.perf_counter() - start) * 1000
+        after_kb = peak_kb(process.pid)
+        results.figures["ledger_year_http"] = {
+            "ms": round(ledger_ms, 1),
+            "status": response.status_code,
+            "kb": round(len(response.content) / 1024),
+            "server_peak_rss_mb": round(after_kb / 1024, 1),
+            "server_peak_rss_growth_mb": round((after_kb - before_kb) / 1024, 1),
+        }
+        print(
+            f"  GET /in/so-theo-doi last 12 months over HTTP: {ledger_ms:.0f} ms, "
+            f"{len(response.content) / 1024:.0f} KB; server peak RSS {after_kb / 1024:.0f} MB "
+            f"(+{(after_kb - before_kb) / 1024:.0f} MB)",
+            flush=True,
+        )
+        # The mix runs on a fresh server: the ledger's memory is not the mix's.
+        process.terminate()
+        process.wait(30)
+        process, url = start_server(config)
+        samples = picks["samples"]
+        tabs = [t for t in dossier_service.TABS]
+        lock = threading.Lock()
+        latencies: dict[str, list[float]] = {name: [] for name, _ in MIX}
+        errors: list[str] = []
+        stop_at = [0.0]
+
+        def client(index: int) -> None:
+            mine = random.Random(rng.random())
+            staff = http_login(url, "tiepnhan" if index % 4 == 0 else "lanhdao")
+            citizen = requests.Session()
+            token = ""
+            if index % 4 == 0:
+                page = staff.get(url + "/tiep-nhan/").text
+                token = CSRF_RE.search(page).group(1)  # type: ignore[union-attr]
+            ops = [name for name, _ in MIX]
+            # Two of the 8 sit at the counter: they receive, the others browse and search.
+            weights = (
+                [40 if n == "receive" else w for n, w in MIX] if token else [w for _, w in MIX]
+            )
+            while timer.perf_counter() < stop_at[0]:
+                op = mine.choices(ops, weights)[0]
+                if op == "receive" and not token:
+                    op = "worklist"
+                d = mine.choice(samples)
+                start = timer.perf_counter()
+                if op == "worklist":
+                    r = staff.get(f"{url}/ho-so/?tab={mine.choice(tabs)}")
+                elif op == "home":
+                    r = staff.get(url + "/")
+                elif op == "search":
+                    q = mine.choice((fold(d["applicant_name"]), d["phone"], d["code"][-11:]))
+                    r = staff.get(f"{url}/ho-so/tim", params={"q": q})
+                elif op == "dossier":
+                    r = staff.get(f"{url}/ho-so/{d['id']}")
+                elif op == "public":
+                    r = citizen.get(f"{url}/tra-cuu/{d['code']}", params={"k": d["lookup_key"]})
+                else:
+                    form = reception_form(mine.choice(procedures), person(mine), token)
+                    r = staff.post(url + "/tiep-nhan/", data=form, allow_redirects=False)
+                elapsed = (timer.perf_counter() - start) * 1000
+                ok = r.status_code in (200, 302, 303)
+                with lock:
+                    latencies[op].append(elapsed)
+                    if not ok:
+                        errors.append(f"{op} {r.status_code}")
+
+        workers = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+        started = timer.perf_counter()
+        stop_at[0] = started + seconds
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join()
+        wall = timer.perf_counter() - started
+    finally:
+        process.terminate()
+        process.wait(30)
+    every = [t for times in latencies.values() for t in times]
+    LAST_QUERIES[0] = float("nan")
+    rate = len(every) / wall
+    note = f"{rate:.1f} req/s over {len(every)} requests, {len(errors)} errors"
+    if errors:
+        note += f" (first: {errors[0]})"
+    results.add(f"{clients} clients, realistic mix over waitress", every or [0.0], note, key="mix")
+    results.figures["mix"].update(
+        req_per_s=round(rate, 1),
+        requests=len(every),
+        errors=len(errors),
+        seconds=round(wall, 1),
+        by_operation={
+            name: {
+                "n": len(times),
+                "median_ms": round(statistics.median(times), 1) if times else None,
+                "p95_ms": round(sorted(times)[round(0.95 * (len(times) - 1))], 1)
+                if times
+                else None,
+            }
+            for name, times in latencies.items()
+        },
+    )
+
+
+# -- the bare commit, and the command line's start ------------------------------------
+
+
+def bare_commit_ms(directory: str, database_url: str = "", rounds: int = 50) -> dict[str, float]:
+    """One row inserted and committed, nothing else: the floor under a reception.
+
+    SQLite: a file beside the bench's, WAL and synchronous=FULL as the app's. PostgreSQL:
+    a table of the bench's database, on its own connection (fsync as the server is set).
+    """
+    times = []
+    if database_url:
+        import psycopg
+
+        dsn = database_url.replace("postgresql+psycopg://", "postgresql://")
+        with psycopg.connect(dsn) as conn:
+            conn.execute("CREATE TABLE IF NOT EXISTS bench_bare (id serial PRIMARY KEY, x text)")
+            conn.commit()
+            for i in range(rounds):
+                start = timer.perf_counter()
+                conn.execute("INSERT INTO bench_bare (x) VALUES (%s)", (f"row {i}",))
+                conn.commit()
+                times.append((timer.perf_counter() - start) * 1000)
+            conn.execute("DROP TABLE bench_bare")
+            conn.commit()
+    else:
+        conn = sqlite3.connect(Path(directory) / "bare.db", isolation_level=None)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=FULL")
+        conn.execute("CREATE TABLE IF NOT EXISTS bare (id INTEGER PRIMARY KEY, x TEXT)")
+        for i in range(rounds):
+            start = timer.perf_counter()
+            conn.execute("BEGIN")
+            conn.execute("INSERT INTO bare (x) VALUES (?)", (f"row {i}",))
+            conn.execute("COMMIT")
+            times.append((timer.perf_counter() - start) * 1000)
+        conn.close()
+    ordered = sorted(times)
+    return {
+        "median_ms": round(statistics.median(times), 3),
+        "p95_ms": round(ordered[round(0.95 * (len(ordered) - 1))], 3),
+    }
+
+
+def flask_help_seconds(runs: int = 10) -> dict[str, float]:
+    """``flask --app counter --help``, wall time of a whole process start: median of ``runs``."""
+    flask = Path(sys.executable).with_name("flask")
+    command = [str(flask)] if flask.exists() else [sys.executable, "-m", "flask"]
+    times = []
+    for _ in range(runs):
+        start = timer.perf_counter()
+        subprocess.run(
+            [*command, "--app", "counter", "--help"],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            check=True,
+        )
+        times.append(timer.perf_counter() - start)
+    return {"median_s": round(statistics.median(times), 3), "min_s": round(min(times), 3)}
+
+
+# -- one database ----------------------------------------------------------------------
+
+
+def reset_postgres(url: str) -> None:
+    """An empty schema: the bench builds its database from nothing, as init does."""
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@contextlib.contextmanager
+def build_settings(kind: str) -> Iterator[None]:
+    """SQLite only, while building: no fsync and a big page cache (the rows are throw-away)."""
+    if kind != "sqlite":
+        yield
+        return
+    conn = db.session.connection()
+    conn.exec_driver_sql("PRAGMA synchronous=OFF")
+    conn.exec_driver_sql("PRAGMA cache_size=-262144")
+    try:
+        yield
+    finally:
+        db.session.commit()
+        db.session.connection().exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        db.session.remove()
+        db.engine.dispose()  # later connections get the app's settings again
+
+
+def run_database(kind: str, database_url: str, args: Any, tmp: str) -> dict[str, Any]:
+    """Build N dossiers in one database and time every operation; prints its table."""
+    rng = random.Random(args.seed)
+    results = Results()
+    print(f"\n== {kind}: {args.dossiers} dossiers over {args.years} years ==", flush=True)
+    if kind == "postgresql":
+        reset_postgres(database_url)
+    config = server_config(tmp, database_url)
+    app = create_app(config)
+    gc.collect()
+    started = timer.perf_counter()
+    with app.app_context():
+        initialize(demo=True)
+        init_s = timer.perf_counter() - started
+        memory = {"after init": current_rss()}
+        started = timer.perf_counter()
+        with build_settings(kind):
+            picks = seed(args.dossiers, rng, days_back=round(args.years * 365.25), progress=True)
+        if kind == "postgresql":
+            db.session.execute(text("ANALYZE"))
+            db.session.commit()
+        build_s = timer.perf_counter() - started
+        total = db.session.scalar(db.select(db.func.count(Dossier.id)))
+        keys = dict(
+            db.session.execute(
+                db.select(Dossier.id, Dossier.lookup_key).where(
+                    Dossier.id.in_([d["id"] for d in picks["samples"]])
+                )
+            ).all()
+        )
+        for d in picks["samples"]:
+            d["lookup_key"] = keys[d["id"]]
+        procedures = [
+            {
+                "id": p.id,
+                "documents": [(d.name, d.kind, d.count) for d in p.documents],
+            }
+            for p in db.session.scalars(db.select(Procedure))
+            if p.active
+        ]
+        db.session.remove()
+    gc.collect()
+    memory["after building"] = current_rss()
+    print(
+        f"init {init_s:.1f} s; built {args.dossiers} dossiers in {build_s:.1f} s "
+        f"({total} in all, {picks['counts']['documents']} documents, "
+        f"{picks['counts']['events']} events, {picks['counts']['audit']} audit rows)",
+        flush=True,
+    )
+    print(f"  {'measure':<48} {'median ms':>9} {'p95 ms':>9}  note", flush=True)
+    bench_services(app, picks, results, rng, rounds=args.rounds)
+    bench_pages(app, picks, results, rounds=args.rounds)
+    if not args.no_http:
+        bench_http(config, picks, procedures, results, rng, seconds=args.mix_seconds)
+    bench_concurrent(app, results, rng, rounds=max(2, args.rounds // 2))
+    memory["after the measures"] = current_rss()
+    bare = bare_commit_ms(tmp, database_url if kind == "postgresql" else "")
+    size_mb = None
+    with app.app_context():
+        if kind == "sqlite":
+            db.session.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+            size_mb = Path(database_url.removeprefix("sqlite:///")).stat().st_size / 1024**2
+        else:
+            size_mb = (
+                db.session.scalar(text("SELECT pg_database_size(current_database())")) / 1024**2
+            )
+        db.session.remove()
+        db.engine.dispose()
+
+    print()
+    print(f"{kind}: dossiers in the database: {total}")
+    print(results.table())
+    print(f"bare commit: median {bare['median_ms']:.2f} ms, p95 {bare['p95_ms']:.2f} ms")
+    print(f"peak RSS: {peak_memory()}")
+    print("RSS now: " + ", ".join(f"{k} {v}" for k, v in memory.items()))
+    print(f"database: {size_mb:.1f} MB", flush=True)
+    return {
+        "dossiers": total,
+        "rows": {
+            "documents": picks["counts"]["documents"],
+            "events": picks["counts"]["events"],
+            "audit": picks["counts"]["audit"],
+        },
+        "build_s": round(build_s, 1),
+        "build_dossiers_per_s": round(args.dossiers / build_s),
+        "init_s": round(init_s, 1),
+        "bare_commit": bare,
+        "database_mb": round(size_mb, 1),
+        **results.figures,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dossiers", type=int, default=DEFAULT_DOSSIERS, help="bulk dossiers")
+    parser.add_argument("--years", type=float, default=10, help="spread over this many years")
     parser.add_argument("--seed", type=int, default=20261127, help="random seed")
+    parser.add_argument("--rounds", type=int, default=20, help="runs of each timed operation")
+    parser.add_argument(
+        "--mix-seconds", type=float, default=30, help="length of the 8 clients' mix"
+    )
+    parser.add_argument("--no-http", action="store_true", help="skip the waitress measures")
+    parser.add_argument(
+        "--only", choices=("sqlite", "postgresql"), help="one database (default: both if set)"
+    )
+    parser.add_argument("--json", type=Path, help="also write the JSON line to this file")
+    parser.add_argument(
+        "--help-runs", type=int, default=10, help="flask --help starts to time (0: skip)"
+    )
     args = parser.parse_args()
-    rng = random.Random(args.seed)
-    results = Results()
 
+    pg_url = os.environ.get("COUNTER_BENCH_DATABASE_URL", "")
+    out: dict[str, Any] = {
+        "dossiers": args.dossiers,
+        "years": args.years,
+        "python": sys.version.split()[0],
+        "sqlite_version": sqlite3.sqlite_version,
+        "cpus": os.cpu_count(),
+        "load_before": round(os.getloadavg()[0], 1) if hasattr(os, "getloadavg") else None,
+    }
+    if args.help_runs:
+        out["flask_help"] = flask_help_seconds(args.help_runs)
+        print(f"flask --app counter --help: median {out['flask_help']['median_s']:.2f} s")
     with tempfile.TemporaryDirectory(prefix="counter-bench-") as tmp:
-        db_path = Path(tmp) / "counter.db"
-        app = create_app(
-            {
-                "INSTANCE_PATH": tmp,
-                "SECRET_KEY": "bench",
-                "DATABASE_URL": f"sqlite:///{db_path}",
-                "BACKUP_DIR": str(Path(tmp) / "backups"),
-            }
-        )
-        started = timer.perf_counter()
-        with app.app_context():
-            initialize(demo=True)
-            init_s = timer.perf_counter() - started
-            memory = {"after init": current_rss()}
-            started = timer.perf_counter()
-            picks = seed(args.dossiers, rng)
-            seed_s = timer.perf_counter() - started
-            total = db.session.scalar(db.select(db.func.count(Dossier.id)))
-            db.session.remove()
-        gc.collect()
-        memory["after seeding"] = current_rss()
-        print(
-            f"init {init_s:.1f} s; seeded {args.dossiers} dossiers in {seed_s:.1f} s "
-            f"({total} in all, {picks['counts']['documents']} documents, "
-            f"{picks['counts']['events']} events, {picks['counts']['audit']} audit rows)"
-        )
-        print(f"  {'measure':<48} {'median ms':>9} {'p95 ms':>9}  note")
-        bench_services(app, picks, results, rng)
-        bench_pages(app, picks, results)
-        bench_concurrent(app, results, rng)
-        memory["after the measures"] = current_rss()
-        with app.app_context():
-            db.session.execute(db.text("PRAGMA wal_checkpoint(TRUNCATE)"))
-            db.session.remove()
-            db.engine.dispose()
-        db_mb = db_path.stat().st_size / 1024 / 1024
-        wal = Path(f"{db_path}-wal")
-        wal_mb = wal.stat().st_size / 1024 / 1024 if wal.exists() else 0.0
-
-    print()
-    print(f"Python {sys.version.split()[0]} on {sys.platform}, {os.cpu_count()} CPUs")
-    print(f"dossiers in the database: {total}")
-    print(results.table())
-    print(f"peak RSS: {peak_memory()}; the peak includes building the N rows in memory")
-    print("RSS now: " + ", ".join(f"{k} {v}" for k, v in memory.items()))
-    print(f"database file: {db_mb:.1f} MB (WAL after checkpoint {wal_mb:.1f} MB)")
+        if args.only != "postgresql":
+            figures = run_database("sqlite", f"sqlite:///{Path(tmp) / 'counter.db'}", args, tmp)
+            out["sqlite"] = figures
+        if pg_url and args.only != "sqlite":
+            with tempfile.TemporaryDirectory(prefix="counter-bench-pg-") as pg_tmp:
+                out["postgresql"] = run_database("postgresql", pg_url, args, pg_tmp)
+    bare = out.get("sqlite", {}).get("bare_commit", {}).get("median_ms")
+    for key in ("sqlite", "postgresql"):
+        figures = out.get(key)
+        if figures and bare and "receive" in figures:
+            figures["receive_over_bare_sqlite_commit"] = round(
+                figures["receive"]["median_ms"] / bare, 1
+            )
+    if hasattr(os, "getloadavg"):
+        out["load_after"] = round(os.getloadavg()[0], 1)
+    line = json.dumps(out, ensure_ascii=False)
+    if args.json:
+        args.json.write_text(line + "\n")
+    print(line)
 
 
 if __name__ == "__main__":

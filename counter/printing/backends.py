@@ -17,6 +17,7 @@ then stops reading can block forever.
 from __future__ import annotations
 
 import contextlib
+import functools
 import re
 import socket
 import sys
@@ -25,9 +26,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import parse_qs, unquote, urlsplit
-
-from escpos.exceptions import DeviceNotFoundError
-from escpos.printer import Network
 
 from counter.domain.errors import CounterError
 from counter.domain.i18n import N_, Message
@@ -225,30 +223,40 @@ def parse_printer_uri(uri: str) -> PrinterTarget:
     raise _invalid(text, Message(N_("không hỗ trợ kiểu “%(scheme)s”"), scheme=scheme))
 
 
-class _Network(Network):
+@functools.cache
+def _network_class() -> type:
     """python-escpos's Network printer with a connect that cleans up after itself.
 
     python-escpos 3.1 drops the socket unclosed when the connection fails (a file
     descriptor leak and a ResourceWarning on every refused print) and speaks IPv4
     only; `socket.create_connection` closes on failure and handles IPv6 too.
+    Built at the first print: importing python-escpos parses its printer database
+    (about a second), which no start of the program should pay.
     """
+    from escpos.exceptions import DeviceNotFoundError
+    from escpos.printer import Network
 
-    def open(self, raise_not_found: bool = True) -> None:
-        if self._device:
-            self.close()
-        try:
-            self.device = socket.create_connection((self.host, self.port), self.timeout)
-        except OSError as exc:
-            self.device = None
-            if raise_not_found:
-                raise DeviceNotFoundError(f"Could not open socket for {self.host}: {exc}") from exc
+    class _Network(Network):
+        def open(self, raise_not_found: bool = True) -> None:
+            if self._device:
+                self.close()
+            try:
+                self.device = socket.create_connection((self.host, self.port), self.timeout)
+            except OSError as exc:
+                self.device = None
+                if raise_not_found:
+                    raise DeviceNotFoundError(
+                        f"Could not open socket for {self.host}: {exc}"
+                    ) from exc
+
+    return _Network
 
 
 def _open_printer(target: PrinterTarget, timeout: float) -> Any:
     """Build the python-escpos printer; optional drivers load only when asked for."""
     match target.scheme:
         case "tcp":
-            return _Network(target.host, target.port, timeout=timeout)
+            return _network_class()(target.host, target.port, timeout=timeout)
         case "file":
             from escpos.printer import File
 
@@ -306,6 +314,8 @@ def _explain(exc: Exception, target: PrinterTarget, timeout: float, opened: bool
         if not opened and target.scheme == "tcp":
             return _no_connection(where, timeout)
         return _no_answer(timeout)
+    from escpos.exceptions import DeviceNotFoundError  # loaded by the print that failed
+
     if not opened or isinstance(exc, DeviceNotFoundError):
         match target.scheme:
             case "tcp":

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import io
+from typing import TYPE_CHECKING
 
-import segno
+if TYPE_CHECKING:
+    import segno
 
 #: White modules around the code, as the QR standard asks.
 QUIET_ZONE = 4
@@ -12,6 +14,8 @@ QUIET_ZONE = 4
 
 def make_qr(data: str) -> segno.QRCode:
     """The QR code carrying ``data``: error correction M, never a micro QR (phones misread them)."""
+    import segno  # at the first code made, not at every start of the program
+
     return segno.make(data, error="m", micro=False)
 
 

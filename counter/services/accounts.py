@@ -17,6 +17,7 @@ spell end the session, whatever copy of the cookie a browser kept.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import secrets
@@ -25,7 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam
+from sqlalchemy import Select, bindparam
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -43,8 +44,15 @@ MIN_PASSWORD_LENGTH = 8
 #: The longest password a form takes (the hash column holds the hash, not the password).
 MAX_PASSWORD_LENGTH = 256
 USERNAME_RE = re.compile(r"^[a-z0-9_.-]{3,64}$")
-# A fixed hash to compare against when the account does not exist, so timing does not tell.
-_DUMMY_HASH = generate_password_hash("counter-dummy-password")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A fixed hash to compare against when the account does not exist, so timing does not
+    tell. Made at the first sign-in, not at import: scrypt costs every start half a second."""
+    return generate_password_hash("counter-dummy-password")
+
+
 #: A session's last visit is written at most this often (not on every request).
 SESSION_TOUCH = timedelta(minutes=1)
 #: Ended sessions are kept this long (who was signed in where), then deleted.
@@ -174,7 +182,7 @@ def sign_in(
         raise LoginThrottled(wait)
 
     user = db.session.scalar(db.select(User).where(User.username == username))
-    valid = check_password_hash(user.password_hash if user else _DUMMY_HASH, password)
+    valid = check_password_hash(user.password_hash if user else _dummy_hash(), password)
     if user is None or not valid or not user.active:
         with transaction():
             _count_failure(username, address, policy, now)
@@ -319,13 +327,17 @@ def unlock(actor: Actor, username: str) -> Unlocked:
     return done
 
 
-#: The query of :func:`resume_session`: the session by its token, with its account and roles.
-_RESUME = (
-    db.select(UserSession, User)
-    .join(User, User.id == UserSession.user_id)
-    .where(UserSession.token_hash == bindparam("p_token"))
-    .options(joinedload(User.role_links))
-)
+@functools.cache
+def _resume_query() -> Select[tuple[UserSession, User]]:
+    """The query of :func:`resume_session`: the session by its token, with its account and
+    roles. Built at the first request: its joinedload configures every mapper (a tenth of a
+    start), which a command like ``flask --help`` does not need."""
+    return (
+        db.select(UserSession, User)
+        .join(User, User.id == UserSession.user_id)
+        .where(UserSession.token_hash == bindparam("p_token"))
+        .options(joinedload(User.role_links))
+    )
 
 
 def resume_session(
@@ -343,7 +355,9 @@ def resume_session(
     now = now or clock.now()
     # Every signed-in request asks: the session, its account and the account's roles
     # come in one statement (three before), from a statement built once.
-    row = db.session.execute(_RESUME, {"p_token": _token_hash(token)}).unique().one_or_none()
+    row = (
+        db.session.execute(_resume_query(), {"p_token": _token_hash(token)}).unique().one_or_none()
+    )
     record, user = row if row is not None else (None, None)
     if record is None or record.ended_at is not None:
         return None

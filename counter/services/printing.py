@@ -10,6 +10,7 @@ import logging
 import time
 from dataclasses import dataclass
 from datetime import datetime
+from types import ModuleType
 
 from counter import settings
 from counter.domain import clock
@@ -20,7 +21,7 @@ from counter.domain.printed.form02_03 import SupplementData
 from counter.domain.printed.ticket import TicketData
 from counter.extensions import db
 from counter.models import CounterNotice, Dossier, Printer, PrintLog
-from counter.printing import backends, jobs
+from counter.printing import backends
 from counter.printing.backends import PrinterError
 from counter.services import Actor, audit, transaction
 from counter.services.office import get_office
@@ -28,6 +29,16 @@ from counter.services.printforms import form01, form02_03
 
 log = logging.getLogger(__name__)
 WIDTHS = (384, 576)
+
+
+def _jobs() -> ModuleType:
+    """The job builders, imported by the first print: they bring python-escpos, Pillow
+    and segno (about a second to import), which no start of the program should pay."""
+    from counter.printing import jobs
+
+    return jobs
+
+
 KIND_LABELS = {
     "slip": N_("Giấy tiếp nhận"),
     "ticket": N_("Phiếu số thứ tự"),
@@ -176,7 +187,7 @@ def print_slip(
 ) -> PrintLog:
     """Print the receipt-and-appointment slip of a saved dossier."""
     target = resolve_target(printer_id, uri)
-    job = jobs.slip_bytes(
+    job = _jobs().slip_bytes(
         slip_data(dossier, lookup_url), target.width, cut=target.cut, text_mode=target.text_mode
     )
     return _deliver(actor, target, "slip", dossier.code, job)
@@ -208,7 +219,7 @@ def print_ticket(
         estimated_minutes=estimated_minutes,
         priority=priority,
     )
-    job = jobs.ticket_bytes(ticket, target.width, cut=target.cut, text_mode=target.text_mode)
+    job = _jobs().ticket_bytes(ticket, target.width, cut=target.cut, text_mode=target.text_mode)
     return _deliver(actor, target, "ticket", number, job)
 
 
@@ -223,7 +234,7 @@ def print_notice(actor: Actor, notice: CounterNotice, *, printer_id: int | None 
             )
         )
     target = resolve_target(printer_id)
-    job = jobs.supplement_bytes(data, target.width, cut=target.cut, text_mode=target.text_mode)
+    job = _jobs().supplement_bytes(data, target.width, cut=target.cut, text_mode=target.text_mode)
     return _deliver(actor, target, "notice", notice.number, job)
 
 
@@ -232,7 +243,7 @@ def print_test_page(
 ) -> PrintLog:
     """The admin's test print: every Vietnamese vowel with every tone, a QR, a ruler."""
     target = resolve_target(printer_id, uri)
-    job = jobs.test_page_bytes(target.width, get_office().name, cut=target.cut)
+    job = _jobs().test_page_bytes(target.width, get_office().name, cut=target.cut)
     return _deliver(actor, target, "test", target.label, job)
 
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, or_
+from sqlalchemy import Select, and_, bindparam, func, or_
 from sqlalchemy import event as orm_event
 from sqlalchemy.orm import Session, lazyload
 
@@ -203,12 +203,16 @@ def list_counters(active_only: bool = False) -> list[QueueCounter]:
     return list(db.session.scalars(query))
 
 
-#: One counter by id, its services loaded only if asked: the counter buttons need none.
-_COUNTER_ALONE = (
-    db.select(QueueCounter)
-    .where(QueueCounter.id == bindparam("p_counter"))
-    .options(lazyload(QueueCounter.services))
-)
+@functools.cache
+def _counter_alone() -> Select[tuple[QueueCounter]]:
+    """One counter by id, its services loaded only if asked: the counter buttons need none.
+    Built at the first use: its loader option configures every mapper, which a start of
+    the program need not pay."""
+    return (
+        db.select(QueueCounter)
+        .where(QueueCounter.id == bindparam("p_counter"))
+        .options(lazyload(QueueCounter.services))
+    )
 
 
 def get_counter(counter_id: int, *, with_services: bool = True) -> QueueCounter:
@@ -216,7 +220,7 @@ def get_counter(counter_id: int, *, with_services: bool = True) -> QueueCounter:
     if with_services:
         counter = db.session.get(QueueCounter, counter_id)
     else:
-        counter = db.session.scalar(_COUNTER_ALONE, {"p_counter": counter_id})
+        counter = db.session.scalar(_counter_alone(), {"p_counter": counter_id})
     if counter is None:
         raise NotFound(N_("Không tìm thấy quầy."))
     return counter

@@ -15,12 +15,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
-
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.utils import get_column_letter
+from typing import TYPE_CHECKING, Any
 
 from counter.domain import clock
 from counter.domain.errors import ValidationError
@@ -30,6 +25,15 @@ from counter.domain.printed.ledger import LedgerData, LedgerRow
 from counter.domain.reports import COLUMNS, Counts, neutralise
 from counter.domain.satisfaction import Level
 from counter.services.reports import Report
+
+if TYPE_CHECKING:  # bound by _load_openpyxl() at the first spreadsheet
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+#: Characters XML forbids (the same as openpyxl's ILLEGAL_CHARACTERS_RE): a typed control
+#: character is dropped from a cell, not left to spoil the file.
+_ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 TITLE = "BÁO CÁO TÌNH HÌNH TIẾP NHẬN VÀ GIẢI QUYẾT HỒ SƠ THỦ TỤC HÀNH CHÍNH"
 #: The label columns before the numbers.
@@ -91,10 +95,26 @@ def to_csv(report: Report) -> bytes:
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-_THIN = Side(style="thin", color="000000")
-_BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
-_HEAD_FILL = PatternFill("solid", fgColor="DDE4EE")
-_WRAP = Alignment(wrap_text=True, vertical="center", horizontal="center")
+def _load_openpyxl() -> None:
+    """Import openpyxl and make the shared styles, at the first spreadsheet.
+
+    openpyxl (with numpy, which it imports when installed) takes about a second to
+    import: no start of the program, nor a page on screen, should pay for it.
+    """
+    global Workbook, Alignment, Border, Font, PatternFill, Side, get_column_letter
+    global _BOX, _HEAD_FILL, _WRAP
+    if "_BOX" in globals():
+        return
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+    from openpyxl.utils import get_column_letter
+
+    thin = Side(style="thin", color="000000")
+    _HEAD_FILL = PatternFill("solid", fgColor="DDE4EE")
+    _WRAP = Alignment(wrap_text=True, vertical="center", horizontal="center")
+    _BOX = Border(left=thin, right=thin, top=thin, bottom=thin)  # set last: marks it loaded
+
+
 #: Rows of the title block above the table's two header rows.
 HEADER_ROWS = (5, 6)
 
@@ -133,6 +153,7 @@ def satisfaction_rows(report: Report) -> list[tuple[str, list[Any]]]:
 
 
 def _satisfaction_sheet(book: Any, report: Report) -> None:
+    _load_openpyxl()
     sheet = book.create_sheet("Mức độ hài lòng")
     sheet["A1"] = "MỨC ĐỘ HÀI LÒNG CỦA CÔNG DÂN, TỔ CHỨC"
     sheet["A1"].font = Font(bold=True, size=13)
@@ -161,6 +182,7 @@ def _satisfaction_sheet(book: Any, report: Report) -> None:
 
 def to_xlsx(report: Report, office_name: str = "") -> bytes:
     """The table as an XLSX workbook: title, two header rows (frozen), numbers as numbers."""
+    _load_openpyxl()
     book = Workbook()
     sheet = book.active
     sheet.title = "Báo cáo"
@@ -320,6 +342,7 @@ def _ledger_frame(data: LedgerData) -> tuple[bytes, dict[str, int]]:
     openpyxl writes every part of the file; the rows are then written straight into the
     sheet as the database hands them over (:func:`ledger_xlsx`).
     """
+    _load_openpyxl()
     book = Workbook()
     sheet = book.active
     sheet.title = "Sổ theo dõi"
@@ -364,7 +387,7 @@ _DAY = timedelta(days=1)
 
 def _xml_text(text: str) -> str:
     """Text as an XML string cell's content (no formula, no character XML forbids)."""
-    text = ILLEGAL_CHARACTERS_RE.sub("", text)
+    text = _ILLEGAL_XML.sub("", text)
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     if text != text.strip():
         return f'<t xml:space="preserve">{text}</t>'
