@@ -92,7 +92,9 @@ def test_an_office_with_dossiers_gets_the_indexes_and_its_tabs_use_them(
                 conn, opts={"include_object": search_index.include_object}
             )
             diff = compare_metadata(context, db.metadata)
-        assert [d for d in diff if "dossier" in repr(d)] == []
+        from tests.services.test_migration_0020 import changed_by_0020
+
+        assert [d for d in diff if "dossier" in repr(d) and not changed_by_0020(d)] == []
 
         downgrade(revision="0017")
         indexes = _dossier_indexes()
