@@ -84,7 +84,7 @@ from counter.services import dossiers as dossier_service
 from counter.services.numbering import DOSSIER, LEDGER
 from counter.services.office import get_office
 from counter.services.reception import DocumentLine, ReceptionInput, receive, search_key
-from counter.services.setup import initialize
+from counter.services.setup import initialize, upgrade
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DOSSIERS = 20_000
@@ -1229,23 +1229,44 @@ def run_database(kind: str, database_url: str, args: Any, tmp: str) -> dict[str,
     rng = random.Random(args.seed)
     results = Results()
     print(f"\n== {kind}: {args.dossiers} dossiers over {args.years} years ==", flush=True)
-    if kind == "postgresql":
-        reset_postgres(database_url)
+    built_file = Path(tmp) / "built.json"
+    wanted = {"dossiers": args.dossiers, "years": args.years, "seed": args.seed}
+    kept = json.loads(built_file.read_text()) if built_file.exists() else None
+    if kept and kept["wanted"] != wanted:
+        kept = None
+    if kept is None:
+        built_file.unlink(missing_ok=True)
+        if kind == "postgresql":
+            reset_postgres(database_url)
+        else:
+            Path(database_url.removeprefix("sqlite:///")).unlink(missing_ok=True)
     config = server_config(tmp, database_url)
     app = create_app(config)
     gc.collect()
     started = timer.perf_counter()
     with app.app_context():
-        initialize(demo=True)
-        init_s = timer.perf_counter() - started
-        memory = {"after init": current_rss()}
-        started = timer.perf_counter()
-        with build_settings(kind):
-            picks = seed(args.dossiers, rng, days_back=round(args.years * 365.25), progress=True)
-        if kind == "postgresql":
-            db.session.execute(text("ANALYZE"))
-            db.session.commit()
-        build_s = timer.perf_counter() - started
+        if kept is None:
+            initialize(demo=True)
+            init_s = timer.perf_counter() - started
+            memory = {"after init": current_rss()}
+            started = timer.perf_counter()
+            with build_settings(kind):
+                picks = seed(
+                    args.dossiers, rng, days_back=round(args.years * 365.25), progress=True
+                )
+            if kind == "postgresql":
+                db.session.execute(text("ANALYZE"))
+                db.session.commit()
+            build_s = timer.perf_counter() - started
+            if args.keep:  # what the next run needs to reuse these rows
+                kept = {"wanted": wanted, "picks": picks, "build_s": build_s, "init_s": init_s}
+                built_file.write_text(json.dumps(kept, ensure_ascii=False))
+        else:  # kept from an earlier run: only this checkout's migrations are new
+            upgrade()
+            init_s = timer.perf_counter() - started
+            print(f"reusing the {args.dossiers} dossiers kept in {tmp}; upgraded in {init_s:.1f} s")
+            memory = {"after init": current_rss()}
+            picks, build_s = kept["picks"], kept["build_s"]
         total = db.session.scalar(db.select(db.func.count(Dossier.id)))
         keys = dict(
             db.session.execute(
@@ -1331,6 +1352,12 @@ def main() -> None:
     )
     parser.add_argument("--json", type=Path, help="also write the JSON line to this file")
     parser.add_argument(
+        "--keep",
+        type=Path,
+        help="build into this folder and keep it; a later run with the same --dossiers, "
+        "--years and --seed reuses the rows (PostgreSQL: the database is kept too)",
+    )
+    parser.add_argument(
         "--help-runs", type=int, default=10, help="flask --help starts to time (0: skip)"
     )
     args = parser.parse_args()
@@ -1347,13 +1374,21 @@ def main() -> None:
     if args.help_runs:
         out["flask_help"] = flask_help_seconds(args.help_runs)
         print(f"flask --app counter --help: median {out['flask_help']['median_s']:.2f} s")
-    with tempfile.TemporaryDirectory(prefix="counter-bench-") as tmp:
+    with contextlib.ExitStack() as stack:
+
+        def folder(kind: str) -> str:
+            if args.keep:
+                kept = args.keep / kind
+                kept.mkdir(parents=True, exist_ok=True)
+                return str(kept)
+            return stack.enter_context(tempfile.TemporaryDirectory(prefix=f"counter-{kind}-"))
+
         if args.only != "postgresql":
+            tmp = folder("sqlite")
             figures = run_database("sqlite", f"sqlite:///{Path(tmp) / 'counter.db'}", args, tmp)
             out["sqlite"] = figures
         if pg_url and args.only != "sqlite":
-            with tempfile.TemporaryDirectory(prefix="counter-bench-pg-") as pg_tmp:
-                out["postgresql"] = run_database("postgresql", pg_url, args, pg_tmp)
+            out["postgresql"] = run_database("postgresql", pg_url, args, folder("postgresql"))
     bare = out.get("sqlite", {}).get("bare_commit", {}).get("median_ms")
     for key in ("sqlite", "postgresql"):
         figures = out.get(key)
