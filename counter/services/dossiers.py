@@ -1017,17 +1017,17 @@ def _page_of(query: Any, page: int, per_page: int, parts: tuple[Any, ...] = ()) 
         ordered = query.with_only_columns(Dossier.id, maintain_column_froms=True).order_by(
             Dossier.due_at, Dossier.id
         )
-    ids = list(db.session.scalars(ordered.limit(per_page).offset(offset)))
+    return _rows_by_ids(list(db.session.scalars(ordered.limit(per_page).offset(offset))))
+
+
+def _rows_by_ids(ids: list[int]) -> list[Dossier]:
+    """The dossiers of ``ids`` in that order, with what a row shows (one statement)."""
     if not ids:
         return []
     found = {
         dossier.id: dossier
         for dossier in db.session.scalars(
-            db.select(Dossier)
-            .where(Dossier.id.in_(ids))
-            .options(
-                *_ROW_OPTIONS,
-            )
+            db.select(Dossier).where(Dossier.id.in_(ids)).options(*_ROW_OPTIONS)
         )
     }
     return [found[i] for i in ids]
@@ -1107,15 +1107,24 @@ def search(
 
 
 def _page_and_total(query: Any, page: int, per_page: int) -> tuple[list[Dossier], int]:
-    """One page of ``query`` by due date, and how many rows it has in all (one statement)."""
-    total = db.func.count().over().label("total")  # counted before LIMIT applies
+    """One page of ``query`` by due date, and how many rows it has in all.
+
+    The matches' ids and due dates are read and counted first (one statement), then the
+    page's rows: sorting whole rows, or counting them, costs most with thousands of
+    matches. On PostgreSQL the matches are materialized: asked for the first rows by due
+    date, its planner would walk the due-date index testing every dossier instead of
+    asking the search index (1 s against 0.2 s at a million, for "lo thi").
+    """
+    matches = (
+        query.with_only_columns(Dossier.id, Dossier.due_at, maintain_column_froms=True)
+        .order_by(None)
+        .cte("matches")
+        .prefix_with("MATERIALIZED", dialect="postgresql")
+    )
     found = db.session.execute(
-        query.add_columns(total)
-        .options(
-            *_ROW_OPTIONS,
-        )
-        .order_by(Dossier.due_at, Dossier.id)
+        db.select(matches.c.id, db.func.count().over().label("total"))  # before LIMIT
+        .order_by(matches.c.due_at, matches.c.id)
         .limit(per_page)
         .offset((page - 1) * per_page)
     ).all()
-    return [row[0] for row in found], (found[0].total if found else 0)
+    return _rows_by_ids([row.id for row in found]), (found[0].total if found else 0)
