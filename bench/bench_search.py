@@ -140,7 +140,11 @@ def upgrade(url: str) -> float:
     """Migrate to the newest revision of the code imported; the seconds it took."""
     from flask_migrate import upgrade as alembic_upgrade
 
+    from counter import extensions
+
     app = make_app(url)
+    if hasattr(extensions, "bind_migrations"):  # bound on first use since issue 15
+        extensions.bind_migrations(app)
     with app.app_context():
         started = timer.perf_counter()
         alembic_upgrade()

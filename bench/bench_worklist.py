@@ -38,6 +38,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench_counter import OLD_STATUSES, RECENT_STATUSES, in_request
 from sqlalchemy import create_engine, insert, text
 
 from counter import create_app
@@ -52,24 +53,10 @@ from counter.services.home import today_for
 from counter.services.setup import initialize
 
 CHUNK = 5_000
-OLD = (
-    (Status.RETURNED, 910),
-    (Status.RESOLVED, 30),
-    (Status.WITHDRAWN, 20),
-    (Status.STOPPED, 10),
-    (Status.REFUSED, 20),
-    (Status.IN_PROGRESS, 5),  # forgotten: overdue for years
-    (Status.SUPPLEMENT_REQUESTED, 5),
-)
-RECENT = (
-    (Status.SUBMITTED, 3),
-    (Status.RECEIVED, 25),
-    (Status.IN_PROGRESS, 35),
-    (Status.SUPPLEMENT_REQUESTED, 5),
-    (Status.AWAITING_PAYMENT, 3),
-    (Status.RESOLVED, 15),
-    (Status.RETURNED, 17),
-)
+# The main bench's row model: statuses by age (an old dossier is mostly returned), and
+# some dossiers submitted online waiting at the counter.
+OLD = OLD_STATUSES
+RECENT = ((Status.SUBMITTED, 3), *RECENT_STATUSES)
 
 
 def seed(count: int, years: int, rng: random.Random) -> dict[str, int]:
@@ -278,13 +265,7 @@ def main() -> None:
         figures: dict[str, float] = {}
 
         def measure(name: str, fn: Callable[[], Any], note: Callable[[Any], str]) -> None:
-            def run() -> Any:
-                with app.app_context():
-                    try:
-                        return fn()
-                    finally:
-                        db.session.remove()
-
+            run = in_request(app, fn)
             run()  # warm: the calendar's table, the statements' caches
             times, cpu, result = timed(run, args.rounds)
             ordered = sorted(times)

@@ -11,7 +11,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from counter.config import load_config
-from counter.extensions import babel, csrf, db, login_manager, migrate
+from counter.extensions import babel, csrf, db, login_manager, migrations_group
 from counter.settings import init_settings
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -33,9 +33,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     init_settings(app)
 
     db.init_app(app)
-    migrate.init_app(
-        app, db, directory=str(PROJECT_DIR / "migrations"), render_as_batch=True, compare_type=True
-    )
+    app.cli.add_command(migrations_group)  # Flask-Migrate bound on first use: bind_migrations
     csrf.init_app(app)
     login_manager.init_app(app)
     from counter.web.i18n import init_i18n

@@ -20,7 +20,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import create_engine, inspect, text
 
 from counter import create_app
-from counter.extensions import db
+from counter.extensions import bind_migrations, db
 
 PG_URL = os.environ.get("COUNTER_TEST_DATABASE_URL", "")
 #: Run the suite as if it were another moment (ISO 8601 with its zone, e.g.
@@ -60,18 +60,18 @@ class IsolatedClient(FlaskClient):
 
 
 def make_app(instance: Path, database_url: str, **extra: Any) -> Flask:
-    return _client_class(
-        create_app(
-            {
-                "TESTING": True,
-                "INSTANCE_PATH": str(instance),
-                "DATABASE_URL": database_url,
-                "SECRET_KEY": "test-secret",
-                "BACKUP_DIR": str(instance / "backups"),
-                **extra,
-            }
-        )
+    app = create_app(
+        {
+            "TESTING": True,
+            "INSTANCE_PATH": str(instance),
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "test-secret",
+            "BACKUP_DIR": str(instance / "backups"),
+            **extra,
+        }
     )
+    bind_migrations(app)  # the migration tests call Flask-Migrate's upgrade and downgrade
+    return _client_class(app)
 
 
 def _client_class(app: Flask) -> Flask:

@@ -44,8 +44,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import false, func, literal, or_, union_all
-from sqlalchemy.orm import selectinload
+from sqlalchemy import bindparam, false, func, literal, or_, union_all
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from counter import settings
@@ -789,18 +789,22 @@ def _mine_clause(user_id: int | None) -> Any:
     return false() if user_id is None else or_(*_mine_parts(user_id))
 
 
-def tab_clause(tab: str, now: datetime, actor: Actor) -> Any:
-    """The condition of a worklist tab at ``now`` (the reports count with the same)."""
+def tab_clause(tab: str, now: Any, actor: Actor, bounds: tuple[Any, Any] | None = None) -> Any:
+    """The condition of a worklist tab at ``now`` (the reports count with the same).
+
+    ``now`` and ``bounds`` (the end of today and of the soon window, :func:`_bounds`)
+    may be bound parameters, for a statement kept and run again.
+    """
     running = Dossier.status.in_(RUNNING)
     if tab == "mine":
         return _mine_clause(actor.user_id)
     if tab == ONLINE:
         return Dossier.status == Status.SUBMITTED.value
     if tab == "today":
-        end_today, _end_soon = _bounds(now)
+        end_today, _end_soon = bounds or _bounds(now)
         return running & (Dossier.due_at >= now) & (Dossier.due_at < end_today)
     if tab == "soon":
-        end_today, end_soon = _bounds(now)
+        end_today, end_soon = bounds or _bounds(now)
         return running & (Dossier.due_at >= end_today) & (Dossier.due_at < end_soon)
     if tab == "overdue":
         return running & (Dossier.due_at < now)
@@ -903,7 +907,36 @@ def _tab_counts(
     those up); «Của tôi» adds up its disjoint parts. (One pass of count(CASE …) over the
     open dossiers would test every tab on every row and read the table for the officers.)
     """
+    others = tuple(tab for tab in tabs if tab not in _STATUS_TABS)
+    end_today, end_soon = _bounds(now)
+    params = {"now": now, "end_today": end_today, "end_soon": end_soon, "user_id": actor.user_id}
+    if filters == Filters():  # every worklist page and the home page: made once, run again
+        key = (others, actor.user_id is None)
+        statement = _COUNTS_STATEMENTS.get(key)
+        if statement is None:
+            statement = _COUNTS_STATEMENTS[key] = _counts_statement(filters, others, actor)
+    else:
+        statement = _counts_statement(filters, others, actor)
+    values = db.session.execute(statement, params).one()
+    per_status = dict(zip(OPEN, values[: len(OPEN)], strict=True))
+    counts = dict(zip(others, values[len(OPEN) :], strict=True))
+    for tab, statuses in _STATUS_TABS.items():
+        counts[tab] = sum(per_status[status] for status in statuses)
+    return {tab: counts[tab] for tab in tabs}
+
+
+#: The counts' statement without filters, by (tabs, anonymous): building it costs more than
+#: running it (fifteen subqueries); its moments and the officer are bound parameters.
+_COUNTS_STATEMENTS: dict[tuple[tuple[str, ...], bool], Any] = {}
+
+
+def _counts_statement(filters: Filters, others: tuple[str, ...], actor: Actor) -> Any:
+    """count(*) of each open status, then of each tab in ``others``, as one SELECT whose
+    moments and officer are bound parameters (``now``, ``end_today``, ``end_soon``,
+    ``user_id``)."""
     base = _filtered(filters)
+    now, bounds = bindparam("now"), (bindparam("end_today"), bindparam("end_soon"))
+    user_id = bindparam("user_id")
 
     def count(clause: Any) -> Any:
         return _counting(base.where(clause)).scalar_subquery()
@@ -911,19 +944,13 @@ def _tab_counts(
     def added(clauses: Any) -> Any:
         return sum((count(clause) for clause in clauses), start=literal(0))
 
-    others = [tab for tab in tabs if tab not in _STATUS_TABS]
     columns = [count(Dossier.status == status) for status in OPEN]
     for tab in others:
         if tab == "mine" and actor.user_id is not None:
-            columns.append(added(_mine_parts(actor.user_id)))
+            columns.append(added(_mine_parts(user_id)))
         else:
-            columns.append(count(tab_clause(tab, now, actor)))
-    values = db.session.execute(db.select(*columns)).one()
-    per_status = dict(zip(OPEN, values[: len(OPEN)], strict=True))
-    counts = dict(zip(others, values[len(OPEN) :], strict=True))
-    for tab, statuses in _STATUS_TABS.items():
-        counts[tab] = sum(per_status[status] for status in statuses)
-    return {tab: counts[tab] for tab in tabs}
+            columns.append(count(tab_clause(tab, now, actor, bounds)))
+    return db.select(*columns)
 
 
 def _counting(query: Any) -> Any:
@@ -958,6 +985,15 @@ def count_tab(
     return _count(base if clause is None else base.where(clause))
 
 
+#: What a worklist row shows besides the dossier: the procedure and the officers, read in
+#: the same statement (their roles only if asked for: a row never shows them).
+_ROW_OPTIONS = (
+    joinedload(Dossier.procedure),
+    joinedload(Dossier.assigned_to).lazyload(User.role_links),
+    joinedload(Dossier.received_by).lazyload(User.role_links),
+)
+
+
 def _page_of(query: Any, page: int, per_page: int, parts: tuple[Any, ...] = ()) -> list[Dossier]:
     """One page of dossiers by due date: the ids first (from an index alone), then the rows.
 
@@ -981,19 +1017,17 @@ def _page_of(query: Any, page: int, per_page: int, parts: tuple[Any, ...] = ()) 
         ordered = query.with_only_columns(Dossier.id, maintain_column_froms=True).order_by(
             Dossier.due_at, Dossier.id
         )
-    ids = list(db.session.scalars(ordered.limit(per_page).offset(offset)))
+    return _rows_by_ids(list(db.session.scalars(ordered.limit(per_page).offset(offset))))
+
+
+def _rows_by_ids(ids: list[int]) -> list[Dossier]:
+    """The dossiers of ``ids`` in that order, with what a row shows (one statement)."""
     if not ids:
         return []
     found = {
         dossier.id: dossier
         for dossier in db.session.scalars(
-            db.select(Dossier)
-            .where(Dossier.id.in_(ids))
-            .options(
-                selectinload(Dossier.procedure),
-                selectinload(Dossier.assigned_to),
-                selectinload(Dossier.received_by),
-            )
+            db.select(Dossier).where(Dossier.id.in_(ids)).options(*_ROW_OPTIONS)
         )
     }
     return [found[i] for i in ids]
@@ -1073,17 +1107,24 @@ def search(
 
 
 def _page_and_total(query: Any, page: int, per_page: int) -> tuple[list[Dossier], int]:
-    """One page of ``query`` by due date, and how many rows it has in all (one statement)."""
-    total = db.func.count().over().label("total")  # counted before LIMIT applies
+    """One page of ``query`` by due date, and how many rows it has in all.
+
+    The matches' ids and due dates are read and counted first (one statement), then the
+    page's rows: sorting whole rows, or counting them, costs most with thousands of
+    matches. On PostgreSQL the matches are materialized: asked for the first rows by due
+    date, its planner would walk the due-date index testing every dossier instead of
+    asking the search index (1 s against 0.2 s at a million, for "lo thi").
+    """
+    matches = (
+        query.with_only_columns(Dossier.id, Dossier.due_at, maintain_column_froms=True)
+        .order_by(None)
+        .cte("matches")
+        .prefix_with("MATERIALIZED", dialect="postgresql")
+    )
     found = db.session.execute(
-        query.add_columns(total)
-        .options(
-            selectinload(Dossier.procedure),
-            selectinload(Dossier.assigned_to),
-            selectinload(Dossier.received_by),
-        )
-        .order_by(Dossier.due_at, Dossier.id)
+        db.select(matches.c.id, db.func.count().over().label("total"))  # before LIMIT
+        .order_by(matches.c.due_at, matches.c.id)
         .limit(per_page)
         .offset((page - 1) * per_page)
     ).all()
-    return [row[0] for row in found], (found[0].total if found else 0)
+    return _rows_by_ids([row.id for row in found]), (found[0].total if found else 0)

@@ -19,7 +19,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists
 from sqlalchemy.orm import selectinload
 
 from counter.domain import clock
@@ -122,9 +121,10 @@ def today_for(actor: Actor, *, now: datetime | None = None) -> Today:
 
 def proposals_to_sign() -> list[Dossier]:
     """Dossiers in processing with a delay proposal the leader has not signed yet."""
-    proposed = exists().where(
-        DossierEvent.dossier_id == Dossier.id,
-        DossierEvent.action == Action.PROPOSE_DELAY.value,
+    # Read from the proposals (few, from the (action, at) index), not from every dossier in
+    # processing (thousands in a large office) each tested for one.
+    proposed = Dossier.id.in_(
+        db.select(DossierEvent.dossier_id).where(DossierEvent.action == Action.PROPOSE_DELAY.value)
     )
     return list(
         db.session.scalars(

@@ -1,12 +1,20 @@
 """The index behind the dossier search (migration 0018), and the clause that uses it.
 
 Every word typed must occur inside ``dossier.search_text`` (folded code, names, phones,
-ID numbers). On SQLite a word of :data:`TRIGRAM` characters or more is looked up in
-``dossier_fts``, an FTS5 table with the trigram tokenizer kept in step by triggers: it
-finds exactly the rows ``LIKE '%word%'`` finds (the text and the words are folded, so
-lowercase), without reading every row. Shorter words, and an SQLite without that table
-(older than 3.34), use LIKE. On PostgreSQL the words stay LIKE: the ``pg_trgm`` GIN index
-answers them. For a long word both indexes get its end (:data:`INDEXED_TAIL`).
+ID numbers); a word of one or two letters must start a word of it ("lo" finds Lò and
+Loan, not Hello; "an" finds Anh, not Quàng or Xuân), digits anywhere. On SQLite a word
+of :data:`TRIGRAM` characters or more is looked up in ``dossier_fts``, an FTS5 table
+with the trigram tokenizer kept in step by triggers: it finds exactly the rows
+``LIKE '%word%'`` finds (the text and the words are folded, so lowercase), without
+reading every row; a two-letter word is looked up there with the space before it (the
+trigram " lo"). A word of one letter, and an SQLite without that table (older than
+3.34), use LIKE. On PostgreSQL the words stay LIKE: the ``pg_trgm`` GIN index answers
+them, the start of a word included. For a long word both indexes get its end
+(:data:`INDEXED_TAIL`).
+
+Why a short word starts a word: two letters occur inside most names ("an" in four names
+of five), so finding them anywhere gives the officer most of the office's dossiers, and
+no trigram index can look them up: at a million dossiers "lo thi" read half the table.
 """
 
 from __future__ import annotations
@@ -68,11 +76,22 @@ def _like(word: str) -> str:
     return f"%{escaped}%"
 
 
+def _starts_a_word(word: str) -> bool:
+    """A word too short for the index, with a letter: it must start a word of the text."""
+    return len(word) < TRIGRAM and any(c.isalpha() for c in word)
+
+
 def contains_all(words: list[str]) -> list[Any]:
-    """Conditions on ``Dossier`` that hold when its search text contains every word."""
+    """Conditions on ``Dossier`` that hold when its search text holds every word.
+
+    A word of :data:`TRIGRAM` letters or more, or of digits, anywhere in the text; a
+    shorter word with a letter, at the start of a word (after a space).
+    """
+    # What each word must find in the text: itself, or a space and itself.
+    needles = [f" {w}" if _starts_a_word(w) else w for w in words]
     clauses: list[Any] = []
-    if any(len(w) >= TRIGRAM for w in words) and fts_available():
-        tails = [w[-INDEXED_TAIL:] for w in words if len(w) >= TRIGRAM]
+    if any(len(n) >= TRIGRAM for n in needles) and fts_available():
+        tails = [n[-INDEXED_TAIL:] for n in needles if len(n) >= TRIGRAM]
         match = " ".join(_phrase(t) for t in tails)  # FTS5: phrases side by side = AND
         clauses.append(
             Dossier.id.in_(
@@ -81,14 +100,14 @@ def contains_all(words: list[str]) -> list[Any]:
                 .where(text(f"{FTS_TABLE} MATCH :fts_match").bindparams(fts_match=match))
             )
         )
-        # Left for LIKE: the short words, and the long ones whole (the index had their end).
-        words = [w for w in words if len(w) < TRIGRAM or len(w) > INDEXED_TAIL]
-    for word in words:
-        if db.engine.dialect.name == "postgresql" and len(word) > INDEXED_TAIL:
+        # Left for LIKE: the short ones, and the long ones whole (the index had their end).
+        needles = [n for n in needles if len(n) < TRIGRAM or len(n) > INDEXED_TAIL]
+    for needle in needles:
+        if db.engine.dialect.name == "postgresql" and len(needle) > INDEXED_TAIL:
             # strpos is the same test as LIKE '%word%' but no index answers it: only the tail
             # goes to the GIN index, the whole word is checked on the rows it gives.
-            clauses.append(Dossier.search_text.like(_like(word[-INDEXED_TAIL:]), escape="\\"))
-            clauses.append(db.func.strpos(Dossier.search_text, word) > 0)
+            clauses.append(Dossier.search_text.like(_like(needle[-INDEXED_TAIL:]), escape="\\"))
+            clauses.append(db.func.strpos(Dossier.search_text, needle) > 0)
         else:
-            clauses.append(Dossier.search_text.like(_like(word), escape="\\"))
+            clauses.append(Dossier.search_text.like(_like(needle), escape="\\"))
     return clauses

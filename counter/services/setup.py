@@ -8,11 +8,10 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from flask_migrate import upgrade
 from sqlalchemy import inspect
 
 from counter import settings
-from counter.extensions import db
+from counter.extensions import db, upgrade
 from counter.models import User
 from counter.services import Actor, audit, scans, transaction
 from counter.services.accounts import end_sessions, hash_password

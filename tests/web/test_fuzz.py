@@ -260,8 +260,10 @@ CRAWL_STARTS = {
 
 
 #: Pages each account's crawl opens at most. The admin opens every page without
-#: arguments first, then the links found: each new page delays the deeper ones (the
-#: reports' twelve pushed the catalog's edit form past 80).
+#: arguments first, then the links found, a link to a kind of page not opened yet
+#: before more of the kinds already seen: the pages' many links (the reports' months,
+#: the ledger's) would otherwise push the catalog's edit form past the limit, on
+#: some days and not others.
 CRAWL_PAGES = 100
 
 
@@ -274,10 +276,12 @@ def _crawl(app: Flask, clients: Clients) -> World:
         if client is None:
             continue
         queue = starts + (every_page if username == "admin" else [])
+        again: list[str] = []  # links to kinds of page already opened or queued
+        queued: set[str] = set()  # the endpoints of the links in ``queue``
         seen: set[str] = set()
         per_endpoint: dict[str, int] = defaultdict(int)
-        while queue and len(seen) < CRAWL_PAGES:
-            url = queue.pop(0)
+        while (queue or again) and len(seen) < CRAWL_PAGES:
+            url = queue.pop(0) if queue else again.pop(0)
             found = _match(app, url, "GET")
             if found is None or url in seen:
                 continue
@@ -297,7 +301,9 @@ def _crawl(app: Flask, clients: Clients) -> World:
                     world.paths[(hit[0], "GET")].add(hit[1])
                     world.args[hit[0]].update(k for k, _v in parse_qsl(urlsplit(link).query))
                     if username == "admin" or hit[0] == "dossiers.show":
-                        queue.append(link)
+                        fresh = per_endpoint[hit[0]] == 0 and hit[0] not in queued
+                        (queue if fresh else again).append(link)
+                        queued.add(hit[0])
             for action, method, shape in parser.forms:
                 verb = "POST" if method == "post" else "GET"
                 hit = _match(app, action or path, verb)

@@ -1,0 +1,61 @@
+"""What a start loads: the app is built without the libraries only some pages or commands use.
+
+A start of the app (and every ``flask`` command, ``flask --help`` included) builds it with
+``create_app``; the printer stack, the spreadsheet library and Alembic are imported when
+a slip is printed, a spreadsheet made or the database migrated (issue 15: the start's
+time). Each check runs in a fresh interpreter, where nothing was imported before.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+LAZY = ("alembic", "flask_migrate", "mako", "escpos", "PIL", "segno", "openpyxl")
+
+
+def _run(code: str, tmp_path: Path) -> str:
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PATH": "/usr/bin:/bin", "COUNTER_INSTANCE_PATH": str(tmp_path)},
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_building_the_app_imports_none_of_the_libraries_used_later(tmp_path: Path) -> None:
+    code = (
+        "import json, sys\n"
+        "from counter import create_app\n"
+        f"create_app({{'INSTANCE_PATH': {str(tmp_path)!r}, 'SECRET_KEY': 'x'}})\n"
+        f"print(json.dumps([m for m in {LAZY!r} if m in sys.modules]))\n"
+    )
+    assert json.loads(_run(code, tmp_path)) == []
+
+
+@pytest.mark.parametrize("command", [["--help"], ["db", "--help"]])
+def test_the_migration_commands_are_listed_and_run_when_asked(
+    command: list[str], tmp_path: Path
+) -> None:
+    code = (
+        "import sys\n"
+        "from flask.cli import main\n"
+        f"sys.argv = ['flask', '--app', 'counter', *{command!r}]\n"
+        "main()\n"
+    )
+    shown = _run(
+        code.replace("main()\n", "try:\n    main()\nexcept SystemExit:\n    pass\n"), tmp_path
+    )
+    if command == ["--help"]:
+        assert "db" in shown.split("Commands:")[1].split()
+    else:  # the group opened: Flask-Migrate's own commands
+        assert {"upgrade", "downgrade", "current", "migrate"} <= set(shown.split())
