@@ -35,7 +35,14 @@ from counter.services import queue as svc
 from counter.services import queue_stats
 from counter.web import NAV_EXTRA, NavItem, actor, idle_limit, roles_required
 from counter.web.admin import ADMIN_MENU
-from counter.web.forms import CounterForm, flash_errors, max_length, maxlength, run_form
+from counter.web.forms import (
+    CounterForm,
+    flash_errors,
+    max_length,
+    maxlength,
+    refused_post,
+    run_form,
+)
 from counter.web.i18n import translated
 from counter.web.inputs import to_id
 
@@ -197,9 +204,9 @@ def lists(counter_id: int) -> Any:
 
 def _post(call: Any, success: Any = None) -> Any:
     """Run a counter button's service call (CSRF checked); its refusal as a flash."""
-    form = CounterForm()
-    if not form.validate_on_submit():
-        flash_errors(form)
+    refused = refused_post(CounterForm)
+    if refused is not None:
+        flash_errors(refused)
         return None
     try:
         result = call()
