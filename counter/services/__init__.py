@@ -56,26 +56,18 @@ class Actor:
 
 
 @contextmanager
-def transaction() -> Iterator[list[Any]]:
+def transaction() -> Iterator[None]:
     """Commit what the block wrote, or roll all of it back.
 
-    The block may append objects to the list it is given: their column values as
-    written (flushed) stay loaded after the commit, which expires every other object,
-    so reading them once more costs no query (``ticket.code`` after the kiosk's commit).
-    Only objects whose loaded values are what the database holds belong there.
+    The commit expires every object of the session; a use case that answers with what
+    it wrote builds its answer after it (:func:`as_loaded`) rather than reading it back.
     """
-    kept: list[Any] = []
     try:
-        yield kept
-        db.session.flush()
-        loaded = [(obj, _loaded_columns(obj)) for obj in kept]
+        yield
         db.session.commit()
     except BaseException:
         db.session.rollback()
         raise
-    for obj, values in loaded:
-        for key, value in values.items():
-            set_committed_value(obj, key, value)
 
 
 def as_loaded(cls: type[T], values: dict[str, Any]) -> T:
@@ -103,14 +95,3 @@ def as_loaded(cls: type[T], values: dict[str, Any]) -> T:
     make_transient_to_detached(obj)
     session.add(obj)
     return obj  # type: ignore[no-any-return]
-
-
-def _loaded_columns(obj: Any) -> dict[str, Any]:
-    """The column attributes of ``obj`` that are loaded (not expired, not deferred)."""
-    state = inspect(obj)
-    unloaded = state.unloaded
-    return {
-        prop.key: state.dict[prop.key]
-        for prop in state.mapper.column_attrs
-        if prop.key not in unloaded and prop.key in state.dict
-    }

@@ -22,7 +22,8 @@ from counter.services import Actor, printing, setup_cache
 from counter.services import calendar as cal
 from counter.services import office as office_service
 from counter.services import queue as q
-from tests.services.test_queue import at, service
+from tests.services.test_queue import at, counter, service
+from tests.services.test_queue import officer as officer_actor
 
 ADMIN = Actor.system("admin")
 OFFICE_FIELDS = (*office_service.PROFILE_FIELDS,)
@@ -167,3 +168,26 @@ def test_copies_are_shared_by_the_next_requests_while_nothing_changes(app: Flask
     with app.app_context():
         assert cal.working_calendar() is first and cal.office_hours() is hours
         db.session.remove()
+
+
+def test_counters_and_services_changed_by_the_admin_show_on_the_next_counter_page(
+    app: Flask, login_as: Callable[[str], Any]
+) -> None:
+    officer = login_as("tiepnhan")
+    here = counter(1).id
+    me = officer_actor("tiepnhan")
+    q.open_counter(me, here, now=at(7, 30))
+    q.issue_ticket(service("A").id, now=at(8, 0))
+    q.call_next(me, here, now=at(8, 1))
+    page = officer.get(f"/quay/{here}").get_data(as_text=True)  # a ticket at it: «Chuyển»
+    assert "Quầy số 2" in page and "Quầy số 7" not in page and "Dịch vụ B: Chứng thực" in page
+    assert officer.get(f"/quay/{here + 100}/danh-sach").status_code == 404
+    added = q.save_counter(ADMIN, None, number=7, service_ids=[service("A").id])
+    stopped = service("B")
+    q.save_service(ADMIN, stopped.id, name=stopped.name, letter="B", active=False)
+    page = officer.get(f"/quay/{here}").get_data(as_text=True)
+    assert "Quầy số 7" in page and "Dịch vụ B: Chứng thực" not in page
+    assert officer.get(f"/quay/{added.id}/danh-sach").status_code == 200
+    q.save_counter(ADMIN, added.id, number=8, service_ids=[service("A").id], active=False)
+    page = officer.get(f"/quay/{here}").get_data(as_text=True)
+    assert "Quầy số 7" not in page and "Quầy số 8" not in page
