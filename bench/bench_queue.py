@@ -13,6 +13,9 @@ adds three counters and officers to the demo's two, then measures:
   and answered 304 (``If-None-Match``). The kiosk takes numbers of counter 1's services,
   so each call finds one waiting. Latency median and p95, and CPU per request
   (``time.process_time`` around each request): mean, median and p95.
+  Two more rows, ``floor_kiosk`` and ``floor_counter``: the same two POSTs through
+  routes of the bench's own that do everything but the service (rate limit, CSRF,
+  sign-in and role, the flash, the redirect): the part no service change can save.
   ``--profile N`` runs them under cProfile and prints the N first functions of each by
   cumulative time (the profiler's own cost inflates the times: read the shares).
 * **over HTTP**: the same four against waitress (8 threads, as ``run.py``) in a
@@ -152,7 +155,7 @@ def summary(latencies: list[float], cpu: list[float]) -> dict[str, float]:
 
 def show(kind: str, name: str, figures: dict[str, float]) -> None:
     print(
-        f"  {kind:<10} {name:<10} {figures['n']:>5} {figures['median_ms']:>9.2f} "
+        f"  {kind:<10} {name:<13} {figures['n']:>5} {figures['median_ms']:>9.2f} "
         f"{figures['p95_ms']:>9.2f} {figures['cpu_ms']:>9.3f} {figures['cpu_median_ms']:>9.3f} "
         f"{figures['cpu_p95_ms']:>9.3f}",
         flush=True,
@@ -162,8 +165,39 @@ def show(kind: str, name: str, figures: dict[str, float]) -> None:
 # -- in-process --------------------------------------------------------------------
 
 
+def add_floors(app: Any) -> None:
+    """Two routes of the bench's own: the kiosk's POST and the counter's «Gọi số tiếp theo»
+    with everything the app does around the service (rate limit, CSRF, sign-in and role,
+    the «Mời số …» flash, the redirect) but the service: what no service can save."""
+    from flask import flash, redirect, request, url_for
+
+    from counter.web import PUBLIC_ENDPOINTS, actor, roles_required
+    from counter.web.forms import CounterForm, refused_post
+    from counter.web.inputs import to_id
+    from counter.web.kiosk import TakeForm, _too_many
+
+    @app.post("/_bench/lay-so")
+    def bench_kiosk_floor() -> Any:
+        if _too_many() or refused_post(TakeForm) is not None:
+            raise AssertionError("refused")
+        to_id(str(request.form.get("service") or ""))
+        return redirect(url_for("kiosk.ticket", ticket_id=1))
+
+    @app.post("/_bench/quay/<int:counter_id>/goi")
+    @roles_required("reception")
+    def bench_counter_floor(counter_id: int) -> Any:
+        if refused_post(CounterForm) is not None:
+            raise AssertionError("refused")
+        actor()
+        flash("Mời số A001.", "success")
+        return redirect(url_for("queue.counter", counter_id=counter_id))
+
+    PUBLIC_ENDPOINTS.add("bench_kiosk_floor")
+
+
 def in_process(instance: Path, rounds: int, profile: int = 0) -> dict[str, dict[str, float]]:
     app = create_app(config(instance))
+    add_floors(app)
     _services, counters = ids(app)
     with app.app_context():
         # the tickets are for counter 1's services (A and C): every call finds one waiting
@@ -237,6 +271,17 @@ def in_process(instance: Path, rounds: int, profile: int = 0) -> dict[str, dict[
         officer.get(f"/quay/{counter_id}")
 
     out["call_next"] = measure(call, start, name="call next")
+    out["floor_kiosk"] = measure(
+        lambda i: kiosk.post(
+            "/_bench/lay-so", data={"csrf_token": token, "service": served[0], "priority": ""}
+        ),
+        name="the kiosk's POST without its service",
+    )
+    out["floor_counter"] = measure(
+        lambda i: officer.post(f"/_bench/quay/{counter_id}/goi", data={"csrf_token": staff_token}),
+        lambda i: officer.get(f"/quay/{counter_id}"),  # shows (and clears) the flash
+        name="call next's POST without its service",
+    )
     tag = board.get("/man-hinh/trang-thai").headers["ETag"]
     out["poll_200"] = measure(lambda i: board.get("/man-hinh/trang-thai"), name="poll 200")
     out["poll_304"] = measure(
@@ -519,7 +564,7 @@ def main() -> None:
         (base / "a").mkdir()
         prepare(base / "a")
         print(
-            f"  {'':<10} {'request':<10} {'n':>5} {'median ms':>9} {'p95 ms':>9} {'CPU ms':>9} "
+            f"  {'':<10} {'request':<13} {'n':>5} {'median ms':>9} {'p95 ms':>9} {'CPU ms':>9} "
             f"{'CPU med':>9} {'CPU p95':>9}"
         )
         inside = in_process(base / "a", args.rounds, args.profile)
