@@ -19,7 +19,7 @@ from counter.models.dossiers import (
     DossierEvent,
     SatisfactionRating,
 )
-from counter.models.office import Office
+from counter.models.office import Office, SetupVersion
 from counter.models.portal import (
     OutboxItem,
     PortalDossier,
@@ -68,6 +68,7 @@ __all__ = [
     "QueueService",
     "QueueTicket",
     "SatisfactionRating",
+    "SetupVersion",
     "SyncBundle",
     "SyncLease",
     "SyncRun",

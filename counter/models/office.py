@@ -34,3 +34,18 @@ class Office(db.Model):  # type: ignore[name-defined,misc]
     afternoon_close: Mapped[time] = mapped_column(Time, default=time(17, 0))
     same_day_cutoff: Mapped[time] = mapped_column(Time, default=time(15, 0))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now, onupdate=clock.now)
+
+
+class SetupVersion(db.Model):  # type: ignore[name-defined,misc]
+    """One row whose number goes up whenever the office's setup changes: the office row,
+    the calendar, the queue's services and counters, the printers.
+
+    Database triggers (migration 0021) raise it on every write to those tables, by any
+    process or statement, so each process may keep its own copies of them
+    (:mod:`counter.services.setup_cache`) and check them with one small query.
+    """
+
+    __tablename__ = "setup_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(default=0)

@@ -91,6 +91,8 @@ class QueueTicket(db.Model):  # type: ignore[name-defined,misc]
         # call next: the waiting tickets of a day, priority first, then the oldest
         Index("ix_queue_ticket_day_status", "day", "status"),
         Index("ix_queue_ticket_dossier_id", "dossier_id"),
+        # the ticket at a counter (call next, the counter page): not a scan of every day's
+        Index("ix_queue_ticket_counter_id_status", "counter_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

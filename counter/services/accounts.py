@@ -27,7 +27,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, bindparam
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from counter.domain import clock
@@ -35,8 +35,8 @@ from counter.domain.errors import NotAllowed, NotFound, ValidationError
 from counter.domain.i18n import N_
 from counter.domain.lifecycle import Role
 from counter.extensions import db
-from counter.models import ROLES, AuditEntry, LoginFailure, User, UserSession
-from counter.services import Actor, audit, transaction
+from counter.models import ROLES, AuditEntry, LoginFailure, User, UserRole, UserSession
+from counter.services import Actor, as_loaded, audit, transaction
 
 #: Role names on screen: one wording, the status machine's (``Role.label``).
 ROLE_LABELS: dict[str, str] = {role.value: role.label for role in Role}
@@ -328,16 +328,34 @@ def unlock(actor: Actor, username: str) -> Unlocked:
 
 
 @functools.cache
-def _resume_query() -> Select[tuple[UserSession, User]]:
-    """The query of :func:`resume_session`: the session by its token, with its account and
-    roles. Built at the first request: its joinedload configures every mapper (a tenth of a
-    start), which a command like ``flask --help`` does not need."""
+def _resume_query() -> Select[Any]:
+    """The query of :func:`resume_session`: the session by its token, with its account's
+    columns and roles (a row per role), as one plain statement built once."""
+    sessions, users, roles = UserSession.__table__, User.__table__, UserRole.__table__
     return (
-        db.select(UserSession, User)
-        .join(User, User.id == UserSession.user_id)
-        .where(UserSession.token_hash == bindparam("p_token"))
-        .options(joinedload(User.role_links))
+        db.select(
+            *(c.label(f"s_{c.key}") for c in sessions.c),
+            *(c.label(f"u_{c.key}") for c in users.c),
+            roles.c.role.label("r_role"),
+        )
+        .join_from(sessions, users, users.c.id == sessions.c.user_id)
+        .outerjoin(roles, roles.c.user_id == users.c.id)
+        .where(sessions.c.token_hash == bindparam("p_token"))
+        .order_by(roles.c.role)
     )
+
+
+def _account(rows: list[Any]) -> User:
+    """The session's account (a model, as if loaded) from the rows of :func:`_resume_query`."""
+    first = rows[0]._mapping
+    user = as_loaded(User, {c.key: first[f"u_{c.key}"] for c in User.__table__.c})
+    links = [
+        as_loaded(UserRole, {"user_id": user.id, "role": row.r_role})
+        for row in rows
+        if row.r_role is not None
+    ]
+    set_committed_value(user, "role_links", links)
+    return user
 
 
 def resume_session(
@@ -354,25 +372,32 @@ def resume_session(
         return None
     now = now or clock.now()
     # Every signed-in request asks: the session, its account and the account's roles
-    # come in one statement (three before), from a statement built once.
-    row = (
-        db.session.execute(_resume_query(), {"p_token": _token_hash(token)}).unique().one_or_none()
-    )
-    record, user = row if row is not None else (None, None)
-    if record is None or record.ended_at is not None:
+    # come in one plain statement (the ORM's loading of it cost more than running it).
+    rows = db.session.connection().execute(_resume_query(), {"p_token": _token_hash(token)}).all()
+    record = rows[0] if rows else None
+    if record is None or record.s_ended_at is not None:
         return None
-    if record.address != address[:_ADDRESS_MAX] or record.user_agent != agent[:_AGENT_MAX]:
+    if record.s_address != address[:_ADDRESS_MAX] or record.s_user_agent != agent[:_AGENT_MAX]:
         return None  # a copied cookie; the session goes on for its own browser
-    if now - record.last_seen_at > idle:
+    if now - record.s_last_seen_at > idle:
         with transaction():
-            record.ended_at, record.end_reason = now, "idle"
+            _write_session(record.s_id, ended_at=now, end_reason="idle")
         return None
-    if user is None or not user.active:
+    if not record.u_active:
         return None
-    if now - record.last_seen_at >= SESSION_TOUCH:
+    if now - record.s_last_seen_at >= SESSION_TOUCH:
         with transaction():
-            record.last_seen_at = now
-    return user
+            _write_session(record.s_id, last_seen_at=now)
+    return _account(rows)  # made after the commit, which would have expired it
+
+
+def _write_session(session_id: int, **values: Any) -> None:
+    db.session.execute(
+        db.update(UserSession)
+        .where(UserSession.id == session_id)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def sign_out(actor: Actor, token: str, *, now: datetime | None = None) -> None:

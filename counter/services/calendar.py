@@ -11,14 +11,10 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
-import itertools
-import weakref
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
-
-from sqlalchemy import event, func
 
 from counter.domain import clock
 from counter.domain import due as due_rules
@@ -39,22 +35,7 @@ from counter.domain.i18n import N_, Message
 from counter.domain.imports import ImportPreview, ImportRefused, RowError
 from counter.extensions import db
 from counter.models import CalendarEntry
-from counter.services import Actor, audit, transaction
-
-# Bumped whenever a CalendarEntry row is flushed, so a cached calendar is rebuilt
-# after any change, whoever made it.
-_generation = itertools.count()
-_current_generation = next(_generation)
-_CACHE_KEY = "counter.working_calendar"
-
-
-@event.listens_for(CalendarEntry, "after_insert")
-@event.listens_for(CalendarEntry, "after_update")
-@event.listens_for(CalendarEntry, "after_delete")
-def _calendar_changed(*_args: Any) -> None:
-    global _current_generation
-    _current_generation = next(_generation)
-
+from counter.services import Actor, audit, setup_cache, transaction
 
 # -- the calendar and the hours ----------------------------------------------------
 
@@ -86,53 +67,22 @@ def _load_calendar() -> WorkingCalendar:
         ) from None
 
 
-@dataclass(frozen=True)
-class _CachedCalendar:
-    """A calendar as loaded at one generation of the entries."""
-
-    generation: int
-    calendar: WorkingCalendar
-
-
 def working_calendar() -> WorkingCalendar:
     """The office's calendar: loaded schedules, statutory days for other years.
 
-    Cached for the life of the database session (one app context: a request, a
-    command, a worker's job) and rebuilt after any change to the entries. The cache
-    rides on the session, not on Flask's ``g``, so code outside a request has it too;
-    a new session (another request) checks the entries' fingerprint, as another
-    process may have changed them, and reuses the process's calendar when they did not.
+    Built once per process and kept while the setup stays the same
+    (:mod:`counter.services.setup_cache`: one small query per session, and the entries are
+    read and built again after any change, by any process).
     """
-    info = db.session.info
-    cached = info.get(_CACHE_KEY)
-    if isinstance(cached, _CachedCalendar) and cached.generation == _current_generation:
-        return cached.calendar
-    generation = _current_generation
-    # The next context asks the entries' fingerprint (one small query), and builds the
-    # calendar again only when it changed: the kiosk and the board ask on every request.
-    stamp = (generation, *db.session.execute(_FINGERPRINT).one())
-    shared = _shared.get(db.engine)
-    if shared is not None and shared[0] == stamp:
-        calendar = shared[1]
-    else:
-        calendar = _load_calendar()
-        _shared[db.engine] = (stamp, calendar)
-    info[_CACHE_KEY] = _CachedCalendar(generation, calendar)
-    return calendar
-
-
-#: Changes when any entry is added, removed or edited (``updated_at``), by any process.
-_FINGERPRINT = db.select(
-    func.count(CalendarEntry.id), func.max(CalendarEntry.id), func.max(CalendarEntry.updated_at)
-)
-#: Per database engine: (fingerprint, calendar), shared by this process's app contexts.
-_shared: weakref.WeakKeyDictionary[Any, tuple[tuple[Any, ...], WorkingCalendar]] = (
-    weakref.WeakKeyDictionary()
-)
+    return setup_cache.cached("calendar", _load_calendar)
 
 
 def office_hours() -> OfficeHours:
-    """The office's sessions (morning, afternoon) and same-day cutoff."""
+    """The office's sessions (morning, afternoon) and same-day cutoff (kept like the calendar)."""
+    return setup_cache.cached("office_hours", _load_office_hours)
+
+
+def _load_office_hours() -> OfficeHours:
     from counter.services.office import get_office
 
     office = get_office()

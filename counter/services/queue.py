@@ -25,10 +25,12 @@ import time
 import weakref
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, NamedTuple
 
 from sqlalchemy import Select, and_, bindparam, func, or_
 from sqlalchemy import event as orm_event
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session, lazyload
 
 from counter import settings
@@ -53,7 +55,16 @@ from counter.models import (
 )
 from counter.models.queue import counter_service
 from counter.models.types import column_length
-from counter.services import Actor, audit, numbering, printing, transaction, voice
+from counter.services import (
+    Actor,
+    as_loaded,
+    audit,
+    numbering,
+    printing,
+    setup_cache,
+    transaction,
+    voice,
+)
 from counter.services import calendar as cal
 
 #: The numbering service's kind for ticket numbers (scope: the service letter).
@@ -89,30 +100,44 @@ def _require_reception(actor: Actor) -> None:
         raise NotAllowed(N_("Chỉ cán bộ tiếp nhận được làm việc tại quầy."))
 
 
+def _write(statement: Any, params: dict[str, Any] | list[dict[str, Any]]) -> CursorResult[Any]:
+    """Run a write to the queue's tickets, events or counters' ``updated_at`` as a plain
+    statement on the transaction's connection, and note that the board changed.
+
+    The busy paths (the kiosk, call next, the counter buttons) write this way: the ORM's
+    execution of a statement (its events, the unit of work, rows made into objects) cost
+    more CPU than running it. Never for the setup's columns (a counter's number, name,
+    services): :mod:`counter.services.setup_cache` sees writes through the ORM only."""
+    session = db.session()
+    session.info["queue_board_changed"] = True
+    return session.connection().execute(statement, params)  # type: ignore[return-value]
+
+
 #: A plain INSERT of the event table (not the ORM's bulk insert, which does more work).
 _EVENT_INSERT = QueueEvent.__table__.insert()
 
 
-def _log(action: str, ticket: QueueTicket | None, counter: QueueCounter | None, **kw: Any) -> None:
-    """Append the event of a step to the current transaction.
+def _event(action: str, ticket: Any, counter: Any, **kw: Any) -> dict[str, Any]:
+    """The event row of a step. ``ticket`` and ``counter``: a model, a row or None (their
+    ``id``, ``code``, ``service_id``; ``id``, ``number``)."""
+    return {
+        "at": kw.pop("at", None) or clock.now(),
+        "action": action,
+        "ticket_id": ticket.id if ticket else None,
+        "code": ticket.code if ticket else "",
+        "service_id": ticket.service_id if ticket else None,
+        "counter_id": counter.id if counter else None,
+        "counter_number": counter.number if counter else None,
+        "officer_id": kw.pop("officer_id", None),
+    }
 
-    A plain INSERT, not an ORM object: nothing reads the event back in the transaction,
+
+def _log(*events: dict[str, Any]) -> None:
+    """Append events (:func:`_event`) to the current transaction, in one statement.
+
+    A plain INSERT, not ORM objects: nothing reads the events back in the transaction,
     and the unit of work's flush costs more than the statement on the busy paths."""
-    db.session.execute(
-        _EVENT_INSERT,
-        [
-            {
-                "at": kw.pop("at", None) or clock.now(),
-                "action": action,
-                "ticket_id": ticket.id if ticket else None,
-                "code": ticket.code if ticket else "",
-                "service_id": ticket.service_id if ticket else None,
-                "counter_id": counter.id if counter else None,
-                "counter_number": counter.number if counter else None,
-                "officer_id": kw.pop("officer_id", None),
-            }
-        ],
-    )
+    _write(_EVENT_INSERT, events[0] if len(events) == 1 else list(events))  # type: ignore[arg-type]
 
 
 # -- services and counters (administration) ----------------------------------------
@@ -132,6 +157,62 @@ def get_service(service_id: int) -> QueueService:
     if service is None:
         raise NotFound(N_("Không tìm thấy dịch vụ xếp hàng."))
     return service
+
+
+@dataclass(frozen=True)
+class ServiceInfo:
+    """What the kiosk needs of a queue service, kept by each process across requests."""
+
+    id: int
+    letter: str
+    name: str
+    active: bool
+    default_minutes: int
+    position: int
+
+
+def service_infos() -> dict[int, ServiceInfo]:
+    """Every queue service by id, in kiosk order, as this process keeps them (read again
+    after any change to the setup, by any process: :mod:`counter.services.setup_cache`)."""
+    return setup_cache.cached("queue_services", _load_service_infos)
+
+
+def _load_service_infos() -> dict[int, ServiceInfo]:
+    rows = db.session.execute(
+        db.select(
+            QueueService.id,
+            QueueService.letter,
+            QueueService.name,
+            QueueService.active,
+            QueueService.default_minutes,
+            QueueService.position,
+        ).order_by(QueueService.position, QueueService.letter)
+    )
+    return {row.id: ServiceInfo(*row) for row in rows}
+
+
+@dataclass(frozen=True)
+class CounterInfo:
+    """A counter's setup (not who holds it), kept by each process like the services."""
+
+    id: int
+    number: int
+    name: str
+    active: bool
+
+
+def counter_infos() -> dict[int, CounterInfo]:
+    """Every counter by id, by number, as this process keeps them (see :func:`service_infos`)."""
+    return setup_cache.cached("queue_counters", _load_counter_infos)
+
+
+def _load_counter_infos() -> dict[int, CounterInfo]:
+    rows = db.session.execute(
+        db.select(
+            QueueCounter.id, QueueCounter.number, QueueCounter.name, QueueCounter.active
+        ).order_by(QueueCounter.number)
+    )
+    return {row.id: CounterInfo(*row) for row in rows}
 
 
 def _text(value: str, attribute: Any, field: str, label: str) -> str:
@@ -226,6 +307,14 @@ def get_counter(counter_id: int, *, with_services: bool = True) -> QueueCounter:
     return counter
 
 
+def counter_info(counter_id: int) -> CounterInfo:
+    """One counter's setup from this process's copy (:func:`counter_infos`), or NotFound."""
+    found = counter_infos().get(counter_id)
+    if found is None:
+        raise NotFound(N_("Không tìm thấy quầy."))
+    return found
+
+
 def save_counter(
     actor: Actor,
     counter_id: int | None,
@@ -299,7 +388,7 @@ def open_counter(actor: Actor, counter_id: int, *, now: datetime | None = None) 
         db.session.add(
             CounterSession(counter_id=counter.id, officer_id=actor.user_id, opened_at=moment)
         )
-        _log("open", None, counter, at=moment, officer_id=actor.user_id)
+        _log(_event("open", None, counter, at=moment, officer_id=actor.user_id))
     db.session.refresh(counter)
     return counter
 
@@ -338,34 +427,23 @@ def close_counter(actor: Actor, counter_id: int, *, now: datetime | None = None)
             .values(closed_at=moment)
             .execution_options(synchronize_session=False)
         )
-        _log("close", None, counter, at=moment, officer_id=officer)
+        _log(_event("close", None, counter, at=moment, officer_id=officer))
     db.session.refresh(counter)
     return counter
 
 
-@functools.cache
-def _lock_statement(with_officer: bool) -> Any:
-    """The UPDATE of :func:`_lock_counter`, built once (see :func:`_claim_statement`)."""
-    where = [QueueCounter.id == bindparam("p_counter")]
-    if with_officer:
-        where.append(QueueCounter.officer_id == bindparam("p_officer"))
-    return (
-        db.update(QueueCounter)
-        .where(*where)
-        .values(updated_at=bindparam("p_moment", type_=QueueCounter.updated_at.type))
-        .execution_options(synchronize_session=False)
-    )
+#: The UPDATE of :func:`_lock_counter`, built once (see :func:`_claim_statement`).
+_LOCK = (
+    db.update(QueueCounter.__table__)
+    .where(QueueCounter.__table__.c.id == bindparam("p_counter"))
+    .values(updated_at=bindparam("p_moment", type_=QueueCounter.updated_at.type))
+)
 
 
-def _lock_counter(counter_id: int, moment: datetime, officer_id: int | None = None) -> bool:
+def _lock_counter(counter_id: int, moment: datetime) -> None:
     """Touch the counter's row, the transaction's first write: it holds the counter until
-    commit (a row lock on PostgreSQL, the write lock on SQLite). With ``officer_id``, only
-    while that officer still holds it; False when the row was not touched."""
-    params = {"p_counter": counter_id, "p_moment": moment}
-    if officer_id is not None:
-        params["p_officer"] = officer_id
-    touched = db.session.execute(_lock_statement(officer_id is not None), params).rowcount
-    return bool(touched)
+    commit (a row lock on PostgreSQL, the write lock on SQLite)."""
+    _write(_LOCK, {"p_counter": counter_id, "p_moment": moment})
 
 
 # -- the kiosk -----------------------------------------------------------------------
@@ -387,35 +465,54 @@ def check_open(now: datetime | None = None) -> None:
         raise rules.closed_error(state, local.date())
 
 
+#: The ticket's INSERT: every column given, so the object made from them is the row.
+_TICKET_INSERT = QueueTicket.__table__.insert()
+
+
 def issue_ticket(
     service_id: int, priority_kind: str = "", *, now: datetime | None = None
 ) -> QueueTicket:
-    """The kiosk issues the next ticket of a service (A001…), priority if asked."""
+    """The kiosk issues the next ticket of a service (A001…), priority if asked.
+
+    The office hours, the calendar and the service come from this process's copies
+    (one small query checks them); the transaction is three statements: the number,
+    the ticket, its event."""
     moment = _moment(now)
     check_open(moment)
     kind = rules.check_priority_kind(priority_kind)
-    service = get_service(service_id)
-    if not service.active:
+    service = service_infos().get(service_id)
+    if service is None or not service.active:
         raise NotFound(N_("Không tìm thấy dịch vụ xếp hàng."))
     day = _today(moment)
-    with transaction() as kept:
+    with transaction():
         # The number first: the sequence upsert is the transaction's first write.
         seq = numbering.next_number(TICKET, service.letter, day)
-        ticket = QueueTicket(
-            service_id=service.id,
-            day=day,
-            seq=seq,
-            code=format_ticket_code(service.letter, seq),
-            priority=bool(kind),
-            priority_kind=kind,
-            status=TicketStatus.WAITING.value,
-            issued_at=moment,
-        )
-        db.session.add(ticket)
-        db.session.flush()
-        _log("issue", ticket, None, at=moment)
-        kept.append(ticket)  # the kiosk shows and prints it: no reload after the commit
-    return ticket
+        values: dict[str, Any] = {
+            "service_id": service.id,
+            "day": day,
+            "seq": seq,
+            "code": format_ticket_code(service.letter, seq),
+            "priority": bool(kind),
+            "priority_kind": kind,
+            "status": TicketStatus.WAITING.value,
+            "issued_at": moment,
+            "called_at": None,
+            "started_at": None,
+            "finished_at": None,
+            "recalls": 0,
+            "counter_id": None,
+            "officer_id": None,
+            "target_counter_id": None,
+            "transfers": 0,
+            "transferred_at": None,
+            "dossier_id": None,
+            "updated_at": clock.now(),
+        }
+        values["id"] = _write(_TICKET_INSERT, values).inserted_primary_key[0]  # type: ignore[index]
+        _log(_event("issue", SimpleNamespace(**values), None, at=moment))
+    # Made from what was written, after the commit (which would expire it): the kiosk
+    # shows and prints it without reading it back.
+    return as_loaded(QueueTicket, values)
 
 
 def get_ticket(ticket_id: int) -> QueueTicket:
@@ -426,13 +523,20 @@ def get_ticket(ticket_id: int) -> QueueTicket:
     return ticket
 
 
+def _one_of(column: Any, values: tuple[str, ...]) -> Any:
+    """``column IN values`` for a few fixed values, written as equalities: an IN list is a
+    parameter SQLAlchemy expands into the SQL text again at every execution (a third of
+    the CPU of the statement of the ticket at a counter); this SQL is made once."""
+    return or_(*(column == value for value in values))
+
+
 def _waiting_for(service_ids: Any, counter_id: int | None, day: Any) -> Any:
     """The tickets of ``day`` a counter (serving ``service_ids``: a list, or a subquery of
     ids) may call."""
     mine = and_(QueueTicket.service_id.in_(service_ids), QueueTicket.target_counter_id.is_(None))
     if counter_id is not None:
         mine = or_(mine, QueueTicket.target_counter_id == counter_id)
-    return and_(QueueTicket.day == day, QueueTicket.status.in_(WAITING), mine)
+    return and_(QueueTicket.day == day, _one_of(QueueTicket.status, WAITING), mine)
 
 
 def _ahead_of(ticket: QueueTicket) -> Any:
@@ -465,7 +569,7 @@ def place_of(ticket: QueueTicket) -> Place:
         )
         or 0
     )
-    service = ticket.service
+    service = service_infos()[ticket.service_id]
     served = [
         finished - started
         for started, finished in db.session.execute(
@@ -498,19 +602,22 @@ def place_of(ticket: QueueTicket) -> Place:
 KIOSK_PRINTER_NAME = "Kiosk"
 
 
-#: Its query, built once: the kiosk asks on every ticket.
-_KIOSK_PRINTER = db.select(Printer).where(
-    func.lower(Printer.name) == KIOSK_PRINTER_NAME.lower(), Printer.active.is_(True)
-)
-
-
 def kiosk_printer() -> tuple[int | None, str | None] | None:
-    """(printer id, address) of the kiosk's printer, or None when it has none."""
-    printer = db.session.scalar(_KIOSK_PRINTER)
-    if printer is not None:
-        return printer.id, None
+    """(printer id, address) of the kiosk's printer, or None when it has none. The kiosk
+    asks on every ticket: the printer's id is kept like the rest of the setup."""
+    printer_id = setup_cache.cached("kiosk_printer", _load_kiosk_printer)
+    if printer_id is not None:
+        return printer_id, None
     uri = settings.current().kiosk_printer
     return (None, uri) if uri else None
+
+
+def _load_kiosk_printer() -> int | None:
+    return db.session.scalar(
+        db.select(Printer.id)
+        .where(func.lower(Printer.name) == KIOSK_PRINTER_NAME.lower(), Printer.active.is_(True))
+        .limit(1)
+    )
 
 
 def print_ticket(ticket: QueueTicket) -> PrintLog | None:
@@ -528,7 +635,7 @@ def print_ticket(ticket: QueueTicket) -> PrintLog | None:
     return printing.print_ticket(
         Actor.system("kiosk"),
         ticket.code,
-        service_name=ticket.service.name,
+        service_name=service_infos()[ticket.service_id].name,
         waiting_ahead=place.ahead,
         issued_at=ticket.issued_at,
         estimated_minutes=place.minutes,
@@ -544,7 +651,9 @@ def print_ticket(ticket: QueueTicket) -> PrintLog | None:
 #: The query of :func:`current_ticket`, built once (see :func:`_claim_statement`).
 _CURRENT_TICKET = (
     db.select(QueueTicket)
-    .where(QueueTicket.counter_id == bindparam("p_counter"), QueueTicket.status.in_(AT_COUNTER))
+    .where(
+        QueueTicket.counter_id == bindparam("p_counter"), _one_of(QueueTicket.status, AT_COUNTER)
+    )
     .order_by(QueueTicket.called_at.desc())
     .limit(1)
 )
@@ -578,9 +687,13 @@ def _served_by(counter_id: Any) -> Any:
     )
 
 
+_TICKETS = QueueTicket.__table__
+
+
 @functools.cache
 def _claim_statement(dialect: str) -> Any:
-    """The claim's UPDATE … RETURNING, built once per dialect with bound parameters.
+    """The claim's UPDATE … RETURNING (every column), built once per dialect with bound
+    parameters, run as a plain statement.
 
     Call next runs it on every press: building the statement and its cache key again
     each time cost more CPU than running it. Statements are immutable, so one object
@@ -597,8 +710,8 @@ def _claim_statement(dialect: str) -> Any:
     if dialect == "postgresql":
         first = first.with_for_update(skip_locked=True)
     return (
-        db.update(QueueTicket)
-        .where(QueueTicket.id == first.scalar_subquery(), QueueTicket.status.in_(WAITING))
+        db.update(_TICKETS)
+        .where(_TICKETS.c.id == first.scalar_subquery(), _one_of(_TICKETS.c.status, WAITING))
         .values(
             status=TicketStatus.CALLED.value,
             counter_id=counter_id,
@@ -609,22 +722,43 @@ def _claim_statement(dialect: str) -> Any:
             recalls=0,
             updated_at=moment,
         )
-        .returning(QueueTicket)
-        .execution_options(synchronize_session=False, populate_existing=True)
+        .returning(*_TICKETS.c)
     )
 
 
-def _claim(counter: QueueCounter, actor: Actor, moment: datetime) -> QueueTicket | None:
+def _claim(counter_id: int, actor: Actor, moment: datetime) -> Any:
     """Claim the first waiting ticket for the counter in one conditional update; the
-    claimed ticket comes back from the same statement (RETURNING)."""
+    claimed ticket's row comes back from the same statement (RETURNING), or None."""
     statement = _claim_statement(db.session.get_bind().dialect.name)
     params = {
-        "p_counter": counter.id,
+        "p_counter": counter_id,
         "p_officer": actor.user_id,
         "p_moment": moment,
         "p_day": _today(moment),
     }
-    return db.session.scalar(statement, params)
+    return _write(statement, params).first()
+
+
+class _Desk(NamedTuple):
+    """A counter as an event names it."""
+
+    id: int
+    number: int
+
+
+#: :data:`_LOCK` while this officer holds the counter, saying its number.
+_LOCK_HELD = _LOCK.where(QueueCounter.__table__.c.officer_id == bindparam("p_officer")).returning(
+    QueueCounter.__table__.c.number
+)
+#: The ticket at a counter, as :func:`_step` and :func:`_log` need it.
+_AT_COUNTER = (
+    db.select(
+        _TICKETS.c.id, _TICKETS.c.code, _TICKETS.c.status, _TICKETS.c.recalls, _TICKETS.c.service_id
+    )
+    .where(_TICKETS.c.counter_id == bindparam("p_counter"), _one_of(_TICKETS.c.status, AT_COUNTER))
+    .order_by(_TICKETS.c.called_at.desc())
+    .limit(1)
+)
 
 
 def call_next(actor: Actor, counter_id: int, *, now: datetime | None = None) -> QueueTicket | None:
@@ -632,39 +766,49 @@ def call_next(actor: Actor, counter_id: int, *, now: datetime | None = None) -> 
 
     The ticket being served at the counter is finished with the call; one called but
     not yet served must be started, recalled, marked absent or transferred first.
+    Plain statements: the counter's lock (which checks the officer holds it), the ticket
+    at it, the claim, the finish and the events.
     """
-    counter = _my_open_counter(actor, counter_id)
-    current = current_ticket(counter.id)
-    if current is not None and current.status == TicketStatus.CALLED.value:
-        raise Conflict(
-            N_(
-                "Số %(code)s đã được gọi và chưa được phục vụ; hãy bấm «Bắt đầu phục vụ», "
-                "«Gọi lại», «Vắng mặt» hoặc «Chuyển»."
-            ),
-            code=current.code,
-        )
+    _require_reception(actor)
     moment = _moment(now)
-    with transaction() as kept:
-        if not _lock_counter(counter.id, moment, actor.user_id):  # closed meanwhile
-            raise NotAllowed(
-                N_("Quầy số %(number)s chưa mở; hãy mở quầy trước."), number=counter.number
+    with transaction():
+        # Lock the counter first, then look: a close or another call of this counter
+        # waits for this one, and the ticket at it cannot change meanwhile.
+        params = {"p_counter": counter_id, "p_officer": actor.user_id, "p_moment": moment}
+        number = _write(_LOCK_HELD, params).scalar()
+        if number is None:  # not open, or not this officer's: say which
+            held = _my_open_counter(actor, counter_id)
+            raise NotAllowed(  # held now, but not when locked: closed and opened again
+                N_("Quầy số %(number)s chưa mở; hãy mở quầy trước."), number=held.number
             )
-        ticket = None
+        desk = _Desk(counter_id, number)
+        current = db.session.connection().execute(_AT_COUNTER, {"p_counter": counter_id}).first()
+        if current is not None and current.status == TicketStatus.CALLED.value:
+            raise Conflict(
+                N_(
+                    "Số %(code)s đã được gọi và chưa được phục vụ; hãy bấm «Bắt đầu phục vụ», "
+                    "«Gọi lại», «Vắng mặt» hoặc «Chuyển»."
+                ),
+                code=current.code,
+            )
+        claimed = None
         for _attempt in range(_CLAIM_ATTEMPTS):
-            ticket = _claim(counter, actor, moment)
-            if ticket is not None or not _any_waiting(counter, moment):
+            claimed = _claim(counter_id, actor, moment)
+            if claimed is not None or not _any_waiting(counter_id, moment):
                 break
-        if ticket is None:  # nobody waits: the ticket being served stays as it is
+        if claimed is None:  # nobody waits: the ticket being served stays as it is
             return None
+        events = [_event("call", claimed, desk, at=moment, officer_id=actor.user_id)]
         if current is not None:
-            _step(current, "finish", counter, actor, moment, finished_at=moment)
-        _log("call", ticket, counter, at=moment, officer_id=actor.user_id)
-        kept.append(ticket)  # as the claim returned it: the page's «Mời số …» needs no reload
-    return ticket
+            events.insert(0, _step(current, "finish", desk, actor, moment, finished_at=moment))
+        _log(*events)
+    # As the claim returned it, made after the commit (which would expire it): the page's
+    # «Mời số …» needs no reload, and a page holding the ticket sees the call.
+    return as_loaded(QueueTicket, dict(claimed._mapping))
 
 
-def _any_waiting(counter: QueueCounter, moment: datetime) -> bool:
-    where = _waiting_for(_served_by(counter.id), counter.id, _today(moment))
+def _any_waiting(counter_id: int, moment: datetime) -> bool:
+    where = _waiting_for(_served_by(counter_id), counter_id, _today(moment))
     return db.session.scalar(db.select(QueueTicket.id).where(where).limit(1)) is not None
 
 
@@ -687,30 +831,31 @@ def _step_statement(keys: frozenset[str]) -> Any:
     columns = QueueTicket.__table__.c
     values = {key: bindparam(f"v_{key}", type_=columns[key].type) for key in keys}
     return (
-        db.update(QueueTicket)
+        db.update(_TICKETS)
         .where(
-            QueueTicket.id == bindparam("p_id"),
-            QueueTicket.status == bindparam("p_status"),
-            QueueTicket.recalls == bindparam("p_recalls"),
+            columns["id"] == bindparam("p_id"),
+            columns["status"] == bindparam("p_status"),
+            columns["recalls"] == bindparam("p_recalls"),
         )
         .values(
             status=bindparam("v_status", type_=columns["status"].type),
             updated_at=bindparam("v_updated_at", type_=columns["updated_at"].type),
             **values,
         )
-        .execution_options(synchronize_session=False)
     )
 
 
 def _step(
-    ticket: QueueTicket,
+    ticket: Any,
     action: str,
-    counter: QueueCounter | None,
+    counter: Any,
     actor: Actor,
     moment: datetime,
     **values: Any,
-) -> None:
-    """Move the ticket by one counter action, unless someone moved it first (Conflict)."""
+) -> dict[str, Any]:
+    """Move the ticket (a model or a row: its id, code, status, recalls, service_id) by one
+    counter action, unless someone moved it first (Conflict). Returns the step's event,
+    for the caller to :func:`_log` (with others of the transaction)."""
     to = rules.move(
         action,
         ticket.status,
@@ -720,12 +865,12 @@ def _step(
     params = {f"v_{key}": value for key, value in values.items()}
     params.update(p_id=ticket.id, p_status=ticket.status, p_recalls=ticket.recalls)
     params.update(v_status=to.value, v_updated_at=moment)
-    done = db.session.execute(_step_statement(frozenset(values)), params).rowcount
+    done = _write(_step_statement(frozenset(values)), params).rowcount
     if not done:
         raise Conflict(
             N_("Số %(code)s vừa được thay đổi ở nơi khác; hãy tải lại trang."), code=ticket.code
         )
-    _log(action, ticket, counter, at=moment, officer_id=actor.user_id)
+    return _event(action, ticket, counter, at=moment, officer_id=actor.user_id)
 
 
 #: Stands for the step's moment in the values of :func:`_act`.
@@ -739,7 +884,7 @@ def _act(
     moment = _moment(now)
     filled = {key: moment if value is _NOW else value for key, value in values.items()}
     with transaction():
-        _step(ticket, action, counter, actor, moment, **filled)
+        _log(_step(ticket, action, counter, actor, moment, **filled))
     db.session.refresh(ticket)
     return ticket
 

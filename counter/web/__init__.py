@@ -52,6 +52,12 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "frame-ancestors 'none'",
     )
 )
+#: Headers of every answer (HTML pages add CONTENT_SECURITY_POLICY).
+SECURITY_HEADERS = (
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "same-origin"),
+)
 #: Endpoints any visitor may open (everything else needs a signed-in staff member).
 PUBLIC_ENDPOINTS: set[str] = {"static", "auth.login", "auth.set_language"}
 
@@ -245,6 +251,7 @@ def register_web(app: Flask) -> None:
     ):
         app.register_blueprint(module.bp)
     app.register_blueprint(kiosk.display_bp)
+    app.wsgi_app = kiosk.UnchangedBoard(app, app.wsgi_app)  # type: ignore[method-assign]
 
     NAV[:] = [
         NavItem("main.home", _l("Trang chủ"), ("reception", "specialist", "leader"), "h"),
@@ -276,9 +283,8 @@ def register_web(app: Flask) -> None:
 
     @app.after_request
     def _security_headers(response: Any) -> Any:
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
+        for name, value in SECURITY_HEADERS:
+            response.headers.setdefault(name, value)
         if response.mimetype == "text/html":
             response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         if _signed_in():

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any, TypeVar
 
-from flask import abort, flash, has_request_context, request
+from flask import abort, flash, g, has_request_context, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
@@ -143,8 +143,8 @@ class CounterForm(FlaskForm):
         def wrap_formdata(self, form: Any, formdata: Any) -> Any:
             """Fields come from a form body only: a JSON body is refused (400). Flask-WTF
             would read it as the form and fail (500) on one that is not an object."""
-            if formdata is _Auto and request.method in SUBMIT_METHODS and request.is_json:
-                abort(400, description=_("Dữ liệu gửi lên không đúng dạng của biểu mẫu."))
+            if formdata is _Auto:
+                _refuse_json()
             return super().wrap_formdata(form, formdata)
 
     def validate(self, extra_validators: Any = None) -> bool:
@@ -154,6 +154,30 @@ class CounterForm(FlaskForm):
             if isinstance(field, DateTimeField):  # DateField too
                 extra.setdefault(name, []).append(day_in_range)
         return bool(super().validate(extra_validators=extra))
+
+
+def _refuse_json() -> None:
+    if request.method in SUBMIT_METHODS and request.is_json:
+        abort(400, description=_("Dữ liệu gửi lên không đúng dạng của biểu mẫu."))
+
+
+F = TypeVar("F", bound=CounterForm)
+
+
+def refused_post(form_class: type[F]) -> F | None:
+    """For a POST of buttons (a form with no field to check but its CSRF token): None when
+    it may go on, else the form, with the errors that refuse it.
+
+    CSRFProtect has checked the token of every POST before the view; building the form
+    only to check it again would sign a new token for nothing (a tenth of the CPU of the
+    kiosk's and the counter's busiest buttons). Where that check is off, the form checks.
+    A JSON body is refused (400), as :class:`CounterForm` refuses it.
+    """
+    _refuse_json()
+    if g.get("csrf_valid"):
+        return None
+    form = form_class()
+    return None if form.validate_on_submit() else form
 
 
 class CounterSubForm(Form):

@@ -35,7 +35,14 @@ from counter.services import queue as svc
 from counter.services import queue_stats
 from counter.web import NAV_EXTRA, NavItem, actor, idle_limit, roles_required
 from counter.web.admin import ADMIN_MENU
-from counter.web.forms import CounterForm, flash_errors, max_length, maxlength, run_form
+from counter.web.forms import (
+    CounterForm,
+    flash_errors,
+    max_length,
+    maxlength,
+    refused_post,
+    run_form,
+)
 from counter.web.i18n import translated
 from counter.web.inputs import to_id
 
@@ -128,18 +135,20 @@ def index() -> Any:
 
 
 def _transfer_choices(form: TransferForm, counter: QueueCounter) -> None:
+    # From the setup each process keeps: the page loads after every button.
     form.target.choices = [
         SelectChoice("", _("— Chọn dịch vụ hoặc quầy —")),
         *(
             SelectChoice(
                 f"s{s.id}", _("Dịch vụ %(letter)s: %(name)s", letter=s.letter, name=s.name)
             )
-            for s in svc.list_services(active_only=True)
+            for s in svc.service_infos().values()
+            if s.active
         ),
         *(
             SelectChoice(f"c{c.id}", _("Quầy số %(number)s", number=c.number))
-            for c in svc.list_counters(active_only=True)
-            if c.id != counter.id
+            for c in svc.counter_infos().values()
+            if c.active and c.id != counter.id
         ),
     ]
 
@@ -181,12 +190,13 @@ def _lists(here: QueueCounter) -> dict[str, Any]:
 @roles_required("reception")
 def lists(counter_id: int) -> Any:
     """The counter page's lists alone, polled by the page with the board's ETag: an empty
-    304 until a ticket or a counter changes (no long-held connections)."""
-    here = svc.get_counter(counter_id)
-    tag = f"{here.id}-{svc.board_tag()}"
+    304 until a ticket or a counter changes (no long-held connections). The counter is
+    loaded only to make the lists: an unchanged poll costs no query."""
+    tag = f"{svc.counter_info(counter_id).id}-{svc.board_tag()}"
     if tag in request.if_none_match:
         response = current_app.response_class(status=304)
     else:
+        here = svc.get_counter(counter_id)
         response = current_app.response_class(
             render_template("queue/_counter_lists.html", **_lists(here)), mimetype="text/html"
         )
@@ -197,9 +207,9 @@ def lists(counter_id: int) -> Any:
 
 def _post(call: Any, success: Any = None) -> Any:
     """Run a counter button's service call (CSRF checked); its refusal as a flash."""
-    form = CounterForm()
-    if not form.validate_on_submit():
-        flash_errors(form)
+    refused = refused_post(CounterForm)
+    if refused is not None:
+        flash_errors(refused)
         return None
     try:
         result = call()

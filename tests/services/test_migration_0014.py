@@ -16,6 +16,7 @@ from tests.services.test_migration_0010 import _insert
 from tests.services.test_migration_0017 import added_by_0017
 from tests.services.test_migration_0019 import changed_by_0019
 from tests.services.test_migration_0020 import changed_by_0020
+from tests.services.test_migration_0021 import changed_by_0021
 
 pytestmark = pytest.mark.skipif(bool(PG_URL), reason="builds its own SQLite file")
 
@@ -79,6 +80,7 @@ def test_upgrade_queues_every_dossier_and_event_then_downgrades(tmp_path: Path) 
             and not added_by_0017(d)
             and not changed_by_0019(d)
             and not changed_by_0020(d)
+            and not changed_by_0021(d)
         ] == []
 
         downgrade(revision="0013")
