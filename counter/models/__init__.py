@@ -17,6 +17,7 @@ from counter.models.dossiers import (
     Dossier,
     DossierDocument,
     DossierEvent,
+    DossierStatusCount,
     SatisfactionRating,
 )
 from counter.models.office import Office, SetupVersion
@@ -52,6 +53,7 @@ __all__ = [
     "Dossier",
     "DossierDocument",
     "DossierEvent",
+    "DossierStatusCount",
     "LoginFailure",
     "Office",
     "OutboxItem",

@@ -32,6 +32,20 @@ class DailySequence(db.Model):  # type: ignore[name-defined,misc]
     last_seq: Mapped[int] = mapped_column(default=0)
 
 
+class DossierStatusCount(db.Model):  # type: ignore[name-defined,misc]
+    """How many dossiers are in one status, for the worklist's counts.
+
+    Database triggers (migration 0022) keep it on every INSERT, DELETE and change of
+    status of ``dossier``, by any process or statement, in the writer's transaction: it
+    is always what counting the table would give. The app only reads it.
+    """
+
+    __tablename__ = "dossier_status_count"
+
+    status: Mapped[str] = mapped_column(String(24), primary_key=True)
+    dossiers: Mapped[int] = mapped_column(default=0)
+
+
 class Dossier(db.Model):  # type: ignore[name-defined,misc]
     """A dossier received for one procedure (hồ sơ TTHC)."""
 

@@ -67,7 +67,7 @@ from counter.domain.lifecycle import (
 from counter.domain.printed.wording import ONE_STOP_UNIT
 from counter.domain.text import SEARCH_WORDS_MAX, check_search_words, fold, too_long
 from counter.extensions import db
-from counter.models import Dossier, DossierEvent, Procedure, User, UserRole
+from counter.models import Dossier, DossierEvent, DossierStatusCount, Procedure, User, UserRole
 from counter.models.types import column_length
 from counter.services import Actor, audit, numbering, search_index, transaction
 from counter.services import calendar as cal
@@ -904,13 +904,16 @@ def _tab_counts(
     """The tabs' counts in one statement of count(*) subqueries, each from its own index.
 
     Each open status is counted once («Đang xử lý», «Chờ trả kết quả» and «online» add
-    those up); «Của tôi» adds up its disjoint parts. (One pass of count(CASE …) over the
+    those up), without filters read from the counts the database keeps per status
+    (``dossier_status_count``), whose total is «Tất cả»'s; «Của tôi» adds up its
+    disjoint parts. (One pass of count(CASE …) over the
     open dossiers would test every tab on every row and read the table for the officers.)
     """
     others = tuple(tab for tab in tabs if tab not in _STATUS_TABS)
     end_today, end_soon = _bounds(now)
     params = {"now": now, "end_today": end_today, "end_soon": end_soon, "user_id": actor.user_id}
-    if filters == Filters():  # every worklist page and the home page: made once, run again
+    unfiltered = filters == Filters()
+    if unfiltered:  # every worklist page and the home page: made once, run again
         key = (others, actor.user_id is None)
         statement = _COUNTS_STATEMENTS.get(key)
         if statement is None:
@@ -919,10 +922,12 @@ def _tab_counts(
         statement = _counts_statement(filters, others, actor)
     values = db.session.execute(statement, params).one()
     per_status = dict(zip(OPEN, values[: len(OPEN)], strict=True))
-    counts = dict(zip(others, values[len(OPEN) :], strict=True))
+    counts = dict(zip(others, values[len(OPEN) : len(OPEN) + len(others)], strict=True))
     for tab, statuses in _STATUS_TABS.items():
         counts[tab] = sum(per_status[status] for status in statuses)
-    return {tab: counts[tab] for tab in tabs}
+    if unfiltered:  # the last column: every dossier, from the kept counts
+        counts[_EVERY_DOSSIER] = values[-1]
+    return counts
 
 
 #: The counts' statement without filters, by (tabs, anonymous): building it costs more than
@@ -944,13 +949,32 @@ def _counts_statement(filters: Filters, others: tuple[str, ...], actor: Actor) -
     def added(clauses: Any) -> Any:
         return sum((count(clause) for clause in clauses), start=literal(0))
 
-    columns = [count(Dossier.status == status) for status in OPEN]
+    unfiltered = filters == Filters()
+    if unfiltered:  # the open statuses from the counts the triggers keep (migration 0022)
+        columns = [_kept_count(DossierStatusCount.status == status) for status in OPEN]
+    else:
+        columns = [count(Dossier.status == status) for status in OPEN]
     for tab in others:
         if tab == "mine" and actor.user_id is not None:
             columns.append(added(_mine_parts(user_id)))
         else:
             columns.append(count(tab_clause(tab, now, actor, bounds)))
+    if unfiltered:
+        columns.append(_kept_count())
     return db.select(*columns)
+
+
+#: The key of :func:`_tab_counts`' answer for every dossier (no filters only).
+_EVERY_DOSSIER = "_every"
+
+
+def _kept_count(*where: Any) -> Any:
+    """The dossiers of the statuses ``where`` picks, from ``dossier_status_count``."""
+    return (
+        db.select(func.coalesce(func.sum(DossierStatusCount.dossiers), 0))
+        .where(*where)
+        .scalar_subquery()
+    )
 
 
 def _counting(query: Any) -> Any:
@@ -972,7 +996,11 @@ def worklist_counts(
 def _counts(actor: Actor, filters: Filters, now: datetime, tabs: tuple[str, ...]) -> dict[str, int]:
     counts = _tab_counts(actor, filters, now, tuple(t for t in tabs if t != "all"))
     if "all" in tabs:
-        counts["all"] = _count_capped(_filtered(filters))
+        counts["all"] = (
+            min(counts[_EVERY_DOSSIER], ALL_COUNT_CAP + 1)
+            if _EVERY_DOSSIER in counts
+            else _count_capped(_filtered(filters))
+        )
     return {tab: counts[tab] for tab in tabs}
 
 
@@ -980,6 +1008,9 @@ def count_tab(
     actor: Actor, tab: str, *, filters: Filters | None = None, now: datetime | None = None
 ) -> int:
     """How many dossiers one tab holds with these filters (a home-page box)."""
+    if (filters is None or filters == Filters()) and tab in _STATUS_TABS:
+        kept = _kept_count(DossierStatusCount.status.in_(_STATUS_TABS[tab]))
+        return int(db.session.scalar(db.select(kept)) or 0)
     base = _filtered(filters or Filters())
     clause = tab_clause(tab, clock.now_or(now), actor)
     return _count(base if clause is None else base.where(clause))

@@ -15,6 +15,7 @@ from flask_migrate import downgrade, upgrade
 from counter.extensions import db
 from counter.services import search_index
 from tests.conftest import PG_URL, make_app
+from tests.services.test_migration_0022 import changed_by_0022
 
 pytestmark = pytest.mark.skipif(bool(PG_URL), reason="builds its own SQLite file")
 
@@ -70,7 +71,8 @@ def test_the_setup_has_a_version_its_writes_raise_and_the_counters_ticket_an_ind
             context = MigrationContext.configure(
                 conn, opts={"include_object": search_index.include_object}
             )
-            assert compare_metadata(context, db.metadata) == []  # the models' schema
+            diff = compare_metadata(context, db.metadata)
+            assert [d for d in diff if not changed_by_0022(d)] == []  # the models' schema
         # Writes to each table of the setup raise the version by one each.
         writes = [
             "UPDATE office SET name = 'Y'",
