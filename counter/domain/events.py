@@ -26,6 +26,7 @@ NoiDungXuLy = the step's label (:func:`counter.domain.lifecycle.step_label`) and
 from __future__ import annotations
 
 import dataclasses
+import functools
 import types
 import typing
 from collections.abc import Iterable, Mapping
@@ -310,7 +311,9 @@ def _pause(data: Mapping[str, Any]) -> Pause | None:
     )
 
 
+@functools.cache
 def _hints(cls: type) -> dict[str, Any]:
+    # Resolving the annotations compiles them each time: once per payload class is enough.
     return typing.get_type_hints(cls)
 
 

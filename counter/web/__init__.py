@@ -21,8 +21,6 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import AnonymousUserMixin, current_user, login_required
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
@@ -30,6 +28,8 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from counter.domain.errors import Conflict, CounterError, NotAllowed, NotFound
 from counter.extensions import db, login_manager
 from counter.services import Actor
+from counter.web.i18n import gettext as _
+from counter.web.i18n import lazy_gettext as _l
 from counter.web.i18n import translated
 
 F = TypeVar("F", bound=Callable[..., Any])

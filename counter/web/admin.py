@@ -16,8 +16,6 @@ from flask import (
     send_file,
     url_for,
 )
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -39,6 +37,8 @@ from counter.services import accounts, audit, backup
 from counter.services.office import PRINT_MODES, get_office, update_office
 from counter.web import actor, idle_limit, roles_required
 from counter.web.forms import CounterForm, max_length, run_form
+from counter.web.i18n import gettext as _
+from counter.web.i18n import lazy_gettext as _l
 from counter.web.i18n import translated
 from counter.web.inputs import arg_page
 

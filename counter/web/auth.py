@@ -16,8 +16,6 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
@@ -26,6 +24,8 @@ from counter.models import User
 from counter.services import accounts
 from counter.web import SESSION_TOKEN, actor, client_address
 from counter.web.forms import CounterForm, max_length, run_form
+from counter.web.i18n import gettext as _
+from counter.web.i18n import lazy_gettext as _l
 from counter.web.inputs import safe_next
 
 bp = Blueprint("auth", __name__)

@@ -6,8 +6,6 @@ from datetime import date
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.file import FileField
 from wtforms import HiddenField, SelectField, StringField
@@ -23,6 +21,8 @@ from counter.services import calendar as service
 from counter.web import BANNERS, actor, roles_required
 from counter.web.admin import ADMIN_MENU
 from counter.web.forms import CounterForm, max_length, run_form
+from counter.web.i18n import gettext as _
+from counter.web.i18n import lazy_gettext as _l
 from counter.web.imports import read_upload
 
 bp = Blueprint("calendar", __name__, url_prefix="/quan-tri/lich-nghi")

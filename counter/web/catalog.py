@@ -15,8 +15,6 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import BooleanField, DateField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -32,6 +30,8 @@ from counter.services import catalog as svc
 from counter.web import NAV_EXTRA, NavItem, actor, roles_required, staff_required
 from counter.web.admin import ADMIN_MENU
 from counter.web.forms import CounterForm, flash_errors, max_length, run_form
+from counter.web.i18n import gettext as _
+from counter.web.i18n import lazy_gettext as _l
 from counter.web.i18n import translated
 from counter.web.imports import UploadStash, read_upload
 from counter.web.inputs import arg_int

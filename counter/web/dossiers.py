@@ -25,8 +25,6 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
@@ -47,6 +45,8 @@ from counter.services import satisfaction as satisfaction_service
 from counter.web import NAV_EXTRA, NavItem, actor, staff_required
 from counter.web.forms import CounterForm, form_messages, max_length, run_form
 from counter.web.i18n import fmt_date, translated
+from counter.web.i18n import gettext as _
+from counter.web.i18n import lazy_gettext as _l
 from counter.web.inputs import arg_int, arg_page, to_id
 from counter.web.reception import after_receive
 from counter.web.stash import stash

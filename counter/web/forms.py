@@ -16,7 +16,6 @@ from typing import Any, TypeVar
 
 from flask import abort, flash, g, has_request_context, request
 from flask_babel import get_locale
-from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from flask_wtf.form import SUBMIT_METHODS, _Auto
 from wtforms import DateTimeField, FieldList, Form, FormField
@@ -25,6 +24,7 @@ from wtforms.validators import Length, StopValidation
 from counter.domain.dates import YEAR_MAX, YEAR_MIN
 from counter.domain.errors import Conflict, CounterError, ValidationError
 from counter.models.types import column_length
+from counter.web.i18n import gettext as _
 from counter.web.i18n import translated
 
 T = TypeVar("T")

@@ -2,14 +2,43 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from datetime import date, datetime
 from typing import Any
 
-from flask import Flask, current_app, request, session
-from flask_babel import Babel, gettext
+from flask import Flask, current_app, g, request, session
+from flask_babel import Babel, get_translations
+from flask_babel.speaklater import LazyString
 
 from counter.domain import clock
 from counter.domain.i18n import Message
+
+#: The request's catalog, looked up once by :func:`_bind_translations`. A page asks for a
+#: few hundred texts; Flask-Babel finds the request, its locale and its catalog for each.
+_CATALOG: ContextVar[Any] = ContextVar("counter_catalog", default=None)
+
+
+def _catalog() -> Any:
+    found = _CATALOG.get()
+    return found if found is not None else get_translations()
+
+
+def gettext(string: str, **variables: Any) -> str:
+    """Flask-Babel's ``gettext``: the text in the reader's language, ``%(name)s`` filled."""
+    text = _catalog().ugettext(string)
+    return text if not variables else text % variables
+
+
+def ngettext(singular: str, plural: str, num: int, **variables: Any) -> str:
+    """Flask-Babel's ``ngettext`` (``num`` is among the values, as there)."""
+    variables.setdefault("num", num)
+    text = _catalog().ungettext(singular, plural, num)
+    return text % variables
+
+
+def lazy_gettext(string: str, **variables: Any) -> LazyString:
+    """Flask-Babel's ``lazy_gettext``: translated each time it is shown."""
+    return LazyString(gettext, string, **variables)
 
 
 def select_locale() -> str:
@@ -58,6 +87,23 @@ def init_i18n(app: Flask, babel: Babel) -> None:
     app.jinja_env.filters["dt"] = fmt_datetime
     app.jinja_env.filters["d"] = fmt_date
     app.jinja_env.filters["translated"] = translated
+    app.jinja_env.install_gettext_callables(  # Flask-Babel's, through the request's catalog
+        gettext=lambda s: _catalog().ugettext(s),
+        ngettext=lambda s, p, n: _catalog().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: _catalog().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _catalog().unpgettext(c, s, p, n),
+    )
+
+    @app.before_request
+    def _bind_translations() -> None:
+        g.catalog_token = _CATALOG.set(get_translations())
+
+    @app.teardown_request
+    def _unbind_translations(_error: BaseException | None) -> None:
+        token = g.pop("catalog_token", None)
+        if token is not None:
+            _CATALOG.reset(token)
 
     @app.context_processor
     def _lang() -> dict[str, Any]:

@@ -23,9 +23,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Request, abort, jsonify, request
-from flask_babel import gettext as _
 from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 from werkzeug.routing import IntegerConverter, Map, PathConverter, UnicodeConverter, ValidationError
+
+from counter.web.i18n import gettext as _
 
 #: The largest id: id columns are INTEGER, 32 bits on PostgreSQL (64 on SQLite), so a
 #: larger number is no row's id on either; the database is never asked about it.

@@ -22,7 +22,6 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import gettext as _
 from werkzeug.http import parse_etags, quote_etag
 from wtforms import HiddenField
 
@@ -33,6 +32,7 @@ from counter.services import queue as svc
 from counter.services.printing import PrintFailed
 from counter.web import CONTENT_SECURITY_POLICY, PUBLIC_ENDPOINTS, SECURITY_HEADERS
 from counter.web.forms import CounterForm, refused_post
+from counter.web.i18n import gettext as _
 from counter.web.i18n import translated
 from counter.web.inputs import to_id
 from counter.web.public import rate_limited

@@ -5,8 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, render_template, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from counter.domain import clock
 from counter.domain.events import DelayProposed
@@ -18,6 +16,8 @@ from counter.services.dossiers import count_tab, latest_proposal
 from counter.services.office import get_office
 from counter.web import BANNERS, actor, staff_required
 from counter.web.i18n import fmt_datetime
+from counter.web.i18n import gettext as _
+from counter.web.i18n import lazy_gettext as _l
 
 bp = Blueprint("main", __name__)
 

@@ -17,8 +17,6 @@ from flask import (
     stream_template,
     stream_with_context,
 )
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from counter.domain import clock
 from counter.domain.errors import ValidationError
@@ -29,6 +27,8 @@ from counter.printing.qr import qr_svg
 from counter.services import printforms as forms
 from counter.services import report_files
 from counter.web import NAV_EXTRA, NavItem, staff_required
+from counter.web.i18n import gettext as _
+from counter.web.i18n import lazy_gettext as _l
 from counter.web.i18n import translated
 from counter.web.public import lookup_url
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired
@@ -18,6 +16,8 @@ from counter.services import printing
 from counter.web import actor, roles_required, staff_required
 from counter.web.admin import ADMIN_MENU
 from counter.web.forms import CounterForm, max_length, run_form
+from counter.web.i18n import gettext as _
+from counter.web.i18n import lazy_gettext as _l
 from counter.web.i18n import translated
 from counter.web.inputs import safe_next, to_id
 

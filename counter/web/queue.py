@@ -18,8 +18,6 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired
@@ -43,6 +41,8 @@ from counter.web.forms import (
     refused_post,
     run_form,
 )
+from counter.web.i18n import gettext as _
+from counter.web.i18n import lazy_gettext as _l
 from counter.web.i18n import translated
 from counter.web.inputs import to_id
 

@@ -28,8 +28,6 @@ from flask import (
     send_file,
     url_for,
 )
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     FieldList,
@@ -58,6 +56,8 @@ from counter.services.office import PRINT_MODES, get_office
 from counter.web import NAV_EXTRA, NavItem, actor, roles_required, staff_required
 from counter.web import catalog as catalog_web
 from counter.web.forms import CounterForm, CounterSubForm, flash_errors, maxlength, run_form
+from counter.web.i18n import gettext as _
+from counter.web.i18n import lazy_gettext as _l
 from counter.web.i18n import translated
 from counter.web.inputs import arg_int, json_object, to_id
 

@@ -10,8 +10,6 @@ from io import BytesIO
 from typing import Any
 
 from flask import Blueprint, render_template, request, send_file, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from counter.domain import charts, clock
 from counter.domain.errors import ValidationError
@@ -20,6 +18,8 @@ from counter.domain.reports import COLUMN_GROUPS, COLUMNS, Period, parse_period
 from counter.services import queue_stats, report_files, reports
 from counter.services.office import get_office
 from counter.web import NAV_EXTRA, NavItem, roles_required
+from counter.web.i18n import gettext as _
+from counter.web.i18n import lazy_gettext as _l
 from counter.web.i18n import translated
 from counter.web.queue import duration
 

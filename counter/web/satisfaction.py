@@ -11,13 +11,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 
 from counter.domain.errors import CounterError
 from counter.domain.satisfaction import REASON_MAX, Level
 from counter.services import satisfaction as svc
 from counter.web import PUBLIC_ENDPOINTS, actor, staff_required
 from counter.web.forms import CounterForm
+from counter.web.i18n import gettext as _
 from counter.web.i18n import translated
 from counter.web.inputs import arg_int
 from counter.web.kiosk import display_bp

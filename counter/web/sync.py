@@ -15,8 +15,6 @@ from flask import (
     send_file,
     url_for,
 )
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.file import FileField
 
@@ -27,6 +25,8 @@ from counter.extensions import db
 from counter.portal import bundle, sender, status
 from counter.web import BANNERS, NAV_EXTRA, NavItem, actor, roles_required
 from counter.web.forms import CounterForm
+from counter.web.i18n import gettext as _
+from counter.web.i18n import lazy_gettext as _l
 from counter.web.i18n import translated
 from counter.web.imports import read_upload
 

@@ -15,8 +15,6 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import HiddenField, SelectField
 
@@ -27,6 +25,8 @@ from counter.services import voice as svc
 from counter.web import PUBLIC_ENDPOINTS, actor, roles_required
 from counter.web.admin import ADMIN_MENU
 from counter.web.forms import CounterForm, run_form
+from counter.web.i18n import gettext as _
+from counter.web.i18n import lazy_gettext as _l
 from counter.web.imports import read_upload
 from counter.web.kiosk import display_bp
 
