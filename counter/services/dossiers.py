@@ -140,19 +140,25 @@ class _Step:
 # -- reading -----------------------------------------------------------------------
 
 
+NO_SUCH_DOSSIER = N_("Không tìm thấy hồ sơ.")
+
+
 def get_dossier(dossier_id: int) -> Dossier:
     """The dossier, or NotFound."""
     dossier = db.session.get(Dossier, dossier_id)
     if dossier is None:
-        raise NotFound(N_("Không tìm thấy hồ sơ."))
+        raise NotFound(NO_SUCH_DOSSIER)
     return dossier
 
 
 def open_dossier(actor: Actor, dossier_id: int) -> Dossier:
     """The dossier for its staff page; the access is logged (the page shows the ID number)."""
-    dossier = get_dossier(dossier_id)
+    # The code alone first: the log's commit would expire a dossier loaded before it.
+    code = db.session.scalar(db.select(Dossier.code).where(Dossier.id == dossier_id))
+    if code is None:
+        raise NotFound(NO_SUCH_DOSSIER)
     with transaction():
-        audit.record(actor, "dossier_viewed", dossier.code)
+        audit.record(actor, "dossier_viewed", code)
     return get_dossier(dossier_id)
 
 
@@ -180,11 +186,12 @@ def assignable_users() -> list[User]:
     )
 
 
-def staff_users() -> list[User]:
-    """Active staff, for the officer filter."""
-    return list(
-        db.session.scalars(db.select(User).where(User.active.is_(True)).order_by(User.full_name))
+def staff_choices() -> list[tuple[int, str]]:
+    """(id, full name) of the active staff, for the officer filter of every worklist page."""
+    rows = db.session.execute(
+        db.select(User.id, User.full_name).where(User.active.is_(True)).order_by(User.full_name)
     )
+    return [(user_id, name) for user_id, name in rows]
 
 
 def current_unit(dossier: Dossier) -> str:

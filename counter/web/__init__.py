@@ -139,10 +139,11 @@ NAV_EXTRA: list[NavItem] = []
 
 def _office_name() -> str:
     if "office_name" not in g:
+        from counter.services import setup_cache
         from counter.services.office import get_office
 
-        try:
-            g.office_name = get_office().name
+        try:  # every page's header: this process's copy while the setup is unchanged
+            g.office_name = setup_cache.cached("office_name", lambda: get_office().name)
         except Exception:  # the database may be missing on an error page
             db.session.rollback()
             g.office_name = _("Một cửa")

@@ -235,7 +235,7 @@ def _filter_choices() -> dict[str, Any]:
         "status_choices": [(s.value, _(s.label)) for s in Status],
         "status_labels": {s.value: _(s.label) for s in Status},
         "field_choices": catalog_service.list_fields(),
-        "officer_choices": [(u.id, u.full_name) for u in svc.staff_users()],
+        "officer_choices": svc.staff_choices(),
         "tab_labels": TAB_LABELS,
         "timeliness_labels": {t.value: _(t.label) for t in Timeliness},
         "search_max": svc.SEARCH_MAX_LENGTH,
