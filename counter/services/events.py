@@ -98,7 +98,14 @@ def notice_payload(notice: CounterNotice) -> CounterNoticeGiven | None:
 
 def _event(actor: Actor, payload: EventPayload, at: datetime | None, *, unit: str) -> DossierEvent:
     """An event's common part: who acted (named as now), when, the kind and its payload."""
-    user = db.session.get(User, actor.user_id) if actor.user_id is not None else None
+    # The name and title alone: the account as an object would bring its roles too.
+    user = (
+        db.session.execute(
+            db.select(User.full_name, User.title).where(User.id == actor.user_id)
+        ).first()
+        if actor.user_id is not None
+        else None
+    )
     event = DossierEvent(
         user_id=actor.user_id,
         username=actor.username,
