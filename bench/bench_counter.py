@@ -8,9 +8,11 @@ production; then, if COUNTER_BENCH_DATABASE_URL names one, PostgreSQL, its publi
 schema dropped first) it runs ``initialize(demo=True)`` (the migrations: every index
 and trigger of the schema), then bulk-inserts N dossiers (default 20000) spread over
 Y years (default 10) across the demo procedures and every status, with their
-documents, events and audit rows: batches of 20000 made in Python and inserted by the
-driver's executemany (SQLite, no fsync while building) or COPY (PostgreSQL); the
-database's triggers run for every row. Then it times:
+documents, events and audit rows: batches of 20000 made as row tuples by two forked
+worker processes (each batch from its own seed: ``--seed`` gives the same rows) and
+inserted by the driver's executemany (SQLite, no fsync while building) or COPY
+(PostgreSQL), the secondary indexes and the search index built after the rows from
+their own SQL. Then it times:
 
 * the real reception service (code, ledger number, due date, event, audit, commit)
   and a bare fsync'ed commit of one row, the floor under it;
