@@ -44,6 +44,7 @@ import contextlib
 import gc
 import itertools
 import json
+import marshal
 import multiprocessing
 import os
 import random
@@ -72,6 +73,7 @@ from counter.domain import due as due_rules
 from counter.domain import events as ev
 from counter.domain.codes import (
     LOOKUP_KEY_ALPHABET,
+    LOOKUP_KEY_LENGTH,
     format_dossier_code,
     ledger_book,
     ledger_book_start,
@@ -384,7 +386,7 @@ def _make_batch(index: int) -> tuple[list[tuple[Any, ...]], ...]:
     moments = b["moments"][first : first + BATCH]
     seqs, ledger_seqs = b["seqs"], b["ledger_seqs"]
     rng = random.Random(b["batch_seed"] + index)
-    r, getrandbits, choices = rng.random, rng.getrandbits, rng.choices
+    r, getrandbits = rng.random, rng.getrandbits
     now, offset, due_dates, folds = b["now"], b["offset"], b["due_dates"], b["folds"]
     procedures, details, show = b["procedures"], b["details"], _datetime_text
     reception, specialist, leader = b["reception"], b["specialist"], b["leader"]
@@ -411,6 +413,13 @@ def _make_batch(index: int) -> tuple[list[tuple[Any, ...]], ...]:
             (dossier_id, show(at), user[0], user[1], kind, from_status, to_status, "", None,
              due_after, form_no, detail, uid, user[2], user[3], "")
         )  # fmt: skip
+
+    def lookup_key() -> str:  # new_lookup_key's 6 characters of 32, from 30 random bits
+        bits, key = getrandbits(30), ""
+        for _ in range(6):
+            key += LOOKUP_KEY_ALPHABET[bits & 31]
+            bits >>= 5
+        return key
 
     def person() -> tuple[str, str, str, str, str]:
         female = r() < 0.5
@@ -459,7 +468,7 @@ def _make_batch(index: int) -> tuple[list[tuple[Any, ...]], ...]:
             1, "", FEES[int(r() * len(FEES))], "counter" if r() < 0.95 else "post",
             ledger_book(day), ledger_seqs[i], received_text, due_text, due_text,
             None, 0, None, None, None, "", p["unit_body"], reception[0], None,
-            received_text, received_text, 1, "".join(choices(LOOKUP_KEY_ALPHABET, k=6)),
+            received_text, received_text, 1, lookup_key(),
         ]  # fmt: skip
         documents.extend((dossier_id, *document) for document in p["documents"])
         event(dossier_id, reception, *p["received"], received, None, received_s, due_text, "01")
@@ -602,16 +611,21 @@ def _bulk_schema(progress: bool) -> Iterator[None]:
     assert _schema_objects() == saved
 
 
+def _make_batch_marshalled(index: int) -> bytes:
+    """_make_batch's rows as marshal's bytes: 2–3 times cheaper to pass than pickle's."""
+    return marshal.dumps(_make_batch(index))
+
+
 def _ahead(pool: Any, batches: range, ahead: int) -> Iterator[Any]:
     """``_make_batch`` of each batch, in order, made by the pool at most ``ahead`` batches
     before the one being inserted (memory stays flat if the inserts are the slower)."""
     waiting: collections.deque[Any] = collections.deque()
     for index in batches:
-        waiting.append(pool.apply_async(_make_batch, (index,)))
+        waiting.append(pool.apply_async(_make_batch_marshalled, (index,)))
         if len(waiting) > ahead:
-            yield waiting.popleft().get()
+            yield marshal.loads(waiting.popleft().get())
     while waiting:
-        yield waiting.popleft().get()
+        yield marshal.loads(waiting.popleft().get())
 
 
 def seed(
@@ -632,6 +646,7 @@ def seed(
     (see _bulk_schema); without it the triggers run for every row, as for the app's writes.
     """
     _check_columns()
+    assert len(LOOKUP_KEY_ALPHABET) == 32 and LOOKUP_KEY_LENGTH == 6  # lookup_key() below
     dialect = db.engine.dialect
     _check_text_forms(dialect)
     now = clock.now()
