@@ -524,37 +524,10 @@ def _make_batch(index: int) -> tuple[list[tuple[Any, ...]], ...]:
                 samples.append((sample_at[i], keep))
             if pick:
                 in_progress = keep
-    if b["copy_text"]:
-        return (*(_copy_text(rows) for rows in (dossiers, documents, events, audits)),
-                samples, in_progress)  # type: ignore[return-value]  # fmt: skip
     return dossiers, documents, events, audits, samples, in_progress  # type: ignore[return-value]
 
 
-#: COPY's text format: these characters of a value are written as backslash escapes.
-COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-#: Made as COPY's text (PostgreSQL): the server parses it, the bench's process only sends it.
-COPY_TEXT = True
-
-
-def _copy_text(rows: list[tuple[Any, ...]]) -> bytes:
-    """Rows in COPY's text format: tab-separated, \\N for NULL, escapes in the text."""
-    escapes = COPY_ESCAPES
-    lines = [
-        "\t".join(
-            "\\N" if v is None else v.translate(escapes) if type(v) is str else str(v) for v in row
-        )
-        for row in rows
-    ]
-    lines.append("")
-    return "\n".join(lines).encode()
-
-
-def _count(rows: list[tuple[Any, ...]] | bytes) -> int:
-    """Rows in a batch's table (COPY's text: one line a row, a newline in a value escaped)."""
-    return rows.count(b"\n") if isinstance(rows, bytes) else len(rows)
-
-
-def _insert(rows: list[tuple[Any, ...]] | bytes, table: Any, columns: tuple[str, ...]) -> None:
+def _insert(rows: list[tuple[Any, ...]], table: Any, columns: tuple[str, ...]) -> None:
     """Rows (tuples in ``columns``' order, values as the driver takes them) in one go:
     SQLite's executemany, PostgreSQL's COPY, on the session's connection and transaction."""
     if not rows:
@@ -568,12 +541,9 @@ def _insert(rows: list[tuple[Any, ...]] | bytes, table: Any, columns: tuple[str,
             raw.cursor() as cursor,
             cursor.copy(f"COPY {quote(table.name)} ({names}) FROM STDIN") as copy,
         ):
-            if isinstance(rows, bytes):  # already COPY's text (_copy_text)
-                copy.write(rows)
-            else:
-                write = copy.write_row
-                for row in rows:
-                    write(row)
+            write = copy.write_row
+            for row in rows:
+                write(row)
         return
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     cursor = conn.connection.dbapi_connection.cursor()
@@ -778,7 +748,6 @@ def seed(
         first_id=(db.session.scalar(db.select(db.func.max(Dossier.id))) or 0) + 1,
         due_dates=_DueDates(cal.working_calendar(), cal.office_hours()), folds=_Folds(),
         procedures=procedures, details=details, detail=detail, prefixes={},
-        copy_text=COPY_TEXT and dialect.name == "postgresql",
         reception=officer(users["tiepnhan"]), specialist=officer(users["chuyenvien"]),
         leader=officer(users["lanhdao"]), sample_at=sample_at,
         old_statuses=statuses(OLD_STATUSES), recent_statuses=statuses(RECENT_STATUSES),
@@ -806,9 +775,9 @@ def seed(
             ):
                 _insert(rows, table, columns)
             db.session.commit()
-            totals["documents"] += _count(documents)
-            totals["events"] += _count(events)
-            totals["audit"] += _count(audits)
+            totals["documents"] += len(documents)
+            totals["events"] += len(events)
+            totals["audit"] += len(audits)
             for slot, keep in found:
                 samples[slot] = keep
             in_progress = candidate or in_progress
