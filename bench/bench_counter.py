@@ -597,7 +597,7 @@ def _bulk_schema(progress: bool) -> Iterator[None]:
     started = timer.perf_counter()
     conn = db.session.connection()
     if conn.dialect.name == "postgresql":
-        conn.exec_driver_sql("SET maintenance_work_mem = '512MB'")  # this session only
+        conn.exec_driver_sql("SET LOCAL maintenance_work_mem = '512MB'")  # this transaction
     for kind, name, sql in dropped:
         conn.exec_driver_sql(sql)
         if progress and kind == "index":
