@@ -8,9 +8,11 @@ production; then, if COUNTER_BENCH_DATABASE_URL names one, PostgreSQL, its publi
 schema dropped first) it runs ``initialize(demo=True)`` (the migrations: every index
 and trigger of the schema), then bulk-inserts N dossiers (default 20000) spread over
 Y years (default 10) across the demo procedures and every status, with their
-documents, events and audit rows: batches of 20000 made in Python and inserted by the
-driver's executemany (SQLite, no fsync while building) or COPY (PostgreSQL); the
-database's triggers run for every row. Then it times:
+documents, events and audit rows: batches of 20000 made as row tuples by two forked
+worker processes (each batch from its own seed: ``--seed`` gives the same rows) and
+inserted by the driver's executemany (SQLite, no fsync while building) or COPY
+(PostgreSQL), the secondary indexes and the search index built after the rows from
+their own SQL. Then it times:
 
 * the real reception service (code, ledger number, due date, event, audit, commit)
   and a bare fsync'ed commit of one row, the floor under it;
@@ -36,9 +38,14 @@ table per database and, last, ONE JSON line with every figure (--json FILE keeps
 from __future__ import annotations
 
 import argparse
+import bisect
+import collections
 import contextlib
 import gc
+import itertools
 import json
+import marshal
+import multiprocessing
 import os
 import random
 import re
@@ -64,7 +71,13 @@ from counter import create_app
 from counter.domain import clock
 from counter.domain import due as due_rules
 from counter.domain import events as ev
-from counter.domain.codes import format_dossier_code, ledger_book, ledger_book_start
+from counter.domain.codes import (
+    LOOKUP_KEY_ALPHABET,
+    LOOKUP_KEY_LENGTH,
+    format_dossier_code,
+    ledger_book,
+    ledger_book_start,
+)
 from counter.domain.due import Timeliness
 from counter.domain.lifecycle import Status
 from counter.domain.text import fold
@@ -78,7 +91,7 @@ from counter.models import (
     Procedure,
     User,
 )
-from counter.services import Actor
+from counter.services import Actor, search_index
 from counter.services import calendar as cal
 from counter.services import dossiers as dossier_service
 from counter.services.numbering import DOSSIER, LEDGER
@@ -89,7 +102,6 @@ from counter.services.setup import initialize, upgrade
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DOSSIERS = 20_000
 DAYS_BACK = 730
-CHUNK = 2_000
 #: Dossiers made and inserted per transaction while building.
 BATCH = 20_000
 #: Dossiers kept aside to look for (search, dossier page, public look-up).
@@ -107,6 +119,7 @@ GIVEN_M += ("Sướng", "Lả", "Dũng", "Cường", "Thắng", "Hải", "Phong"
 GIVEN_F = ("Xuân", "Ánh", "Mỷ", "Nhung", "Anh", "Hà", "Dua", "Hương", "Hoa", "Lan", "Mai")
 GIVEN_F += ("Thảo", "Hằng", "Linh", "Nga", "Phương", "Yến", "Duyên", "Trang", "Hiền")
 BAN = ("Phăng", "Che Căn", "Khá", "Pá Trả", "Co Đứa", "Kéo", "Nghịu", "Cang", "Đông Mệt")
+FEES = (None, 0, 8000, 10000, 15000, 50000)
 PHONE_PREFIX = ("091", "098", "097", "096", "094", "090", "086", "039", "038", "036", "033")
 
 #: Closed statuses of dossiers whose deadline is long past, with their weights.
@@ -235,63 +248,6 @@ def local_instant(day: date, rng: random.Random) -> datetime:
     return clock.from_local_naive(naive)
 
 
-def bulk_insert(table: Any, rows: list[dict[str, Any]]) -> None:
-    """INSERT ``rows`` by the driver's executemany, as Core would, without its per-row cost.
-
-    Each column's own bind processor (UTC times, JSON) and Python-side default (the
-    look-up key, the event uid) are applied here; the database's defaults and triggers
-    (e.g. the search index) do the rest, as for any insert the app makes.
-    """
-    if not rows:
-        return
-    conn = db.session.connection()
-    dialect = conn.dialect
-    given = rows[0].keys()
-    columns = [
-        c
-        for c in table.columns
-        if c.name in given
-        or (c.default is not None and (c.default.is_scalar or c.default.is_callable))
-    ]
-    makers: list[Callable[[dict[str, Any]], Any]] = []
-    for c in columns:
-        process = c.type._cached_bind_processor(dialect)
-        if c.name in given:
-            name = c.name
-            if process is None:
-                makers.append(lambda row, n=name: row[n])
-            else:
-                makers.append(lambda row, n=name, f=process: f(row[n]))
-        elif c.default.is_scalar:
-            value = process(c.default.arg) if process else c.default.arg
-            makers.append(lambda _row, v=value: v)
-        else:
-            make = c.default.arg
-            if process is None:
-                makers.append(lambda _row, m=make: m(None))
-            else:
-                makers.append(lambda _row, m=make, f=process: f(m(None)))
-    quote = dialect.identifier_preparer.quote
-    if dialect.name == "postgresql":  # COPY: the bulk path of PostgreSQL (triggers still run)
-        names = ", ".join(quote(c.name) for c in columns)
-        raw = conn.connection.driver_connection  # the session's own, in its transaction
-        with (
-            raw.cursor() as cursor,
-            cursor.copy(f"COPY {quote(table.name)} ({names}) FROM STDIN") as copy,
-        ):
-            for row in rows:
-                copy.write_row(tuple(make(row) for make in makers))
-        return
-    mark = "?" if dialect.paramstyle == "qmark" else "%s"
-    sql = (
-        f"INSERT INTO {quote(table.name)} ({', '.join(quote(c.name) for c in columns)}) "
-        f"VALUES ({', '.join(mark for _ in columns)})"
-    )
-    for start in range(0, len(rows), CHUNK):
-        batch = [tuple(make(row) for make in makers) for row in rows[start : start + CHUNK]]
-        conn.exec_driver_sql(sql, batch)
-
-
 class _Folds:
     """search_key's result made from cached folds of its parts (names repeat a lot)."""
 
@@ -318,282 +274,518 @@ class _Folds:
         return text
 
 
+# -- building ------------------------------------------------------------------------
+
+#: The columns the builder gives, in the order of its row tuples. Every other column of
+#: these tables is the autoincremented id or has no default (NULL): checked at each build.
+DOSSIER_COLUMNS = (
+    "id", "code", "procedure_id", "status", "channel", "applicant_kind", "applicant_name",
+    "id_number", "date_of_birth", "phone", "address", "email", "filer_name",
+    "filer_id_number", "filer_phone", "filer_address", "search_text", "sets_count", "notes",
+    "fee_amount", "result_delivery", "ledger_book", "ledger_seq", "received_at", "due_at",
+    "original_due_at", "paused_at", "delay_count", "resolved_at", "timeliness", "returned_at",
+    "collected_by", "processing_unit", "received_by_id", "assigned_to_id", "created_at",
+    "updated_at", "version", "lookup_key",
+)  # fmt: skip
+DOCUMENT_COLUMNS = ("dossier_id", "position", "name", "kind", "count")
+EVENT_COLUMNS = (
+    "dossier_id", "at", "user_id", "username", "action", "from_status", "to_status", "note",
+    "due_before", "due_after", "form_no", "detail", "uid", "officer_name", "officer_title",
+    "unit",
+)  # fmt: skip
+AUDIT_COLUMNS = ("at", "user_id", "username", "action", "target", "detail", "address")
+#: The triggers on the built tables that the builder replays in bulk (the search index):
+#: dropped while building, created again, then the index rebuilt from the rows in one go.
+BULK_TRIGGERS = frozenset(("dossier_fts_insert", "dossier_fts_delete", "dossier_fts_update"))
+#: uuid4's version (4) and variant (10) bits, set on 128 random bits (new_event_uid's form).
+UID_CLEAR = ~((0xF000 << 64) | (0xC000 << 48))
+UID_SET = (0x4000 << 64) | (0x8000 << 48)
+#: The builder's state, shared with its worker processes (forked: nothing is pickled).
+_BUILD: dict[str, Any] = {}
+
+
+def _built_tables() -> list[tuple[Any, tuple[str, ...]]]:
+    return [
+        (Dossier.__table__, DOSSIER_COLUMNS),
+        (DossierDocument.__table__, DOCUMENT_COLUMNS),
+        (DossierEvent.__table__, EVENT_COLUMNS),
+        (AuditEntry.__table__, AUDIT_COLUMNS),
+    ]
+
+
+def _check_columns() -> None:
+    """Every column the builder leaves out is the table's id or has no default at all."""
+    for table, columns in _built_tables():
+        for c in table.columns:
+            if c.name in columns or (c.primary_key and table is not Dossier.__table__):
+                continue
+            if c.default is not None or c.server_default is not None or not c.nullable:
+                raise RuntimeError(f"the bench builder does not fill {table.name}.{c.name}")
+
+
+def _datetime_text(value: datetime) -> str:
+    """A naive UTC moment as the driver is given it (SQLite's text form; COPY reads it too)."""
+    return value.isoformat(" ", "microseconds")
+
+
+def _check_text_forms(dialect: Any) -> None:
+    """The builder's text for a moment and a date is what the columns' own conversion gives."""
+    moment = Dossier.__table__.c.received_at.type._cached_bind_processor(dialect)
+    day = Dossier.__table__.c.date_of_birth.type._cached_bind_processor(dialect)
+    for value in (datetime(2026, 1, 2, 3, 4, 5, tzinfo=clock.UTC), clock.now()):
+        naive = clock.to_naive_utc(value)
+        made = moment(value) if moment else naive
+        assert made in (_datetime_text(naive), naive), (made, _datetime_text(naive))
+        if not moment:  # PostgreSQL: COPY parses the text into the same timestamp
+            assert datetime.fromisoformat(_datetime_text(naive)) == naive
+    born = date(1987, 3, 9)
+    assert (day(born) if day else born) in (born.isoformat(), born)
+
+
+class _DueDates:
+    """compute_due by (Vietnam date, place of the time among the sessions, limit): equal.
+
+    For a limit in days (working, calendar, same day) the due date depends on the time of
+    receipt only through which session boundary it precedes and whether it is before the
+    same-day cutoff (see due.clock_start and due._same_day); a limit in hours is computed
+    every time. The first results are computed both ways and compared.
+    """
+
+    def __init__(self, calendar: Any, hours: Any) -> None:
+        self.calendar, self.hours = calendar, hours
+        self.bounds = [t for session in hours.sessions for t in session]
+        self.cutoff = hours.same_day_cutoff
+        self.cache: dict[tuple[Any, ...], datetime] = {}
+        self.checked = 0
+
+    def local(self, received: datetime, amount: Any, unit: str) -> datetime:
+        """The due moment (naive Vietnam time) of a dossier received at ``received`` (the same)."""
+        if unit == "working_hours":
+            return due_rules.compute_due(received, amount, unit, self.calendar, self.hours)
+        moment = received.time()
+        place = sum(moment < bound for bound in self.bounds)
+        key = (received.date(), place, moment < self.cutoff, amount, unit)
+        due = self.cache.get(key)
+        if due is None:
+            due = self.cache[key] = due_rules.compute_due(
+                received, amount, unit, self.calendar, self.hours
+            )
+        elif self.checked < 2000:
+            computed = due_rules.compute_due(received, amount, unit, self.calendar, self.hours)
+            assert due == computed, (received, amount, unit, due, computed)
+            self.checked += 1
+        return due
+
+
+def _make_batch(index: int) -> tuple[list[tuple[Any, ...]], ...]:
+    """The rows of batch ``index`` (dossiers, documents, events, audit rows), its samples and
+    one dossier in progress; a function of the build's state and the index alone, so the
+    same ``--seed`` gives the same rows whichever process makes them."""
+    b = _BUILD
+    first = index * BATCH
+    moments = b["moments"][first : first + BATCH]
+    seqs, ledger_seqs = b["seqs"], b["ledger_seqs"]
+    rng = random.Random(b["batch_seed"] + index)
+    r, getrandbits = rng.random, rng.getrandbits
+    now, offset, due_dates, folds = b["now"], b["offset"], b["due_dates"], b["folds"]
+    procedures, details, show = b["procedures"], b["details"], _datetime_text
+    reception, specialist, leader = b["reception"], b["specialist"], b["leader"]
+    prefixes, sample_at = b["prefixes"], b["sample_at"]
+    old_table, recent_table = b["old_statuses"], b["recent_statuses"]
+    ten_days, two_hours = timedelta(days=10), timedelta(hours=2)
+    half_hour = timedelta(minutes=30)
+    received_s, in_progress_s = Status.RECEIVED.value, Status.IN_PROGRESS.value
+    resolved_s = Status.RESOLVED.value
+    n_procedures = len(procedures)
+    dossiers: list[tuple[Any, ...]] = []
+    documents: list[tuple[Any, ...]] = []
+    events: list[tuple[Any, ...]] = []
+    audits: list[tuple[Any, ...]] = []
+    samples: list[tuple[int, dict[str, Any]]] = []
+    in_progress: dict[str, Any] | None = None
+
+    def event(
+        dossier_id: int, user: tuple[Any, ...], kind: str, detail: str, at: datetime,
+        from_status: str | None, to_status: str, due_after: str | None, form_no: str | None,
+    ) -> None:  # fmt: skip
+        uid = f"{(getrandbits(128) & UID_CLEAR) | UID_SET:032x}"
+        events.append(
+            (dossier_id, show(at), user[0], user[1], kind, from_status, to_status, "", None,
+             due_after, form_no, detail, uid, user[2], user[3], "")
+        )  # fmt: skip
+
+    def lookup_key() -> str:  # new_lookup_key's 6 characters of 32, from 30 random bits
+        bits, key = getrandbits(30), ""
+        for _ in range(6):
+            key += LOOKUP_KEY_ALPHABET[bits & 31]
+            bits >>= 5
+        return key
+
+    def person() -> tuple[str, str, str, str, str]:
+        female = r() < 0.5
+        middles, givens = (MIDDLE_F, GIVEN_F) if female else (MIDDLE_M, GIVEN_M)
+        name = (
+            f"{FAMILY[int(r() * len(FAMILY))]} {middles[int(r() * len(middles))]} "
+            f"{givens[int(r() * len(givens))]}"
+        )
+        year = 1950 + int(r() * 57)
+        century = (1 if female else 0) if year < 2000 else (3 if female else 2)
+        return (
+            name,
+            f"011{century}{year % 100:02d}{int(r() * 1_000_000):06d}",
+            f"{year:04d}-{1 + int(r() * 12):02d}-{1 + int(r() * 28):02d}",
+            f"{PHONE_PREFIX[int(r() * len(PHONE_PREFIX))]}{int(r() * 10_000_000):07d}",
+            f"Bản {BAN[int(r() * len(BAN))]}, xã Mường Phăng, tỉnh Điện Biên",
+        )
+
+    for k, local in enumerate(moments):
+        i = first + k
+        dossier_id = b["first_id"] + i
+        received = local - offset  # naive UTC
+        p = procedures[int(r() * n_procedures)]
+        day = local.date()
+        prefix = prefixes.get(day)
+        if prefix is None:
+            prefix = prefixes[day] = format_dossier_code(b["agency"], day, 1)[:-4]
+        code = f"{prefix}{seqs[i]:04d}"
+        if i < 200:
+            assert code == format_dossier_code(b["agency"], day, seqs[i])
+        due = due_dates.local(local, p["amount"], p["unit"]) - offset
+        name, id_number, born, phone, address = person()
+        filer = person() if r() < 0.05 else None
+        table = old_table if due < now - ten_days else recent_table
+        status = table[0][bisect.bisect(table[1], r() * table[2])]
+        received_text, due_text = show(received), show(due)
+        channel = r()
+        row = [
+            dossier_id, code, p["id"], status.value,
+            "counter" if channel < 0.9 else "post" if channel < 0.93 else "online",
+            "person", name, id_number, born, phone, address, "",
+            filer[0] if filer else "", filer[1] if filer else "",
+            filer[3] if filer else "", filer[4] if filer else "",
+            folds.key(code, name, filer[0] if filer else "", phone,
+                      filer[3] if filer else "", id_number),
+            1, "", FEES[int(r() * len(FEES))], "counter" if r() < 0.95 else "post",
+            ledger_book(day), ledger_seqs[i], received_text, due_text, due_text,
+            None, 0, None, None, None, "", p["unit_body"], reception[0], None,
+            received_text, received_text, 1, lookup_key(),
+        ]  # fmt: skip
+        documents.extend((dossier_id, *document) for document in p["documents"])
+        event(dossier_id, reception, *p["received"], received, None, received_s, due_text, "01")
+        audits.append(
+            (received_text, reception[0], reception[1], "dossier_received", code,
+             p["national_code"], "127.0.0.1")
+        )  # fmt: skip
+        if status is Status.REFUSED:
+            at = min(now, received + timedelta(hours=2 + int(r() * 47)))
+            event(dossier_id, specialist, *details[status], at, received_s, status.value, None,
+                  "03")  # fmt: skip
+        elif status is not Status.RECEIVED:
+            span = max(due - received, two_hours)
+            handed = min(now, received + timedelta(minutes=10 + int(r() * 231)))
+            row[34] = specialist[0]  # assigned_to_id
+            event(dossier_id, reception, *p["handed"], handed, received_s, in_progress_s, None,
+                  "06")  # fmt: skip
+            finish = received + span * (0.3 + 0.85 * r())
+            finish = min(now, max(finish, handed + half_hour))
+            last = max(received, handed)
+            if status in (Status.SUPPLEMENT_REQUESTED, Status.AWAITING_PAYMENT):
+                row[26] = show(finish)  # paused_at
+                form = "02" if status is Status.SUPPLEMENT_REQUESTED else None
+                event(dossier_id, specialist, *details[status], finish, in_progress_s,
+                      status.value, None, form)  # fmt: skip
+                last = max(last, finish)
+            elif status in (Status.WITHDRAWN, Status.STOPPED):
+                event(dossier_id, leader, *details[status], finish, in_progress_s,
+                      status.value, None, "05")  # fmt: skip
+                last = max(last, finish)
+            elif status in (Status.RESOLVED, Status.RETURNED):
+                timeliness = due_rules.classify(finish + offset, due + offset)
+                row[28], row[29] = show(finish), timeliness.value  # resolved_at, timeliness
+                event(dossier_id, leader, *details[timeliness], finish, in_progress_s,
+                      resolved_s, None, None)  # fmt: skip
+                last = max(last, finish)
+                if status is Status.RETURNED:
+                    back = min(now, finish + timedelta(hours=1 + int(r() * 120)))
+                    row[30], row[31] = show(back), name  # returned_at, collected_by
+                    returned = details.get(name)
+                    if returned is None:
+                        returned = details[name] = b["detail"](ev.ResultReturned(collected_by=name))
+                    event(dossier_id, reception, *returned, back, resolved_s, status.value,
+                          None, None)  # fmt: skip
+                    last = max(last, back)
+            row[36] = show(last)  # updated_at: the dossier's last event
+        dossiers.append(tuple(row))
+        pick = status is Status.IN_PROGRESS and (in_progress is None or r() < 0.001)
+        if pick or i in sample_at:
+            keep = {"id": dossier_id, "code": code, "applicant_name": name, "phone": phone,
+                    "id_number": id_number}  # fmt: skip
+            if i in sample_at:
+                samples.append((sample_at[i], keep))
+            if pick:
+                in_progress = keep
+    return dossiers, documents, events, audits, samples, in_progress  # type: ignore[return-value]
+
+
+def _insert(rows: list[tuple[Any, ...]], table: Any, columns: tuple[str, ...]) -> None:
+    """Rows (tuples in ``columns``' order, values as the driver takes them) in one go:
+    SQLite's executemany, PostgreSQL's COPY, on the session's connection and transaction."""
+    if not rows:
+        return
+    conn = db.session.connection()
+    quote = conn.dialect.identifier_preparer.quote
+    names = ", ".join(quote(c) for c in columns)
+    if conn.dialect.name == "postgresql":
+        raw = conn.connection.driver_connection
+        with (
+            raw.cursor() as cursor,
+            cursor.copy(f"COPY {quote(table.name)} ({names}) FROM STDIN") as copy,
+        ):
+            write = copy.write_row
+            for row in rows:
+                write(row)
+        return
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    cursor = conn.connection.dbapi_connection.cursor()
+    try:
+        cursor.executemany(
+            f"INSERT INTO {quote(table.name)} ({names}) VALUES ({', '.join(mark for _ in columns)})",
+            rows,
+        )
+    finally:
+        cursor.close()
+
+
+def _schema_objects() -> list[tuple[str, str, str]]:
+    """The built tables' indexes (not those of their constraints) and triggers, with their
+    SQL: (kind, name, sql)."""
+    conn = db.session.connection()
+    tables = [t.name for t, _ in _built_tables()]
+    if conn.dialect.name == "postgresql":
+        found = conn.execute(
+            text(
+                "SELECT 'index', indexname, indexdef FROM pg_indexes "
+                "WHERE schemaname = current_schema() AND tablename = ANY(:tables) "
+                "AND indexname NOT IN (SELECT conname FROM pg_constraint) ORDER BY indexname"
+            ),
+            {"tables": tables},
+        )
+    else:
+        marks = ", ".join(f"'{t}'" for t in tables)
+        found = conn.exec_driver_sql(
+            "SELECT type, name, sql FROM sqlite_master WHERE type IN ('index', 'trigger') "
+            f"AND sql IS NOT NULL AND tbl_name IN ({marks}) ORDER BY type, name"
+        )
+    return [tuple(row) for row in found]  # type: ignore[misc]
+
+
+@contextlib.contextmanager
+def _bulk_schema(progress: bool) -> Iterator[None]:
+    """The built tables without their secondary indexes and search-index triggers while the
+    rows go in; then the same indexes and triggers created again from their saved SQL and
+    the search index rebuilt from the rows (FTS5 'rebuild': the index its triggers make).
+
+    Any other trigger stays and runs for every row, as it would for the app's writes.
+    """
+    conn = db.session.connection()
+    saved = _schema_objects()
+    dropped = [o for o in saved if o[0] == "index" or o[1] in BULK_TRIGGERS]
+    for kind, name, _sql in dropped:
+        conn.exec_driver_sql(f"DROP {kind.upper()} {name}")
+    db.session.commit()
+    yield
+    started = timer.perf_counter()
+    conn = db.session.connection()
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("SET LOCAL maintenance_work_mem = '512MB'")  # this transaction
+    for kind, name, sql in dropped:
+        conn.exec_driver_sql(sql)
+        if progress and kind == "index":
+            print(f"  index {name} ({timer.perf_counter() - started:.0f} s)", flush=True)
+    if any(name in BULK_TRIGGERS for _kind, name, _sql in dropped):
+        conn.exec_driver_sql(f"INSERT INTO {search_index.FTS_TABLE}({search_index.FTS_TABLE}) "
+                             "VALUES ('rebuild')")  # fmt: skip
+        if progress:
+            print(f"  search index rebuilt ({timer.perf_counter() - started:.0f} s)", flush=True)
+    db.session.commit()
+    assert _schema_objects() == saved
+
+
+def _make_batch_marshalled(index: int) -> bytes:
+    """_make_batch's rows as marshal's bytes: 2–3 times cheaper to pass than pickle's."""
+    return marshal.dumps(_make_batch(index))
+
+
+def _ahead(pool: Any, batches: range, ahead: int) -> Iterator[Any]:
+    """``_make_batch`` of each batch, in order, made by the pool at most ``ahead`` batches
+    before the one being inserted (memory stays flat if the inserts are the slower)."""
+    waiting: collections.deque[Any] = collections.deque()
+    for index in batches:
+        waiting.append(pool.apply_async(_make_batch_marshalled, (index,)))
+        if len(waiting) > ahead:
+            yield marshal.loads(waiting.popleft().get())
+    while waiting:
+        yield marshal.loads(waiting.popleft().get())
+
+
 def seed(
-    count: int, rng: random.Random, *, days_back: int = DAYS_BACK, progress: bool = False
+    count: int,
+    rng: random.Random,
+    *,
+    days_back: int = DAYS_BACK,
+    progress: bool = False,
+    workers: int | None = None,
+    bulk_schema: bool = True,
 ) -> dict[str, Any]:
     """Bulk-insert ``count`` dossiers over ``days_back`` days; returns ids and values to look for.
 
-    Rows are made and inserted in batches of BATCH dossiers (Core executemany, one commit a
-    batch), so memory stays flat whatever ``count``; the database's own triggers (the
-    search index) run for every row as they do for the app's writes.
+    The moments of receipt (sorted) and the codes' numbers are drawn here; each batch of
+    BATCH dossiers is then made from its own seed (by ``workers`` forked processes, default
+    the CPUs, while this one inserts), so ``rng`` alone decides every row. With
+    ``bulk_schema`` the secondary indexes and the search index are built after the rows
+    (see _bulk_schema); without it the triggers run for every row, as for the app's writes.
     """
+    _check_columns()
+    assert len(LOOKUP_KEY_ALPHABET) == 32 and LOOKUP_KEY_LENGTH == 6  # lookup_key() below
+    dialect = db.engine.dialect
+    _check_text_forms(dialect)
     now = clock.now()
     today = clock.local_date(now)
     office = get_office()
     users = {u.username: u for u in db.session.scalars(db.select(User))}
-    reception, specialist, leader = users["tiepnhan"], users["chuyenvien"], users["lanhdao"]
-    procedures = [p for p in db.session.scalars(db.select(Procedure)) if p.active]
-    docs = {p.id: [d.name for d in p.documents][:3] or ["Tờ khai theo mẫu"] for p in procedures}
+
+    def officer(user: User) -> tuple[Any, ...]:
+        return (user.id, user.username, user.full_name or user.username, user.title)
+
+    detail_text = DossierEvent.__table__.c.detail.type._cached_bind_processor(dialect)
+
+    def detail(payload: ev.EventPayload) -> tuple[str, str]:
+        value = detail_text(ev.to_detail(payload))
+        if not isinstance(value, str):  # psycopg's Json: the text it would send
+            value = (value.dumps or json.dumps)(value.obj)
+        return payload.kind, value
+
+    procedures = []
+    for p in db.session.scalars(db.select(Procedure)):
+        if not p.active:
+            continue
+        names = [d.name for d in p.documents][:3] or ["Tờ khai theo mẫu"]
+        handed = ev.HandedOver(
+            from_unit=dossier_service.COUNTER_UNIT,
+            to_unit=p.implementing_body or "Công chức chuyên môn",
+            result=Timeliness.ON_TIME,
+            assigned_to=users["chuyenvien"].full_name,
+            assigned_to_id=users["chuyenvien"].id,
+        )
+        procedures.append(
+            {
+                "id": p.id,
+                "amount": p.limit_amount,
+                "unit": p.limit_unit,
+                "unit_body": p.implementing_body or "",
+                "national_code": p.national_code,
+                "documents": [
+                    (position, name, "original" if position == 0 else "copy", 1)
+                    for position, name in enumerate(names)
+                ],
+                "received": detail(ev.Received(documents=len(names), attachments=0)),
+                "handed": detail(handed),
+            }
+        )
+    details: dict[Any, tuple[str, str]] = {
+        Status.REFUSED: detail(ev.Refused()),
+        Status.SUPPLEMENT_REQUESTED: detail(ev.SupplementRequested()),
+        Status.AWAITING_PAYMENT: detail(ev.PaymentRequested()),
+        Status.WITHDRAWN: detail(ev.Withdrawn()),
+        Status.STOPPED: detail(ev.Stopped()),
+    }
+    for timeliness in Timeliness:
+        details[timeliness] = detail(ev.Resolved(timeliness=timeliness))
+
+    def statuses(table: tuple[tuple[Status, int], ...]) -> tuple[Any, ...]:
+        bounds = list(itertools.accumulate(w for _, w in table))
+        return [s for s, _ in table], bounds[:-1], bounds[-1]
+
+    # Moments of receipt: office hours of working days, drawn as (day, second) and sorted.
     days = [
         today - timedelta(days=k)
         for k in range(days_back, 0, -1)
         if cal.is_working_day(today - timedelta(days=k))
     ]
-    moments = sorted(local_instant(rng.choice(days), rng) for _ in range(count))
-    # The service's due_at reads the office row each call: load calendar and hours once.
-    calendar, hours = cal.working_calendar(), cal.office_hours()
-
-    def due_at(received_at: datetime, amount: Any, unit: Any) -> datetime:
-        local = due_rules.compute_due(clock.local_naive(received_at), amount, unit, calendar, hours)
-        return clock.from_local_naive(local)
-
-    details: dict[Any, dict[str, Any]] = {}
-    folds = _Folds()
-
+    offset = clock.local_naive(now) - clock.to_naive_utc(now)  # Vietnam's: UTC+7
+    for d in days[:: max(1, len(days) // 50)]:  # one offset all along (no summer time)
+        noon = datetime.combine(d, time(12))
+        assert clock.to_naive_utc(clock.from_local_naive(noon)) == noon - offset
+    starts = [datetime.combine(d, time(0)) for d in days]
+    randrange, random_ = rng.randrange, rng.random
+    moments = []
+    for _ in range(count):
+        if random_() < 0.6:
+            seconds = 60 * (7 * 60 + 30) + 60 * randrange(240) + randrange(60)
+        else:
+            seconds = 60 * (13 * 60 + 30) + 60 * randrange(210) + randrange(60)
+        moments.append(starts[randrange(len(starts))] + timedelta(seconds=seconds))
+    moments.sort()
     sequences = {
         (s.kind, s.scope, s.day): s.last_seq for s in db.session.scalars(db.select(DailySequence))
     }
-    next_id = (db.session.scalar(db.select(db.func.max(Dossier.id))) or 0) + 1
-    dossiers: list[dict[str, Any]] = []
-    documents: list[dict[str, Any]] = []
-    events: list[dict[str, Any]] = []
-    audits: list[dict[str, Any]] = []
-    picks: dict[str, Any] = {}
-    totals = {"documents": 0, "events": 0, "audit": 0}
-    samples: list[dict[str, Any]] = []  # a uniform sample of dossiers to look for
-    in_progress: list[dict[str, Any]] = []
-    seen = 0
-    started = timer.perf_counter()
-
-    def flush() -> None:
-        for table, rows in (
-            (Dossier.__table__, dossiers),
-            (DossierDocument.__table__, documents),
-            (DossierEvent.__table__, events),
-            (AuditEntry.__table__, audits),
-        ):
-            bulk_insert(table, rows)
-        db.session.commit()
-        totals["documents"] += len(documents)
-        totals["events"] += len(events)
-        totals["audit"] += len(audits)
-        for rows in (dossiers, documents, events, audits):
-            rows.clear()
-        if progress:
-            rate = seen / max(timer.perf_counter() - started, 1e-9)
-            print(f"  built {seen} of {count} dossiers ({rate:,.0f}/s)", flush=True)
-
-    def event(
-        dossier_id: int, user: User, payload: ev.EventPayload, at: datetime, **kw: Any
-    ) -> None:
-        try:
-            detail = details.get(payload)
-            if detail is None:
-                detail = details[payload] = ev.to_detail(payload)
-        except TypeError:  # not hashable
-            detail = ev.to_detail(payload)
-        events.append(
-            {
-                "dossier_id": dossier_id,
-                "at": at,
-                "user_id": user.id,
-                "username": user.username,
-                "action": payload.kind,
-                "officer_name": user.full_name or user.username,
-                "officer_title": user.title,
-                "from_status": kw.get("from_status"),
-                "to_status": kw["to_status"],
-                "note": "",
-                "due_before": None,
-                "due_after": kw.get("due_after"),
-                "form_no": kw.get("form_no"),
-                "detail": detail,
-            }
-        )
-
-    for received_at in moments:
-        proc = rng.choice(procedures)
-        day = clock.local_date(received_at)
+    seqs, ledger_seqs = [], []
+    for local in moments:
+        day = local.date()
         key = (DOSSIER, office.agency_id, day)
-        sequences[key] = sequences.get(key, 0) + 1
+        seq = sequences[key] = sequences.get(key, 0) + 1
         ledger_key = (LEDGER, "", ledger_book_start(day))
-        sequences[ledger_key] = sequences.get(ledger_key, 0) + 1
-        code = format_dossier_code(office.agency_id, day, sequences[key])
-        due = due_at(received_at, proc.limit_amount, proc.limit_unit)
-        who = person(rng)
-        filer = person(rng) if rng.random() < 0.05 else None
-        old = due < now - timedelta(days=10)
-        status = weighted(rng, OLD_STATUSES if old else RECENT_STATUSES)
-        dossier_id = next_id
-        next_id += 1
-        row: dict[str, Any] = {
-            "id": dossier_id,
-            "code": code,
-            "procedure_id": proc.id,
-            "status": status.value,
-            "channel": rng.choices(("counter", "post", "online"), weights=(90, 3, 7))[0],
-            "applicant_kind": "person",
-            **who,
-            "email": "",
-            "filer_name": filer["applicant_name"] if filer else "",
-            "filer_id_number": filer["id_number"] if filer else "",
-            "filer_phone": filer["phone"] if filer else "",
-            "filer_address": filer["address"] if filer else "",
-            "search_text": folds.key(
-                code,
-                who["applicant_name"],
-                filer["applicant_name"] if filer else "",
-                who["phone"],
-                filer["phone"] if filer else "",
-                who["id_number"],
-            ),
-            "sets_count": 1,
-            "notes": "",
-            "fee_amount": rng.choice((None, 0, 8000, 10000, 15000, 50000)),
-            "result_delivery": "counter" if rng.random() < 0.95 else "post",
-            "ledger_book": ledger_book(day),
-            "ledger_seq": sequences[ledger_key],
-            "received_at": received_at,
-            "due_at": due,
-            "original_due_at": due,
-            "paused_at": None,
-            "delay_count": 0,
-            "resolved_at": None,
-            "timeliness": None,
-            "returned_at": None,
-            "collected_by": "",
-            "processing_unit": proc.implementing_body or "",
-            "received_by_id": reception.id,
-            "assigned_to_id": None,
-            "created_at": received_at,
-            "updated_at": received_at,
-            "version": 1,
-        }
-        for position, name in enumerate(docs[proc.id]):
-            documents.append(
-                {
-                    "dossier_id": dossier_id,
-                    "position": position,
-                    "name": name,
-                    "kind": "original" if position == 0 else "copy",
-                    "count": 1,
-                }
-            )
-        event(
-            dossier_id,
-            reception,
-            ev.Received(documents=len(docs[proc.id]), attachments=0),
-            received_at,
-            from_status=None,
-            to_status=Status.RECEIVED.value,
-            due_after=due,
-            form_no="01",
-        )
-        audits.append(
-            {
-                "at": received_at,
-                "user_id": reception.id,
-                "username": reception.username,
-                "action": "dossier_received",
-                "target": code,
-                "detail": proc.national_code,
-                "address": "127.0.0.1",
-            }
-        )
-        if status is Status.REFUSED:
-            at = min(now, received_at + timedelta(hours=rng.randint(2, 48)))
-            event(
-                dossier_id,
-                specialist,
-                ev.Refused(),
-                at,
-                from_status=Status.RECEIVED.value,
-                to_status=status.value,
-                form_no="03",
-            )
-        elif status is not Status.RECEIVED:
-            span = max(due - received_at, timedelta(hours=2))
-            handed = min(now, received_at + timedelta(minutes=rng.randint(10, 240)))
-            row["assigned_to_id"] = specialist.id
-            event(
-                dossier_id,
-                reception,
-                ev.HandedOver(
-                    from_unit=dossier_service.COUNTER_UNIT,
-                    to_unit=proc.implementing_body or "Công chức chuyên môn",
-                    result=Timeliness.ON_TIME,
-                    assigned_to=specialist.full_name,
-                    assigned_to_id=specialist.id,
-                ),
-                handed,
-                from_status=Status.RECEIVED.value,
-                to_status=Status.IN_PROGRESS.value,
-                form_no="06",
-            )
-            finish = received_at + span * rng.uniform(0.3, 1.15)
-            finish = min(now, max(finish, handed + timedelta(minutes=30)))
-            if status in (Status.SUPPLEMENT_REQUESTED, Status.AWAITING_PAYMENT):
-                row["paused_at"] = finish
-                action = (
-                    ev.SupplementRequested()
-                    if status is Status.SUPPLEMENT_REQUESTED
-                    else ev.PaymentRequested()
-                )
-                form = "02" if status is Status.SUPPLEMENT_REQUESTED else None
-                event(
-                    dossier_id,
-                    specialist,
-                    action,
-                    finish,
-                    from_status=Status.IN_PROGRESS.value,
-                    to_status=status.value,
-                    form_no=form,
-                )
-            elif status in (Status.WITHDRAWN, Status.STOPPED):
-                event(
-                    dossier_id,
-                    leader,
-                    ev.Withdrawn() if status is Status.WITHDRAWN else ev.Stopped(),
-                    finish,
-                    from_status=Status.IN_PROGRESS.value,
-                    to_status=status.value,
-                    form_no="05",
-                )
-            elif status in (Status.RESOLVED, Status.RETURNED):
-                timeliness = cal.classify(finish, due).value
-                row.update(resolved_at=finish, timeliness=timeliness)
-                event(
-                    dossier_id,
-                    leader,
-                    ev.Resolved(timeliness=Timeliness(timeliness)),
-                    finish,
-                    from_status=Status.IN_PROGRESS.value,
-                    to_status=Status.RESOLVED.value,
-                )
-                if status is Status.RETURNED:
-                    back = min(now, finish + timedelta(hours=rng.randint(1, 120)))
-                    row.update(returned_at=back, collected_by=who["applicant_name"])
-                    event(
-                        dossier_id,
-                        reception,
-                        ev.ResultReturned(collected_by=who["applicant_name"]),
-                        back,
-                        from_status=Status.RESOLVED.value,
-                        to_status=status.value,
-                    )
-            row["updated_at"] = max(e["at"] for e in events[-4:] if e["dossier_id"] == dossier_id)
-        dossiers.append(row)
-        seen += 1
-        keep = {k: row[k] for k in ("id", "code", "applicant_name", "phone", "id_number")}
-        if len(samples) < SAMPLES:  # reservoir sampling: every dossier as likely
-            samples.append(keep)
-        elif (slot := rng.randrange(seen)) < SAMPLES:
-            samples[slot] = keep
-        if status is Status.IN_PROGRESS and (len(in_progress) < 1 or rng.random() < 0.001):
-            in_progress[:] = [keep]
-        if len(dossiers) >= BATCH:
-            flush()
-    flush()
+        ledger = sequences[ledger_key] = sequences.get(ledger_key, 0) + 1
+        seqs.append(seq)
+        ledger_seqs.append(ledger)
+    sample_at = {
+        index: slot for slot, index in enumerate(rng.sample(range(count), min(SAMPLES, count)))
+    }
+    _BUILD.clear()
+    _BUILD.update(
+        moments=moments, seqs=seqs, ledger_seqs=ledger_seqs, batch_seed=rng.getrandbits(64),
+        now=clock.to_naive_utc(now), offset=offset, agency=office.agency_id,
+        first_id=(db.session.scalar(db.select(db.func.max(Dossier.id))) or 0) + 1,
+        due_dates=_DueDates(cal.working_calendar(), cal.office_hours()), folds=_Folds(),
+        procedures=procedures, details=details, detail=detail, prefixes={},
+        reception=officer(users["tiepnhan"]), specialist=officer(users["chuyenvien"]),
+        leader=officer(users["lanhdao"]), sample_at=sample_at,
+        old_statuses=statuses(OLD_STATUSES), recent_statuses=statuses(RECENT_STATUSES),
+    )  # fmt: skip
+
+    totals = {"documents": 0, "events": 0, "audit": 0}
+    samples: list[Any] = [None] * len(sample_at)
+    in_progress: dict[str, Any] | None = None
+    batches = range((count + BATCH - 1) // BATCH)
+    started = timer.perf_counter()
+    if workers is None:
+        workers = min(2, os.cpu_count() or 1)
+    forking = workers > 0 and len(batches) > 1 and "fork" in multiprocessing.get_all_start_methods()
+    with contextlib.ExitStack() as stack:
+        if bulk_schema:
+            stack.enter_context(_bulk_schema(progress))
+        if forking:  # forked after _BUILD is set: the workers read it, nothing is pickled
+            pool = stack.enter_context(multiprocessing.get_context("fork").Pool(workers))
+            made = _ahead(pool, batches, workers + 1)
+        else:
+            made = map(_make_batch, batches)
+        for done, (dossiers, documents, events, audits, found, candidate) in enumerate(made):
+            for (table, columns), rows in zip(
+                _built_tables(), (dossiers, documents, events, audits), strict=True
+            ):
+                _insert(rows, table, columns)
+            db.session.commit()
+            totals["documents"] += len(documents)
+            totals["events"] += len(events)
+            totals["audit"] += len(audits)
+            for slot, keep in found:
+                samples[slot] = keep
+            in_progress = candidate or in_progress
+            if progress:
+                seen = min(count, (done + 1) * BATCH)
+                rate = seen / max(timer.perf_counter() - started, 1e-9)
+                print(f"  built {seen} of {count} dossiers ({rate:,.0f}/s)", flush=True)
+    _BUILD.clear()
 
     db.session.execute(db.delete(DailySequence))
     db.session.execute(
@@ -606,14 +798,15 @@ def seed(
         )
     db.session.commit()
 
-    sample = in_progress[0] if in_progress else samples[0]
-    picks["dossier_id"] = sample["id"]
-    picks["name"] = fold(sample["applicant_name"])  # typed without diacritics
-    picks["phone"] = sample["phone"]
-    picks["code"] = sample["code"]
-    picks["samples"] = samples
-    picks["counts"] = totals
-    return picks
+    sample = in_progress or samples[0]
+    return {
+        "dossier_id": sample["id"],
+        "name": fold(sample["applicant_name"]),  # typed without diacritics
+        "phone": sample["phone"],
+        "code": sample["code"],
+        "samples": samples,
+        "counts": totals,
+    }
 
 
 # -- measures ----------------------------------------------------------------------
