@@ -217,6 +217,7 @@ def register_web(app: Flask) -> None:
     )
     from counter.web.inputs import CounterRequest, IdConverter, TextConverter, TextPathConverter
     from counter.web.qr_address import qr_notice
+    from counter.web.session_cookie import SessionCookie
 
     # Before any blueprint adds its rules: every <int:…> is bounded, every value cleaned.
     app.url_map.converters["int"] = IdConverter
@@ -224,6 +225,7 @@ def register_web(app: Flask) -> None:
     app.url_map.converters["string"] = TextConverter
     app.url_map.converters["path"] = TextPathConverter
     app.request_class = CounterRequest
+    app.session_interface = SessionCookie()
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Vui lòng đăng nhập để tiếp tục.")
     login_manager.login_message_category = "warning"
