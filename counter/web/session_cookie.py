@@ -12,16 +12,38 @@ cookie is signed again when the session changed, or once it is older than
 
 from __future__ import annotations
 
+import functools
+import hmac
 from datetime import datetime, timedelta
 from typing import Any
 
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
-from itsdangerous import BadSignature
+from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
+from itsdangerous.encoding import want_bytes
 
 from counter.domain import clock
 
 #: How old a cookie in use may get before a request signs it again.
 REFRESH_AFTER = timedelta(minutes=5)
+
+
+@functools.lru_cache(maxsize=16)
+def _derived_key(secret_key: bytes, salt: bytes, digest_method: Any) -> bytes:
+    mac = hmac.new(secret_key, digestmod=digest_method)
+    mac.update(salt)
+    return mac.digest()
+
+
+class _KeptKeySigner(TimestampSigner):
+    """itsdangerous' signer, deriving each secret key's signing key once per process (it
+    derives it again for every cookie read or written: an HMAC each time, same result)."""
+
+    def derive_key(self, secret_key: str | bytes | None = None) -> bytes:
+        """The signing key of ``secret_key`` (default: the current one), as itsdangerous derives it."""
+        if self.key_derivation != "hmac":
+            return super().derive_key(secret_key)
+        key = self.secret_keys[-1] if secret_key is None else want_bytes(secret_key)
+        return _derived_key(key, self.salt, self.digest_method)
 
 
 class SignedSession(SecureCookieSession):
@@ -35,6 +57,29 @@ class SessionCookie(SecureCookieSessionInterface):
     it is :data:`REFRESH_AFTER` old (the lifetime check on reading is Flask's own)."""
 
     session_class = SignedSession
+
+    def __init__(self) -> None:
+        self._serializers: dict[tuple[Any, ...], URLSafeTimedSerializer] = {}
+
+    def get_signing_serializer(self, app: Any) -> URLSafeTimedSerializer | None:
+        """Flask's serializer (the secret key, then its fallbacks), built once per set of keys."""
+        if not app.secret_key:
+            return None
+        keys = (*(app.config["SECRET_KEY_FALLBACKS"] or ()), app.secret_key)
+        serializer = self._serializers.get(keys)
+        if serializer is None:
+            serializer = URLSafeTimedSerializer(
+                list(keys),  # type: ignore[arg-type]
+                salt=self.salt,
+                serializer=self.serializer,
+                signer=_KeptKeySigner,
+                signer_kwargs={
+                    "key_derivation": self.key_derivation,
+                    "digest_method": self.digest_method,
+                },
+            )
+            self._serializers[keys] = serializer
+        return serializer
 
     def open_session(self, app: Any, request: Any) -> SignedSession | None:
         """The cookie's session and when it was signed; an empty one if absent, bad or expired."""
