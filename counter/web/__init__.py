@@ -78,7 +78,14 @@ BANNERS: list[Callable[[], list[dict[str, str]]]] = []
 
 def actor() -> Actor:
     """The signed-in user as a service actor, with the request's address."""
-    return Actor.for_user(current_user, client_address())
+    return Actor.for_user(signed_in_user(), client_address())
+
+
+def signed_in_user() -> Any:
+    """The request's account (or Flask-Login's anonymous user), the object behind
+    ``current_user``: each read of an attribute through the proxy looks the user up again,
+    and the busiest requests read several."""
+    return current_user._get_current_object()  # type: ignore[attr-defined]
 
 
 def client_address() -> str:
@@ -93,7 +100,7 @@ def roles_required(*roles: str) -> Callable[[F], F]:
         @wraps(view)
         @login_required
         def wrapped(*args: Any, **kwargs: Any) -> Any:
-            if not current_user.has_role(*roles):
+            if not signed_in_user().has_role(*roles):
                 abort(403)
             return view(*args, **kwargs)
 
@@ -218,6 +225,7 @@ def register_web(app: Flask) -> None:
     )
     from counter.web.inputs import CounterRequest, IdConverter, TextConverter, TextPathConverter
     from counter.web.qr_address import qr_notice
+    from counter.web.session_cookie import SessionCookie
 
     # Before any blueprint adds its rules: every <int:…> is bounded, every value cleaned.
     app.url_map.converters["int"] = IdConverter
@@ -225,6 +233,7 @@ def register_web(app: Flask) -> None:
     app.url_map.converters["string"] = TextConverter
     app.url_map.converters["path"] = TextPathConverter
     app.request_class = CounterRequest
+    app.session_interface = SessionCookie()
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Vui lòng đăng nhập để tiếp tục.")
     login_manager.login_message_category = "warning"
@@ -272,9 +281,10 @@ def register_web(app: Flask) -> None:
 
     @app.before_request
     def _force_password_change() -> Any:
+        user = signed_in_user()
         if (
-            current_user.is_authenticated
-            and current_user.must_change_password
+            user.is_authenticated
+            and user.must_change_password
             and request.endpoint not in {"auth.change_password", "auth.logout", "static"}
             and request.endpoint not in PUBLIC_ENDPOINTS
         ):
@@ -284,12 +294,16 @@ def register_web(app: Flask) -> None:
 
     @app.after_request
     def _security_headers(response: Any) -> Any:
-        for name, value in SECURITY_HEADERS:
-            response.headers.setdefault(name, value)
+        # One look at the headers the view set (a view's own value wins), then one
+        # extend: a setdefault per header scans them all each time.
+        headers = response.headers
+        present = {name.lower() for name, _value in headers.items()}
+        wanted = [*SECURITY_HEADERS]
         if response.mimetype == "text/html":
-            response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+            wanted.append(("Content-Security-Policy", CONTENT_SECURITY_POLICY))
         if _signed_in():
-            response.headers.setdefault("Cache-Control", "no-store")
+            wanted.append(("Cache-Control", "no-store"))
+        headers.extend([(name, value) for name, value in wanted if name.lower() not in present])
         return response
 
     @app.errorhandler(CounterError)

@@ -247,14 +247,20 @@ def close_counter(counter_id: int) -> Any:
     )
 
 
+#: What :func:`call_next` gets from the service when nobody waits (None: refused).
+_NOBODY = object()
+
+
 @bp.post("/<int:counter_id>/goi")
 @roles_required("reception")
 def call_next(counter_id: int) -> Any:
-    """Call the next ticket (priority first, then the oldest)."""
-    _post(
-        lambda: svc.call_next(actor(), counter_id),
-        lambda t: _("Mời số %(code)s.", code=t.code) if t else _("Không còn ai đang chờ."),
-    )
+    """Call the next ticket (priority first, then the oldest).
+
+    The called ticket is the one the counter page shows («Mời số …»): only «nobody
+    waits» is a message (a flash changes the session, and its cookie is signed again)."""
+    called = _post(lambda: svc.call_next(actor(), counter_id) or _NOBODY)
+    if called is _NOBODY:
+        flash(_("Không còn ai đang chờ."), "info")
     return redirect(url_for("queue.counter", counter_id=counter_id))
 
 

@@ -95,3 +95,30 @@ def test_a_poll_without_cookies_never_gets_an_old_answer(app: Flask) -> None:
     assert board.get(POLL, headers={"If-None-Match": f'"x", {now}'}).status_code == 304
     assert board.get(POLL, headers={"If-None-Match": f'"x", {tag}'}).status_code == 200
     assert db.session.scalar(db.select(db.func.count(QueueTicket.id))) == 1
+
+
+def test_after_call_next_the_counter_page_says_whom_it_called_even_when_reloaded(
+    app: Flask, login_as: Any
+) -> None:
+    """«Mời số …» comes from the ticket at the counter, not from a one-time message: the
+    page after the call says it, a reload says it again, and nothing is written to the
+    browser's session for it. With nobody waiting the page says so."""
+    open_all_day_today()
+    officer = login_as("tiepnhan")
+    here = counter(1).id
+    assert officer.submit(f"/quay/{here}/mo", {}, page="/quay/").status_code == 302
+    take(app.test_client(), "A")
+    token = csrf_from(officer.get(f"/quay/{here}").get_data(as_text=True))
+    called = officer.client.post(f"/quay/{here}/goi", data={"csrf_token": token})
+    assert called.status_code == 302 and "Set-Cookie" not in called.headers
+    for _ in range(2):  # the page after the redirect, then a reload
+        page = officer.get(called.location).get_data(as_text=True)
+        assert page.count("Mời số A001.") == 1 and "Bắt đầu phục vụ" in page
+    (a001,) = tickets()
+    officer.client.post(f"/quay/so/{a001.id}/bat-dau", data={"csrf_token": token})
+    page = officer.get(f"/quay/{here}").get_data(as_text=True)
+    assert "A001" in page and "Mời số A001." not in page  # served now, not invited
+    nobody = officer.client.post(f"/quay/{here}/goi", data={"csrf_token": token})
+    page = officer.get(nobody.location).get_data(as_text=True)
+    assert "Không còn ai đang chờ." in page and "Mời số" not in page
+    assert [(t.code, t.status) for t in tickets()] == [("A001", "serving")]

@@ -198,3 +198,60 @@ def test_ended_and_long_idle_sessions_are_pruned_at_sign_in(app: Flask, browser:
     # may begin with "a" or "c": compare whole hashes.)
     assert "b" * 64 in kept and "a" * 64 not in kept and "c" * 64 not in kept
     assert len(kept) == 2
+
+
+def _sign_again(app: Flask, client: FlaskClient, age: timedelta) -> None:
+    """Give ``client`` its own session cookie as if last signed ``age`` ago."""
+    from itsdangerous import TimestampSigner, URLSafeTimedSerializer
+
+    class Earlier(TimestampSigner):
+        def get_timestamp(self) -> int:
+            return int(utcnow().timestamp() - age.total_seconds())
+
+    now = app.session_interface.get_signing_serializer(app)
+    earlier = URLSafeTimedSerializer(
+        app.secret_key,
+        salt=now.salt,
+        serializer=now.serializer,
+        signer=Earlier,
+        signer_kwargs=now.signer_kwargs,
+    )
+    data = now.loads(client.get_cookie("session").value)
+    client.set_cookie("session", earlier.dumps(data))
+
+
+def _cookie_age(app: Flask, value: str) -> timedelta:
+    serializer = app.session_interface.get_signing_serializer(app)
+    _data, signed = serializer.loads(value, return_timestamp=True)
+    return utcnow() - signed
+
+
+def test_a_page_that_changes_nothing_in_the_session_sends_no_new_cookie(
+    app: Flask, login_as: Any
+) -> None:
+    officer: Browser = login_as("tiepnhan")
+    officer.get("/")  # shows (and clears) the greeting
+    page = officer.get("/")
+    assert page.status_code == 200 and "Set-Cookie" not in page.headers
+
+
+def test_a_cookie_in_use_is_signed_again_so_a_long_day_outlives_its_lifetime(
+    app: Flask, login_as: Any
+) -> None:
+    """The cookie lasts PERMANENT_SESSION_LIFETIME (12 h) from its last signing: one used
+    through the day is signed again now and then, as before on every request."""
+    officer: Browser = login_as("tiepnhan")
+    officer.get("/")
+    _sign_again(app, officer.client, timedelta(hours=11, minutes=59))
+    page = officer.get("/")
+    assert page.status_code == 200 and "Set-Cookie" in page.headers
+    assert _cookie_age(app, officer.client.get_cookie("session").value) < timedelta(minutes=1)
+    assert _signed_in(officer.client)
+
+
+def test_a_cookie_not_signed_for_longer_than_its_lifetime_signs_out(
+    app: Flask, login_as: Any
+) -> None:
+    officer: Browser = login_as("tiepnhan")
+    _sign_again(app, officer.client, timedelta(hours=12, minutes=1))
+    assert not _signed_in(officer.client)
