@@ -1460,6 +1460,10 @@ def run_database(kind: str, database_url: str, args: Any, tmp: str) -> dict[str,
             print(f"reusing the {args.dossiers} dossiers kept in {tmp}; upgraded in {init_s:.1f} s")
             memory = {"after init": current_rss()}
             picks, build_s = kept["picks"], kept["build_s"]
+            # New people for this run's receptions: the same seed would bring back the
+            # people an earlier run received, whom reception asks to confirm as duplicates.
+            newest = db.session.scalar(db.select(db.func.max(Dossier.id)))
+            rng = random.Random(f"{args.seed}-{newest}")
         total = db.session.scalar(db.select(db.func.count(Dossier.id)))
         keys = dict(
             db.session.execute(
