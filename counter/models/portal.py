@@ -39,9 +39,11 @@ class OutboxItem(db.Model):  # type: ignore[name-defined,misc]
     """
 
     __tablename__ = "outbox_item"
-    # What a page of the sender reads: pending items of a kind, by dossier, in order.
+    # What a page of the sender reads: pending items of a kind, by dossier, in order; the
+    # oldest pending item, which every staff page's banner asks for.
     __table_args__ = (
         Index("ix_outbox_item_status_kind_dossier_id", "status", "kind", "dossier_id", "id"),
+        Index("ix_outbox_item_status_created_at", "status", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -87,8 +87,11 @@ def progress() -> dict[str, Any]:
 
 def waited_too_long(now: datetime | None = None) -> bool:
     """Whether the oldest pending item has waited more than one working day."""
-    oldest = db.session.scalar(
-        select(func.min(OutboxItem.created_at)).where(OutboxItem.status == PENDING)
+    oldest = db.session.scalar(  # the first of the index (status, created_at), migration 0023
+        select(OutboxItem.created_at)
+        .where(OutboxItem.status == PENDING)
+        .order_by(OutboxItem.created_at)
+        .limit(1)
     )
     if oldest is None:
         return False

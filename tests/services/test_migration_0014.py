@@ -17,6 +17,7 @@ from tests.services.test_migration_0017 import added_by_0017
 from tests.services.test_migration_0019 import changed_by_0019
 from tests.services.test_migration_0020 import changed_by_0020
 from tests.services.test_migration_0021 import changed_by_0021
+from tests.services.test_migration_0023 import changed_by_0023
 
 pytestmark = pytest.mark.skipif(bool(PG_URL), reason="builds its own SQLite file")
 
@@ -81,6 +82,7 @@ def test_upgrade_queues_every_dossier_and_event_then_downgrades(tmp_path: Path) 
             and not changed_by_0019(d)
             and not changed_by_0020(d)
             and not changed_by_0021(d)
+            and not changed_by_0023(d)
         ] == []
 
         downgrade(revision="0013")

@@ -17,6 +17,7 @@ from tests.services.test_migration_0019 import changed_by_0019
 from tests.services.test_migration_0020 import changed_by_0020
 from tests.services.test_migration_0021 import changed_by_0021
 from tests.services.test_migration_0022 import changed_by_0022
+from tests.services.test_migration_0023 import changed_by_0023
 
 pytestmark = pytest.mark.skipif(bool(PG_URL), reason="builds its own SQLite file")
 
@@ -35,7 +36,13 @@ def test_upgrade_matches_the_models_then_downgrades(tmp_path: Path) -> None:
         upgrade(revision="0017")
         with db.engine.connect() as conn:
             diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
-        later = (changed_by_0019, changed_by_0020, changed_by_0021, changed_by_0022)
+        later = (
+            changed_by_0019,
+            changed_by_0020,
+            changed_by_0021,
+            changed_by_0022,
+            changed_by_0023,
+        )
         assert [d for d in diff if not any(change(d) for change in later)] == []
         indexes = {i["name"] for i in sa.inspect(db.engine).get_indexes("dossier_event")}
         assert "ix_dossier_event_action_at" in indexes

@@ -16,6 +16,7 @@ from counter.extensions import db
 from counter.services import search_index
 from tests.conftest import PG_URL, make_app
 from tests.services.test_migration_0010 import _insert
+from tests.services.test_migration_0023 import changed_by_0023
 
 pytestmark = pytest.mark.skipif(bool(PG_URL), reason="builds its own SQLite file")
 
@@ -70,7 +71,8 @@ def test_the_counts_per_status_are_back_filled_then_kept_by_every_write(
             context = MigrationContext.configure(
                 conn, opts={"include_object": search_index.include_object}
             )
-            assert compare_metadata(context, db.metadata) == []  # the models' schema
+            diff = compare_metadata(context, db.metadata)
+            assert [d for d in diff if not changed_by_0023(d)] == []  # the models' schema
         fresh = {"id": "100", "code": "'000.20.18.H18-261120-0100'", "lookup_key": "'K0000100'"}
         copied = ", ".join(fresh.get(c.name, c.name) for c in meta.tables["dossier"].columns)
         # Any statement, not only the app's: a change of status, one that changes nothing,
