@@ -152,14 +152,26 @@ def get_dossier(dossier_id: int) -> Dossier:
 
 
 def open_dossier(actor: Actor, dossier_id: int) -> Dossier:
-    """The dossier for its staff page; the access is logged (the page shows the ID number)."""
-    # The code alone first: the log's commit would expire a dossier loaded before it.
-    code = db.session.scalar(db.select(Dossier.code).where(Dossier.id == dossier_id))
-    if code is None:
+    """The dossier for its staff page; the access is logged (the page shows the ID number).
+
+    The dossier comes with its procedure and officers in one statement, and the log's
+    commit leaves what was read as read: the page is the dossier as it stood a moment
+    before the log's row, instead of the dossier, the signed-in account and its roles
+    read all over again after it.
+    """
+    dossier = db.session.scalars(
+        db.select(Dossier).where(Dossier.id == dossier_id).options(*_ROW_OPTIONS)
+    ).first()
+    if dossier is None:
         raise NotFound(NO_SUCH_DOSSIER)
-    with transaction():
-        audit.record(actor, "dossier_viewed", code)
-    return get_dossier(dossier_id)
+    session = db.session()
+    expiring, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        with transaction():
+            audit.record(actor, "dossier_viewed", dossier.code)
+    finally:
+        session.expire_on_commit = expiring
+    return dossier
 
 
 def actions_for(dossier: Dossier, actor: Actor) -> list[Action]:
