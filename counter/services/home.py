@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from counter.domain import clock
 from counter.domain.i18n import N_
@@ -134,7 +134,7 @@ def proposals_to_sign() -> list[Dossier]:
                 Dossier.delay_count < MAX_DELAYS,
                 proposed,
             )
-            .options(selectinload(Dossier.procedure))
+            .options(joinedload(Dossier.procedure))
             .order_by(Dossier.due_at, Dossier.id)
             .limit(LIST_LIMIT)
         )
@@ -155,7 +155,7 @@ def recent_stops(now: datetime) -> list[Dossier]:
             db.select(Dossier)
             .join(stopped_at, stopped_at.c.dossier_id == Dossier.id)
             .where(Dossier.status == Status.STOPPED.value)
-            .options(selectinload(Dossier.procedure))
+            .options(joinedload(Dossier.procedure))
             .order_by(stopped_at.c.at.desc(), Dossier.id)
             .limit(LIST_LIMIT)
         )
