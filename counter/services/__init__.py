@@ -56,18 +56,26 @@ class Actor:
 
 
 @contextmanager
-def transaction() -> Iterator[None]:
+def transaction(*, keep_loaded: bool = False) -> Iterator[None]:
     """Commit what the block wrote, or roll all of it back.
 
     The commit expires every object of the session; a use case that answers with what
     it wrote builds its answer after it (:func:`as_loaded`) rather than reading it back.
+    ``keep_loaded``: the objects read before stay as read (a block that writes only a
+    row of its own, such as an access log, need not have them all read again).
     """
+    session = db.session()
+    expiring = session.expire_on_commit
+    if keep_loaded:
+        session.expire_on_commit = False
     try:
         yield
         db.session.commit()
     except BaseException:
         db.session.rollback()
         raise
+    finally:
+        session.expire_on_commit = expiring
 
 
 def as_loaded(cls: type[T], values: dict[str, Any]) -> T:

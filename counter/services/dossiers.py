@@ -164,13 +164,8 @@ def open_dossier(actor: Actor, dossier_id: int) -> Dossier:
     ).first()
     if dossier is None:
         raise NotFound(NO_SUCH_DOSSIER)
-    session = db.session()
-    expiring, session.expire_on_commit = session.expire_on_commit, False
-    try:
-        with transaction():
-            audit.record(actor, "dossier_viewed", dossier.code)
-    finally:
-        session.expire_on_commit = expiring
+    with transaction(keep_loaded=True):
+        audit.record(actor, "dossier_viewed", dossier.code)
     return dossier
 
 

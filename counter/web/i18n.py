@@ -29,13 +29,6 @@ def gettext(string: str, **variables: Any) -> str:
     return text if not variables else text % variables
 
 
-def ngettext(singular: str, plural: str, num: int, **variables: Any) -> str:
-    """Flask-Babel's ``ngettext`` (``num`` is among the values, as there)."""
-    variables.setdefault("num", num)
-    text = _catalog().ungettext(singular, plural, num)
-    return text % variables
-
-
 def lazy_gettext(string: str, **variables: Any) -> LazyString:
     """Flask-Babel's ``lazy_gettext``: translated each time it is shown."""
     return LazyString(gettext, string, **variables)
