@@ -85,14 +85,24 @@ def progress() -> dict[str, Any]:
     }
 
 
+#: When the oldest pending item was queued: the first of the index (status, created_at),
+#: migration 0023 (the staff pages' banner reads it with :mod:`counter.services.page_facts`).
+OLDEST_PENDING_AT = (
+    select(OutboxItem.created_at)
+    .where(OutboxItem.status == PENDING)
+    .order_by(OutboxItem.created_at)
+    .limit(1)
+)
+
+
 def waited_too_long(now: datetime | None = None) -> bool:
     """Whether the oldest pending item has waited more than one working day."""
-    oldest = db.session.scalar(  # the first of the index (status, created_at), migration 0023
-        select(OutboxItem.created_at)
-        .where(OutboxItem.status == PENDING)
-        .order_by(OutboxItem.created_at)
-        .limit(1)
-    )
+    return waited_since_too_long(db.session.scalar(OLDEST_PENDING_AT), now)
+
+
+def waited_since_too_long(oldest: datetime | None, now: datetime | None = None) -> bool:
+    """Whether an item pending since ``oldest`` (None: nothing pends) has waited more than
+    one working day."""
     if oldest is None:
         return False
     return cal.due_at(oldest, 1, "working_days") < (now or clock.now())

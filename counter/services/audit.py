@@ -6,7 +6,6 @@ import re
 from collections.abc import Callable
 from datetime import datetime
 
-from counter.domain import clock
 from counter.domain.i18n import N_
 from counter.domain.lifecycle import Status
 from counter.extensions import db
@@ -132,16 +131,10 @@ def record(actor: Actor, action: str, target: str = "", detail: str = "") -> Aud
     return entry
 
 
-def newest_at() -> datetime | None:
-    """When the newest audit row was written (every sign-in and change writes one)."""
-    return db.session.scalar(db.select(db.func.max(AuditEntry.at)))
-
-
-def clock_doubt(now: datetime | None = None) -> tuple[str, datetime | None]:
-    """Whether this PC's clock is implausible (:func:`counter.domain.clock.doubt`), and
-    the newest record it was compared with."""
-    newest = newest_at()
-    return clock.doubt(clock.now_or(now), newest), newest
+#: When the newest audit row was written (every sign-in and change writes one): what this
+#: PC's clock is compared with (:func:`counter.domain.clock.doubt`; the staff pages' banner
+#: reads it with :mod:`counter.services.page_facts`).
+NEWEST_AT = db.select(db.func.max(AuditEntry.at))
 
 
 def search(

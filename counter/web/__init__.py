@@ -72,8 +72,9 @@ class NavItem:
 
 #: The main navigation, in order; each blueprint adds its own entries.
 NAV: list[NavItem] = []
-#: Callables returning banners ({"level", "text", "url", "link"}) for staff pages.
-BANNERS: list[Callable[[], list[dict[str, str]]]] = []
+#: Callables returning banners ({"level", "text", "url", "link"}) for staff pages, given
+#: what the page's banners read from the database (:mod:`counter.services.page_facts`).
+BANNERS: list[Callable[[Any], list[dict[str, str]]]] = []
 
 
 def actor() -> Actor:
@@ -187,9 +188,16 @@ def _role_labels() -> list[str]:
 
 
 def _banners() -> list[dict[str, str]]:
+    from counter.services.page_facts import page_facts
+
+    try:  # one statement for every banner
+        facts = page_facts()
+    except Exception:  # a banner never breaks the page it sits on
+        db.session.rollback()
+        return []
     out: list[dict[str, str]] = []
     for source in BANNERS:
-        out.extend(source())
+        out.extend(source(facts))
     return out
 
 

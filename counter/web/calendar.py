@@ -18,6 +18,7 @@ from counter.domain.imports import ImportRefused
 from counter.extensions import db
 from counter.models import CalendarEntry
 from counter.services import calendar as service
+from counter.services.page_facts import PageFacts
 from counter.web import BANNERS, actor, roles_required
 from counter.web.admin import ADMIN_MENU
 from counter.web.forms import CounterForm, max_length, run_form
@@ -85,7 +86,7 @@ class ConfirmImportForm(CounterForm):
     content = HiddenField()
 
 
-def _schedule_banner() -> list[dict[str, str]]:
+def _schedule_banner(_facts: PageFacts) -> list[dict[str, str]]:
     """Warn every staff page when this year (or, from 1/11, next year) has no schedule."""
     try:
         years = service.missing_schedule_years()

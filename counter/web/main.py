@@ -9,11 +9,10 @@ from flask import Blueprint, render_template, url_for
 from counter.domain import clock
 from counter.domain.events import DelayProposed
 from counter.domain.lifecycle import Status
-from counter.extensions import db
-from counter.services import audit
 from counter.services import home as svc
 from counter.services.dossiers import count_tab, latest_proposal
 from counter.services.office import get_office
+from counter.services.page_facts import PageFacts
 from counter.web import BANNERS, actor, staff_required
 from counter.web.i18n import fmt_datetime
 from counter.web.i18n import gettext as _
@@ -126,17 +125,14 @@ def home() -> Any:
     )
 
 
-def _clock_banner() -> list[dict[str, str]]:
+def _clock_banner(facts: PageFacts) -> list[dict[str, str]]:
     """On every staff page while this PC's clock cannot be right (a reset after a power
     cut): the codes and due dates handed to citizens would carry its date."""
-    try:
-        reason, newest = audit.clock_doubt()
-    except Exception:  # a banner never breaks the page it sits on
-        db.session.rollback()
-        return []
+    now, newest = clock.now(), facts.newest_audit_at
+    reason = clock.doubt(now, newest)
     if not reason:
         return []
-    shown = fmt_datetime(clock.now())
+    shown = fmt_datetime(now)
     if reason == clock.BEHIND_RECORDS:
         text = _(
             "Đồng hồ của máy tính đang chỉ %(now)s, sớm hơn lần ghi gần nhất (%(newest)s).",

@@ -23,6 +23,7 @@ from counter.domain.i18n import N_
 from counter.domain.lifecycle import Status
 from counter.extensions import db
 from counter.portal import bundle, sender, status
+from counter.services.page_facts import PageFacts
 from counter.web import BANNERS, NAV_EXTRA, NavItem, actor, roles_required
 from counter.web.forms import CounterForm
 from counter.web.i18n import gettext as _
@@ -177,11 +178,11 @@ def requeue(item_id: int) -> Any:
     return redirect(url_for("sync.index"))
 
 
-def _waiting_banner() -> list[dict[str, str]]:
+def _waiting_banner(facts: PageFacts) -> list[dict[str, str]]:
     """Red on every staff page while something has waited more than one working day."""
     try:
-        overdue = status.waited_too_long()
-    except Exception:  # a banner never breaks the page it sits on
+        overdue = status.waited_since_too_long(facts.oldest_pending_at)
+    except Exception:  # a banner never breaks the page it sits on (the calendar read)
         db.session.rollback()
         return []
     if not overdue:

@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import update
+from sqlalchemy import event, update
 
+from counter.domain import clock
 from counter.domain.clock import now as utcnow
 from counter.extensions import db
 from counter.models.portal import PARKED, PENDING, OutboxItem
@@ -95,6 +96,34 @@ def test_red_banner_on_staff_pages_after_one_working_day(
     assert "/dong-bo/" in login_as("lanhdao").get("/").get_data(as_text=True)
     sender.run_sync("test")
     assert BANNER not in officer.get("/").get_data(as_text=True)
+
+
+def test_the_banners_read_the_audit_log_and_the_outbox_in_one_statement(
+    portal_app: Flask, sim: SimServer, login_as: Any
+) -> None:
+    with clock.frozen(utcnow() + timedelta(days=3)):
+        login_as("lanhdao")  # the newest record: a sign-in at a later time
+    officer = login_as("tiepnhan")
+    db.session.execute(
+        update(OutboxItem)
+        .where(OutboxItem.status == PENDING)
+        .values(created_at=utcnow() - timedelta(days=5))
+    )
+    db.session.commit()
+    statements: list[str] = []
+
+    def note(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        html = officer.get("/").get_data(as_text=True)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+    assert BANNER in html  # the outbox's banner
+    assert "sớm hơn lần ghi gần nhất" in html  # the clock's banner
+    reads = [s for s in statements if "audit_entry" in s or "outbox_item" in s]
+    assert len(reads) == 1, reads
 
 
 def test_the_page_lists_what_is_pending_with_its_retry_state(
