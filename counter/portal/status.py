@@ -29,6 +29,7 @@ from counter.models.portal import (
 )
 from counter.portal import pull, sender
 from counter.services import calendar as cal
+from counter.services.page_facts import OLDEST_PENDING_AT
 
 log = logging.getLogger("counter.portal")
 RUNS_SHOWN = 10
@@ -83,16 +84,6 @@ def progress() -> dict[str, Any]:
         "failed": run.failed,
         "pending": left.pending,
     }
-
-
-#: When the oldest pending item was queued: the first of the index (status, created_at),
-#: migration 0023 (the staff pages' banner reads it with :mod:`counter.services.page_facts`).
-OLDEST_PENDING_AT = (
-    select(OutboxItem.created_at)
-    .where(OutboxItem.status == PENDING)
-    .order_by(OutboxItem.created_at)
-    .limit(1)
-)
 
 
 def waited_too_long(now: datetime | None = None) -> bool:

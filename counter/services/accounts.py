@@ -36,7 +36,7 @@ from counter.domain.i18n import N_
 from counter.domain.lifecycle import Role
 from counter.extensions import db
 from counter.models import ROLES, AuditEntry, LoginFailure, User, UserRole, UserSession
-from counter.services import Actor, as_loaded, audit, transaction
+from counter.services import Actor, as_loaded, audit, page_facts, transaction
 
 #: Role names on screen: one wording, the status machine's (``Role.label``).
 ROLE_LABELS: dict[str, str] = {role.value: role.label for role in Role}
@@ -330,13 +330,15 @@ def unlock(actor: Actor, username: str) -> Unlocked:
 @functools.cache
 def _resume_query() -> Select[Any]:
     """The query of :func:`resume_session`: the session by its token, with its account's
-    columns and roles (a row per role), as one plain statement built once."""
+    columns and roles (a row per role), as one plain statement built once; and what every
+    staff page reads besides (:data:`counter.services.page_facts.COLUMNS`)."""
     sessions, users, roles = UserSession.__table__, User.__table__, UserRole.__table__
     return (
         db.select(
             *(c.label(f"s_{c.key}") for c in sessions.c),
             *(c.label(f"u_{c.key}") for c in users.c),
             roles.c.role.label("r_role"),
+            *page_facts.COLUMNS,
         )
         .join_from(sessions, users, users.c.id == sessions.c.user_id)
         .outerjoin(roles, roles.c.user_id == users.c.id)
@@ -375,6 +377,8 @@ def resume_session(
     # come in one plain statement (the ORM's loading of it cost more than running it).
     rows = db.session.connection().execute(_resume_query(), {"p_token": _token_hash(token)}).all()
     record = rows[0] if rows else None
+    if record is not None:  # what the page's banners and the setup's copies need, too
+        page_facts.remember(record)
     if record is None or record.s_ended_at is not None:
         return None
     if record.s_address != address[:_ADDRESS_MAX] or record.s_user_agent != agent[:_AGENT_MAX]:

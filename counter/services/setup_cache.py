@@ -49,7 +49,8 @@ SETUP_TABLES = frozenset(
 )
 #: The start of typed SQL that may write.
 _WRITE = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE|WITH|MERGE|TRUNCATE)\b", re.IGNORECASE)
-_VERSION = db.select(SetupVersion.version).where(SetupVersion.id == 1)
+#: The version's row (also read as a column of the sign-in's statement: page_facts).
+VERSION = db.select(SetupVersion.version).where(SetupVersion.id == 1)
 #: session.info keys: (process generation, version) read in this session; a pending write.
 _MEMO = "counter.setup_version"
 _PENDING = "counter.setup_written"
@@ -74,9 +75,17 @@ def version() -> int | None:
         return memo[1]  # type: ignore[no-any-return]
     # Read first, build after: a copy built from newer rows than its number is only
     # built again; one built from older rows than its number would be wrong.
-    found = session.connection().execute(_VERSION).scalar()
+    found = session.connection().execute(VERSION).scalar()
     info[_MEMO] = (generation, found)
     return found
+
+
+def remember(found: int | None) -> None:
+    """Take the version as another statement of this session read it just now (the
+    sign-in's, :mod:`counter.services.page_facts`): :func:`version` needs no statement."""
+    info = db.session().info
+    if not info.get(_PENDING):
+        info[_MEMO] = (_generation[0], found)
 
 
 def cached(name: str, build: Callable[[], T]) -> T:
