@@ -34,7 +34,7 @@ from counter.domain.imports import ImportPreview, ImportRefused
 from counter.domain.text import check_search_words, fold
 from counter.extensions import db
 from counter.models import AuditEntry, CatalogImport, Procedure, ProcedureDocument, ProcedureFee
-from counter.services import Actor, audit, transaction
+from counter.services import Actor, audit, setup_cache, transaction
 
 #: Largest catalog file accepted (a full provincial catalog is well under 1 MB).
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
@@ -131,15 +131,20 @@ def list_procedures(
     )
 
 
-def list_fields() -> list[tuple[str, str]]:
-    """(field code, field name) pairs present in the catalog, by name."""
+def list_fields() -> tuple[tuple[str, str], ...]:
+    """(field code, field name) pairs present in the catalog, by name (every worklist page's
+    filter: this process's copy while the setup's version stands, migration 0024)."""
+    return setup_cache.cached("catalog_fields", _load_fields)
+
+
+def _load_fields() -> tuple[tuple[str, str], ...]:
     rows = db.session.execute(
         db.select(Procedure.field_code, Procedure.field_name)
         .where(Procedure.field_code != "")
         .distinct()
         .order_by(Procedure.field_name)
     ).all()
-    return [(code, name) for code, name in rows]
+    return tuple((code, name) for code, name in rows)
 
 
 _CODE_LIKE = re.compile(r"^\d[\d.]*$")

@@ -69,7 +69,7 @@ from counter.domain.text import SEARCH_WORDS_MAX, check_search_words, fold, too_
 from counter.extensions import db
 from counter.models import Dossier, DossierEvent, DossierStatusCount, Procedure, User, UserRole
 from counter.models.types import column_length
-from counter.services import Actor, audit, numbering, search_index, transaction
+from counter.services import Actor, audit, numbering, search_index, setup_cache, transaction
 from counter.services import calendar as cal
 from counter.services.events import append_event
 
@@ -193,12 +193,17 @@ def assignable_users() -> list[User]:
     )
 
 
-def staff_choices() -> list[tuple[int, str]]:
-    """(id, full name) of the active staff, for the officer filter of every worklist page."""
+def staff_choices() -> tuple[tuple[int, str], ...]:
+    """(id, full name) of the active staff, for the officer filter of every worklist page
+    (this process's copy while the setup's version stands, migration 0024)."""
+    return setup_cache.cached("staff_choices", _load_staff_choices)
+
+
+def _load_staff_choices() -> tuple[tuple[int, str], ...]:
     rows = db.session.execute(
         db.select(User.id, User.full_name).where(User.active.is_(True)).order_by(User.full_name)
     )
-    return [(user_id, name) for user_id, name in rows]
+    return tuple((user_id, name) for user_id, name in rows)
 
 
 def current_unit(dossier: Dossier) -> str:

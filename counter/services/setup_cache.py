@@ -1,10 +1,11 @@
 """Per-process copies of the office's setup, checked with one small query.
 
-The office row, the calendar, the queue's services and counters and the printers change
-a few times a year, yet the kiosk, every due date and the counter pages read them on
-every request. Each process keeps what it built from them, with the database's
-``setup_version`` (a number triggers raise on every write to those tables, whoever makes
-it: migration 0021) at the time it read them; a copy is used while the number is the same.
+The office row, the calendar, the queue's services and counters, the printers, the
+catalog's fields and the staff's names change a few times a year, yet the kiosk, every
+due date, the counter pages and the worklist filters read them on every request. Each
+process keeps what it built from them, with the database's ``setup_version`` (a number
+triggers raise on every write to those tables, whoever makes it: migrations 0021 and
+0024) at the time it read them; a copy is used while the number is the same.
 
 Within one database session the number is read once, and read again after any session
 of this process commits a write to those tables. A session with such a write not yet
@@ -45,6 +46,8 @@ SETUP_TABLES = frozenset(
         "queue_counter_service",
         "printer",
         "setup_version",
+        "procedure",  # its fields (migration 0024)
+        "user",  # the staff's names (migration 0024)
     }
 )
 #: The start of typed SQL that may write.

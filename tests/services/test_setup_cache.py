@@ -18,7 +18,7 @@ from sqlalchemy import create_engine, text
 from counter.domain.errors import NotFound, ValidationError
 from counter.extensions import db
 from counter.models import CalendarEntry, Office, QueueTicket
-from counter.services import Actor, printing, setup_cache
+from counter.services import Actor, accounts, printing, setup_cache
 from counter.services import calendar as cal
 from counter.services import office as office_service
 from counter.services import queue as q
@@ -191,3 +191,33 @@ def test_counters_and_services_changed_by_the_admin_show_on_the_next_counter_pag
     q.save_counter(ADMIN, added.id, number=8, service_ids=[service("A").id], active=False)
     page = officer.get(f"/quay/{here}").get_data(as_text=True)
     assert "Quầy số 7" not in page and "Quầy số 8" not in page
+
+
+def test_the_worklist_filters_follow_new_accounts_and_fields_at_once(
+    app: Flask, login_as: Callable[[str], Any]
+) -> None:
+    leader = login_as("lanhdao")
+
+    def filters() -> str:
+        return leader.get("/ho-so/").get_data(as_text=True)
+
+    assert "Trần Thị Mới" not in filters()
+    accounts.create_user(
+        ADMIN, username="moi", full_name="Trần Thị Mới", roles=["specialist"], password="x" * 12
+    )
+    assert "Trần Thị Mới" in filters()  # the admin's new account, on the next page
+    other = create_engine(db.engine.url)  # another process, or a statement typed by hand
+    with other.begin() as conn:
+        conn.execute(text("UPDATE \"user\" SET full_name = 'Trần Thị Mai' WHERE username = 'moi'"))
+        conn.execute(
+            text(
+                "UPDATE procedure SET field_code = 'Z99', field_name = 'Lĩnh vực mới' WHERE id = 1"
+            )
+        )
+    page = filters()
+    assert "Trần Thị Mai" in page and "Trần Thị Mới" not in page
+    assert '<option value="Z99"' in page and "Lĩnh vực mới" in page
+    with other.begin() as conn:
+        conn.execute(text("UPDATE \"user\" SET active = false WHERE username = 'moi'"))
+    assert "Trần Thị Mai" not in filters()  # a locked account is no longer offered
+    other.dispose()
