@@ -968,16 +968,24 @@ def ticket_for_reception(actor: Actor, ticket_id: int) -> QueueTicket:
 
 
 def attach_dossier(actor: Actor, ticket_id: int, dossier: Dossier) -> None:
-    """Link the ticket to the dossier being received, inside the reception's transaction."""
+    """Link the ticket to the dossier being received, inside the reception's transaction.
+
+    A ticket still «called» starts being served with it: the citizen is at the counter,
+    so neither a recall nor «Vắng mặt» applies any more (nor counts in the statistics).
+    """
     ticket = ticket_for_reception(actor, ticket_id)
+    moment = clock.now()
     done = db.session.execute(
         db.update(QueueTicket)
         .where(QueueTicket.id == ticket.id, QueueTicket.dossier_id.is_(None))
-        .values(dossier_id=dossier.id, updated_at=clock.now())
+        .values(dossier_id=dossier.id, updated_at=moment)
         .execution_options(synchronize_session=False)
     ).rowcount
     if not done:
         raise Conflict(N_("Số %(code)s đã gắn với một hồ sơ."), code=ticket.code)
+    if ticket.status == TicketStatus.CALLED.value:
+        desk = _Desk(ticket.counter_id, counter_infos()[ticket.counter_id].number)
+        _log(_step(ticket, "start", desk, actor, moment, started_at=moment))
 
 
 def ticket_of_dossier(dossier_id: int) -> QueueTicket | None:
@@ -1122,10 +1130,26 @@ def board(now: datetime | None = None) -> dict[str, Any]:
             .limit(200)
         )
     )
-    latest: dict[int, QueueEvent] = {}
+    # «Vừa gọi»: each number once, at its latest call (recalls push no one off the list).
+    shown: set[int | None] = set()
+    latest_calls = []
     for event in calls:
-        if event.counter_id is not None:
-            latest.setdefault(event.counter_id, event)
+        if event.ticket_id not in shown:
+            shown.add(event.ticket_id)
+            latest_calls.append(event)
+    # Each counter shows the number called to or served at it now, nothing else: not one
+    # since finished, marked absent or sent to another counter, nor one from before a close.
+    at_counters = dict(
+        db.session.execute(
+            db.select(QueueTicket.counter_id, QueueTicket.code)
+            .where(
+                _one_of(QueueTicket.status, AT_COUNTER),
+                QueueTicket.counter_id.is_not(None),
+                QueueTicket.day == day,  # one left unsettled last night is not today's call
+            )
+            .order_by(QueueTicket.called_at)
+        ).all()
+    )
     waiting = waiting_counts(day)
     return {
         "day": day.isoformat(),
@@ -1135,7 +1159,7 @@ def board(now: datetime | None = None) -> dict[str, Any]:
                 "number": c.number,
                 "name": c.name,
                 "open": c.is_open,
-                "code": latest[c.id].code if c.id in latest else "",
+                "code": at_counters.get(c.id, ""),
             }
             for c in list_counters(active_only=True)
         ],
@@ -1149,7 +1173,7 @@ def board(now: datetime | None = None) -> dict[str, Any]:
                 # What the board says: the clips of «Mời số A012 đến quầy số 2», in order.
                 "clips": announcement(e.code, e.counter_number) if e.counter_number else [],
             }
-            for e in calls[:LAST_CALLS]
+            for e in latest_calls[:LAST_CALLS]
         ],
         "waiting": [
             {"letter": s.letter, "name": s.name, "count": waiting.get(s.id, 0)}

@@ -104,7 +104,7 @@ def test_a_short_morning_in_three_pages(
     )
     board.goto(server("/man-hinh/"))
     board.get_by_role("button", name="Bật âm thanh").click()
-    board.wait_for_function("() => document.getElementById('voice-unlock').hidden")
+    board.get_by_role("button", name="Bật âm thanh").wait_for(state="hidden")  # gone
 
     officer = _page(chromium, 1366, 900)
     log_in(officer, server, "tiepnhan", "tiepnhan123")

@@ -58,7 +58,7 @@ def test_the_board_speaks_each_call_after_the_sound_button(
     button = board.get_by_role("button", name="Bật âm thanh")
     assert button.is_visible()
     button.click()
-    board.wait_for_function("() => document.getElementById('voice-unlock').hidden")
+    board.get_by_role("button", name="Bật âm thanh").wait_for(state="hidden")  # gone
     assert board.evaluate("() => localStorage.getItem('counter.voice')") == "on"
     board.wait_for_timeout(1500)  # the board has polled: later calls are new ones
     assert _clips_asked(requests) == []  # nothing fetched before a call

@@ -171,12 +171,9 @@ def test_no_show_only_after_the_recalls(app: Flask, counters: dict[int, Actor]) 
     gone = q.no_show(me, ticket.id, now=at(8, 5))
     assert (gone.status, gone.recalls) == ("no_show", 2)
     assert q.current_ticket(counter(1).id) is None
+    # «Vừa gọi» lists each number once, at its latest call: recalls push no one off.
     calls = q.board(now=at(8, 6))["calls"]
-    assert [(c["code"], c["counter"], c["recall"]) for c in calls] == [
-        ("A001", 1, True),
-        ("A001", 1, True),
-        ("A001", 1, False),
-    ]
+    assert [(c["code"], c["counter"], c["recall"]) for c in calls] == [("A001", 1, True)]
 
 
 def test_a_called_ticket_must_be_settled_before_the_next_call(
@@ -221,6 +218,35 @@ def test_the_board_shows_each_counter_its_number_and_the_waiting(
         (2, True, "B001"),
     ]
     assert [(w["letter"], w["count"]) for w in shown["waiting"]] == [("A", 1), ("B", 1), ("C", 0)]
+
+
+def test_the_board_shows_at_each_counter_only_the_number_at_it_now(
+    app: Flask, counters: dict[int, Actor]
+) -> None:
+    one, two = counters[1], counters[2]
+    issue("A", at(8, 0))
+    issue("A", at(8, 1))
+
+    def tiles() -> dict[int, str]:
+        return {c["number"]: c["code"] for c in q.board(now=at(9, 0))["counters"]}
+
+    first = q.call_next(one, counter(1).id, now=at(8, 2))
+    assert tiles() == {1: "A001", 2: ""}
+    q.transfer(one, first.id, counter_id=counter(2).id, now=at(8, 3))
+    assert tiles() == {1: "", 2: ""}  # A001 waits for counter 2: nobody is called yet
+    q.call_next(two, counter(2).id, now=at(8, 4))
+    assert tiles() == {1: "", 2: "A001"}  # at counter 2 only
+    second = q.call_next(one, counter(1).id, now=at(8, 5))
+    assert tiles() == {1: "A002", 2: "A001"}
+    q.recall(one, second.id, now=at(8, 6))
+    q.recall(one, second.id, now=at(8, 7))
+    q.no_show(one, second.id, now=at(8, 8))
+    assert tiles() == {1: "", 2: "A001"}  # absent: nobody to send to counter 1
+    q.finish(two, first.id, now=at(8, 9))
+    assert tiles() == {1: "", 2: ""}
+    q.close_counter(one, counter(1).id, now=at(8, 10))
+    q.open_counter(one, counter(1).id, now=at(8, 11))
+    assert tiles() == {1: "", 2: ""}  # reopened: no number from before
 
 
 def _make_officers(count: int) -> list[Actor]:

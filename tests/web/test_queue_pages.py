@@ -274,6 +274,11 @@ def test_the_dossier_received_from_a_ticket_shows_it(
         ),
     )
     assert tickets()[0].dossier_id == dossier.id
+    # Receiving a dossier is serving the citizen: the ticket is no longer «called», and
+    # neither «Gọi lại» nor «Vắng mặt» is offered for someone whose dossier was received.
+    assert tickets()[0].status == "serving" and tickets()[0].started_at is not None
+    counter_page = officer.get(f"/quay/{counter(2).id}").get_data(as_text=True)
+    assert "Vắng mặt" not in counter_page and "Gọi lại" not in counter_page
     page = officer.get(f"/ho-so/{dossier.id}").get_data(as_text=True)
     assert "Số thứ tự" in page and "B001" in page and "quầy số 2" in page
     counter_page = officer.get(f"/quay/{counter(2).id}").get_data(as_text=True)
