@@ -940,6 +940,15 @@ def transfer(
         target = get_counter(counter_id)
         if target.id == counter.id or not target.active:
             raise ValidationError(N_("Hãy chọn một quầy khác đang hoạt động."), field="target")
+        if target.officer_id is None:  # the citizen would wait for nobody
+            raise ValidationError(
+                N_(
+                    "Quầy số %(number)s đang đóng: không ai ở đó gọi số này. Hãy chuyển đến "
+                    "một quầy đang mở, hoặc sang một dịch vụ."
+                ),
+                number=target.number,
+                field="target",
+            )
         values["target_counter_id"] = target.id
     else:
         service = get_service(int(service_id or 0))

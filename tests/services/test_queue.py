@@ -159,6 +159,20 @@ def test_transfer_to_a_counter_waits_for_that_counter_only(
     assert q.call_next(two, counter(2).id, now=at(8, 13)).code == "C001"
 
 
+def test_no_transfer_to_a_closed_counter(app: Flask, counters: dict[int, Actor]) -> None:
+    issue("A", at(8, 0))
+    one, two = counters[1], counters[2]
+    q.close_counter(two, counter(2).id, now=at(8, 1))
+    ticket = q.call_next(one, counter(1).id, now=at(8, 2))
+    with pytest.raises(ValidationError) as err:
+        q.transfer(one, ticket.id, counter_id=counter(2).id, now=at(8, 3))
+    assert "Quầy số 2 đang đóng" in str(err.value)  # nobody there would call the citizen
+    assert q.current_ticket(counter(1).id).id == ticket.id  # still at counter 1
+    q.open_counter(two, counter(2).id, now=at(8, 4))
+    q.transfer(one, ticket.id, counter_id=counter(2).id, now=at(8, 5))
+    assert q.call_next(two, counter(2).id, now=at(8, 6)).code == "A001"
+
+
 def test_no_show_only_after_the_recalls(app: Flask, counters: dict[int, Actor]) -> None:
     issue("A", at(8, 0))
     me = counters[1]
