@@ -4,8 +4,12 @@ Computed from the queue's events (:class:`~counter.models.QueueEvent`), so a tic
 history counts where it happened: a transferred ticket's second wait belongs to the
 service and counter that called it the second time.
 
-- **issued**: ``issue`` events; **called**: ``call`` events (recalls not counted);
-  **served**: ``finish`` events; **no-show**: ``no_show`` events.
+- **issued**: ``issue`` events; **called**: tickets with a ``call`` event (recalls not
+  counted; a ticket called again after a transfer counts once in each row it was called
+  in, once in the total); **served**: ``finish`` events; **no-show**: ``no_show`` events;
+  **unfinished**: tickets issued in the range with neither (still waiting or at a counter,
+  or gone before their call), counted where they were issued: in the total, the day and
+  the service, ``issued = served + no-show + unfinished`` for the tickets of the range.
 - **waiting time**: from the issue (or the transfer) to the call that ends the wait.
 - **service time**: from ``start`` to the ``finish`` or ``transfer`` that ends it; a ticket
   finished straight from the call has no service time (it is still served).
@@ -56,6 +60,7 @@ class StatsRow:
     no_show: int
     wait: Times
     service: Times
+    unfinished: int | None = None  # None for counters and officers, as ``issued``
 
 
 @dataclass(frozen=True)
@@ -99,9 +104,10 @@ def times(values: list[float]) -> Times:
 @dataclass
 class _Tally:
     issued: int = 0
-    called: int = 0
+    called: set[int] = field(default_factory=set)  # the tickets
     served: int = 0
     no_show: int = 0
+    unfinished: int = 0
     waits: list[float] = field(default_factory=list)
     services: list[float] = field(default_factory=list)
 
@@ -110,11 +116,12 @@ class _Tally:
             key,
             label,
             self.issued if issued else None,
-            self.called,
+            len(self.called),
             self.served,
             self.no_show,
             times(self.waits),
             times(self.services),
+            self.unfinished if issued else None,
         )
 
 
@@ -155,9 +162,13 @@ def queue_stats(date_from: date, date_to: date) -> QueueStats:
     ticket_id = None
     waiting_since: datetime | None = None  # the issue or transfer the next call ends
     serving_since: datetime | None = None  # the start the next finish or transfer ends
+    open_in: list[_Tally] = []  # where the ticket was issued, until it is served or absent
+
     for event in _events(date_from, date_to):
         if event.ticket_id != ticket_id:
-            ticket_id, waiting_since, serving_since = event.ticket_id, None, None
+            for tally in open_in:  # the previous ticket was never finished
+                tally.unfinished += 1
+            ticket_id, waiting_since, serving_since, open_in = event.ticket_id, None, None, []
         local = clock.local_naive(event.at)
         tallies = [total, days[local.date()]]
         if event.service_id is not None:
@@ -169,13 +180,14 @@ def queue_stats(date_from: date, date_to: date) -> QueueStats:
         if event.action == "issue":
             per_hour[local.hour] += 1
             waiting_since = event.at
+            open_in = tallies
             for tally in tallies:
                 tally.issued += 1
         elif event.action == "call":
             wait = (event.at - waiting_since).total_seconds() if waiting_since else None
             waiting_since, serving_since = None, None
             for tally in tallies:
-                tally.called += 1
+                tally.called.add(event.ticket_id)
                 if wait is not None:
                     tally.waits.append(wait)
         elif event.action == "start":
@@ -185,6 +197,8 @@ def queue_stats(date_from: date, date_to: date) -> QueueStats:
             serving_since = None
             if event.action == "transfer":
                 waiting_since = event.at
+            else:
+                open_in = []
             for tally in tallies:
                 if event.action == "finish":
                     tally.served += 1
@@ -192,6 +206,8 @@ def queue_stats(date_from: date, date_to: date) -> QueueStats:
                     tally.no_show += 1
                 if spent is not None:
                     tally.services.append(spent)
+    for tally in open_in:  # the last ticket
+        tally.unfinished += 1
     return QueueStats(
         date_from=date_from,
         date_to=date_to,

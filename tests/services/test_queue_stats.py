@@ -68,7 +68,9 @@ def test_percentile90_is_the_nearest_rank() -> None:
 
 def test_the_totals_of_two_days(app: Flask, two_days: None) -> None:
     stats = queue_stats(TUESDAY, WEDNESDAY)
-    assert counts(stats.total) == (5, 6, 4, 1)
+    # B001, called at counter 2 then again after its transfer, is one ticket called.
+    assert counts(stats.total) == (5, 5, 4, 1)
+    assert stats.total.unfinished == 0  # 5 taken = 4 served + 1 absent
     # waits 1, 2, 4, 8, 11, 15 min: median (4 + 8) / 2 = 6; p90 ceil(5.4) = 6th = 15
     assert stats.total.wait == minutes(6, 15, 6)
     # service 3, 4, 6, 9 min: median (4 + 6) / 2 = 5; p90 ceil(3.6) = 4th = 9
@@ -117,13 +119,29 @@ def test_per_day_and_the_busiest_hours(app: Flask, two_days: None) -> None:
     stats = queue_stats(TUESDAY, WEDNESDAY)
     tuesday, wednesday = stats.by_day
     assert (tuesday.label, wednesday.label) == ("01/12/2026", "02/12/2026")
-    assert counts(tuesday) == (4, 5, 3, 1)
+    assert counts(tuesday) == (4, 4, 3, 1)
     assert tuesday.wait == minutes(8, 15, 5)  # 2, 4, 8, 11, 15; ceil(4.5) = 5th
     assert counts(wednesday) == (1, 1, 1, 0)
     assert stats.busiest_hours == [(8, 4), (9, 1)]
     only_tuesday = queue_stats(TUESDAY, TUESDAY)
-    assert counts(only_tuesday.total) == (4, 5, 3, 1)
+    assert counts(only_tuesday.total) == (4, 4, 3, 1)
     assert only_tuesday.busiest_hours == [(8, 4)]
+
+
+def test_tickets_not_finished_are_counted_where_they_were_taken(
+    app: Flask, two_days: None, counters: dict[int, Actor]
+) -> None:
+    issue("A", at(8, 40))  # still waiting at the end of the morning
+    b2 = issue("B", at(8, 41))
+    assert q.call_next(counters[2], counter(2).id, now=at(8, 45)).id == b2.id  # at the counter
+    stats = queue_stats(TUESDAY, WEDNESDAY)
+    assert counts(stats.total) == (7, 6, 4, 1)
+    assert stats.total.unfinished == 2  # 7 taken = 4 served + 1 absent + 2 not finished
+    rows = {row.key: row for row in stats.by_service}
+    assert (rows[str(service("A").id)].unfinished, rows[str(service("B").id)].unfinished) == (1, 1)
+    tuesday, wednesday = stats.by_day
+    assert (tuesday.unfinished, wednesday.unfinished) == (2, 0)
+    assert all(row.unfinished is None for row in stats.by_counter)  # the kiosk issues
 
 
 def test_a_range_backwards_or_too_long_is_refused_in_vietnamese(app: Flask) -> None:

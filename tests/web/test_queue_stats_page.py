@@ -35,20 +35,24 @@ def test_leaders_and_admins_see_it_others_do_not(login_as: Any, client: Any) -> 
 
 def test_the_tables_and_the_busiest_hours_of_two_days(login_as: Any, two_days: None) -> None:
     html = login_as("lanhdao").get(f"{PAGE}?tu=01/12/2026&den=02/12/2026").get_data(as_text=True)
-    # issued, called, served, no-show; wait median, p90; service median, p90 (minutes:seconds)
-    assert cells(html, "A — Hộ tịch") == ["3", "4", "3", "1", "9:30", "15:00", "6:00", "9:00"]
+    # issued, called, served, no-show, not finished; wait median, p90; service median, p90
+    # (minutes:seconds)
+    assert cells(html, "A — Hộ tịch") == ["3", "4", "3", "1", "0", "9:30", "15:00", "6:00", "9:00"]
     assert cells(html, "1 — Tư pháp - Hộ tịch") == [
         "—",
         "4",
         "3",
         "1",
+        "—",
         "9:30",
         "15:00",
         "6:00",
         "9:00",
     ]
-    assert cells(html, "02/12/2026") == ["1", "1", "1", "0", "1:00", "1:00", "—", "—"]
-    assert re.search(r"<th>Tổng cộng</th><td[^>]*>5</td>", html)
+    assert cells(html, "02/12/2026") == ["1", "1", "1", "0", "0", "1:00", "1:00", "—", "—"]
+    # taken, called (B001 once, though called again after its transfer), served, absent, open
+    total = re.search(r"<th>Tổng cộng</th>((?:<td[^>]*>[^<]*</td>){5})", html)
+    assert total and re.findall(r">([^<]*)</td>", total.group(1)) == ["5", "5", "4", "1", "0"]
     # the chart: a bar for 8 h (4 tickets, the tallest) and 9 h (1)
     assert "<title>8 giờ: 4 số</title>" in html and "<title>9 giờ: 1 số</title>" in html
     assert 'class="bar bar-top"' in html
