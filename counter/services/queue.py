@@ -1017,34 +1017,59 @@ def waiting_counts(day: Any = None) -> dict[int, int]:
     return {service_id: count for service_id, count in rows}
 
 
-def waiting_list(counter: QueueCounter, limit: int = 10) -> list[QueueTicket]:
-    """The next tickets the counter would call, in calling order."""
+class Waiting(NamedTuple):
+    """The next tickets a counter would call, and how many wait for it in all."""
+
+    tickets: list[QueueTicket]
+    total: int
+
+    @property
+    def more(self) -> int:
+        """How many wait beyond the tickets listed."""
+        return self.total - len(self.tickets)
+
+
+def waiting_list(counter: QueueCounter, limit: int = 10) -> Waiting:
+    """The next ``limit`` tickets the counter would call, in calling order, and how many wait
+    for it in all (counted only when the list is full)."""
     service_ids = [s.id for s in counter.services if s.active]
-    return list(
+    where = _waiting_for(service_ids, counter.id, _today())
+    tickets = list(
         db.session.scalars(
             db.select(QueueTicket)
-            .where(_waiting_for(service_ids, counter.id, _today()))
+            .where(where)
             .order_by(QueueTicket.priority.desc(), QueueTicket.issued_at, QueueTicket.id)
             .limit(limit)
         )
     )
+    if len(tickets) < limit:
+        return Waiting(tickets, len(tickets))
+    total = db.session.scalar(db.select(func.count(QueueTicket.id)).where(where)) or 0
+    return Waiting(tickets, total)
 
 
-def served_today(counter_id: int, limit: int = 20) -> list[QueueTicket]:
-    """The counter's settled tickets of today, latest first."""
-    return list(
-        db.session.scalars(
-            db.select(QueueTicket)
-            .join(QueueEvent, QueueEvent.ticket_id == QueueTicket.id)
-            .where(
-                QueueEvent.counter_id == counter_id,
-                QueueEvent.action.in_(("finish", "no_show", "transfer")),
-                QueueTicket.day == _today(),
-            )
-            .order_by(QueueEvent.id.desc())
-            .limit(limit)
-        ).unique()
+class Settled(NamedTuple):
+    """A ticket that left a counter today, and how: ``finish``, ``no_show`` or ``transfer``."""
+
+    ticket: QueueTicket
+    action: str
+
+
+def served_today(counter_id: int, limit: int = 20) -> list[Settled]:
+    """The tickets settled at the counter today, latest first, each with what happened here
+    (one served at another counter after a transfer shows as transferred here)."""
+    rows = db.session.execute(
+        db.select(QueueTicket, QueueEvent.action)
+        .join(QueueEvent, QueueEvent.ticket_id == QueueTicket.id)
+        .where(
+            QueueEvent.counter_id == counter_id,
+            QueueEvent.action.in_(("finish", "no_show", "transfer")),
+            QueueTicket.day == _today(),
+        )
+        .order_by(QueueEvent.id.desc())
+        .limit(limit)
     )
+    return [Settled(ticket, action) for ticket, action in rows]
 
 
 #: The tables whose changes the board (and the counter page's lists) shows.

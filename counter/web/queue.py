@@ -54,6 +54,13 @@ ADMIN_MENU.append(("queue.counters", _l("Hàng đợi: quầy")))
 ADMIN_MENU.append(("queue.stats", _l("Hàng đợi: thống kê")))
 NAV_EXTRA.append(NavItem("queue.stats", _l("Thống kê quầy"), ("leader",)))
 
+#: How a ticket left the counter, in its list of today's.
+SETTLED_LABELS = {
+    "finish": _l("Đã xong"),
+    "no_show": _l("Vắng mặt"),
+    "transfer": _l("Đã chuyển đi"),
+}
+
 #: The counter page's ticket buttons: address segment → service call.
 TICKET_ACTIONS = {
     "goi-lai": svc.recall,
@@ -179,6 +186,7 @@ def _lists(here: QueueCounter) -> dict[str, Any]:
     return {
         "counter": here,
         "waiting_list": svc.waiting_list(here),
+        "settled_labels": SETTLED_LABELS,
         "waiting": [(s, waiting.get(s.id, 0)) for s in here.services],
         "served": svc.served_today(here.id),
         "status_label": lambda s: _(TicketStatus(s).label),

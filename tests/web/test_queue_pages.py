@@ -247,6 +247,37 @@ def test_a_morning_at_the_counter(login_as: Any, client: Any, open_now: None) ->
     assert f'name="queue_ticket" type="hidden" value="{tickets()[1].id}"' in reception
 
 
+def test_the_counter_lists_say_how_many_more_wait_and_what_happened_here(
+    login_as: Any, open_now: None
+) -> None:
+    from counter.services import queue as q
+
+    for _n in range(13):
+        q.issue_ticket(service("A").id)
+    one, two = login_as("tiepnhan"), login_as("kiemnhiem")
+    c1, c2 = counter(1).id, counter(2).id
+    press(one, f"/quay/{c1}/mo")
+    press(two, f"/quay/{c2}/mo")
+    press(one, f"/quay/{c1}/goi")  # A001, then sent to counter 2
+    press(one, f"/quay/so/{tickets()[0].id}/chuyen", {"target": f"c{c2}"})
+    press(two, f"/quay/{c2}/goi")
+    press(two, f"/quay/so/{tickets()[0].id}/xong")
+    press(one, f"/quay/{c1}/goi")  # A002: absent after the recalls
+    a002 = tickets()[1].id
+    for _n in range(2):
+        press(one, f"/quay/so/{a002}/goi-lai")
+    press(one, f"/quay/so/{a002}/vang-mat")
+    lists = one.get(f"/quay/{c1}/danh-sach").get_data(as_text=True)
+    # 11 wait: the first 10 listed, and the officer told of the rest.
+    assert "A012" in lists and "A013" not in lists and "và 1 số nữa đang chờ" in lists
+    assert "Đã qua quầy hôm nay" in lists
+    here = lists.split("Đã qua quầy hôm nay", 1)[1]
+    assert "A001" in here and "Đã chuyển đi" in here and "Vắng mặt" in here
+    assert "Đã xong" not in here  # A001 was served at counter 2, not here
+    there = two.get(f"/quay/{c2}/danh-sach").get_data(as_text=True)
+    assert "Đã xong" in there.split("Đã qua quầy hôm nay", 1)[1]
+
+
 def test_the_dossier_received_from_a_ticket_shows_it(
     login_as: Any, client: Any, open_now: None
 ) -> None:
