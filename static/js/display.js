@@ -70,7 +70,8 @@
       var li = el("li", c.open ? "open" : "closed");
       li.appendChild(el("span", "display-counter", counterName(c.number)));
       li.appendChild(document.createTextNode(" "));
-      li.appendChild(el("span", "display-code", c.open ? c.code : closedLabel));
+      // An open counter with nobody called yet: a dash, not an empty tile.
+      li.appendChild(el("span", "display-code", c.open ? c.code || "\u2014" : closedLabel));
       return li;
     });
     fill(document.getElementById("display-calls"), state.calls, function (call) {
