@@ -451,10 +451,11 @@ def _lock_counter(counter_id: int, moment: datetime) -> None:
 
 @dataclass(frozen=True)
 class Place:
-    """Where a ticket stands in its queue: how many wait ahead, and about how long."""
+    """Where a ticket stands in its queue: how many wait ahead, and about how long (None
+    while no open counter would call it: no minutes are promised then)."""
 
     ahead: int
-    minutes: int
+    minutes: int | None
 
 
 def check_open(now: datetime | None = None) -> None:
@@ -582,18 +583,18 @@ def place_of(ticket: QueueTicket) -> Place:
             )
         )
     ]
-    counters = (
-        db.session.scalar(
-            db.select(func.count(QueueCounter.id))
-            .join(counter_service, counter_service.c.counter_id == QueueCounter.id)
-            .where(
-                counter_service.c.service_id == service.id,
-                QueueCounter.active.is_(True),
-                QueueCounter.officer_id.is_not(None),
-            )
-        )
-        or 0
+    open_counters = db.select(func.count(QueueCounter.id)).where(
+        QueueCounter.active.is_(True), QueueCounter.officer_id.is_not(None)
     )
+    if ticket.target_counter_id is not None:  # sent to one counter: only it calls the ticket
+        open_counters = open_counters.where(QueueCounter.id == ticket.target_counter_id)
+    else:
+        open_counters = open_counters.join(
+            counter_service, counter_service.c.counter_id == QueueCounter.id
+        ).where(counter_service.c.service_id == service.id)
+    counters = db.session.scalar(open_counters) or 0
+    if not counters:
+        return Place(ahead, None)
     each = rules.minutes_per_citizen(served, service.default_minutes)
     return Place(ahead, rules.estimated_wait(ahead, each, counters))
 

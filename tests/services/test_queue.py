@@ -117,6 +117,14 @@ def test_a_ticket_waits_ahead_and_gets_an_estimate(app: Flask, counters: dict[in
     assert q.place_of(urgent).minutes == 0
 
 
+def test_no_estimate_while_no_open_counter_serves_the_ticket(app: Flask) -> None:
+    issue("A", at(8, 0))
+    second = issue("A", at(8, 1))
+    assert q.place_of(second) == q.Place(1, None)  # nobody would call it: no minutes promised
+    q.open_counter(officer("tiepnhan"), counter(1).id, now=at(8, 2))
+    assert q.place_of(second) == q.Place(1, 10)
+
+
 def test_estimate_follows_todays_service_times(app: Flask, counters: dict[int, Actor]) -> None:
     me = counters[1]
     for minute in range(0, 4):

@@ -12,7 +12,14 @@ from flask import Flask
 
 from counter.domain.clock import today as local_today
 from counter.extensions import db
-from counter.models import CalendarEntry, Printer, QueueCounter, QueueService, QueueTicket
+from counter.models import (
+    CalendarEntry,
+    Printer,
+    QueueCounter,
+    QueueService,
+    QueueTicket,
+    User,
+)
 from counter.services.calendar import working_calendar
 from counter.services.office import get_office
 from tests.conftest import csrf_from
@@ -103,8 +110,18 @@ def test_the_kiosk_issues_numbers_and_shows_the_place_in_the_queue(
     assert first.status_code == 302
     shown = client.get(first.location).get_data(as_text=True)
     assert "A001" in shown and "Hộ tịch" in shown and "Số người đang chờ trước bạn: 0" in shown
-    second = client.get(take(client, "A").location).get_data(as_text=True)
+    second_page = take(client, "A").location
+    second = client.get(second_page).get_data(as_text=True)
     assert "A002" in second and "Số người đang chờ trước bạn: 1" in second
+    # No counter serving Hộ tịch is open yet: no estimate, and the citizen is told why.
+    assert "Thời gian chờ dự kiến" not in second
+    assert "Chưa có quầy nào đang mở phục vụ dịch vụ này" in second
+    from counter.services import Actor
+    from counter.services import queue as q
+
+    officer = db.session.scalar(db.select(User).where(User.username == "tiepnhan"))
+    q.open_counter(Actor.for_user(officer, "127.0.0.1"), counter(1).id)
+    second = client.get(second_page).get_data(as_text=True)
     assert "Thời gian chờ dự kiến: khoảng 10 phút" in second  # Hộ tịch's 10 minutes each
     urgent = client.get(take(client, "A", "any").location).get_data(as_text=True)
     assert "A003" in urgent and "Ưu tiên" in urgent and "trước bạn: 0" in urgent
