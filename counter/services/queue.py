@@ -40,6 +40,7 @@ from counter.domain.codes import format_ticket_code
 from counter.domain.errors import Conflict, NotAllowed, NotFound, ValidationError
 from counter.domain.i18n import N_
 from counter.domain.queue import AT_COUNTER, WAITING, TicketStatus
+from counter.domain.text import fold
 from counter.domain.voice import announcement
 from counter.extensions import db
 from counter.models import (
@@ -59,6 +60,7 @@ from counter.services import (
     Actor,
     as_loaded,
     audit,
+    catalog,
     numbering,
     printing,
     setup_cache,
@@ -242,7 +244,7 @@ def save_service(
     if not name:
         raise ValidationError(N_("Vui lòng đặt tên dịch vụ, ví dụ “Hộ tịch”."), field="name")
     letter = rules.validate_letter(letter)
-    lines = "\n".join(line.strip() for line in (fields or "").splitlines() if line.strip())
+    lines = "\n".join(_catalog_fields(fields))
     if len(lines) > column_length(QueueService.fields):
         raise ValidationError(N_("Danh sách lĩnh vực quá dài."), field="fields")
     minutes = _whole(default_minutes, "default_minutes", 1, 240)
@@ -262,6 +264,28 @@ def save_service(
         db.session.flush()
         audit.record(actor, "queue_service_saved", f"{letter} {name}")
     return service
+
+
+def _catalog_fields(text: str) -> list[str]:
+    """The fields typed one a line, each as the catalog spells it (typed without marks or
+    capitals is fine); one the catalog does not have is refused, with the ones it has.
+    Any text is taken while the catalog has no fields yet (nothing to check it against)."""
+    typed = [line.strip() for line in (text or "").splitlines() if line.strip()]
+    known = {fold(name): name for _code, name in catalog.list_fields()}
+    if not known:
+        return typed
+    unknown = [line for line in typed if fold(line) not in known]
+    if unknown:
+        raise ValidationError(
+            N_(
+                "Lĩnh vực «%(names)s» không có trong danh mục thủ tục. Mỗi dòng một lĩnh vực, "
+                "đúng tên trong danh mục: %(known)s."
+            ),
+            names="», «".join(unknown),
+            known="; ".join(sorted(known.values())),
+            field="fields",
+        )
+    return list(dict.fromkeys(known[fold(line)] for line in typed))
 
 
 def _whole(value: int | str, field: str, low: int, high: int) -> int:

@@ -207,8 +207,12 @@ def _fill_checklist(form: ReceptionForm, procedure: Procedure | None, extra: int
         form.documents.append_entry({"received": False, "count": "1", "source": "other"})
 
 
-def _choices(form: ReceptionForm, selected: Procedure | None) -> None:
+def _choices(
+    form: ReceptionForm, selected: Procedure | None, first_fields: list[str] | None = None
+) -> None:
     procedures = catalog_service.list_procedures()
+    if first_fields:  # a ticket's service: its fields' procedures first, the others after
+        procedures.sort(key=lambda p: p.field_name not in first_fields)
     if selected is not None and selected not in procedures:
         procedures.insert(0, selected)
     form.procedure_id.choices = [
@@ -277,9 +281,10 @@ def _render(
     matches: list[Procedure] | None = None,
     search_error: str = "",
 ) -> Any:
-    _choices(form, procedure)
-    procedure_info = _procedure_json(procedure) if procedure is not None else None
     ticket_id = to_id(str(form.queue_ticket.data or ""))
+    ticket = queue_service.get_ticket(ticket_id) if ticket_id else None
+    _choices(form, procedure, ticket.service.field_names if ticket is not None else None)
+    procedure_info = _procedure_json(procedure) if procedure is not None else None
     return (
         render_template(
             "reception/index.html",
@@ -298,7 +303,7 @@ def _render(
             doc_name_max=DocumentForm.name.kwargs["render_kw"]["maxlength"],
             dossier_url=_dossier_url,
             js_messages=_js_messages(),
-            queue_ticket=queue_service.get_ticket(ticket_id) if ticket_id else None,
+            queue_ticket=ticket,
         ),
         status,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from datetime import date, time
 from pathlib import Path
@@ -262,6 +263,9 @@ def test_a_morning_at_the_counter(login_as: Any, client: Any, open_now: None) ->
     reception = officer.get(f"/tiep-nhan/?ve={tickets()[1].id}").get_data(as_text=True)
     assert "Tiếp nhận cho số thứ tự C001" in reception
     assert f'name="queue_ticket" type="hidden" value="{tickets()[1].id}"' in reception
+    # The procedures of C's fields come first in the list, the others after them.
+    groups = re.findall(r'<optgroup label="([^"]+)"', reception)
+    assert groups[0] == "Thành lập và hoạt động của hộ kinh doanh" and len(groups) == 3
 
 
 def test_the_counter_lists_say_how_many_more_wait_and_what_happened_here(
@@ -363,22 +367,29 @@ def test_admin_adds_a_service_and_a_counter(login_as: Any) -> None:
     )
     assert bad.status_code == 422
     assert "một chữ cái từ A đến Z" in bad.get_data(as_text=True)
+    land_form = {
+        "name": "Đất đai",
+        "letter": "d",
+        "fields": "Dat dai / ho tich",  # no such field in the catalog
+        "default_minutes": "15",
+        "position": "4",
+        "active": "y",
+    }
+    typo = admin.submit("/quay/quan-tri/dich-vu", land_form)
+    assert typo.status_code == 422
+    page = typo.get_data(as_text=True)
+    assert "Lĩnh vực «Dat dai / ho tich» không có trong danh mục thủ tục" in page
+    assert "Hộ tịch; Chứng thực" in page or "Chứng thực; Hộ tịch" in page  # what there is
+    # Typed without marks or capitals, a field of the catalog is kept as the catalog spells it.
     ok = admin.submit(
         "/quay/quan-tri/dich-vu",
-        {
-            "name": "Đất đai",
-            "letter": "d",
-            "fields": "Đất đai\nXây dựng",
-            "default_minutes": "15",
-            "position": "4",
-            "active": "y",
-        },
+        {**land_form, "fields": "thanh lap va hoat dong cua ho kinh doanh\n  HỘ TỊCH "},
     )
     assert ok.status_code == 302
     land = service("D")
     assert (land.name, land.field_names, land.default_minutes) == (
         "Đất đai",
-        ["Đất đai", "Xây dựng"],
+        ["Thành lập và hoạt động của hộ kinh doanh", "Hộ tịch"],
         15,
     )
     ok = admin.submit(
