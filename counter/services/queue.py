@@ -23,10 +23,11 @@ import functools
 import threading
 import time
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import SimpleNamespace
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from sqlalchemy import Select, and_, bindparam, func, or_
 from sqlalchemy import event as orm_event
@@ -37,7 +38,7 @@ from counter import settings
 from counter.domain import clock
 from counter.domain import queue as rules
 from counter.domain.codes import format_ticket_code
-from counter.domain.errors import Conflict, NotAllowed, NotFound, ValidationError
+from counter.domain.errors import Conflict, InvalidInput, NotAllowed, NotFound, ValidationError
 from counter.domain.i18n import N_
 from counter.domain.queue import AT_COUNTER, WAITING, TicketStatus
 from counter.domain.text import fold
@@ -68,6 +69,8 @@ from counter.services import (
     voice,
 )
 from counter.services import calendar as cal
+
+T = TypeVar("T")
 
 #: The numbering service's kind for ticket numbers (scope: the service letter).
 TICKET = "ticket"
@@ -238,24 +241,26 @@ def save_service(
     position: int | str = 0,
     active: bool = True,
 ) -> QueueService:
-    """An admin adds or edits a queue service (name, letter, fields it groups)."""
+    """An admin adds or edits a queue service (name, letter, fields it groups). Every wrong
+    field is said at once (:class:`InvalidInput`), not the first only."""
     _require_admin(actor)
-    name = _text(name, QueueService.name, "name", N_("Tên dịch vụ"))
-    if not name:
-        raise ValidationError(N_("Vui lòng đặt tên dịch vụ, ví dụ “Hộ tịch”."), field="name")
-    letter = rules.validate_letter(letter)
-    lines = "\n".join(_catalog_fields(fields))
-    if len(lines) > column_length(QueueService.fields):
-        raise ValidationError(N_("Danh sách lĩnh vực quá dài."), field="fields")
-    minutes = _whole(default_minutes, "default_minutes", 1, 240)
-    order = _whole(position, "position", 0, 999)
+    errors: dict[str, Any] = {}
+    name = _checked(errors, "name", lambda: _service_name(name)) or ""
+    letter = _checked(errors, "letter", lambda: rules.validate_letter(letter)) or ""
+    lines = _checked(errors, "fields", lambda: _service_fields(fields)) or ""
+    minutes = _checked(errors, "default_minutes", lambda: _whole(default_minutes, "", 1, 240))
+    order = _checked(errors, "position", lambda: _whole(position, "", 0, 999))
     for column, value, message in (
         (QueueService.name, name, N_("Đã có dịch vụ mang tên này.")),
         (QueueService.letter, letter, N_("Chữ cái này đã dùng cho dịch vụ khác.")),
     ):
+        if column.key in errors:
+            continue
         clash = db.session.scalar(db.select(QueueService.id).where(column == value))
         if clash is not None and clash != service_id:
-            raise ValidationError(message, field=column.key)
+            errors[column.key] = message
+    if errors:
+        raise InvalidInput(errors)
     service = get_service(service_id) if service_id else QueueService()
     with transaction():
         service.name, service.letter, service.fields = name, letter, lines
@@ -264,6 +269,35 @@ def save_service(
         db.session.flush()
         audit.record(actor, "queue_service_saved", f"{letter} {name}")
     return service
+
+
+def next_service_position() -> int:
+    """Where a new service goes on the kiosk by default: after the others."""
+    last = db.session.scalar(db.select(func.max(QueueService.position)))
+    return 0 if last is None else min(last + 1, 999)
+
+
+def _checked(errors: dict[str, Any], field: str, check: Callable[[], T]) -> T | None:
+    """``check()``, or None with its refusal noted under ``field`` in ``errors``."""
+    try:
+        return check()
+    except ValidationError as err:
+        errors[field] = err.message
+        return None
+
+
+def _service_name(name: str) -> str:
+    text = _text(name, QueueService.name, "name", N_("Tên dịch vụ"))
+    if not text:
+        raise ValidationError(N_("Vui lòng đặt tên dịch vụ, ví dụ “Hộ tịch”."), field="name")
+    return text
+
+
+def _service_fields(fields: str) -> str:
+    lines = "\n".join(_catalog_fields(fields))
+    if len(lines) > column_length(QueueService.fields):
+        raise ValidationError(N_("Danh sách lĩnh vực quá dài."), field="fields")
+    return lines
 
 
 def _catalog_fields(text: str) -> list[str]:

@@ -386,6 +386,8 @@ def _service_page(service_id: int | None) -> Any:
     if service is not None and not form.is_submitted():
         form.default_minutes.data = str(service.default_minutes)
         form.position.data = str(service.position)
+    elif not form.is_submitted():  # a new service: after the others on the kiosk
+        form.position.data = str(svc.next_service_position())
     saved, status = run_form(
         form,
         lambda: svc.save_service(

@@ -359,6 +359,23 @@ def test_counter_buttons_need_the_form_token(login_as: Any) -> None:
     assert not counter(1).is_open
 
 
+def test_the_service_form_says_everything_wrong_at_once_and_numbers_a_new_one_last(
+    login_as: Any,
+) -> None:
+    admin = login_as("admin")
+    form = admin.get("/quay/quan-tri/dich-vu").get_data(as_text=True)
+    assert re.search(r'name="position"[^>]*value="3"', form)  # after A, B and C (0, 1, 2)
+    both = admin.submit(
+        "/quay/quan-tri/dich-vu",
+        {"name": "Hộ tịch", "letter": "B", "default_minutes": "0", "position": "3", "active": "y"},
+    )
+    assert both.status_code == 422
+    page = both.get_data(as_text=True)
+    assert "Đã có dịch vụ mang tên này." in page
+    assert "Chữ cái này đã dùng cho dịch vụ khác." in page
+    assert "Hãy nhập một số nguyên từ 1 đến 240." in page
+
+
 def test_admin_adds_a_service_and_a_counter(login_as: Any) -> None:
     admin = login_as("admin")
     bad = admin.submit(
