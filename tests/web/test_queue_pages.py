@@ -335,6 +335,9 @@ def test_the_dossier_received_from_a_ticket_shows_it(
     assert "Số thứ tự" in page and "B001" in page and "quầy số 2" in page
     counter_page = officer.get(f"/quay/{counter(2).id}").get_data(as_text=True)
     assert "Xem hồ sơ đã tiếp nhận" in counter_page
+    # The slip page leads back to the counter the citizen stands at.
+    slip = officer.get(f"/in/ho-so/{dossier.id}/mau-01").get_data(as_text=True)
+    assert f'href="/quay/{counter(2).id}"' in slip and "Về quầy số 2" in slip
 
 
 # -- who may open what ------------------------------------------------------------------------
