@@ -161,6 +161,7 @@ def test_the_kiosk_is_closed_on_a_day_off_and_says_when_it_opens(client: Any) ->
     page = client.get("/lay-so/").get_data(as_text=True)
     assert "Hôm nay là ngày nghỉ (Nghỉ bù (kiểm thử)). Bộ phận Một cửa mở cửa lúc" in page
     assert 'name="service"' not in page
+    assert "Mời chọn dịch vụ" not in page  # nothing to choose: no invitation to
     token = csrf_from(client.get("/dang-nhap").get_data(as_text=True))
     resp = client.post(
         "/lay-so/", data={"csrf_token": token, "service": service("A").id, "priority": ""}
