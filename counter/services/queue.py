@@ -39,7 +39,7 @@ from counter.domain import clock
 from counter.domain import queue as rules
 from counter.domain.codes import format_ticket_code
 from counter.domain.errors import Conflict, InvalidInput, NotAllowed, NotFound, ValidationError
-from counter.domain.i18n import N_
+from counter.domain.i18n import N_, Message
 from counter.domain.queue import AT_COUNTER, WAITING, TicketStatus
 from counter.domain.text import fold
 from counter.domain.voice import announcement
@@ -522,6 +522,19 @@ def check_open(now: datetime | None = None) -> None:
     state = rules.opening(local, cal.working_calendar(), cal.office_hours())
     if not state.is_open:
         raise rules.closed_error(state, local.date())
+
+
+def closed_notice(now: datetime | None = None) -> Message | None:
+    """Why nobody is called now and when the office opens (the board's notice over the lunch
+    break, after hours, on a day off); None while it is open, and while the office's hours
+    cannot be used (the admin's to fix: the board tells citizens nothing of it)."""
+    local = clock.local_naive(_moment(now))
+    try:
+        hours = cal.office_hours()
+    except ValidationError:
+        return None
+    state = rules.opening(local, cal.working_calendar(), hours)
+    return None if state.is_open else rules.closed_error(state, local.date()).message
 
 
 #: The ticket's INSERT: every column given, so the object made from them is the row.
@@ -1182,7 +1195,8 @@ def board_tag() -> str:
     """A fingerprint of everything the board shows: it changes when anything on it does.
 
     Every ticket and counter step appends an event; admins' edits touch ``updated_at``;
-    an office recording replacing a voice clip changes the voice's version. The display
+    an office recording replacing a voice clip changes the voice's version; the office
+    opening or closing (the lunch break) changes whether it is open. The display
     boards poll it every second, so the database's part is kept in memory until this
     process commits a change to the queue's tables, or for :data:`BOARD_TAG_SECONDS`.
     """
@@ -1191,8 +1205,8 @@ def board_tag() -> str:
     cached = _board_cache.get(engine)
     if cached is not None and cached[0] == generation and moment - cached[1] < BOARD_TAG_SECONDS:
         state = cached[2]
-    else:
-        state = _board_state()
+    else:  # with whether the office is open: the boards fetch its notice when that changes
+        state = f"{_board_state()}-{'open' if closed_notice() is None else 'closed'}"
         _board_cache[engine] = (generation, moment, state)
     return f"{_today():%Y%m%d}-{state}-{voice.version()}"
 
@@ -1247,6 +1261,7 @@ def board(now: datetime | None = None) -> dict[str, Any]:
     return {
         "day": day.isoformat(),
         "voice": voice.version(),
+        "closed": closed_notice(now),
         "counters": [
             {
                 "number": c.number,

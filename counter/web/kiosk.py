@@ -169,7 +169,14 @@ def ticket(ticket_id: int) -> Any:
 @display_bp.get("/", endpoint="index")
 def board() -> Any:
     """The board for the TV: each counter's number, the last calls, the waiting, the clock."""
-    return render_template("queue/display.html", board=svc.board(), zone=clock.ZONE_NAME)
+    return render_template("queue/display.html", board=_board(), zone=clock.ZONE_NAME)
+
+
+def _board() -> dict[str, Any]:
+    """The board's data, its closed notice in the reader's language."""
+    data = svc.board()
+    data["closed"] = translated(data["closed"]) if data["closed"] is not None else ""
+    return data
 
 
 class UnchangedBoard:
@@ -230,7 +237,7 @@ def state() -> Any:
         # Twenty boards ask after each change: the answer is made once per state.
         cached = current_app.extensions.get("counter_board_answer")
         if cached is None or cached[0] != tag:
-            cached = (tag, jsonify(svc.board()).get_data())
+            cached = (tag, jsonify(_board()).get_data())
             current_app.extensions["counter_board_answer"] = cached
         response = current_app.response_class(cached[1], mimetype="application/json")
     response.set_etag(tag)

@@ -66,6 +66,10 @@
   }
 
   function render(state) {
+    // Over the lunch break, after hours, on a day off: why nobody is called, and until when.
+    var closed = document.getElementById("display-closed");
+    closed.textContent = state.closed || "";
+    closed.hidden = !state.closed;
     fill(document.getElementById("display-counters"), state.counters, function (c) {
       var li = el("li", c.open ? "open" : "closed");
       li.appendChild(el("span", "display-counter", counterName(c.number)));

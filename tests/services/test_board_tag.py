@@ -37,3 +37,19 @@ def test_a_change_made_by_another_process_shows_once_the_tag_is_old(
     assert q.board_tag() == before  # not seen yet: trusted for BOARD_TAG_SECONDS
     monkeypatch.setattr(q, "BOARD_TAG_SECONDS", 0.0)
     assert q.board_tag() != before
+
+
+def test_the_board_says_when_the_office_is_closed_and_changes_when_it_opens(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from counter.domain import clock
+
+    monkeypatch.setattr(q, "BOARD_TAG_SECONDS", 0.0)
+    with clock.frozen(at(11, 0)):
+        assert q.board()["closed"] is None
+        open_tag = q.board_tag()
+    with clock.frozen(at(12, 0)):  # the lunch break, with no change to any ticket
+        assert str(q.board()["closed"]) == (
+            "Hiện ngoài giờ làm việc. Bộ phận Một cửa mở cửa lúc 13:30 hôm nay."
+        )
+        assert q.board_tag() != open_tag  # the boards fetch the notice

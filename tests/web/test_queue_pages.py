@@ -169,6 +169,11 @@ def test_the_kiosk_is_closed_on_a_day_off_and_says_when_it_opens(client: Any) ->
     assert resp.status_code == 302
     assert "Hôm nay là ngày nghỉ" in client.get(resp.location).get_data(as_text=True)
     assert tickets() == []
+    # The board says it too, on the page and in what it polls.
+    assert "Hôm nay là ngày nghỉ (Nghỉ bù (kiểm thử))" in client.get("/man-hinh/").get_data(
+        as_text=True
+    )
+    assert client.get("/man-hinh/trang-thai").get_json()["closed"].startswith("Hôm nay là ngày")
 
 
 def test_the_kiosk_prints_the_ticket_on_its_printer(
