@@ -15,6 +15,7 @@
   var KEY = "counter.voice";
   var GAP_AFTER_CHIME = 0.25; // seconds
   var GAP = 0.06;
+  var RESUME_WAIT_MS = 1500;
   var urlPattern = board.getAttribute("data-voice-url");
   var version = board.getAttribute("data-voice") || "0";
   var context = null;
@@ -124,7 +125,11 @@
   });
 
   if (remembered()) {
-    start(); // allowed when the browser trusts this site (or was started with autoplay on)
+    // Allowed when the browser trusts this site (or was started with autoplay on). When it
+    // keeps the sound off until a tap (a TV restarted), resume() neither ends nor fails:
+    // the button comes back after a moment, rather than the board staying silent.
+    start();
+    window.setTimeout(showButton, RESUME_WAIT_MS);
   } else {
     button.hidden = false;
   }

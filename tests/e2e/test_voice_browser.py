@@ -15,7 +15,7 @@ import pytest
 
 from counter.extensions import db
 from tests.conftest import Browser, IsolatedClient
-from tests.e2e.conftest import LiveServer, serve_demo
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, LiveServer, serve_demo
 from tests.web.test_queue_pages import counter, open_all_day_today, press, take, tickets
 
 #: Run before the board's scripts: remembers when each sound starts and how long it lasts.
@@ -87,3 +87,29 @@ def test_the_board_speaks_each_call_after_the_sound_button(
     for (start, length), (next_start, _length) in itertools.pairwise(played):
         assert next_start >= start + length, played  # one sound after another, never two
     context.close()
+
+
+def test_after_a_reload_the_sound_button_comes_back_when_the_browser_blocks_sound(
+    chromium: Any, voice_server: LiveServer
+) -> None:
+    # A TV's Chromium as installed: sound only after a tap on the page (the policy the
+    # README's --autoplay-policy flag lifts). Another browser of the same Playwright.
+    strict = chromium.browser_type.launch(
+        executable_path=str(CHROMIUM),
+        args=[*CHROMIUM_ARGS, "--autoplay-policy=document-user-activation-required"],
+    )
+    try:
+        context = strict.new_context(locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh")
+        # The board was tapped once before (the choice is remembered), then the TV
+        # restarted: with no tap since, the browser keeps the sound off.
+        context.add_init_script("window.localStorage.setItem('counter.voice', 'on');")
+        board = context.new_page()
+        board.set_default_timeout(10_000)
+        board.goto(voice_server("/man-hinh/"))
+        button = board.get_by_role("button", name="Bật âm thanh")
+        button.wait_for(state="visible")  # the board asks again instead of staying silent
+        button.click()
+        button.wait_for(state="hidden")
+        assert board.evaluate("() => localStorage.getItem('counter.voice')") == "on"
+    finally:
+        strict.close()
