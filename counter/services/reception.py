@@ -27,7 +27,14 @@ from sqlalchemy.exc import IntegrityError
 from counter.domain import applicant as applicant_rules
 from counter.domain import clock
 from counter.domain.dates import read_day
-from counter.domain.errors import Conflict, InvalidInput, NotFound, ValidationError
+from counter.domain.errors import (
+    Conflict,
+    CounterError,
+    InvalidInput,
+    NotAllowed,
+    NotFound,
+    ValidationError,
+)
 from counter.domain.events import Received
 from counter.domain.i18n import N_
 from counter.domain.lifecycle import Action, Status, is_open, transition
@@ -88,6 +95,21 @@ class ReceptionInput:
     confirm_duplicate: bool = False
     #: The queue ticket the citizen was called with («Tiếp nhận hồ sơ» on the counter page).
     queue_ticket_id: int | None = None
+
+
+class TicketNotHere(ValidationError):
+    """The queue ticket the reception was opened for is no longer at this officer's counter
+    (finished, transferred or taken in another tab): nothing is saved, the typed form comes
+    back without the ticket, and saving again receives the dossier without it."""
+
+    def __init__(self, refusal: CounterError) -> None:
+        super().__init__(
+            N_(
+                "%(reason)s Hồ sơ chưa được lưu; bấm «Tiếp nhận và in giấy hẹn» lần nữa để "
+                "lưu hồ sơ mà không gắn với số thứ tự."
+            ),
+            reason=refusal.message,
+        )
 
 
 class DuplicateSuspected(Conflict):
@@ -368,7 +390,10 @@ def receive(
     procedure = clean.procedure
     assert procedure is not None
     if data.queue_ticket_id is not None:  # refused before anything is written
-        queue.ticket_for_reception(actor, data.queue_ticket_id)
+        try:
+            queue.ticket_for_reception(actor, data.queue_ticket_id)
+        except (NotAllowed, Conflict) as err:
+            raise TicketNotHere(err) from err
     if not data.confirm_duplicate:
         duplicates = open_duplicates(clean.values["id_number"], procedure.id)
         if duplicates:

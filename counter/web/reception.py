@@ -472,6 +472,8 @@ def submit() -> Any:
             return after_receive(dossier)
     # Refused, or a likely duplicate to confirm (409): the typed form comes back whole.
     refused = form.refusal
+    if isinstance(refused, svc.TicketNotHere):  # the next save goes without the ticket
+        form.queue_ticket.data = ""
     duplicates = refused.dossiers if isinstance(refused, svc.DuplicateSuspected) else None
     return _render(form, procedure, status=status, duplicates=duplicates, lost_files=bool(uploads))
 

@@ -305,6 +305,33 @@ def test_the_counter_lists_say_how_many_more_wait_and_what_happened_here(
     assert "Đã xong" in there.split("Đã qua quầy hôm nay", 1)[1]
 
 
+def test_a_reception_whose_ticket_left_the_counter_keeps_what_was_typed(
+    login_as: Any, client: Any, open_now: None
+) -> None:
+    from counter.models import Dossier, Procedure
+    from tests.web.test_reception_pages import form_data
+
+    take(client, "B")
+    officer = login_as("tiepnhan")
+    press(officer, f"/quay/{counter(2).id}/mo")
+    press(officer, f"/quay/{counter(2).id}/goi")
+    ticket = tickets()[0]
+    officer.get(f"/tiep-nhan/?ve={ticket.id}")
+    # Meanwhile, in another tab, the ticket is finished.
+    press(officer, f"/quay/so/{ticket.id}/xong")
+    procedure = db.session.scalar(db.select(Procedure).where(Procedure.national_code == "2.000815"))
+    typed = form_data(procedure, applicant_name="Lò Thị Ánh", queue_ticket=str(ticket.id))
+    refused = officer.submit("/tiep-nhan/", typed)
+    assert refused.status_code == 422  # the form again, not a bare «Không có quyền» page
+    page = refused.get_data(as_text=True)
+    assert "B001 không ở quầy của bạn" in page and "Hồ sơ chưa được lưu" in page
+    assert 'value="Lò Thị Ánh"' in page  # nothing typed is lost
+    assert 'name="queue_ticket" type="hidden" value=""' in page  # the link is let go
+    saved = officer.submit("/tiep-nhan/", {**typed, "queue_ticket": ""})
+    assert saved.status_code == 302
+    assert db.session.scalar(db.select(Dossier).where(Dossier.applicant_name == "Lò Thị Ánh"))
+
+
 def test_the_dossier_received_from_a_ticket_shows_it(
     login_as: Any, client: Any, open_now: None
 ) -> None:
