@@ -113,7 +113,7 @@ def test_a_short_morning_in_three_pages(
         "button", name="Mở quầy"
     ).click()
     officer.wait_for_load_state()
-    assert "Chưa gọi số nào." in officer.content()
+    assert "Không có số nào đang ở quầy." in officer.content()
 
     kiosk = _page(chromium, 1280, 800)
     assert _take(kiosk, server, "Hộ tịch") == "A001"
