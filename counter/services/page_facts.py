@@ -57,9 +57,7 @@ def remember(row: Any) -> None:
 
 def page_facts() -> PageFacts:
     """The facts remembered from this request's sign-in (once), else read now."""
-    facts = db.session().info.pop(_REMEMBERED, None)
-    if facts is None:
-        row = db.session.connection().execute(_FACTS).one()
-        setup_cache.remember(row.f_setup_version)
-        facts = PageFacts(row.f_newest_audit_at, row.f_oldest_pending_at)
-    return facts
+    info = db.session().info
+    if _REMEMBERED not in info:
+        remember(db.session.connection().execute(_FACTS).one())
+    return info.pop(_REMEMBERED)  # type: ignore[no-any-return]

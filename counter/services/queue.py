@@ -1069,6 +1069,15 @@ def attach_dossier(actor: Actor, ticket_id: int, dossier: Dossier) -> None:
         _log(_step(ticket, "start", desk, actor, moment, started_at=moment))
 
 
+def counter_serving_dossier(dossier_id: int) -> CounterInfo | None:
+    """The counter whose ticket this dossier was received from is still at it (called or
+    being served), if any: the slip leads back to it («Về quầy số 2»)."""
+    ticket = ticket_of_dossier(dossier_id)
+    if ticket is None or ticket.counter_id is None or ticket.status not in AT_COUNTER:
+        return None
+    return counter_infos().get(ticket.counter_id)
+
+
 def ticket_of_dossier(dossier_id: int) -> QueueTicket | None:
     """The queue ticket a dossier was received from, if any."""
     return db.session.scalar(

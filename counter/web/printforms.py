@@ -23,7 +23,6 @@ from counter.domain.errors import ValidationError
 from counter.domain.printed import wording
 from counter.domain.printed.form02_03 import SupplementData
 from counter.domain.printed.ledger import months_of, page_links
-from counter.domain.queue import AT_COUNTER
 from counter.printing.qr import qr_svg
 from counter.services import printforms as forms
 from counter.services import queue as queue_service
@@ -83,18 +82,8 @@ def form01(dossier_id: int) -> Any:
     data = forms.form01.slip(dossier_id, lookup_url)
     size = _size(SIZES["01"])
     copies = ("",) if size == "80mm" else COPIES
-    return _page(
-        "printforms/form01.html", "01", data, copies=copies, counter=_counter_of(dossier_id)
-    )
-
-
-def _counter_of(dossier_id: int) -> Any:
-    """The counter whose officer is serving the ticket this dossier was received from, if
-    any: the slip's toolbar leads back to it («Về quầy số 2»)."""
-    ticket = queue_service.ticket_of_dossier(dossier_id)
-    if ticket is None or ticket.counter_id is None or ticket.status not in AT_COUNTER:
-        return None
-    return queue_service.counter_infos().get(ticket.counter_id)
+    counter = queue_service.counter_serving_dossier(dossier_id)
+    return _page("printforms/form01.html", "01", data, copies=copies, counter=counter)
 
 
 @bp.get("/ho-so/<int:dossier_id>/mau-02")

@@ -305,17 +305,22 @@ def test_the_counter_lists_say_how_many_more_wait_and_what_happened_here(
     assert "Đã xong" in there.split("Đã qua quầy hôm nay", 1)[1]
 
 
+def _b001_called_at_counter_2(client: Any, login_as: Any) -> tuple[Any, QueueTicket]:
+    """A citizen takes B001 at the kiosk; tiepnhan opens counter 2 and calls it."""
+    take(client, "B")
+    officer = login_as("tiepnhan")
+    press(officer, f"/quay/{counter(2).id}/mo")
+    press(officer, f"/quay/{counter(2).id}/goi")
+    return officer, tickets()[0]
+
+
 def test_a_reception_whose_ticket_left_the_counter_keeps_what_was_typed(
     login_as: Any, client: Any, open_now: None
 ) -> None:
     from counter.models import Dossier, Procedure
     from tests.web.test_reception_pages import form_data
 
-    take(client, "B")
-    officer = login_as("tiepnhan")
-    press(officer, f"/quay/{counter(2).id}/mo")
-    press(officer, f"/quay/{counter(2).id}/goi")
-    ticket = tickets()[0]
+    officer, ticket = _b001_called_at_counter_2(client, login_as)
     officer.get(f"/tiep-nhan/?ve={ticket.id}")
     # Meanwhile, in another tab, the ticket is finished.
     press(officer, f"/quay/so/{ticket.id}/xong")
@@ -339,11 +344,7 @@ def test_the_dossier_received_from_a_ticket_shows_it(
     from counter.services import Actor
     from counter.services.reception import DocumentLine, ReceptionInput, receive
 
-    take(client, "B")
-    officer = login_as("tiepnhan")
-    press(officer, f"/quay/{counter(2).id}/mo")
-    press(officer, f"/quay/{counter(2).id}/goi")
-    ticket = tickets()[0]
+    officer, ticket = _b001_called_at_counter_2(client, login_as)
     user = db.session.scalar(db.select(User).where(User.username == "tiepnhan"))
     procedure = db.session.scalar(db.select(Procedure).where(Procedure.national_code == "2.000815"))
     dossier = receive(
