@@ -71,6 +71,7 @@ def main() -> None:
     configure_logging()
 
     app = create_app()
+    app.load_web()  # the pages now: a broken one stops the start, not a citizen's request
     # Held while serving, so `flask restore` refuses to run beside the server.
     lock = instance_lock.acquire(Path(app.instance_path))
     if lock is None:

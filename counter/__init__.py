@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import atexit
+import gc
 import sqlite3
+import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from flask.ctx import RequestContext
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -17,10 +22,81 @@ from counter.settings import init_settings
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = PACKAGE_DIR.parent
 
+# At exit, Python's last garbage collections walk every object the libraries made (tens of
+# thousands, SQLAlchemy's most): a quarter of a second at the end of every command, to free
+# memory the system takes back anyway (issue 15: ``flask --help`` in 0.5 s). Frozen objects
+# are skipped by those collections. What closes things still runs: ``finally`` and ``with``
+# blocks before, atexit callbacks registered earlier (logging's) after, and objects freed
+# by their last reference during the modules' teardown as before; only objects left in
+# reference cycles are not collected, as Python never promised at exit.
+atexit.register(gc.freeze)
 
-def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    """Build the app: config, extensions, blueprints and commands. No database work here."""
-    app = Flask(
+
+class CounterApp(Flask):
+    """The app, whose web layer (pages, their hooks and services) is registered on first use.
+
+    Listing the commands (``flask --app counter --help``) needs none of it, and importing
+    every page and the services behind them is most of a start. Whatever can serve or build a
+    page registers it first, once, under a lock: a request (:meth:`__call__`,
+    :meth:`request_context`), reading the URL map (``url_for`` outside a request too) or the
+    views, and every command's work (:func:`counter.cli.web_first`). ``run.py`` registers
+    it before it serves, so a broken page module stops the start, not the first request.
+    """
+
+    _web_lock = threading.RLock()
+    _web_pending: Callable[[Flask], None] | None = None
+    _web_loading = False
+
+    def defer_web(self, register: Callable[[Flask], None]) -> None:
+        """Have ``register(self)`` run before the app first serves or builds a page."""
+        self._web_pending = register
+
+    def load_web(self) -> None:
+        """Register the web layer now, if it is still waiting (a no-op afterwards)."""
+        if self._web_pending is None:
+            return
+        with self._web_lock:  # a second thread waits here until the first is done
+            register = self._web_pending
+            if register is None or self._web_loading:  # done, or this thread is doing it
+                return
+            self._web_loading = True
+            try:
+                register(self)
+                self._web_pending = None
+            finally:
+                self._web_loading = False
+
+    @property  # type: ignore[override]
+    def url_map(self) -> Any:
+        self.load_web()
+        return self._url_map
+
+    @url_map.setter
+    def url_map(self, value: Any) -> None:
+        self._url_map = value
+
+    @property  # type: ignore[override]
+    def view_functions(self) -> Any:
+        self.load_web()
+        return self._view_functions
+
+    @view_functions.setter
+    def view_functions(self, value: Any) -> None:
+        self._view_functions = value
+
+    def request_context(self, environ: Any) -> RequestContext:
+        self.load_web()
+        return super().request_context(environ)
+
+    def __call__(self, environ: Any, start_response: Any) -> Any:
+        self.load_web()  # before wsgi_app is read: the web layer wraps it
+        return super().__call__(environ, start_response)
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> CounterApp:
+    """Build the app: config, extensions and commands now, the pages on first use
+    (:class:`CounterApp`). No database work here."""
+    app = CounterApp(
         __name__,
         instance_path=str(
             Path((test_config or {}).get("INSTANCE_PATH") or PROJECT_DIR / "instance").resolve()
@@ -42,7 +118,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     from counter.web import register_web
 
-    register_web(app)
+    app.defer_web(register_web)
 
     from counter.cli import register_cli
 

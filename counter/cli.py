@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
+from typing import Any
 
 import click
-from flask import Flask, current_app
-from flask.cli import with_appcontext
+from flask import Flask, current_app, has_app_context
+from flask.cli import ScriptInfo, with_appcontext
 
 from counter.domain import clock
 from counter.domain.errors import CounterError, NotFound
@@ -269,6 +271,31 @@ def report_command(
         click.echo(str(csv_path))
 
 
+def web_first(command: click.Command) -> click.Command:
+    """``command`` (and a group's subcommands) run with the whole app registered, pages
+    included, as the server has it; only listing the commands goes without (see
+    :class:`counter.CounterApp`). Idempotent: the commands are shared by every app built."""
+    callback = command.callback
+    if callback is not None and not getattr(callback, "web_first", False):
+
+        @functools.wraps(callback)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            if has_app_context():
+                app = current_app._get_current_object()  # type: ignore[attr-defined]
+            else:  # as with_appcontext finds it (a test's runner pushes no context first)
+                app = click.get_current_context().ensure_object(ScriptInfo).load_app()
+            if hasattr(app, "load_web"):
+                app.load_web()
+            return callback(*args, **kwargs)
+
+        run.web_first = True  # type: ignore[attr-defined]
+        command.callback = run
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            web_first(sub)
+    return command
+
+
 def register_cli(app: Flask) -> None:
     """Attach the commands to the app."""
     from counter.portal.commands import sync_group
@@ -285,4 +312,4 @@ def register_cli(app: Flask) -> None:
         report_command,
         sync_group,
     ):
-        app.cli.add_command(command)
+        app.cli.add_command(web_first(command))

@@ -3,19 +3,26 @@
 ``sync run`` sends what is pending, then pulls the online submissions (``sync
 pull`` alone does the second); after a restore it first checks what the portal
 holds (``sync check`` does that alone, at any time).
+
+The sync's modules are imported by each command, not here: ``flask --help`` lists the
+commands without loading the models and the sync (see :class:`counter.CounterApp`).
 """
 
 from __future__ import annotations
 
 import sys
+from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from flask.cli import with_appcontext
 
 from counter.domain.errors import CounterError
-from counter.portal import pull, sender
 from counter.services import Actor
+
+if TYPE_CHECKING:
+    from counter.portal.pull import PullSummary
 
 #: Exit codes: 1 something is left pending or parked, 2 another sync is running.
 EXIT_LEFT, EXIT_BUSY = 1, 2
@@ -35,6 +42,8 @@ def sync_group() -> None:
 @with_appcontext
 def run_command(respect_backoff: bool) -> None:
     """Gửi mọi mục đang chờ; in «sent N, parked N, pending N»; mã thoát khác 0 nếu còn tồn."""
+    from counter.portal import sender
+
     try:
         summary = sender.run_sync("cli", respect_backoff=respect_backoff)
     except CounterError as err:
@@ -55,8 +64,10 @@ def run_command(respect_backoff: bool) -> None:
         sys.exit(EXIT_LEFT)
 
 
-def _pull(trigger: str, *, quiet: bool) -> pull.PullSummary:
+def _pull(trigger: str, *, quiet: bool) -> PullSummary:
     """Run one pull and print its line (``quiet``: only when it has news) and skipped values."""
+    from counter.portal import pull
+
     try:
         pulled = pull.run_pull(trigger)
     except CounterError as err:
@@ -82,13 +93,14 @@ def pull_command() -> None:
 @with_appcontext
 def check_command() -> None:
     """So với cổng: nhận ra trạng thái cổng đã có, giữ lại trạng thái cũ hơn, liệt kê hồ sơ thiếu."""
+    from counter.portal import pull, sender
     from counter.portal.client import PortalClient, Transient
 
     settings = sender.portal_settings()
     if not settings.url:
         raise click.ClickException("Chưa cấu hình địa chỉ cổng dịch vụ công (COUNTER_PORTAL_URL).")
     holder = sender.new_holder()  # no sync may send while the check marks and parks
-    if not sender.acquire_lease(holder, sender.timedelta(seconds=4 * settings.timeout + 60)):
+    if not sender.acquire_lease(holder, timedelta(seconds=4 * settings.timeout + 60)):
         click.echo("Một lần đồng bộ khác đang chạy; lần này không kiểm tra.", err=True)
         sys.exit(EXIT_BUSY)
     try:
@@ -107,6 +119,8 @@ def check_command() -> None:
 @with_appcontext
 def status_command() -> None:
     """In số mục đang chờ, đã gửi và bị dừng."""
+    from counter.portal import sender
+
     now = sender.counts()
     click.echo(f"pending {now.pending}, sent {now.sent}, parked {now.parked}")
     if now.oldest_pending is not None:

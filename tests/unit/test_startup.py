@@ -59,3 +59,39 @@ def test_the_migration_commands_are_listed_and_run_when_asked(
         assert "db" in shown.split("Commands:")[1].split()
     else:  # the group opened: Flask-Migrate's own commands
         assert {"upgrade", "downgrade", "current", "migrate"} <= set(shown.split())
+
+
+def _flask(args: list[str], tmp_path: Path) -> str:
+    """``flask --app counter ARGS`` in a fresh interpreter; its output, then the pages loaded."""
+    code = (
+        "import json, sys\n"
+        "from flask.cli import main\n"
+        f"sys.argv = ['flask', '--app', 'counter', *{args!r}]\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "pages = [m for m in ('counter.web.dossiers', 'counter.web.admin', 'counter.models')"
+        " if m in sys.modules]\n"
+        "print('LOADED', json.dumps(pages))\n"
+    )
+    return _run(code, tmp_path)
+
+
+def test_listing_the_commands_loads_neither_the_pages_nor_the_models(tmp_path: Path) -> None:
+    shown = _flask(["--help"], tmp_path)
+    listed = shown.split("Commands:")[1].split()
+    assert {"init", "backup", "restore", "print", "report", "sync", "due-date"} <= set(listed)
+    assert shown.split("LOADED")[1].strip() == "[]"
+    sync = _flask(["sync", "--help"], tmp_path)
+    assert {"run", "pull", "check", "status", "export", "receipt"} <= set(sync.split())
+    assert sync.split("LOADED")[1].strip() == "[]"
+
+
+def test_a_command_that_works_runs_with_the_whole_app(tmp_path: Path) -> None:
+    assert json.loads(_flask(["init"], tmp_path).split("LOADED")[1])  # the database made
+    # Tuesday 1 December 2026, 3 working days: the end of Friday 4 December.
+    shown = _flask(
+        ["due-date", "--received", "2026-12-01 09:00", "--limit", "3", "--unit", "working_days"],
+        tmp_path,
+    )
+    assert shown.splitlines()[0] == "2026-12-04 17:00"
+    loaded = json.loads(shown.split("LOADED")[1])
+    assert loaded == ["counter.web.dossiers", "counter.web.admin", "counter.models"]
