@@ -98,14 +98,14 @@ def notice_payload(notice: CounterNotice) -> CounterNoticeGiven | None:
 
 def _event(actor: Actor, payload: EventPayload, at: datetime | None, *, unit: str) -> DossierEvent:
     """An event's common part: who acted (named as now), when, the kind and its payload."""
-    # The name and title alone: the account as an object would bring its roles too.
-    user = (
-        db.session.execute(
-            db.select(User.full_name, User.title).where(User.id == actor.user_id)
-        ).first()
-        if actor.user_id is not None
-        else None
-    )
+    # The name and title alone: the account as an object would bring its roles too. Read
+    # without flushing what the step added so far: the caller's commit writes it in one go.
+    user = None
+    if actor.user_id is not None:
+        with db.session.no_autoflush:
+            user = db.session.execute(
+                db.select(User.full_name, User.title).where(User.id == actor.user_id)
+            ).first()
     event = DossierEvent(
         user_id=actor.user_id,
         username=actor.username,
