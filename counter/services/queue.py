@@ -1043,9 +1043,20 @@ def ticket_for_reception(actor: Actor, ticket_id: int) -> QueueTicket:
     ticket = get_ticket(ticket_id)
     if ticket.dossier_id is not None:
         raise Conflict(N_("Số %(code)s đã gắn với một hồ sơ."), code=ticket.code)
-    if ticket.status not in AT_COUNTER or ticket.officer_id != actor.user_id:
-        raise NotAllowed(N_("Số %(code)s không ở quầy của bạn."), code=ticket.code)
-    return ticket
+    if ticket.status in AT_COUNTER and ticket.officer_id == actor.user_id:
+        return ticket
+    if ticket.status in AT_COUNTER:
+        raise NotAllowed(N_("Số %(code)s đang ở quầy của cán bộ khác."), code=ticket.code)
+    raise NotAllowed(_NOT_AT_A_COUNTER[ticket.status], code=ticket.code)
+
+
+#: Why a ticket that is at no counter cannot be received for (the officer's old page).
+_NOT_AT_A_COUNTER = {
+    TicketStatus.DONE.value: N_("Số %(code)s đã phục vụ xong."),
+    TicketStatus.NO_SHOW.value: N_("Số %(code)s đã được ghi vắng mặt."),
+    TicketStatus.WAITING.value: N_("Số %(code)s đang chờ, chưa được gọi đến quầy của bạn."),
+    TicketStatus.TRANSFERRED.value: N_("Số %(code)s đang chờ, chưa được gọi đến quầy của bạn."),
+}
 
 
 def attach_dossier(actor: Actor, ticket_id: int, dossier: Dossier) -> None:

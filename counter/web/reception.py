@@ -45,7 +45,7 @@ from counter.domain import clock
 from counter.domain.applicant import CccdData, parse_cccd_qr
 from counter.domain.catalog import DOCUMENT_KIND_LABELS
 from counter.domain.dates import DAY_TEXT_MAX
-from counter.domain.errors import CounterError, NotFound, ValidationError
+from counter.domain.errors import Conflict, CounterError, NotAllowed, NotFound, ValidationError
 from counter.domain.lifecycle import Status
 from counter.models import CounterNotice, Dossier, DossierDocument, Procedure
 from counter.services import catalog as catalog_service
@@ -409,7 +409,18 @@ def index() -> Any:
         form.procedure_id.data = str(procedure.id)
     ticket_id = arg_int("ve")
     if ticket_id is not None:  # «Tiếp nhận hồ sơ» on the counter page: the called ticket
-        form.queue_ticket.data = str(queue_service.ticket_for_reception(actor(), ticket_id).id)
+        try:
+            ticket = queue_service.ticket_for_reception(actor(), ticket_id)
+        except (NotAllowed, Conflict) as err:  # an old page: the ticket moved on meanwhile
+            flash(
+                _(
+                    "%(reason)s Hồ sơ tiếp nhận ở đây sẽ không gắn với số thứ tự.",
+                    reason=translated(err),
+                ),
+                "warning",
+            )
+        else:
+            form.queue_ticket.data = str(ticket.id)
     _fill_checklist(form, procedure)
     return _render(
         form,

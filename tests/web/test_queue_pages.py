@@ -329,12 +329,37 @@ def test_a_reception_whose_ticket_left_the_counter_keeps_what_was_typed(
     refused = officer.submit("/tiep-nhan/", typed)
     assert refused.status_code == 422  # the form again, not a bare «Không có quyền» page
     page = refused.get_data(as_text=True)
-    assert "B001 không ở quầy của bạn" in page and "Hồ sơ chưa được lưu" in page
+    assert "Số B001 đã phục vụ xong." in page and "Hồ sơ chưa được lưu" in page
     assert 'value="Lò Thị Ánh"' in page  # nothing typed is lost
     assert 'name="queue_ticket" type="hidden" value=""' in page  # the link is let go
     saved = officer.submit("/tiep-nhan/", {**typed, "queue_ticket": ""})
     assert saved.status_code == 302
     assert db.session.scalar(db.select(Dossier).where(Dossier.applicant_name == "Lò Thị Ánh"))
+
+
+def test_reception_opened_from_a_ticket_no_longer_here_says_why_and_opens_without_it(
+    login_as: Any, client: Any, open_now: None
+) -> None:
+    officer, ticket = _b001_called_at_counter_2(client, login_as)
+    for _ in range(2):  # recalled twice, then marked absent in another tab meanwhile
+        press(officer, f"/quay/so/{ticket.id}/goi-lai")
+    press(officer, f"/quay/so/{ticket.id}/vang-mat")
+    assert tickets()[0].status == "no_show"
+    opened = officer.get(f"/tiep-nhan/?ve={ticket.id}")  # the counter page's old button
+    assert opened.status_code == 200  # the reception form, not «Không có quyền»
+    page = opened.get_data(as_text=True)
+    assert "Số B001 đã được ghi vắng mặt." in page
+    assert 'name="queue_ticket" type="hidden" value=""' in page
+    take(client, "B")  # B002 waits: not called to this counter yet
+    page = officer.get(f"/tiep-nhan/?ve={tickets()[-1].id}").get_data(as_text=True)
+    assert "Số B002 đang chờ, chưa được gọi đến quầy của bạn." in page
+    take(client, "A")
+    other = login_as("kiemnhiem")
+    press(other, f"/quay/{counter(1).id}/mo")
+    press(other, f"/quay/{counter(1).id}/goi")  # A001, called by the other officer
+    assert tickets()[-1].status == "called"
+    page = officer.get(f"/tiep-nhan/?ve={tickets()[-1].id}").get_data(as_text=True)
+    assert "Số A001 đang ở quầy của cán bộ khác." in page
 
 
 def test_the_dossier_received_from_a_ticket_shows_it(
