@@ -20,7 +20,7 @@ from counter.domain.i18n import N_
 from counter.domain.lifecycle import Action, Status, transition
 from counter.extensions import db
 from counter.models import CounterNotice, DossierDocument
-from counter.services import Actor, audit, numbering, transaction
+from counter.services import Actor, audit, numbering, queue, transaction
 from counter.services.events import append_notice_event
 from counter.services.reception import (
     ReceptionInput,
@@ -57,7 +57,8 @@ def record_notice(
     """Keep a form 02 (``incomplete``) or 03 (``refused``) given at the counter.
 
     No dossier is created; the notice is numbered ``02-YYMMDD-NNNN`` /
-    ``03-YYMMDD-NNNN`` and counted in the statistics.
+    ``03-YYMMDD-NNNN`` and counted in the statistics. Given from a queue ticket still
+    «called» at the officer's counter, the ticket starts being served (:func:`queue.notice_given`).
     """
     if kind not in NOTICE_KINDS:
         raise ValidationError(N_("Loại phiếu không hợp lệ."), field="kind")
@@ -111,6 +112,8 @@ def record_notice(
             notice.number,
             procedure.national_code if procedure else "",
         )
+        if data.queue_ticket_id is not None:
+            queue.notice_given(actor, data.queue_ticket_id)
     return notice
 
 

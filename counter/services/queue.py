@@ -1075,6 +1075,20 @@ def attach_dossier(actor: Actor, ticket_id: int, dossier: Dossier) -> None:
     ).rowcount
     if not done:
         raise Conflict(N_("Số %(code)s đã gắn với một hồ sơ."), code=ticket.code)
+    _start_if_called(ticket, actor, moment)
+
+
+def notice_given(actor: Actor, ticket_id: int) -> None:
+    """A form 02 or 03 given from the ticket, inside the notice's transaction: a ticket
+    still «called» at this officer's counter starts being served, as with a dossier (the
+    citizen is at the counter). One that moved on meanwhile is left alone: the notice is
+    the citizen's either way, and is not linked to the ticket."""
+    ticket = db.session.get(QueueTicket, ticket_id)
+    if ticket is not None and ticket.officer_id == actor.user_id:
+        _start_if_called(ticket, actor, clock.now())
+
+
+def _start_if_called(ticket: QueueTicket, actor: Actor, moment: datetime) -> None:
     if ticket.status == TicketStatus.CALLED.value:
         desk = _Desk(ticket.counter_id, counter_infos()[ticket.counter_id].number)
         _log(_step(ticket, "start", desk, actor, moment, started_at=moment))

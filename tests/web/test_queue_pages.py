@@ -362,6 +362,30 @@ def test_reception_opened_from_a_ticket_no_longer_here_says_why_and_opens_withou
     assert "Số A001 đang ở quầy của cán bộ khác." in page
 
 
+def test_a_form_02_given_from_a_called_ticket_starts_serving_it(
+    login_as: Any, client: Any, open_now: None
+) -> None:
+    from counter.models import CounterNotice, Procedure
+    from tests.web.test_reception_pages import form_data
+
+    officer, ticket = _b001_called_at_counter_2(client, login_as)
+    officer.get(f"/tiep-nhan/?ve={ticket.id}")
+    procedure = db.session.scalar(db.select(Procedure).where(Procedure.national_code == "2.000815"))
+    typed = form_data(
+        procedure,
+        applicant_name="Lò Thị Ánh",
+        queue_ticket=str(ticket.id),
+        action="incomplete",
+        notice_items="Bản sao phải rõ nét",
+    )
+    assert officer.submit("/tiep-nhan/", typed).status_code == 302
+    assert db.session.scalar(db.select(CounterNotice.kind)) == "incomplete"
+    # The citizen was at the counter: no recall, no «Vắng mặt», no no-show in the statistics.
+    assert tickets()[0].status == "serving"
+    page = officer.get(f"/quay/{counter(2).id}").get_data(as_text=True)
+    assert "Đang phục vụ" in page and "Vắng mặt" not in page
+
+
 def test_the_dossier_received_from_a_ticket_shows_it(
     login_as: Any, client: Any, open_now: None
 ) -> None:
