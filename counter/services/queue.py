@@ -196,6 +196,22 @@ def _load_service_infos() -> dict[int, ServiceInfo]:
     return {row.id: ServiceInfo(*row) for row in rows}
 
 
+def served_service_ids() -> frozenset[int]:
+    """The services at least one counter in use serves: the kiosk offers only these (a
+    number of any other would never be called). Kept like the services."""
+    return setup_cache.cached("queue_served", _load_served_service_ids)
+
+
+def _load_served_service_ids() -> frozenset[int]:
+    rows = db.session.scalars(
+        db.select(counter_service.c.service_id)
+        .join(QueueCounter, QueueCounter.id == counter_service.c.counter_id)
+        .where(QueueCounter.active.is_(True))
+        .distinct()
+    )
+    return frozenset(rows)
+
+
 @dataclass(frozen=True)
 class CounterInfo:
     """A counter's setup (not who holds it), kept by each process like the services."""
@@ -555,6 +571,11 @@ def issue_ticket(
     service = service_infos().get(service_id)
     if service is None or not service.active:
         raise NotFound(N_("Không tìm thấy dịch vụ xếp hàng."))
+    if service.id not in served_service_ids():
+        raise ValidationError(
+            N_("Chưa có quầy nào phục vụ dịch vụ này; xin liên hệ cán bộ tại Bộ phận Một cửa."),
+            field="service",
+        )
     day = _today(moment)
     with transaction():
         # The number first: the sequence upsert is the transaction's first write.

@@ -84,7 +84,9 @@ def index() -> Any:
     when it opens."""
     return render_template(
         "queue/kiosk.html",
-        services=svc.list_services(active_only=True),
+        services=[
+            s for s in svc.list_services(active_only=True) if s.id in svc.served_service_ids()
+        ],
         closed=_closed_message(),
         form=TakeForm(),
         priority_groups=[_(label) for label in PRIORITY_KINDS.values()],

@@ -405,7 +405,11 @@ def _service_page(service_id: int | None) -> Any:
         flash(_("Đã lưu dịch vụ %(name)s.", name=saved.name), "success")
         return redirect(url_for("queue.services"))
     return render_template(
-        "queue/services.html", form=form, service=service, services=svc.list_services()
+        "queue/services.html",
+        form=form,
+        service=service,
+        services=svc.list_services(),
+        served=svc.served_service_ids(),
     ), status
 
 

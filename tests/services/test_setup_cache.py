@@ -82,8 +82,11 @@ def test_a_queue_service_changed_by_the_admin_shows_on_the_next_ticket(app: Flas
     q.save_service(ADMIN, hotich.id, name="Hộ tịch", letter="H", active=False)
     assert "Không tìm thấy dịch vụ" in refusal(app, "H", at(8, 2))
     added = q.save_service(ADMIN, None, name="Đất đai", letter="D")
-    assert next_ticket(app, "D", at(8, 3)) == "D001"  # a service added: known at once
-    assert added.id in q.service_infos()
+    assert added.id in q.service_infos()  # a service added: known at once
+    assert "Chưa có quầy nào phục vụ" in refusal(app, "D", at(8, 3))
+    one = counter(1)
+    q.save_counter(ADMIN, one.id, number=1, service_ids=[*(s.id for s in one.services), added.id])
+    assert next_ticket(app, "D", at(8, 4)) == "D001"  # served by counter 1 from now on
 
 
 def test_the_kiosk_printer_set_up_by_the_admin_is_used_at_once(app: Flask) -> None:

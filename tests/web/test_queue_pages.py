@@ -129,6 +129,52 @@ def test_the_kiosk_issues_numbers_and_shows_the_place_in_the_queue(
     assert [t.code for t in tickets()] == ["A001", "A002", "A003"]
 
 
+def test_the_kiosk_offers_no_service_that_no_counter_serves(
+    login_as: Any, client: Any, open_now: None
+) -> None:
+    admin = login_as("admin")
+    assert (
+        admin.submit(
+            "/quay/quan-tri/dich-vu",
+            {
+                "name": "Người có công",
+                "letter": "D",
+                "default_minutes": "15",
+                "position": "9",
+                "active": "y",
+            },
+        ).status_code
+        == 302
+    )
+    services = admin.get("/quay/quan-tri/dich-vu").get_data(as_text=True)
+    row = services.split("<strong>D</strong>", 1)[1].split("</tr>", 1)[0]
+    assert "Chưa có quầy nào phục vụ" in row
+    kiosk = client.get("/lay-so/").get_data(as_text=True)
+    assert "Người có công" not in kiosk and "Hộ tịch" in kiosk  # a number nobody would call
+    page = client.get("/lay-so/").get_data(as_text=True)
+    refused = client.post(
+        "/lay-so/",
+        data={"csrf_token": csrf_from(page), "service": service("D").id},
+        follow_redirects=True,
+    )
+    assert "Chưa có quầy nào phục vụ dịch vụ này" in refused.get_data(as_text=True)
+    assert tickets() == []
+    one = counter(1)
+    wanted = [str(s.id) for s in one.services] + [str(service("D").id)]
+    assert (
+        admin.submit(
+            f"/quay/quan-tri/quay/{one.id}",
+            {"number": "1", "name": one.name or "", "services": wanted, "active": "y"},
+        ).status_code
+        == 302
+    )
+    assert "Người có công" in client.get("/lay-so/").get_data(as_text=True)
+    take(client, "D")
+    assert [t.code for t in tickets()] == ["D001"]
+    services = admin.get("/quay/quan-tri/dich-vu").get_data(as_text=True)
+    assert "Chưa có quầy nào phục vụ" not in services
+
+
 def test_the_kiosk_needs_its_form_token(client: Any, open_now: None) -> None:
     resp = client.post("/lay-so/", data={"service": service("A").id, "priority": ""})
     assert resp.status_code == 400
