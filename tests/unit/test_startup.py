@@ -26,7 +26,14 @@ def _run(code: str, tmp_path: Path) -> str:
         capture_output=True,
         text=True,
         timeout=120,
-        env={"PATH": "/usr/bin:/bin", "COUNTER_INSTANCE_PATH": str(tmp_path)},
+        # Everything the app would keep in the checkout's instance folder goes to tmp_path.
+        env={
+            "PATH": "/usr/bin:/bin",
+            "COUNTER_DATABASE_URL": f"sqlite:///{tmp_path / 'counter.db'}",
+            "COUNTER_SECRET_KEY": "test",
+            "COUNTER_PORTAL_SYNC_KEY": "test",
+            "COUNTER_BACKUP_DIR": str(tmp_path / "backups"),
+        },
     )
     assert done.returncode == 0, done.stderr
     return done.stdout
