@@ -468,7 +468,10 @@ def open_counter(actor: Actor, counter_id: int, *, now: datetime | None = None) 
 
 
 def close_counter(actor: Actor, counter_id: int, *, now: datetime | None = None) -> QueueCounter:
-    """The officer (or an admin) closes the counter; a ticket still at it must be settled first."""
+    """The officer (or an admin) closes the counter.
+
+    The officer settles a ticket still at it first («Xong», «Vắng mặt», «Chuyển»). An admin
+    closing a counter its officer left open settles it for them (:func:`_release`)."""
     counter = get_counter(counter_id)
     if counter.officer_id is None:
         return counter
@@ -481,7 +484,9 @@ def close_counter(actor: Actor, counter_id: int, *, now: datetime | None = None)
         # same moment is either seen here or finds the counter closed.
         _lock_counter(counter.id, moment)
         current = current_ticket(counter.id)
-        if current is not None:
+        if current is not None and officer != actor.user_id:
+            _release(current, counter, actor, moment)
+        elif current is not None:
             raise Conflict(
                 N_(
                     "Quầy đang có số %(code)s; hãy bấm «Xong», «Vắng mặt» hoặc «Chuyển» "
@@ -504,6 +509,32 @@ def close_counter(actor: Actor, counter_id: int, *, now: datetime | None = None)
         _log(_event("close", None, counter, at=moment, officer_id=officer))
     db.session.refresh(counter)
     return counter
+
+
+def _release(ticket: QueueTicket, counter: QueueCounter, actor: Actor, moment: datetime) -> None:
+    """The ticket at a counter an admin closes: a called one waits again for its service in
+    its old place (the citizen never reached the counter; shown as sent on); one being served
+    was served («Xong» now)."""
+    if ticket.status == TicketStatus.CALLED.value:
+        step = _step(
+            ticket,
+            "transfer",
+            counter,
+            actor,
+            moment,
+            counter_id=None,
+            officer_id=None,
+            target_counter_id=None,
+            transfers=ticket.transfers + 1,
+            transferred_at=moment,
+            recalls=0,
+        )
+    else:
+        values: dict[str, Any] = {"finished_at": moment}
+        if ticket.started_at is None:
+            values["started_at"] = moment
+        step = _step(ticket, "finish", counter, actor, moment, **values)
+    _log(step)
 
 
 #: The UPDATE of :func:`_lock_counter`, built once (see :func:`_claim_statement`).

@@ -245,11 +245,25 @@ def open_counter(counter_id: int) -> Any:
 @bp.post("/<int:counter_id>/dong")
 @roles_required("reception")
 def close_counter(counter_id: int) -> Any:
-    """Close the counter."""
-    closed = _post(
-        lambda: svc.close_counter(actor(), counter_id),
-        lambda c: _("Đã đóng quầy số %(number)s.", number=c.number),
-    )
+    """Close the counter: the officer at its end, or an admin a counter left open (whose
+    ticket the service settles: the message says how), back to the admin's counters page."""
+    me = actor()
+    left = svc.current_ticket(counter_id)
+    left_with = None
+    if left is not None and left.officer_id != me.user_id:  # what the service will do
+        left_with = (
+            _("Số %(code)s (đã gọi, chưa đến quầy) trở lại hàng chờ ở vị trí cũ.", code=left.code)
+            if left.status == TicketStatus.CALLED.value
+            else _("Số %(code)s đang được phục vụ: đã ghi là xong.", code=left.code)
+        )
+
+    def said(closed: QueueCounter) -> str:
+        done = _("Đã đóng quầy số %(number)s.", number=closed.number)
+        return f"{done} {left_with}" if left_with else done
+
+    closed = _post(lambda: svc.close_counter(me, counter_id), said)
+    if closed and me.is_admin and "reception" not in me.roles:
+        return redirect(url_for("queue.counters"))
     return redirect(
         url_for("queue.index") if closed else url_for("queue.counter", counter_id=counter_id)
     )

@@ -365,6 +365,42 @@ def test_issued_and_called_tickets_answer_with_what_the_database_holds(
     assert _shown(db.session.get(QueueTicket, ticket_id)) == as_called
 
 
+def test_an_admin_closing_a_counter_left_open_settles_its_ticket_fairly(
+    app: Flask, counters: dict[int, Actor]
+) -> None:
+    """The officer left with a ticket at the counter: the admin's «Đóng quầy» is not
+    refused. A called citizen never came to the counter: they wait again in their old
+    place; one being served was served."""
+    admin = officer("admin")
+    me = counters[1]
+    issue("A", at(8, 0))
+    issue("A", at(8, 5))
+    issue("A", at(8, 10))
+    first = q.call_next(me, counter(1).id, now=at(8, 20))
+    assert first is not None and first.code == "A001"
+    released = q.close_counter(admin, counter(1).id, now=at(8, 30))
+    assert not released.is_open
+    db.session.expire_all()
+    a001 = db.session.get(QueueTicket, first.id)
+    assert (a001.status, a001.counter_id, a001.officer_id) == ("transferred", None, None)
+    assert a001.service.letter == "A"  # same service, same place: called first again
+    q.close_counter(counters[2], counter(2).id, now=at(8, 39))
+    q.open_counter(counters[2], counter(1).id, now=at(8, 40))  # kiemnhiem takes counter 1
+    again = q.call_next(counters[2], counter(1).id, now=at(8, 41))
+    assert again is not None and again.code == "A001"
+    q.start(counters[2], again.id, now=at(8, 42))
+    released = q.close_counter(admin, counter(1).id, now=at(9, 0))
+    db.session.expire_all()
+    served = db.session.get(QueueTicket, again.id)
+    assert served.status == "done" and served.finished_at is not None
+    assert not released.is_open
+    # The officer themself still settles their own ticket first.
+    q.open_counter(me, counter(1).id, now=at(9, 5))
+    q.call_next(me, counter(1).id, now=at(9, 6))
+    with pytest.raises(Conflict):
+        q.close_counter(me, counter(1).id, now=at(9, 7))
+
+
 def test_closing_a_counter_with_a_ticket_at_it_is_refused(
     app: Flask, counters: dict[int, Actor]
 ) -> None:

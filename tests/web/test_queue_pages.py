@@ -175,6 +175,28 @@ def test_the_kiosk_offers_no_service_that_no_counter_serves(
     assert "Chưa có quầy nào phục vụ" not in services
 
 
+def test_the_admin_closes_a_counter_its_officer_left_with_a_number_called(
+    login_as: Any, client: Any, open_now: None
+) -> None:
+    officer, ticket = _b001_called_at_counter_2(client, login_as)  # then the officer left
+    admin = login_as("admin")
+    admin.get("/quay/quan-tri/quay")
+    closed = admin.submit(f"/quay/{counter(2).id}/dong", {}, page="/quay/quan-tri/quay")
+    assert closed.status_code == 302 and closed.location.endswith("/quay/quan-tri/quay")
+    page = admin.get(closed.location).get_data(as_text=True)
+    assert "Đã đóng quầy số 2." in page
+    assert "Số B001 (đã gọi, chưa đến quầy) trở lại hàng chờ ở vị trí cũ." in page
+    assert (tickets()[0].status, tickets()[0].counter_id) == ("transferred", None)
+    assert counter(2).officer_id is None
+    press(officer, f"/quay/{counter(2).id}/mo")  # back later: B001 is called first again
+    press(officer, f"/quay/{counter(2).id}/goi")
+    press(officer, f"/quay/so/{ticket.id}/bat-dau")  # and left again while serving it
+    closed = admin.submit(f"/quay/{counter(2).id}/dong", {}, page="/quay/quan-tri/quay")
+    page = admin.get(closed.location).get_data(as_text=True)
+    assert "Số B001 đang được phục vụ: đã ghi là xong." in page
+    assert tickets()[0].status == "done"
+
+
 def test_the_kiosk_needs_its_form_token(client: Any, open_now: None) -> None:
     resp = client.post("/lay-so/", data={"service": service("A").id, "priority": ""})
     assert resp.status_code == 400
