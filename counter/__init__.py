@@ -32,6 +32,20 @@ PROJECT_DIR = PACKAGE_DIR.parent
 atexit.register(gc.freeze)
 
 
+def _after_web(name: str) -> Any:
+    """An attribute Flask sets in its constructor, read after the web layer is registered."""
+    private = f"_{name}"
+
+    def read(app: CounterApp) -> Any:
+        app.load_web()
+        return getattr(app, private)
+
+    def write(app: CounterApp, value: Any) -> None:
+        setattr(app, private, value)
+
+    return property(read, write)
+
+
 class CounterApp(Flask):
     """The app, whose web layer (pages, their hooks and services) is registered on first use.
 
@@ -66,23 +80,8 @@ class CounterApp(Flask):
             finally:
                 self._web_loading = False
 
-    @property  # type: ignore[override]
-    def url_map(self) -> Any:
-        self.load_web()
-        return self._url_map
-
-    @url_map.setter
-    def url_map(self, value: Any) -> None:
-        self._url_map = value
-
-    @property  # type: ignore[override]
-    def view_functions(self) -> Any:
-        self.load_web()
-        return self._view_functions
-
-    @view_functions.setter
-    def view_functions(self, value: Any) -> None:
-        self._view_functions = value
+    url_map = _after_web("url_map")
+    view_functions = _after_web("view_functions")
 
     def request_context(self, environ: Any) -> RequestContext:
         self.load_web()
