@@ -22,14 +22,25 @@ from counter.settings import init_settings
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = PACKAGE_DIR.parent
 
-# At exit, Python's last garbage collections walk every object the libraries made (tens of
-# thousands, SQLAlchemy's most): a quarter of a second at the end of every command, to free
-# memory the system takes back anyway (issue 15: ``flask --help`` in 0.5 s). Frozen objects
-# are skipped by those collections. What closes things still runs: ``finally`` and ``with``
-# blocks before, atexit callbacks registered earlier (logging's) after, and objects freed
-# by their last reference during the modules' teardown as before; only objects left in
-# reference cycles are not collected, as Python never promised at exit.
-atexit.register(gc.freeze)
+
+def _at_exit() -> None:
+    """Close the database connections, then skip Python's last garbage collections.
+
+    Those collections walk every object the libraries made (tens of thousands, SQLAlchemy's
+    most): a quarter of a second at the end of every command, to free memory the system
+    takes back anyway (issue 15: ``flask --help`` in 0.5 s). Frozen objects are skipped.
+    The pooled connections sit in reference cycles, which only those collections closed:
+    they are closed here first, so SQLite writes its -wal file back into counter.db as the
+    last connection closes. ``finally`` and ``with`` blocks ran before; atexit callbacks
+    registered earlier (logging's) run after.
+    """
+    for engines in list(getattr(db, "_app_engines", {}).values()):
+        for engine in engines.values():
+            engine.dispose()
+    gc.freeze()
+
+
+atexit.register(_at_exit)
 
 
 def _after_web(name: str) -> Any:

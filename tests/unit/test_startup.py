@@ -9,6 +9,7 @@ time). Each check runs in a fresh interpreter, where nothing was imported before
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -102,3 +103,18 @@ def test_a_command_that_works_runs_with_the_whole_app(tmp_path: Path) -> None:
     assert shown.splitlines()[0] == "2026-12-04 17:00"
     loaded = json.loads(shown.split("LOADED")[1])
     assert loaded == ["counter.web.dossiers", "counter.web.admin", "counter.models"]
+
+
+def test_a_command_leaves_the_database_file_whole(tmp_path: Path) -> None:
+    """SQLite keeps new pages in the -wal file until its last connection closes: a command
+    that exits with its connections open leaves counter.db without them (a copy of the
+    file alone, to a USB stick or a new PC, would be empty)."""
+    _flask(["init"], tmp_path)
+    database = tmp_path / "counter.db"
+    wal = tmp_path / "counter.db-wal"
+    assert not wal.exists() or wal.stat().st_size == 0
+    copy = tmp_path / "copy.db"
+    copy.write_bytes(database.read_bytes())  # the file alone, without its -wal
+    with sqlite3.connect(copy) as conn:
+        tables = conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'")
+        assert tables.fetchone()[0] > 20
