@@ -71,6 +71,7 @@ class CounterApp(Flask):
     _web_lock = threading.RLock()
     _web_pending: Callable[[Flask], None] | None = None
     _web_loading = False
+    _web_failed: BaseException | None = None
 
     def defer_web(self, register: Callable[[Flask], None]) -> None:
         """Have ``register(self)`` run before the app first serves or builds a page."""
@@ -84,10 +85,15 @@ class CounterApp(Flask):
             register = self._web_pending
             if register is None or self._web_loading:  # done, or this thread is doing it
                 return
+            if self._web_failed is not None:  # half registered: never again, say why
+                raise self._web_failed
             self._web_loading = True
             try:
                 register(self)
                 self._web_pending = None
+            except BaseException as err:
+                self._web_failed = err
+                raise
             finally:
                 self._web_loading = False
 

@@ -38,3 +38,29 @@ def test_the_first_requests_at_once_all_find_every_page(app: Flask) -> None:
     tag = answers[3].headers["ETag"]
     unchanged = app.test_client().get(POLL, headers={"If-None-Match": tag})
     assert unchanged.status_code == 304
+
+
+def test_a_web_layer_that_fails_to_register_says_why_on_every_request() -> None:
+    """Half registered (a blueprint in, then an error), the app does not try again on the
+    next request (which would fail on the blueprint already there, hiding the cause)."""
+    from flask import Blueprint
+
+    from counter import CounterApp
+
+    calls = []
+
+    def broken(app: Flask) -> None:
+        calls.append(1)
+        app.register_blueprint(Blueprint("half", __name__))
+        raise RuntimeError("a page module is broken")
+
+    app = CounterApp(__name__)
+    app.defer_web(broken)
+    for _ in range(2):
+        try:
+            app.test_client().get("/")
+        except RuntimeError as err:
+            assert str(err) == "a page module is broken"
+        else:
+            raise AssertionError("the request should fail")
+    assert calls == [1]
