@@ -19,6 +19,7 @@ the board's last calls, the statistics' times, and the board's ETag.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import threading
 import time
@@ -1135,9 +1136,11 @@ def notice_given(actor: Actor, ticket_id: int) -> None:
     still «called» at this officer's counter starts being served, as with a dossier (the
     citizen is at the counter). One that moved on meanwhile is left alone: the notice is
     the citizen's either way, and is not linked to the ticket."""
-    ticket = db.session.get(QueueTicket, ticket_id)
-    if ticket is not None and ticket.officer_id == actor.user_id:
-        _start_if_called(ticket, actor, clock.now())
+    ticket = db.session.get(QueueTicket, ticket_id, populate_existing=True)
+    if ticket is None or ticket.officer_id != actor.user_id:
+        return
+    with contextlib.suppress(Conflict):  # moved on between the read and the update:
+        _start_if_called(ticket, actor, clock.now())  # nothing was written
 
 
 def _start_if_called(ticket: QueueTicket, actor: Actor, moment: datetime) -> None:

@@ -401,6 +401,31 @@ def test_an_admin_closing_a_counter_left_open_settles_its_ticket_fairly(
         q.close_counter(me, counter(1).id, now=at(9, 7))
 
 
+def test_a_notice_given_from_a_ticket_that_moved_on_meanwhile_is_still_kept(
+    app: Flask, counters: dict[int, Actor]
+) -> None:
+    from counter.services import notices
+    from counter.services.reception import ReceptionInput
+
+    me = counters[1]
+    issue("A", at(8, 0))
+    ticket = q.call_next(me, counter(1).id, now=at(8, 1))
+    assert db.session.get(QueueTicket, ticket.id).status == "called"  # as the page read it
+    with db.engine.begin() as other:  # meanwhile, another tab starts serving it
+        other.execute(
+            db.update(QueueTicket).where(QueueTicket.id == ticket.id).values(status="serving")
+        )
+    notice = notices.record_notice(
+        me,
+        "refused",
+        ReceptionInput(applicant_name="Lò Văn Páo", queue_ticket_id=ticket.id),
+        reason="Không thuộc thẩm quyền giải quyết của xã",
+    )
+    assert notice.number.startswith("03-")
+    db.session.expire_all()
+    assert db.session.get(QueueTicket, ticket.id).status == "serving"
+
+
 def test_closing_a_counter_with_a_ticket_at_it_is_refused(
     app: Flask, counters: dict[int, Actor]
 ) -> None:
