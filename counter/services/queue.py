@@ -197,6 +197,10 @@ def _load_service_infos() -> dict[int, ServiceInfo]:
     return {row.id: ServiceInfo(*row) for row in rows}
 
 
+#: Said for a service no counter in use serves (the kiosk hides it, a transfer refuses it).
+NOT_SERVED = N_("Chưa có quầy nào phục vụ dịch vụ này; xin liên hệ cán bộ tại Bộ phận Một cửa.")
+
+
 def served_service_ids() -> frozenset[int]:
     """The services at least one counter in use serves: the kiosk offers only these (a
     number of any other would never be called). Kept like the services."""
@@ -604,10 +608,7 @@ def issue_ticket(
     if service is None or not service.active:
         raise NotFound(N_("Không tìm thấy dịch vụ xếp hàng."))
     if service.id not in served_service_ids():
-        raise ValidationError(
-            N_("Chưa có quầy nào phục vụ dịch vụ này; xin liên hệ cán bộ tại Bộ phận Một cửa."),
-            field="service",
-        )
+        raise ValidationError(NOT_SERVED, field="service")
     day = _today(moment)
     with transaction():
         # The number first: the sequence upsert is the transaction's first write.
@@ -1083,6 +1084,8 @@ def transfer(
             raise ValidationError(
                 N_("Số này đã thuộc dịch vụ đó; hãy chọn dịch vụ khác."), field="target"
             )
+        if service.id not in served_service_ids():  # nobody would call it there
+            raise ValidationError(NOT_SERVED, field="target")
         values["service_id"] = service.id
     return _act(actor, ticket_id, "transfer", now, **values)
 

@@ -103,6 +103,9 @@ def priority(service_id: int) -> Any:
         abort(404)
     if not service.active:
         abort(404)
+    if service.id not in svc.served_service_ids():  # an old page: its counter was changed
+        flash(_(svc.NOT_SERVED), "danger")
+        return redirect(url_for("kiosk.index"))
     closed = _closed_message()
     if closed:
         flash(closed, "danger")

@@ -150,7 +150,7 @@ def _transfer_choices(form: TransferForm, counter: QueueCounter) -> None:
                 f"s{s.id}", _("Dịch vụ %(letter)s: %(name)s", letter=s.letter, name=s.name)
             )
             for s in svc.service_infos().values()
-            if s.active
+            if s.active and s.id in svc.served_service_ids()
         ),
         *(
             SelectChoice(f"c{c.id}", _("Quầy số %(number)s", number=c.number))

@@ -151,6 +151,20 @@ def test_the_kiosk_offers_no_service_that_no_counter_serves(
     assert "Chưa có quầy nào phục vụ" in row
     kiosk = client.get("/lay-so/").get_data(as_text=True)
     assert "Người có công" not in kiosk and "Hộ tịch" in kiosk  # a number nobody would call
+    chosen = client.get(f"/lay-so/uu-tien/{service('D').id}", follow_redirects=True)
+    assert "Chưa có quầy nào phục vụ dịch vụ này" in chosen.get_data(as_text=True)
+    take(client, "A")
+    officer = login_as("tiepnhan")
+    press(officer, f"/quay/{counter(1).id}/mo")
+    press(officer, f"/quay/{counter(1).id}/goi")
+    desk = officer.get(f"/quay/{counter(1).id}").get_data(as_text=True)
+    assert "Người có công" not in desk  # not offered for a transfer either
+    a001 = tickets()[0]
+    press(officer, f"/quay/so/{a001.id}/chuyen", {"target": f"s{service('D').id}"})
+    assert (tickets()[0].status, tickets()[0].service.letter) == ("called", "A")
+    desk = officer.get(f"/quay/{counter(1).id}").get_data(as_text=True)
+    assert "Chưa có quầy nào phục vụ dịch vụ này" in desk
+    press(officer, f"/quay/so/{a001.id}/xong")
     page = client.get("/lay-so/").get_data(as_text=True)
     refused = client.post(
         "/lay-so/",
@@ -158,7 +172,7 @@ def test_the_kiosk_offers_no_service_that_no_counter_serves(
         follow_redirects=True,
     )
     assert "Chưa có quầy nào phục vụ dịch vụ này" in refused.get_data(as_text=True)
-    assert tickets() == []
+    assert [t.code for t in tickets()] == ["A001"]  # no D ticket
     one = counter(1)
     wanted = [str(s.id) for s in one.services] + [str(service("D").id)]
     assert (
@@ -170,7 +184,7 @@ def test_the_kiosk_offers_no_service_that_no_counter_serves(
     )
     assert "Người có công" in client.get("/lay-so/").get_data(as_text=True)
     take(client, "D")
-    assert [t.code for t in tickets()] == ["D001"]
+    assert [t.code for t in tickets()] == ["A001", "D001"]
     services = admin.get("/quay/quan-tri/dich-vu").get_data(as_text=True)
     assert "Chưa có quầy nào phục vụ" not in services
 
