@@ -472,25 +472,44 @@ def open_counter(actor: Actor, counter_id: int, *, now: datetime | None = None) 
     return counter
 
 
+class Closed(NamedTuple):
+    """A counter closed, and the ticket an admin's close settled, if any: its code and
+    ``requeued`` (waits again in its old place), ``finished`` (was being served: done) or
+    ``unfinished`` (left at the counter on an earlier day: stays «chưa xong» for that day)."""
+
+    counter: QueueCounter
+    released: str | None = None
+    outcome: str | None = None
+
+
 def close_counter(actor: Actor, counter_id: int, *, now: datetime | None = None) -> QueueCounter:
+    """The officer (or an admin) closes the counter (see :func:`close`)."""
+    return close(actor, counter_id, now=now).counter
+
+
+def close(actor: Actor, counter_id: int, *, now: datetime | None = None) -> Closed:
     """The officer (or an admin) closes the counter.
 
     The officer settles a ticket still at it first («Xong», «Vắng mặt», «Chuyển»). An admin
     closing a counter its officer left open settles it for them (:func:`_release`)."""
     counter = get_counter(counter_id)
     if counter.officer_id is None:
-        return counter
+        return Closed(counter)
     if counter.officer_id != actor.user_id and not actor.is_admin:
         raise NotAllowed(N_("Chỉ cán bộ đang phụ trách quầy hoặc quản trị viên được đóng quầy."))
     moment = _moment(now)
     officer = counter.officer_id
+    released = outcome = None
     with transaction():
         # Lock the counter first (call_next does too), then look: a ticket called at the
-        # same moment is either seen here or finds the counter closed.
+        # same moment is either seen here or finds the counter closed. Read afresh: a page
+        # may have loaded the ticket before another tab moved it.
         _lock_counter(counter.id, moment)
-        current = current_ticket(counter.id)
+        current = db.session.scalar(
+            _CURRENT_TICKET.execution_options(populate_existing=True), {"p_counter": counter.id}
+        )
         if current is not None and officer != actor.user_id:
-            _release(current, counter, actor, moment)
+            released, outcome = current.code, _release(current, counter, actor, officer, moment)
         elif current is not None:
             raise Conflict(
                 N_(
@@ -513,13 +532,24 @@ def close_counter(actor: Actor, counter_id: int, *, now: datetime | None = None)
         )
         _log(_event("close", None, counter, at=moment, officer_id=officer))
     db.session.refresh(counter)
-    return counter
+    return Closed(counter, released, outcome)
 
 
-def _release(ticket: QueueTicket, counter: QueueCounter, actor: Actor, moment: datetime) -> None:
-    """The ticket at a counter an admin closes: a called one waits again for its service in
-    its old place (the citizen never reached the counter; shown as sent on); one being served
-    was served («Xong» now)."""
+def _release(
+    ticket: QueueTicket, counter: QueueCounter, actor: Actor, officer: int, moment: datetime
+) -> str:
+    """The ticket at a counter an admin closes, settled as its officer (``officer``, who
+    called it: the statistics count it for them, not for the admin):
+
+    * left there on an earlier day: taken off the counter, nothing else (no step: that day's
+      statistics count it «chưa xong», with no service time across the night);
+    * called today: waits again for its service in its old place (the citizen never reached
+      the counter; a transfer in the statistics, with no service time);
+    * being served today: served («Xong» now).
+    """
+    if ticket.day != _today(moment):
+        _write(_DETACH, {"p_id": ticket.id, "p_moment": moment})
+        return "unfinished"
     if ticket.status == TicketStatus.CALLED.value:
         step = _step(
             ticket,
@@ -534,12 +564,28 @@ def _release(ticket: QueueTicket, counter: QueueCounter, actor: Actor, moment: d
             transferred_at=moment,
             recalls=0,
         )
+        outcome = "requeued"
     else:
         values: dict[str, Any] = {"finished_at": moment}
         if ticket.started_at is None:
             values["started_at"] = moment
         step = _step(ticket, "finish", counter, actor, moment, **values)
+        outcome = "finished"
+    step["officer_id"] = officer
     _log(step)
+    return outcome
+
+
+#: A ticket of an earlier day taken off its counter (:func:`_release`).
+_DETACH = (
+    db.update(QueueTicket.__table__)
+    .where(QueueTicket.__table__.c.id == bindparam("p_id"))
+    .values(
+        counter_id=None,
+        officer_id=None,
+        updated_at=bindparam("p_moment", type_=QueueTicket.updated_at.type),
+    )
+)
 
 
 #: The UPDATE of :func:`_lock_counter`, built once (see :func:`_claim_statement`).

@@ -248,25 +248,27 @@ def close_counter(counter_id: int) -> Any:
     """Close the counter: the officer at its end, or an admin a counter left open (whose
     ticket the service settles: the message says how), back to the admin's counters page."""
     me = actor()
-    left = svc.current_ticket(counter_id)
-    left_with = None
-    if left is not None and left.officer_id != me.user_id:  # what the service will do
-        left_with = (
-            _("Số %(code)s (đã gọi, chưa đến quầy) trở lại hàng chờ ở vị trí cũ.", code=left.code)
-            if left.status == TicketStatus.CALLED.value
-            else _("Số %(code)s đang được phục vụ: đã ghi là xong.", code=left.code)
-        )
-
-    def said(closed: QueueCounter) -> str:
-        done = _("Đã đóng quầy số %(number)s.", number=closed.number)
-        return f"{done} {left_with}" if left_with else done
-
-    closed = _post(lambda: svc.close_counter(me, counter_id), said)
+    closed = _post(lambda: svc.close(me, counter_id), _closed_message)
     if closed and me.is_admin and "reception" not in me.roles:
         return redirect(url_for("queue.counters"))
     return redirect(
         url_for("queue.index") if closed else url_for("queue.counter", counter_id=counter_id)
     )
+
+
+#: What became of the ticket an admin's close settled (:class:`svc.Closed`).
+RELEASED = {
+    "requeued": N_("Số %(code)s (đã gọi, chưa đến quầy) trở lại hàng chờ ở vị trí cũ."),
+    "finished": N_("Số %(code)s đang được phục vụ: đã ghi là xong."),
+    "unfinished": N_("Số %(code)s còn ở quầy từ ngày trước: được ghi là chưa xong."),
+}
+
+
+def _closed_message(closed: svc.Closed) -> str:
+    done = _("Đã đóng quầy số %(number)s.", number=closed.counter.number)
+    if closed.released is None or closed.outcome not in RELEASED:
+        return done
+    return f"{done} {_(RELEASED[closed.outcome], code=closed.released)}"
 
 
 #: What :func:`call_next` gets from the service when nobody waits (None: refused).

@@ -401,6 +401,57 @@ def test_an_admin_closing_a_counter_left_open_settles_its_ticket_fairly(
         q.close_counter(me, counter(1).id, now=at(9, 7))
 
 
+def test_an_admins_close_counts_for_the_officer_and_leaves_last_nights_ticket_unfinished(
+    app: Flask, counters: dict[int, Actor]
+) -> None:
+    from datetime import date
+
+    from counter.services.queue_stats import queue_stats
+
+    admin, me = officer("admin"), counters[1]
+    issue("A", at(16, 0))
+    issue("A", at(16, 5))
+    first = q.call_next(me, counter(1).id, now=at(16, 50))
+    assert first is not None
+    # Tuesday evening the officer left A001 called; Wednesday 08:00 the admin closes.
+    closed = q.close(admin, counter(1).id, now=at(8, 0, day=2))
+    assert not closed.counter.is_open
+    assert (closed.released, closed.outcome) == ("A001", "unfinished")
+    db.session.expire_all()
+    a001 = db.session.get(QueueTicket, first.id)
+    assert a001.counter_id is None and a001.officer_id is None
+    stats = queue_stats(date(2026, 12, 1), date(2026, 12, 2))
+    assert (stats.total.issued, stats.total.served, stats.total.unfinished) == (2, 0, 2)
+    assert {row.label for row in stats.by_officer} == {"Lò Thị Hoa"}  # not the admin
+    # Today: served by kiemnhiem, who leaves; the admin's close counts for kiemnhiem.
+    issue("A", at(8, 1, day=2))
+    q.close_counter(counters[2], counter(2).id, now=at(8, 2, day=2))
+    q.open_counter(counters[2], counter(1).id, now=at(8, 3, day=2))
+    served = q.call_next(counters[2], counter(1).id, now=at(8, 4, day=2))
+    q.start(counters[2], served.id, now=at(8, 5, day=2))
+    closed = q.close(admin, counter(1).id, now=at(9, 0, day=2))
+    assert (closed.released, closed.outcome) == (served.code, "finished")
+    stats = queue_stats(date(2026, 12, 2), date(2026, 12, 2))
+    assert {row.label for row in stats.by_officer} == {"Lường Văn Tâm"}
+    assert stats.total.served == 1
+
+
+def test_an_admins_close_sees_the_ticket_as_it_is_now_not_as_a_page_read_it(
+    app: Flask, counters: dict[int, Actor]
+) -> None:
+    issue("A", at(8, 0))
+    ticket = q.call_next(counters[1], counter(1).id, now=at(8, 1))
+    assert db.session.get(QueueTicket, ticket.id).status == "called"  # read, then…
+    with db.engine.begin() as other:  # …the officer's other tab starts serving it
+        other.execute(
+            db.update(QueueTicket)
+            .where(QueueTicket.id == ticket.id)
+            .values(status="serving", started_at=at(8, 2))
+        )
+    closed = q.close(officer("admin"), counter(1).id, now=at(8, 30))
+    assert (closed.released, closed.outcome) == ("A001", "finished")  # not a Conflict
+
+
 def test_a_notice_given_from_a_ticket_that_moved_on_meanwhile_is_still_kept(
     app: Flask, counters: dict[int, Actor]
 ) -> None:
