@@ -113,3 +113,59 @@ def test_after_a_reload_the_sound_button_comes_back_when_the_browser_blocks_soun
         assert board.evaluate("() => localStorage.getItem('counter.voice')") == "on"
     finally:
         strict.close()
+
+
+def _overlap(one: dict[str, float], two: dict[str, float]) -> bool:
+    return not (
+        one["x"] + one["width"] <= two["x"]
+        or two["x"] + two["width"] <= one["x"]
+        or one["y"] + one["height"] <= two["y"]
+        or two["y"] + two["height"] <= one["y"]
+    )
+
+
+def test_the_sound_button_covers_no_line_of_a_full_board_on_a_small_tv(
+    chromium: Any, voice_server: LiveServer
+) -> None:
+    app = voice_server.app
+    with app.app_context():
+        from counter.services import Actor
+        from counter.services import queue as q
+
+        admin = Actor.system("admin")  # a fourth service, as many offices have
+        fourth = q.save_service(admin, None, name="Người có công", letter="D")
+        one = counter(1)
+        q.save_counter(
+            admin, one.id, number=1, service_ids=[s.id for s in one.services] + [fourth.id]
+        )
+        for number in (3, 4, 5, 6):  # and six counters: the tiles get small
+            q.save_counter(admin, None, number=number, service_ids=[fourth.id])
+        citizen = Browser(IsolatedClient(app, app.response_class, use_cookies=True))
+        for letter in "ACACACBB":
+            take(citizen.client, letter)
+        officer = Browser(IsolatedClient(app, app.response_class, use_cookies=True))
+        assert officer.login("tiepnhan").status_code == 302
+        c1 = counter(1).id
+        press(officer, f"/quay/{c1}/mo")
+        for _ in range(6):  # a busy morning: «Vừa gọi» fills up
+            current = [t for t in tickets() if t.status == "called" and t.counter_id == c1]
+            if current:
+                press(officer, f"/quay/so/{current[0].id}/bat-dau")
+            press(officer, f"/quay/{c1}/goi")
+        db.session.remove()
+    context = chromium.new_context(
+        locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh", viewport={"width": 1366, "height": 768}
+    )
+    board = context.new_page()
+    board.goto(voice_server("/man-hinh/"))
+    button = board.get_by_role("button", name="Bật âm thanh")
+    button.wait_for(state="visible")
+    board.wait_for_function("() => document.querySelectorAll('#display-calls li').length >= 5")
+    shown = button.bounding_box()
+    assert shown is not None
+    for line in board.locator(".display-side li, #display-counters li > span").all():
+        box = line.bounding_box()
+        assert box is not None and not _overlap(box, shown), line.inner_text()
+    # and the board still fits the screen: nothing pushed below its bottom edge
+    assert board.evaluate("() => document.documentElement.scrollHeight <= innerHeight")
+    context.close()
