@@ -1227,6 +1227,18 @@ def waiting_counts(day: Any = None) -> dict[int, int]:
     return {service_id: count for service_id, count in rows}
 
 
+def waiting_counts_for(counter: QueueCounter) -> dict[int, int]:
+    """The tickets of the day the counter may call, per service id: its services' (not
+    sent to another counter) and those sent to it, whatever their service."""
+    service_ids = [s.id for s in counter.services if s.active]
+    rows = db.session.execute(
+        db.select(QueueTicket.service_id, func.count(QueueTicket.id))
+        .where(_waiting_for(service_ids, counter.id, _today()))
+        .group_by(QueueTicket.service_id)
+    )
+    return {service_id: count for service_id, count in rows}
+
+
 class Waiting(NamedTuple):
     """The next tickets a counter would call, and how many wait for it in all."""
 

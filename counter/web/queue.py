@@ -182,12 +182,18 @@ def counter(counter_id: int) -> Any:
 
 def _lists(here: QueueCounter) -> dict[str, Any]:
     """What the counter page's lists show: who waits next, the counts, who was served."""
-    waiting = svc.waiting_counts()
+    waiting = svc.waiting_counts_for(here)
+    mine = {s.id for s in here.services}
+    sent_here = [  # tickets of other services sent to this counter
+        (info, waiting[info.id])
+        for info in svc.service_infos().values()
+        if info.id in waiting and info.id not in mine
+    ]
     return {
         "counter": here,
         "waiting_list": svc.waiting_list(here),
         "settled_labels": SETTLED_LABELS,
-        "waiting": [(s, waiting.get(s.id, 0)) for s in here.services],
+        "waiting": [(s, waiting.get(s.id, 0)) for s in here.services] + sent_here,
         "served": svc.served_today(here.id),
         "status_label": lambda s: _(TicketStatus(s).label),
         "priority_label": lambda k: _(PRIORITY_KINDS[k]) if k in PRIORITY_KINDS else _("Ưu tiên"),

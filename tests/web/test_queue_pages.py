@@ -211,6 +211,29 @@ def test_the_admin_closes_a_counter_its_officer_left_with_a_number_called(
     assert tickets()[0].status == "done"
 
 
+def test_the_counters_waiting_counts_are_the_tickets_it_may_call(
+    login_as: Any, client: Any, open_now: None
+) -> None:
+    take(client, "A")
+    take(client, "A")
+    take(client, "B")
+    one, two = login_as("tiepnhan"), login_as("kiemnhiem")
+    press(one, f"/quay/{counter(1).id}/mo")
+    press(two, f"/quay/{counter(2).id}/mo")
+    press(one, f"/quay/{counter(1).id}/goi")  # A001 at counter 1…
+    a001 = tickets()[0]
+    press(one, f"/quay/so/{a001.id}/chuyen", {"target": f"c{counter(2).id}"})  # …sent to 2
+
+    def header(browser: Any, number: int) -> str:
+        page = browser.get(f"/quay/{counter(number).id}/danh-sach").get_data(as_text=True)
+        return " ".join(page.split("<h2>Đang chờ</h2>", 1)[1].split("</p>", 1)[0].split())
+
+    assert "A Hộ tịch: <strong>1</strong>" in header(one, 1)  # A002; A001 waits for 2
+    # Counter 2 serves B and C, and A001 was sent to it: it says so.
+    assert "A Hộ tịch: <strong>1</strong>" in header(two, 2)
+    assert "B Chứng thực: <strong>1</strong>" in header(two, 2)
+
+
 def test_the_kiosk_needs_its_form_token(client: Any, open_now: None) -> None:
     resp = client.post("/lay-so/", data={"service": service("A").id, "priority": ""})
     assert resp.status_code == 400
