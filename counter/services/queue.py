@@ -474,8 +474,7 @@ def open_counter(actor: Actor, counter_id: int, *, now: datetime | None = None) 
 
 class Closed(NamedTuple):
     """A counter closed, and the ticket an admin's close settled, if any: its code and
-    ``requeued`` (waits again in its old place), ``finished`` (was being served: done) or
-    ``unfinished`` (left at the counter on an earlier day: stays «chưa xong» for that day)."""
+    ``requeued`` (waits again in its old place) or ``finished`` (was being served: done)."""
 
     counter: QueueCounter
     released: str | None = None
@@ -505,8 +504,14 @@ def close(actor: Actor, counter_id: int, *, now: datetime | None = None) -> Clos
         # same moment is either seen here or finds the counter closed. Read afresh: a page
         # may have loaded the ticket before another tab moved it.
         _lock_counter(counter.id, moment)
+        officer = db.session.scalar(  # as it is now: closed and opened again meanwhile?
+            db.select(QueueCounter.officer_id).where(QueueCounter.id == counter.id)
+        )
+        if officer is None:
+            return Closed(counter)
         current = db.session.scalar(
-            _CURRENT_TICKET.execution_options(populate_existing=True), {"p_counter": counter.id}
+            _CURRENT_TICKET.execution_options(populate_existing=True),
+            {"p_counter": counter.id, "p_day": _today(moment)},
         )
         if current is not None and officer != actor.user_id:
             released, outcome = current.code, _release(current, counter, actor, officer, moment)
@@ -538,18 +543,12 @@ def close(actor: Actor, counter_id: int, *, now: datetime | None = None) -> Clos
 def _release(
     ticket: QueueTicket, counter: QueueCounter, actor: Actor, officer: int, moment: datetime
 ) -> str:
-    """The ticket at a counter an admin closes, settled as its officer (``officer``, who
-    called it: the statistics count it for them, not for the admin):
-
-    * left there on an earlier day: taken off the counter, nothing else (no step: that day's
-      statistics count it «chưa xong», with no service time across the night);
-    * called today: waits again for its service in its old place (the citizen never reached
-      the counter; a transfer in the statistics, with no service time);
-    * being served today: served («Xong» now).
-    """
-    if ticket.day != _today(moment):
-        _write(_DETACH, {"p_id": ticket.id, "p_moment": moment})
-        return "unfinished"
+    """Today's ticket at a counter an admin closes, settled as its officer (``officer``, who
+    called it: the statistics count it for them, not for the admin). Called: it waits again
+    for its service in its old place (the citizen never reached the counter; a transfer in
+    the statistics, with no service time). Being served: served («Xong» now). (One left
+    there on an earlier day is not the counter's current ticket any more: see
+    :func:`current_ticket`.)"""
     if ticket.status == TicketStatus.CALLED.value:
         step = _step(
             ticket,
@@ -574,18 +573,6 @@ def _release(
     step["officer_id"] = officer
     _log(step)
     return outcome
-
-
-#: A ticket of an earlier day taken off its counter (:func:`_release`).
-_DETACH = (
-    db.update(QueueTicket.__table__)
-    .where(QueueTicket.__table__.c.id == bindparam("p_id"))
-    .values(
-        counter_id=None,
-        officer_id=None,
-        updated_at=bindparam("p_moment", type_=QueueTicket.updated_at.type),
-    )
-)
 
 
 #: The UPDATE of :func:`_lock_counter`, built once (see :func:`_claim_statement`).
@@ -824,16 +811,19 @@ def print_ticket(ticket: QueueTicket) -> PrintLog | None:
 _CURRENT_TICKET = (
     db.select(QueueTicket)
     .where(
-        QueueTicket.counter_id == bindparam("p_counter"), _one_of(QueueTicket.status, AT_COUNTER)
+        QueueTicket.counter_id == bindparam("p_counter"),
+        _one_of(QueueTicket.status, AT_COUNTER),
+        QueueTicket.day == bindparam("p_day", type_=QueueTicket.day.type),
     )
     .order_by(QueueTicket.called_at.desc())
     .limit(1)
 )
 
 
-def current_ticket(counter_id: int) -> QueueTicket | None:
-    """The ticket called to or served at a counter now."""
-    return db.session.scalar(_CURRENT_TICKET, {"p_counter": counter_id})
+def current_ticket(counter_id: int, now: datetime | None = None) -> QueueTicket | None:
+    """The ticket called to or served at a counter now: today's. One left there on an
+    earlier day stays as it was, «chưa xong» in that day's statistics."""
+    return db.session.scalar(_CURRENT_TICKET, {"p_counter": counter_id, "p_day": _today(now)})
 
 
 def _my_open_counter(actor: Actor, counter_id: int) -> QueueCounter:
@@ -927,7 +917,11 @@ _AT_COUNTER = (
     db.select(
         _TICKETS.c.id, _TICKETS.c.code, _TICKETS.c.status, _TICKETS.c.recalls, _TICKETS.c.service_id
     )
-    .where(_TICKETS.c.counter_id == bindparam("p_counter"), _one_of(_TICKETS.c.status, AT_COUNTER))
+    .where(
+        _TICKETS.c.counter_id == bindparam("p_counter"),
+        _one_of(_TICKETS.c.status, AT_COUNTER),
+        _TICKETS.c.day == bindparam("p_day", type_=_TICKETS.c.day.type),
+    )
     .order_by(_TICKETS.c.called_at.desc())
     .limit(1)
 )
@@ -954,7 +948,11 @@ def call_next(actor: Actor, counter_id: int, *, now: datetime | None = None) -> 
                 N_("Quầy số %(number)s chưa mở; hãy mở quầy trước."), number=held.number
             )
         desk = _Desk(counter_id, number)
-        current = db.session.connection().execute(_AT_COUNTER, {"p_counter": counter_id}).first()
+        current = (
+            db.session.connection()
+            .execute(_AT_COUNTER, {"p_counter": counter_id, "p_day": _today(moment)})
+            .first()
+        )
         if current is not None and current.status == TicketStatus.CALLED.value:
             raise Conflict(
                 N_(
@@ -984,8 +982,11 @@ def _any_waiting(counter_id: int, moment: datetime) -> bool:
     return db.session.scalar(db.select(QueueTicket.id).where(where).limit(1)) is not None
 
 
-def _ticket_at(actor: Actor, ticket_id: int) -> tuple[QueueTicket, QueueCounter]:
+def _ticket_at(
+    actor: Actor, ticket_id: int, now: datetime | None = None
+) -> tuple[QueueTicket, QueueCounter]:
     ticket = get_ticket(ticket_id)
+    _check_today(ticket, now)
     if ticket.counter_id is None or ticket.status not in AT_COUNTER:
         raise NotAllowed(
             N_("Số %(code)s không còn ở quầy (trạng thái «%(status)s»)."),
@@ -994,6 +995,16 @@ def _ticket_at(actor: Actor, ticket_id: int) -> tuple[QueueTicket, QueueCounter]
         )
     counter = _my_open_counter(actor, ticket.counter_id)
     return ticket, counter
+
+
+def _check_today(ticket: QueueTicket, now: datetime | None = None) -> None:
+    """A ticket of an earlier day is that day's history: no step moves it any more."""
+    if ticket.day != _today(now):
+        raise NotAllowed(
+            N_("Số %(code)s là số thứ tự của ngày %(day)s; số của hôm nay bắt đầu lại từ 001."),
+            code=ticket.code,
+            day=f"{ticket.day:%d/%m/%Y}",
+        )
 
 
 @functools.cache
@@ -1052,7 +1063,7 @@ _NOW = object()
 def _act(
     actor: Actor, ticket_id: int, action: str, now: datetime | None, **values: Any
 ) -> QueueTicket:
-    ticket, counter = _ticket_at(actor, ticket_id)
+    ticket, counter = _ticket_at(actor, ticket_id, now)
     moment = _moment(now)
     filled = {key: moment if value is _NOW else value for key, value in values.items()}
     with transaction():
@@ -1063,7 +1074,7 @@ def _act(
 
 def recall(actor: Actor, ticket_id: int, *, now: datetime | None = None) -> QueueTicket:
     """Call the ticket again (the board shows and, next, speaks it again)."""
-    ticket, _counter = _ticket_at(actor, ticket_id)
+    ticket, _counter = _ticket_at(actor, ticket_id, now)
     return _act(actor, ticket_id, "recall", now, recalls=ticket.recalls + 1)
 
 
@@ -1074,7 +1085,7 @@ def start(actor: Actor, ticket_id: int, *, now: datetime | None = None) -> Queue
 
 def finish(actor: Actor, ticket_id: int, *, now: datetime | None = None) -> QueueTicket:
     """Serving ends."""
-    ticket, _counter = _ticket_at(actor, ticket_id)
+    ticket, _counter = _ticket_at(actor, ticket_id, now)
     values: dict[str, Any] = {"finished_at": _NOW}
     if ticket.started_at is None:  # finished straight from the call: served all the same
         values["started_at"] = _NOW
@@ -1095,7 +1106,7 @@ def transfer(
     now: datetime | None = None,
 ) -> QueueTicket:
     """Send the ticket to another service or counter; it waits there in its old place."""
-    ticket, counter = _ticket_at(actor, ticket_id)
+    ticket, counter = _ticket_at(actor, ticket_id, now)
     if (service_id is None) == (counter_id is None):
         raise ValidationError(
             N_("Hãy chọn một dịch vụ hoặc một quầy để chuyển đến."), field="target"
@@ -1139,12 +1150,13 @@ def transfer(
 # -- the dossier ---------------------------------------------------------------------
 
 
-def ticket_for_reception(actor: Actor, ticket_id: int) -> QueueTicket:
+def ticket_for_reception(actor: Actor, ticket_id: int, now: datetime | None = None) -> QueueTicket:
     """The ticket an officer receives a dossier for: at their counter, without a dossier yet."""
     _require_reception(actor)
     ticket = get_ticket(ticket_id)
     if ticket.dossier_id is not None:
         raise Conflict(N_("Số %(code)s đã gắn với một hồ sơ."), code=ticket.code)
+    _check_today(ticket, now)
     if ticket.status in AT_COUNTER and ticket.officer_id == actor.user_id:
         return ticket
     if ticket.status in AT_COUNTER:
@@ -1161,14 +1173,16 @@ _NOT_AT_A_COUNTER = {
 }
 
 
-def attach_dossier(actor: Actor, ticket_id: int, dossier: Dossier) -> None:
+def attach_dossier(
+    actor: Actor, ticket_id: int, dossier: Dossier, now: datetime | None = None
+) -> None:
     """Link the ticket to the dossier being received, inside the reception's transaction.
 
     A ticket still «called» starts being served with it: the citizen is at the counter,
     so neither a recall nor «Vắng mặt» applies any more (nor counts in the statistics).
     """
-    ticket = ticket_for_reception(actor, ticket_id)
-    moment = clock.now()
+    ticket = ticket_for_reception(actor, ticket_id, now)
+    moment = _moment(now)
     done = db.session.execute(
         db.update(QueueTicket)
         .where(QueueTicket.id == ticket.id, QueueTicket.dossier_id.is_(None))

@@ -391,7 +391,7 @@ def receive(
     assert procedure is not None
     if data.queue_ticket_id is not None:  # refused before anything is written
         try:
-            queue.ticket_for_reception(actor, data.queue_ticket_id)
+            queue.ticket_for_reception(actor, data.queue_ticket_id, now)
         except (NotAllowed, Conflict) as err:
             raise TicketNotHere(err) from err
     if not data.confirm_duplicate:
@@ -407,7 +407,7 @@ def receive(
                 with transaction():
                     dossier = _create(actor, clean, staged, now)
                     if data.queue_ticket_id is not None:
-                        queue.attach_dossier(actor, data.queue_ticket_id, dossier)
+                        queue.attach_dossier(actor, data.queue_ticket_id, dossier, now)
             except IntegrityError as err:
                 if attempt + 1 == _CODE_ATTEMPTS or not _code_taken(err):
                     raise

@@ -266,7 +266,6 @@ def close_counter(counter_id: int) -> Any:
 RELEASED = {
     "requeued": N_("Số %(code)s (đã gọi, chưa đến quầy) trở lại hàng chờ ở vị trí cũ."),
     "finished": N_("Số %(code)s đang được phục vụ: đã ghi là xong."),
-    "unfinished": N_("Số %(code)s còn ở quầy từ ngày trước: được ghi là chưa xong."),
 }
 
 

@@ -148,7 +148,7 @@ def test_transfer_keeps_the_place(app: Flask, counters: dict[int, Actor]) -> Non
     q.start(one, ticket.id, now=at(8, 10))
     moved = q.transfer(one, ticket.id, service_id=service("B").id, now=at(8, 15))
     assert (moved.status, moved.code, moved.issued_at) == ("transferred", "A001", early.issued_at)
-    assert q.current_ticket(counter(1).id) is None
+    assert q.current_ticket(counter(1).id, now=at(8, 16)) is None
     # Issued at 08:00, before every B ticket: counter 2 calls it first.
     assert q.call_next(two, counter(2).id, now=at(8, 16)).code == "A001"
 
@@ -163,7 +163,7 @@ def test_transfer_to_a_counter_waits_for_that_counter_only(
     q.transfer(one, ticket.id, counter_id=counter(2).id, now=at(8, 11))
     # Counter 1 does not take it back; counter 2 calls it before the later C ticket.
     q.start(one, q.call_next(one, counter(1).id, now=at(8, 12)).id, now=at(8, 12))
-    assert q.current_ticket(counter(1).id).id == later.id
+    assert q.current_ticket(counter(1).id, now=at(8, 12)).id == later.id
     assert q.call_next(two, counter(2).id, now=at(8, 13)).code == "C001"
 
 
@@ -175,7 +175,7 @@ def test_no_transfer_to_a_closed_counter(app: Flask, counters: dict[int, Actor])
     with pytest.raises(ValidationError) as err:
         q.transfer(one, ticket.id, counter_id=counter(2).id, now=at(8, 3))
     assert "Quầy số 2 đang đóng" in str(err.value)  # nobody there would call the citizen
-    assert q.current_ticket(counter(1).id).id == ticket.id  # still at counter 1
+    assert q.current_ticket(counter(1).id, now=at(8, 3)).id == ticket.id  # still at 1
     q.open_counter(two, counter(2).id, now=at(8, 4))
     q.transfer(one, ticket.id, counter_id=counter(2).id, now=at(8, 5))
     assert q.call_next(two, counter(2).id, now=at(8, 6)).code == "A001"
@@ -192,7 +192,7 @@ def test_no_show_only_after_the_recalls(app: Flask, counters: dict[int, Actor]) 
     q.recall(me, ticket.id, now=at(8, 4))
     gone = q.no_show(me, ticket.id, now=at(8, 5))
     assert (gone.status, gone.recalls) == ("no_show", 2)
-    assert q.current_ticket(counter(1).id) is None
+    assert q.current_ticket(counter(1).id, now=at(8, 6)) is None
     # «Vừa gọi» lists each number once, at its latest call: recalls push no one off.
     calls = q.board(now=at(8, 6))["calls"]
     assert [(c["code"], c["counter"], c["recall"]) for c in calls] == [("A001", 1, True)]
@@ -416,13 +416,21 @@ def test_an_admins_close_counts_for_the_officer_and_leaves_last_nights_ticket_un
     # Tuesday evening the officer left A001 called; Wednesday 08:00 the admin closes.
     closed = q.close(admin, counter(1).id, now=at(8, 0, day=2))
     assert not closed.counter.is_open
-    assert (closed.released, closed.outcome) == ("A001", "unfinished")
+    assert closed.released is None  # yesterday's ticket is no longer the counter's
     db.session.expire_all()
     a001 = db.session.get(QueueTicket, first.id)
-    assert a001.counter_id is None and a001.officer_id is None
+    assert (a001.status, a001.counter_id) == ("called", counter(1).id)  # as it was left
     stats = queue_stats(date(2026, 12, 1), date(2026, 12, 2))
     assert (stats.total.issued, stats.total.served, stats.total.unfinished) == (2, 0, 2)
     assert {row.label for row in stats.by_officer} == {"Lò Thị Hoa"}  # not the admin
+    # No step moves it any more, from an old page or a reception.
+    q.open_counter(me, counter(1).id, now=at(7, 55, day=2))
+    with pytest.raises(NotAllowed) as refused:
+        q.finish(me, first.id, now=at(8, 1, day=2))
+    assert "ngày 01/12/2026" in str(refused.value)
+    with pytest.raises(NotAllowed):
+        q.ticket_for_reception(me, first.id, now=at(8, 1, day=2))
+    q.close_counter(me, counter(1).id, now=at(8, 2, day=2))
     # Today: served by kiemnhiem, who leaves; the admin's close counts for kiemnhiem.
     issue("A", at(8, 1, day=2))
     q.close_counter(counters[2], counter(2).id, now=at(8, 2, day=2))
@@ -484,9 +492,9 @@ def test_closing_a_counter_with_a_ticket_at_it_is_refused(
     me = counters[1]
     ticket = q.call_next(me, counter(1).id, now=at(8, 1))
     with pytest.raises(Conflict) as err:
-        q.close_counter(me, counter(1).id)
+        q.close_counter(me, counter(1).id, now=at(8, 2))
     assert "A001" in str(err.value)
     q.start(me, ticket.id, now=at(8, 2))
     q.finish(me, ticket.id, now=at(8, 3))
-    closed = q.close_counter(me, counter(1).id)
+    closed = q.close_counter(me, counter(1).id, now=at(8, 4))
     assert not closed.is_open

@@ -176,12 +176,15 @@ def test_copies_are_shared_by_the_next_requests_while_nothing_changes(app: Flask
 def test_counters_and_services_changed_by_the_admin_show_on_the_next_counter_page(
     app: Flask, login_as: Callable[[str], Any]
 ) -> None:
+    from tests.web.test_queue_pages import open_all_day_today
+
+    open_all_day_today()  # the page shows today's ticket at the counter: one now
     officer = login_as("tiepnhan")
     here = counter(1).id
     me = officer_actor("tiepnhan")
-    q.open_counter(me, here, now=at(7, 30))
-    q.issue_ticket(service("A").id, now=at(8, 0))
-    q.call_next(me, here, now=at(8, 1))
+    q.open_counter(me, here)
+    q.issue_ticket(service("A").id)
+    q.call_next(me, here)
     page = officer.get(f"/quay/{here}").get_data(as_text=True)  # a ticket at it: «Chuyển»
     assert "Quầy số 2" in page and "Quầy số 7" not in page and "Dịch vụ B: Chứng thực" in page
     assert officer.get(f"/quay/{here + 100}/danh-sach").status_code == 404
