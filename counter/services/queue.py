@@ -497,7 +497,6 @@ def close(actor: Actor, counter_id: int, *, now: datetime | None = None) -> Clos
     if counter.officer_id != actor.user_id and not actor.is_admin:
         raise NotAllowed(N_("Chỉ cán bộ đang phụ trách quầy hoặc quản trị viên được đóng quầy."))
     moment = _moment(now)
-    officer = counter.officer_id
     released = outcome = None
     with transaction():
         # Lock the counter first (call_next does too), then look: a ticket called at the
@@ -1233,21 +1232,20 @@ def ticket_of_dossier(dossier_id: int) -> QueueTicket | None:
 
 def waiting_counts(day: Any = None) -> dict[int, int]:
     """Waiting tickets of the day per service id."""
-    rows = db.session.execute(
-        db.select(QueueTicket.service_id, func.count(QueueTicket.id))
-        .where(QueueTicket.day == (day or _today()), QueueTicket.status.in_(WAITING))
-        .group_by(QueueTicket.service_id)
-    )
-    return {service_id: count for service_id, count in rows}
+    return _per_service(and_(QueueTicket.day == (day or _today()), QueueTicket.status.in_(WAITING)))
 
 
 def waiting_counts_for(counter: QueueCounter) -> dict[int, int]:
     """The tickets of the day the counter may call, per service id: its services' (not
     sent to another counter) and those sent to it, whatever their service."""
     service_ids = [s.id for s in counter.services if s.active]
+    return _per_service(_waiting_for(service_ids, counter.id, _today()))
+
+
+def _per_service(where: Any) -> dict[int, int]:
     rows = db.session.execute(
         db.select(QueueTicket.service_id, func.count(QueueTicket.id))
-        .where(_waiting_for(service_ids, counter.id, _today()))
+        .where(where)
         .group_by(QueueTicket.service_id)
     )
     return {service_id: count for service_id, count in rows}

@@ -82,11 +82,10 @@ def _closed_message() -> str | None:
 def index() -> Any:
     """Big buttons, one per service, each with a priority button (which asks who); closed:
     when it opens."""
+    served = svc.served_service_ids()
     return render_template(
         "queue/kiosk.html",
-        services=[
-            s for s in svc.list_services(active_only=True) if s.id in svc.served_service_ids()
-        ],
+        services=[s for s in svc.list_services(active_only=True) if s.id in served],
         closed=_closed_message(),
         form=TakeForm(),
         priority_groups=[_(label) for label in PRIORITY_KINDS.values()],

@@ -143,6 +143,7 @@ def index() -> Any:
 
 def _transfer_choices(form: TransferForm, counter: QueueCounter) -> None:
     # From the setup each process keeps: the page loads after every button.
+    served = svc.served_service_ids()
     form.target.choices = [
         SelectChoice("", _("— Chọn dịch vụ hoặc quầy —")),
         *(
@@ -150,7 +151,7 @@ def _transfer_choices(form: TransferForm, counter: QueueCounter) -> None:
                 f"s{s.id}", _("Dịch vụ %(letter)s: %(name)s", letter=s.letter, name=s.name)
             )
             for s in svc.service_infos().values()
-            if s.active and s.id in svc.served_service_ids()
+            if s.active and s.id in served
         ),
         *(
             SelectChoice(f"c{c.id}", _("Quầy số %(number)s", number=c.number))
