@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from counter.domain.i18n import N_
 from counter.domain.lifecycle import Status
@@ -117,18 +118,32 @@ def _describe_field(part: str, translate: Callable[[str], str]) -> str:
     return f"{translate(FIELD_LABELS[field])}: {shown}"
 
 
+def _row(actor: Actor, action: str, target: str, detail: str) -> dict[str, Any]:
+    return {
+        "user_id": actor.user_id,
+        "username": actor.username,
+        "action": action,
+        "target": target[:128],
+        "detail": detail,
+        "address": actor.address[:64],
+    }
+
+
 def record(actor: Actor, action: str, target: str = "", detail: str = "") -> AuditEntry:
     """Add an audit row to the current transaction; the caller commits."""
-    entry = AuditEntry(
-        user_id=actor.user_id,
-        username=actor.username,
-        action=action,
-        target=target[:128],
-        detail=detail,
-        address=actor.address[:64],
-    )
+    entry = AuditEntry(**_row(actor, action, target, detail))
     db.session.add(entry)
     return entry
+
+
+#: A plain INSERT of the audit table (:func:`write`).
+_INSERT = AuditEntry.__table__.insert()
+
+
+def write(actor: Actor, action: str, target: str = "", detail: str = "") -> None:
+    """:func:`record` as a plain statement on the transaction's connection, for a use case
+    that writes its rows that way (reception): nothing for the session to flush."""
+    db.session.connection().execute(_INSERT, _row(actor, action, target, detail))
 
 
 #: When the newest audit row was written (every sign-in and change writes one): what this

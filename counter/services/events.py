@@ -8,6 +8,7 @@ outbox.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from counter.domain.events import (
     NOTICE_PAYLOADS,
@@ -22,7 +23,8 @@ from counter.domain.lifecycle import Status
 from counter.domain.printed.wording import ONE_STOP_UNIT
 from counter.extensions import db
 from counter.models import CounterNotice, Dossier, DossierEvent, User
-from counter.portal.outbox import enqueue_for
+from counter.models.dossiers import new_event_uid
+from counter.portal.outbox import enqueue_for, enqueue_written
 from counter.services import Actor
 
 
@@ -96,25 +98,62 @@ def notice_payload(notice: CounterNotice) -> CounterNoticeGiven | None:
     return payload_type(number=notice.number, items=items, reason=notice.reason or "")
 
 
+def first_event(
+    dossier_id: int,
+    actor: Actor,
+    payload: EventPayload,
+    *,
+    to_status: str,
+    due_after: datetime | None,
+    form_no: str | None,
+    at: datetime,
+) -> None:
+    """:func:`append_event` for the first step of a dossier this transaction wrote as a plain
+    statement (reception): the event and its outbox rows go the same way, on the
+    transaction's connection, with nothing for the session to flush."""
+    row = _event_row(actor, payload, at, unit=holder_of(()))
+    row.update(
+        uid=new_event_uid(),
+        dossier_id=dossier_id,
+        from_status=None,
+        to_status=to_status,
+        due_after=due_after,
+        form_no=form_no,
+    )
+    event_id = db.session.connection().execute(_INSERT, row).scalar_one()
+    enqueue_written(dossier_id, event_id, row["uid"])
+
+
+#: Who an event names: the acting account's name and title.
+_OFFICER = db.select(User.full_name, User.title).where(User.id == db.bindparam("p_user"))
+#: A plain INSERT of an event, answering its id (:func:`first_event`).
+_INSERT = DossierEvent.__table__.insert().returning(DossierEvent.__table__.c.id)
+
+
 def _event(actor: Actor, payload: EventPayload, at: datetime | None, *, unit: str) -> DossierEvent:
     """An event's common part: who acted (named as now), when, the kind and its payload."""
+    return DossierEvent(**_event_row(actor, payload, at, unit=unit))
+
+
+def _event_row(
+    actor: Actor, payload: EventPayload, at: datetime | None, *, unit: str
+) -> dict[str, Any]:
+    """The columns of :func:`_event` (``at`` left to its default when None)."""
     # The name and title alone: the account as an object would bring its roles too. Read
-    # without flushing what the step added so far: the caller's commit writes it in one go.
+    # on the connection, which flushes nothing the step added so far: the caller's commit
+    # writes it all in one go.
     user = None
     if actor.user_id is not None:
-        with db.session.no_autoflush:
-            user = db.session.execute(
-                db.select(User.full_name, User.title).where(User.id == actor.user_id)
-            ).first()
-    event = DossierEvent(
-        user_id=actor.user_id,
-        username=actor.username,
-        officer_name=(user.full_name if user is not None else "") or actor.username,
-        officer_title=user.title if user is not None else "",
-        unit=unit,
-        action=payload.kind,
-        detail=to_detail(payload),
-    )
+        user = db.session.connection().execute(_OFFICER, {"p_user": actor.user_id}).first()
+    row = {
+        "user_id": actor.user_id,
+        "username": actor.username,
+        "officer_name": (user.full_name if user is not None else "") or actor.username,
+        "officer_title": user.title if user is not None else "",
+        "unit": unit,
+        "action": payload.kind,
+        "detail": to_detail(payload),
+    }
     if at is not None:
-        event.at = at
-    return event
+        row["at"] = at
+    return row

@@ -120,11 +120,15 @@ def raise_to(kind: str, scope: str, day: date, seq: int) -> None:
     db.session.execute(statement)
 
 
+#: A dossier holding this code (:func:`dossier_code`).
+_CODE_TAKEN = db.select(Dossier.id).where(Dossier.code == bindparam("p_code"))
+
+
 def dossier_code(agency_id: str, day: date) -> str:
     """The next dossier code of the agency for a local day, skipping codes already in use."""
     while True:
         code = format_dossier_code(agency_id, day, next_number(DOSSIER, agency_id, day))
-        taken = db.session.scalar(db.select(Dossier.id).where(Dossier.code == code))
+        taken = db.session.connection().execute(_CODE_TAKEN, {"p_code": code}).first()
         if taken is None:
             return code
 

@@ -10,7 +10,7 @@ from counter.domain.errors import NotAllowed, ValidationError
 from counter.domain.i18n import N_
 from counter.extensions import db
 from counter.models import Office
-from counter.services import Actor, audit, transaction
+from counter.services import Actor, audit, setup_cache, transaction
 
 PUBLIC_URL_RE = re.compile(r"^https?://[^\s/?#]+(/[^\s?#]*)?$")
 DEFAULT_OFFICE = {
@@ -50,6 +50,12 @@ def get_office() -> Office:
     if office is None:
         office = Office(id=1, **DEFAULT_OFFICE)
     return office
+
+
+def agency_id() -> str:
+    """The office's agency code (the first part of every dossier code), from this
+    process's copy of the setup (:mod:`counter.services.setup_cache`)."""
+    return setup_cache.cached("office_agency_id", lambda: get_office().agency_id)
 
 
 def ensure_office(**values: object) -> Office:

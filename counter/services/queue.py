@@ -47,7 +47,6 @@ from counter.domain.voice import announcement
 from counter.extensions import db
 from counter.models import (
     CounterSession,
-    Dossier,
     Printer,
     PrintLog,
     QueueCounter,
@@ -1173,7 +1172,7 @@ _NOT_AT_A_COUNTER = {
 
 
 def attach_dossier(
-    actor: Actor, ticket_id: int, dossier: Dossier, now: datetime | None = None
+    actor: Actor, ticket_id: int, dossier_id: int, now: datetime | None = None
 ) -> None:
     """Link the ticket to the dossier being received, inside the reception's transaction.
 
@@ -1185,7 +1184,7 @@ def attach_dossier(
     done = db.session.execute(
         db.update(QueueTicket)
         .where(QueueTicket.id == ticket.id, QueueTicket.dossier_id.is_(None))
-        .values(dossier_id=dossier.id, updated_at=moment)
+        .values(dossier_id=dossier_id, updated_at=moment)
         .execution_options(synchronize_session=False)
     ).rowcount
     if not done:

@@ -26,6 +26,7 @@ from counter.models import (
     Procedure,
     User,
 )
+from counter.models.portal import OutboxItem
 from counter.services import Actor, notices, reception, scans
 from counter.services import catalog as catalog_service
 from counter.services.reception import DocumentLine, ReceptionInput
@@ -122,6 +123,28 @@ def test_receive_creates_a_received_dossier_with_code_due_date_and_event(
     second = reception.receive(officer, form(certify, id_number="011090005678"), now=MORNING)
     assert second.code == "000.20.18.H18-251128-0002"
     assert second.ledger_seq == saved.ledger_seq + 1
+
+
+def test_the_dossier_receive_answers_is_the_one_stored_with_its_event_and_outbox(
+    officer: Actor, certify: Procedure
+) -> None:
+    dossier = reception.receive(officer, form(certify), now=MORNING)
+    answered = {c.key: getattr(dossier, c.key) for c in Dossier.__table__.c}
+
+    db.session.expire_all()
+    stored = db.session.get(Dossier, dossier.id)
+    assert answered == {c.key: getattr(stored, c.key) for c in Dossier.__table__.c}
+    assert len(stored.lookup_key) == 6 and stored.version == 1
+    [event] = stored.events
+    assert event.officer_name == "Lò Thị Hoa" and event.unit == "Bộ phận Một cửa"
+    assert event.detail["documents"] == len(certify.documents) and event.uid
+    items = db.session.scalars(
+        db.select(OutboxItem).where(OutboxItem.dossier_id == stored.id).order_by(OutboxItem.id)
+    ).all()
+    assert [(i.kind, i.event_id, i.progress_key, i.status) for i in items] == [
+        ("state", event.id, None, "pending"),
+        ("progress", event.id, event.uid, "pending"),
+    ]
 
 
 def test_the_code_uses_the_vietnam_date_and_restarts_each_day(
