@@ -125,7 +125,8 @@ _CODE_TAKEN = db.select(Dossier.id).where(Dossier.code == bindparam("p_code"))
 
 
 def dossier_code(agency_id: str, day: date) -> str:
-    """The next dossier code of the agency for a local day, skipping codes already in use."""
+    """The next dossier code of the agency for a local day, skipping codes already in use
+    (as stored: read on the connection, which flushes no dossier the session holds)."""
     while True:
         code = format_dossier_code(agency_id, day, next_number(DOSSIER, agency_id, day))
         taken = db.session.connection().execute(_CODE_TAKEN, {"p_code": code}).first()

@@ -443,6 +443,12 @@ def _code_taken(err: IntegrityError) -> bool:
 _DOSSIER_INSERT = Dossier.__table__.insert().returning(*Dossier.__table__.c)
 #: A plain INSERT of a dossier's documents.
 _DOCUMENT_INSERT = DossierDocument.__table__.insert()
+#: A dossier's documents in checklist order.
+_DOCUMENT_IDS = (
+    db.select(DossierDocument.id)
+    .where(DossierDocument.dossier_id == db.bindparam("p_dossier"))
+    .order_by(DossierDocument.position)
+)
 
 
 def _create(
@@ -451,9 +457,10 @@ def _create(
     """Write the dossier, its documents and scans, its first event (and outbox rows) and the
     audit row; returns the dossier's row as stored.
 
-    Plain statements on the transaction's connection, in the order the ORM's flush would
-    write them: the unit of work's sorting and bookkeeping cost more CPU than the
-    statements (the scans alone, rare at the counter, go through the session)."""
+    Plain statements on the transaction's connection: the unit of work's sorting and
+    bookkeeping cost more CPU than the statements. The scans alone, rare at the counter,
+    are rows of the session, written at the commit. No object of the session stands for
+    the dossier until the commit: a rollback leaves none behind for a row never written."""
     procedure = clean.procedure
     assert procedure is not None
     # Numbers first: the sequence upsert is the transaction's first write (see module doc).
@@ -509,11 +516,11 @@ def _create(
             ],
         )
     if staged.files:
-        dossier = as_loaded(Dossier, stored)
         # Upload indexes refer to checklist lines (received or not): map them to documents.
-        saved = iter(dossier.documents)
+        params = {"p_dossier": stored["id"]}
+        saved = iter(connection.execute(_DOCUMENT_IDS, params).scalars().all())
         by_line = [next(saved) if line.received else None for line in clean.documents]
-        scans.attach(dossier, actor, staged, by_line)
+        scans.attach(stored["id"], actor, staged, by_line)
     first_event(
         stored["id"],
         actor,

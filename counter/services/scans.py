@@ -42,7 +42,7 @@ from counter.domain import clock
 from counter.domain.errors import InvalidInput, NotAllowed, NotFound, ValidationError
 from counter.domain.i18n import N_, Message
 from counter.extensions import db
-from counter.models import Attachment, Dossier, DossierDocument
+from counter.models import Attachment, Dossier
 from counter.services import Actor, audit, transaction
 from counter.services.files import fsync_dir
 
@@ -402,21 +402,20 @@ class StagedFiles:
 
 
 def attach(
-    dossier: Dossier,
+    dossier_id: int,
     actor: Actor,
     staged: StagedFiles,
-    documents: list[DossierDocument | None],
+    document_ids: list[int | None],
 ) -> list[Attachment]:
-    """Attachment rows for the staged scans; ``documents`` maps checklist lines to documents."""
+    """Attachment rows for the staged scans; ``document_ids`` maps checklist lines (an
+    upload's ``document`` index) to the ids of their saved documents."""
     rows = []
     for item in staged.files:
         index = item.checked.upload.document
-        document = documents[index] if index is not None and 0 <= index < len(documents) else None
-        if document is not None and document.id is None:
-            db.session.flush()  # the document's id
+        in_list = index is not None and 0 <= index < len(document_ids)
         row = Attachment(
-            dossier=dossier,
-            document_id=document.id if document is not None else None,
+            dossier_id=dossier_id,
+            document_id=document_ids[index] if in_list else None,  # type: ignore[index]
             filename=item.checked.filename,
             stored_name=item.stored_name,
             content_type=item.checked.content_type,
@@ -477,7 +476,7 @@ def add_attachments(actor: Actor, dossier_id: int, uploads: list[Upload]) -> lis
     staged.write_all(files)
     try:
         with transaction():
-            rows = attach(dossier, actor, staged, list(dossier.documents))
+            rows = attach(dossier.id, actor, staged, [d.id for d in dossier.documents])
             audit.record(actor, "attachment_added", dossier.code, f"{len(rows)} tệp")
     except BaseException:
         staged.discard()

@@ -12,7 +12,8 @@ of this process commits a write to those tables. A session with such a write not
 committed builds afresh each time and keeps nothing: what it sees is not yet everyone's.
 Writes made through ``session.connection()`` are not seen by this bookkeeping (the
 triggers still count them for the other processes): the queue's hot paths write that way,
-to its tickets, events and counters' ``updated_at`` only.
+to its tickets, events and counters' ``updated_at`` only, and reception to its dossier's
+rows; neither writes a table of the setup.
 
 Copies hold plain values (frozen dataclasses, the domain's calendar), never ORM objects:
 they are shared by every thread.

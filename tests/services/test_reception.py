@@ -261,6 +261,9 @@ def test_a_failed_reception_saves_nothing_leaves_no_file_and_reuses_no_printed_c
     with pytest.raises(Exception, match="injected failure"):
         reception.receive(officer, form(certify, id_number="011090005678"), uploads, now=MORNING)
     db.session.rollback()
+    # Nor does the session hold a dossier for the row that was never written.
+    held = [o for o in db.session.identity_map.values() if isinstance(o, Dossier)]
+    assert [o for o in held if o is not first] == []
     _allow_events()
     assert counts() == before
     upload_dir = Path(app.config["UPLOAD_DIR"])
