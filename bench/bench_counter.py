@@ -14,8 +14,10 @@ inserted by the driver's executemany (SQLite, no fsync while building) or COPY
 (PostgreSQL), the secondary indexes and the search index built after the rows from
 their own SQL. Then it times:
 
-* the real reception service (code, ledger number, due date, event, audit, commit)
-  and a bare fsync'ed commit of one row, the floor under it;
+* the real reception service (code, ledger number, due date, event, audit, commit),
+  each of 100 beside a bare fsync'ed commit of one row, the floor under it (the two
+  alternate, so their ratio compares them at the same moments; a bare commit is also
+  timed alone at the end);
 * the due-date function per limit unit;
 * the worklist counts, each worklist tab and the search (by name, phone, ID number
   and partial code, each over different dossiers);
@@ -812,8 +814,17 @@ def seed(
 # -- measures ----------------------------------------------------------------------
 
 
+#: Receptions timed, each beside a bare commit.
+RECEIVE_ROUNDS = 100
+
+
 def bench_services(
-    app: Any, picks: dict[str, Any], results: Results, rng: random.Random, rounds: int = 20
+    app: Any,
+    picks: dict[str, Any],
+    results: Results,
+    rng: random.Random,
+    bare: BareCommit,
+    rounds: int = 20,
 ) -> None:
     with app.app_context():
         users = {u.username: u for u in db.session.scalars(db.select(User))}
@@ -841,8 +852,20 @@ def bench_services(
         )
         return receive(reception_actor, data)
 
-    times, _ = timed(in_request(app, one_receive), 50)
+    # Each reception beside a bare commit, one after the other: the ratio of their medians
+    # compares them at the same moments (this machine's disk and CPU vary by half an hour).
+    run_one = in_request(app, one_receive)
+    times, floors = [], []
+    before = QUERIES[0]
+    for _ in range(RECEIVE_ROUNDS):
+        floors.append(bare.once())
+        start = timer.perf_counter()
+        run_one()
+        times.append((timer.perf_counter() - start) * 1000)
+    LAST_QUERIES[0] = (QUERIES[0] - before) / RECEIVE_ROUNDS
     results.add("reception.receive (commit, fsync)", times, key="receive")
+    LAST_QUERIES[0] = float("nan")  # the bare commits are not the app's statements
+    results.add("  a bare commit beside each", floors, key="bare_beside_receive")
 
     now = clock.now()
     for unit, (amount, name) in sorted(units.items()):
@@ -1330,39 +1353,63 @@ def bench_http(
 # -- the bare commit, and the command line's start ------------------------------------
 
 
-def bare_commit_ms(directory: str, database_url: str = "", rounds: int = 50) -> dict[str, float]:
+class BareCommit:
     """One row inserted and committed, nothing else: the floor under a reception.
 
     SQLite: a file beside the bench's, WAL and synchronous=FULL as the app's. PostgreSQL:
     a table of the bench's database, on its own connection (fsync as the server is set).
     """
-    times = []
-    if database_url:
-        import psycopg
 
-        dsn = database_url.replace("postgresql+psycopg://", "postgresql://")
-        with psycopg.connect(dsn) as conn:
-            conn.execute("CREATE TABLE IF NOT EXISTS bench_bare (id serial PRIMARY KEY, x text)")
-            conn.commit()
-            for i in range(rounds):
-                start = timer.perf_counter()
-                conn.execute("INSERT INTO bench_bare (x) VALUES (%s)", (f"row {i}",))
-                conn.commit()
-                times.append((timer.perf_counter() - start) * 1000)
-            conn.execute("DROP TABLE bench_bare")
-            conn.commit()
-    else:
-        conn = sqlite3.connect(Path(directory) / "bare.db", isolation_level=None)
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=FULL")
-        conn.execute("CREATE TABLE IF NOT EXISTS bare (id INTEGER PRIMARY KEY, x TEXT)")
-        for i in range(rounds):
-            start = timer.perf_counter()
-            conn.execute("BEGIN")
-            conn.execute("INSERT INTO bare (x) VALUES (?)", (f"row {i}",))
-            conn.execute("COMMIT")
-            times.append((timer.perf_counter() - start) * 1000)
-        conn.close()
+    def __init__(self, directory: str, database_url: str = "") -> None:
+        self.rounds = 0
+        if database_url:
+            import psycopg
+
+            dsn = database_url.replace("postgresql+psycopg://", "postgresql://")
+            self.pg: Any = psycopg.connect(dsn)
+            self.pg.execute("CREATE TABLE IF NOT EXISTS bench_bare (id serial PRIMARY KEY, x text)")
+            self.pg.commit()
+            self.lite = None
+        else:
+            self.pg = None
+            self.lite = sqlite3.connect(Path(directory) / "bare.db", isolation_level=None)
+            self.lite.execute("PRAGMA journal_mode=WAL")
+            self.lite.execute("PRAGMA synchronous=FULL")
+            self.lite.execute("CREATE TABLE IF NOT EXISTS bare (id INTEGER PRIMARY KEY, x TEXT)")
+
+    def once(self) -> float:
+        """One bare commit; its time in milliseconds."""
+        self.rounds += 1
+        start = timer.perf_counter()
+        if self.pg is not None:
+            self.pg.execute("INSERT INTO bench_bare (x) VALUES (%s)", (f"row {self.rounds}",))
+            self.pg.commit()
+        else:
+            assert self.lite is not None
+            self.lite.execute("BEGIN")
+            self.lite.execute("INSERT INTO bare (x) VALUES (?)", (f"row {self.rounds}",))
+            self.lite.execute("COMMIT")
+        return (timer.perf_counter() - start) * 1000
+
+    def close(self) -> None:
+        if self.pg is not None:
+            self.pg.execute("DROP TABLE bench_bare")
+            self.pg.commit()
+            self.pg.close()
+        if self.lite is not None:
+            self.lite.close()
+
+
+def bare_commit_ms(directory: str, database_url: str = "", rounds: int = 50) -> dict[str, float]:
+    """:class:`BareCommit` ``rounds`` times: median and p95."""
+    bare = BareCommit(directory, database_url)
+    try:
+        return median_p95([bare.once() for _ in range(rounds)])
+    finally:
+        bare.close()
+
+
+def median_p95(times: list[float]) -> dict[str, float]:
     ordered = sorted(times)
     return {
         "median_ms": round(statistics.median(times), 3),
@@ -1501,7 +1548,11 @@ def run_database(kind: str, database_url: str, args: Any, tmp: str) -> dict[str,
         flush=True,
     )
     print(f"  {'measure':<48} {'median ms':>9} {'p95 ms':>9}  note", flush=True)
-    bench_services(app, picks, results, rng, rounds=args.rounds)
+    bare_beside = BareCommit(tmp, database_url if kind == "postgresql" else "")
+    try:
+        bench_services(app, picks, results, rng, bare_beside, rounds=args.rounds)
+    finally:
+        bare_beside.close()
     bench_pages(app, picks, results, rounds=args.rounds)
     if not args.no_http:
         bench_http(config, picks, procedures, results, rng, seconds=args.mix_seconds)
@@ -1595,13 +1646,18 @@ def main() -> None:
             out["sqlite"] = figures
         if pg_url and args.only != "sqlite":
             out["postgresql"] = run_database("postgresql", pg_url, args, folder("postgresql"))
-    bare = out.get("sqlite", {}).get("bare_commit", {}).get("median_ms")
+    # Receive over the SQLite bare commit: timed alone at the end (as since the issue was
+    # filed), and timed beside the receptions (the same moments of this machine).
+    sqlite_figures = out.get("sqlite", {})
+    floors = {
+        "receive_over_bare_sqlite_commit": sqlite_figures.get("bare_commit", {}),
+        "receive_over_bare_sqlite_commit_beside": sqlite_figures.get("bare_beside_receive", {}),
+    }
     for key in ("sqlite", "postgresql"):
         figures = out.get(key)
-        if figures and bare and "receive" in figures:
-            figures["receive_over_bare_sqlite_commit"] = round(
-                figures["receive"]["median_ms"] / bare, 1
-            )
+        for name, bare in floors.items():
+            if figures and bare.get("median_ms") and "receive" in figures:
+                figures[name] = round(figures["receive"]["median_ms"] / bare["median_ms"], 1)
     if hasattr(os, "getloadavg"):
         out["load_after"] = round(os.getloadavg()[0], 1)
     line = json.dumps(out, ensure_ascii=False)
