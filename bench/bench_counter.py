@@ -1190,6 +1190,19 @@ def peak_kb(pid: int) -> int:
     return 0
 
 
+#: What a refused page says: its first warning or error message (flash or field error).
+REFUSAL_RE = re.compile(r'class="(?:flash flash-(?:warning|danger)|error)[^"]*"[^>]*>(.*?)</', re.S)
+
+
+def refusal(page: str) -> str:
+    """``: the message`` of a refused page, for the mix's errors; empty when none."""
+    found = REFUSAL_RE.search(page)
+    if found is None:
+        return ""
+    text = re.sub(r"<[^>]+>|\s+", " ", found.group(1)).strip()
+    return f": {text[:100]}" if text else ""
+
+
 def reception_form(procedure: dict[str, Any], who: dict[str, Any], token: str) -> dict[str, str]:
     """The reception form as a browser posts it (tests/web/test_reception_pages.py)."""
     data = {
@@ -1312,7 +1325,7 @@ def bench_http(
                 with lock:
                     latencies[op].append(elapsed)
                     if not ok:
-                        errors.append(f"{op} {r.status_code}")
+                        errors.append(f"{op} {r.status_code}{refusal(r.text)}")
 
         workers = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
         started = timer.perf_counter()
