@@ -192,6 +192,10 @@ def test_a_scan_is_attached_and_only_staff_can_open_it(
         db.select(Attachment).where(Attachment.dossier_id == dossier.id)
     ).all()
     assert attachment.filename == "ban-chinh.pdf"
+    # The dossier page says which document the scan is of, and that it is under 1 KB.
+    shown = officer.get(f"/ho-so/{dossier.id}").get_data(as_text=True)
+    first = certify.documents[0].name
+    assert f"ban-chinh.pdf</a> — bản quét của «{first}» <span class=\"muted\">(&lt; 1 KB" in shown
     url = f"/tiep-nhan/tep/{attachment.id}"
     got = login_as("lanhdao").get(url)
     assert got.status_code == 200 and got.data == PDF
@@ -328,6 +332,18 @@ def test_more_scans_can_be_added_to_a_received_dossier(
         content_type="multipart/form-data",
     )
     assert forbidden.status_code == 403
+
+
+def test_the_dossier_page_offers_more_scans_to_those_who_may_add_them(
+    officer: Browser, login_as: Any, certify: Procedure
+) -> None:
+    assert officer.submit("/tiep-nhan/", form_data(certify)).status_code == 302
+    [dossier] = mine()
+    action = f'action="/tiep-nhan/ho-so/{dossier.id}/tep"'
+    for username, offered in (("tiepnhan", True), ("chuyenvien", True), ("lanhdao", False)):
+        page = login_as(username).get(f"/ho-so/{dossier.id}").get_data(as_text=True)
+        assert (action in page) is offered, username
+        assert ("Thêm bản quét (PDF, JPEG, PNG)" in page) is offered, username
 
 
 def test_without_javascript_changing_the_procedure_keeps_the_applicant(
