@@ -1219,6 +1219,22 @@ def counter_serving_dossier(dossier_id: int) -> CounterInfo | None:
     return counter_infos().get(ticket.counter_id)
 
 
+def reception_counter(ticket_id: int, received_at: datetime) -> int | None:
+    """The number of the counter that had called the ticket when its dossier was received
+    (its last call before then): where it stands now may be another, since."""
+    return db.session.scalar(  # type: ignore[no-any-return]
+        db.select(QueueEvent.counter_number)
+        .where(
+            QueueEvent.ticket_id == ticket_id,
+            QueueEvent.action == "call",
+            QueueEvent.counter_number.is_not(None),
+            QueueEvent.at <= received_at,
+        )
+        .order_by(QueueEvent.at.desc(), QueueEvent.id.desc())
+        .limit(1)
+    )
+
+
 def ticket_of_dossier(dossier_id: int) -> QueueTicket | None:
     """The queue ticket a dossier was received from, if any."""
     return db.session.scalar(

@@ -457,6 +457,7 @@ def _render_dossier(
     status: int = 200,
 ) -> Any:
     me = actor()
+    ticket = queue_service.ticket_of_dossier(dossier.id)
     forms = []
     for action in svc.actions_for(dossier, me):
         if action is active and active_form is not None:
@@ -477,7 +478,10 @@ def _render_dossier(
         print_links=_print_links(dossier),
         portal_files=pull.files_of(dossier.id) if dossier.channel == "online" else [],
         current_unit=svc.current_unit(dossier),
-        queue_ticket=queue_service.ticket_of_dossier(dossier.id),
+        queue_ticket=ticket,
+        reception_counter=(
+            queue_service.reception_counter(ticket.id, dossier.received_at) if ticket else None
+        ),
         rating=satisfaction_service.rating_of(dossier.id),
         rating_labels={level.value: level.label for level in Level},
         attachment_url=_attachment_url,

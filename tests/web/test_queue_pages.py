@@ -526,6 +526,16 @@ def test_the_dossier_received_from_a_ticket_shows_it(
     # The slip page leads back to the counter the citizen stands at.
     slip = officer.get(f"/in/ho-so/{dossier.id}/mau-01").get_data(as_text=True)
     assert f'href="/quay/{counter(2).id}"' in slip and "Về quầy số 2" in slip
+    # The citizen goes on to counter 1 for something else: the dossier was still received
+    # at counter 2, and its page says so.
+    from counter.services import queue as q
+
+    other = Actor.for_user(db.session.scalar(db.select(User).where(User.username == "kiemnhiem")))
+    q.open_counter(other, counter(1).id)
+    q.transfer(Actor.for_user(user), ticket.id, counter_id=counter(1).id)
+    assert q.call_next(other, counter(1).id).id == ticket.id
+    page = officer.get(f"/ho-so/{dossier.id}").get_data(as_text=True)
+    assert "B001" in page and "quầy số 2" in page and "quầy số 1" not in page
 
 
 # -- who may open what ------------------------------------------------------------------------

@@ -195,7 +195,7 @@ def test_a_scan_is_attached_and_only_staff_can_open_it(
     # The dossier page says which document the scan is of, and that it is under 1 KB.
     shown = officer.get(f"/ho-so/{dossier.id}").get_data(as_text=True)
     first = certify.documents[0].name
-    assert f"ban-chinh.pdf</a> — bản quét của «{first}» <span class=\"muted\">(&lt; 1 KB" in shown
+    assert f'ban-chinh.pdf</a> — bản quét của «{first}» <span class="muted">(&lt; 1 KB' in shown
     url = f"/tiep-nhan/tep/{attachment.id}"
     got = login_as("lanhdao").get(url)
     assert got.status_code == 200 and got.data == PDF
