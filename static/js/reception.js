@@ -462,6 +462,23 @@
     if (dupConfirm) { dupConfirm.focus(); }
   }
 
+  // -- a form sent back with errors: the cursor goes to the first thing to correct -------
+  // (not to the scanner's box, where the page puts it otherwise)
+
+  var FIELDS = "input:not([type=hidden]):not([type=file]), select, textarea";
+  var firstError = !dupWarning && form && $(".error[role=alert]", form);
+  if (firstError) {
+    var holder = firstError.closest(".field, td");
+    var target = holder ? $(FIELDS, holder) : null;
+    if (!target && firstError.nextElementSibling) {  // the checklist as a whole: its first box
+      target = $(FIELDS, firstError.nextElementSibling);
+    }
+    if (target) {
+      target.focus();
+      if (target.select && target.type !== "checkbox") { target.select(); }
+    }
+  }
+
   // -- duplicate warning as soon as ID and procedure are known -------------------------
 
   var idInput = $("#id_number");

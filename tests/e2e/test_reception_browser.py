@@ -82,6 +82,8 @@ def test_the_checklist_can_be_edited_and_a_wrong_phone_comes_back_with_everythin
     with page.expect_navigation():
         page.keyboard.press("Control+Enter")
     assert page.locator("text=Số điện thoại '12345' không hợp lệ").count() == 1
+    # The cursor is in the field to correct, not back in the scanner's box.
+    assert page.evaluate("document.activeElement.id") == "phone"
     assert page.input_value("#applicant_name") == "Lò Văn Tùng"
     assert not page.is_checked("#documents-0-received")
     assert page.locator("tr.rx-other input[value='Giấy ủy quyền']").count() == 1
