@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 from flask import Flask, current_app, g, request, session
-from flask_babel import Babel, get_translations
+from flask_babel import Babel, format_decimal, get_translations
 from flask_babel.speaklater import LazyString
 
 from counter.domain import clock
@@ -57,6 +57,14 @@ def fmt_date(value: date | datetime | None) -> str:
     return value.strftime("%d/%m/%Y")
 
 
+def fmt_rate(value: float | None) -> str:
+    """A rate with two decimals as the reader writes it: 83,33 in Vietnamese, 83.33 in
+    English; a dash for none."""
+    if value is None:
+        return "–"
+    return str(format_decimal(value, format="#,##0.00"))
+
+
 def translated(message: Any) -> str:
     """A service's message or error in the reader's language: where the web translates them.
 
@@ -79,6 +87,7 @@ def init_i18n(app: Flask, babel: Babel) -> None:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: clock.ZONE_NAME)
     app.jinja_env.filters["dt"] = fmt_datetime
     app.jinja_env.filters["d"] = fmt_date
+    app.jinja_env.filters["rate"] = fmt_rate
     app.jinja_env.filters["translated"] = translated
     app.jinja_env.install_gettext_callables(  # Flask-Babel's, through the request's catalog
         gettext=lambda s: _catalog().ugettext(s),

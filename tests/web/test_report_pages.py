@@ -77,6 +77,9 @@ def test_the_report_page_and_its_files(login_as: Any) -> None:
         assert page.status_code == 200
         text = page.get_data(as_text=True)
         assert "Tháng 11/2026" in text and "Kỳ trước chuyển sang" in text
+        # Rates are written the Vietnamese way, with a decimal comma.
+        rates = re.findall(r">(\d+[.,]\d\d)%?<", text)
+        assert rates and all("," in rate for rate in rates), rates
         xlsx = leader.get("/bao-cao/tai-ve.xlsx?from=2026-11-01&to=2026-11-30")
         csv = leader.get("/bao-cao/tai-ve.csv?from=2026-11-01&to=2026-11-30")
         printed = leader.get("/bao-cao/in?ky=2026-11")
