@@ -27,7 +27,7 @@ from counter.printing.qr import qr_svg
 from counter.services import printforms as forms
 from counter.services import queue as queue_service
 from counter.services import report_files
-from counter.web import NAV_EXTRA, NavItem, staff_required
+from counter.web import NAV_EXTRA, NavItem, actor, staff_required
 from counter.web.i18n import gettext as _
 from counter.web.i18n import lazy_gettext as _l
 from counter.web.i18n import translated
@@ -99,9 +99,11 @@ def form02(dossier_id: int, event_id: int | None = None) -> Any:
 def notice(notice_id: int) -> Any:
     """Form 02 or 03 given at the counter without receiving the dossier."""
     data = forms.form02_03.counter_notice(notice_id)
+    # Given at the counter: the officer goes on to the next citizen from here.
+    extra = {"at_counter": True, "counter": queue_service.counter_of(actor())}
     if isinstance(data, SupplementData):
-        return _page("printforms/form02.html", "02", data)
-    return _page("printforms/form03.html", "03", data)
+        return _page("printforms/form02.html", "02", data, **extra)
+    return _page("printforms/form03.html", "03", data, **extra)
 
 
 @bp.get("/ho-so/<int:dossier_id>/mau-03")

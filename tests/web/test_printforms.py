@@ -384,6 +384,24 @@ def test_counter_notices_print_as_form02_and_form03(login_as: Any) -> None:
     assert login_as("tiepnhan").get("/in/phieu/999999").status_code == 404
 
 
+def test_a_counter_notice_leads_back_to_the_counter_and_to_a_new_reception(
+    login_as: Any,
+) -> None:
+    from counter.models import QueueCounter
+    from counter.services import Actor
+    from counter.services import queue as q
+
+    notice = _notice("incomplete", items=["Giấy xác nhận cư trú"], reason="Thiếu giấy tờ")
+    officer = login_as("tiepnhan")
+    page = officer.get(f"/in/phieu/{notice.id}").get_data(as_text=True)
+    assert 'href="/tiep-nhan/"' in page and "Tiếp nhận hồ sơ mới" in page
+    assert "Về quầy số" not in page  # no counter held
+    desk = db.session.scalar(db.select(QueueCounter).where(QueueCounter.number == 1))
+    q.open_counter(Actor.for_user(user("tiepnhan")), desk.id)
+    page = officer.get(f"/in/phieu/{notice.id}").get_data(as_text=True)
+    assert f'href="/quay/{desk.id}"' in page and "Về quầy số 1" in page
+
+
 def test_form03_for_a_refused_dossier(login_as: Any) -> None:
     dossier = make_dossier(
         status="refused",
