@@ -429,6 +429,13 @@ def save_counter(
 # -- opening and closing a counter ---------------------------------------------------
 
 
+def open_counter_ids() -> set[int]:
+    """The counters an officer holds now."""
+    return set(
+        db.session.scalars(db.select(QueueCounter.id).where(QueueCounter.officer_id.is_not(None)))
+    )
+
+
 def counter_of(actor: Actor) -> QueueCounter | None:
     """The counter the officer holds now, if any."""
     if actor.user_id is None:

@@ -144,6 +144,7 @@ def index() -> Any:
 def _transfer_choices(form: TransferForm, counter: QueueCounter) -> None:
     # From the setup each process keeps: the page loads after every button.
     served = svc.served_service_ids()
+    held = svc.open_counter_ids()  # a closed counter is refused: the list says so first
     form.target.choices = [
         SelectChoice("", _("— Chọn dịch vụ hoặc quầy —")),
         *(
@@ -154,7 +155,12 @@ def _transfer_choices(form: TransferForm, counter: QueueCounter) -> None:
             if s.active and s.id in served
         ),
         *(
-            SelectChoice(f"c{c.id}", _("Quầy số %(number)s", number=c.number))
+            SelectChoice(
+                f"c{c.id}",
+                _("Quầy số %(number)s", number=c.number)
+                if c.id in held
+                else _("Quầy số %(number)s (đang đóng)", number=c.number),
+            )
             for c in svc.counter_infos().values()
             if c.active and c.id != counter.id
         ),

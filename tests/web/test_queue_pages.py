@@ -538,6 +538,17 @@ def test_the_dossier_received_from_a_ticket_shows_it(
     assert "B001" in page and "quầy số 2" in page and "quầy số 1" not in page
 
 
+def test_the_transfer_list_says_which_counters_are_closed(
+    login_as: Any, client: Any, open_now: None
+) -> None:
+    officer, _ticket = _b001_called_at_counter_2(client, login_as)
+    page = officer.get(f"/quay/{counter(2).id}").get_data(as_text=True)
+    assert f'<option value="c{counter(1).id}">Quầy số 1 (đang đóng)</option>' in page
+    press(login_as("kiemnhiem"), f"/quay/{counter(1).id}/mo")
+    page = officer.get(f"/quay/{counter(2).id}").get_data(as_text=True)
+    assert f'<option value="c{counter(1).id}">Quầy số 1</option>' in page
+
+
 # -- who may open what ------------------------------------------------------------------------
 
 
