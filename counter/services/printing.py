@@ -153,7 +153,7 @@ def resolve_target(printer_id: int | None = None, uri: str | None = None) -> Tar
         return Target(None, configured, configured)
     raise PrinterError(
         N_(
-            "Chưa cấu hình máy in nhiệt. Quản trị viên thêm máy in ở trang Quản trị › Máy in, "
+            "Chưa cấu hình máy in nhiệt. Quản trị viên thêm máy in ở trang Quản trị › Máy in nhiệt, "
             "hoặc đặt biến COUNTER_PRINTER."
         )
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from wtforms import BooleanField, SelectField, StringField
@@ -153,9 +154,20 @@ def slip(dossier_id: int) -> Any:
             ),
             "danger",
         )
-    else:
-        flash(_("Đã in giấy tiếp nhận %(code)s.", code=dossier.code), "success")
-    return redirect(back)
+        return redirect(_marked_failed(back, failed=True))
+    flash(_("Đã in giấy tiếp nhận %(code)s.", code=dossier.code), "success")
+    return redirect(_marked_failed(back, failed=False))
+
+
+def _marked_failed(path: str, *, failed: bool) -> str:
+    """The page to go back to, with ``loi_in=1`` after a failed print (its button then
+    reads «In lại», as the message says, and takes the focus) and without it after one
+    that printed."""
+    parts = urlsplit(path)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "loi_in"]
+    if failed:
+        query.append(("loi_in", "1"))
+    return urlunsplit(parts._replace(query=urlencode(query)))
 
 
 @bp.route("/phieu-bo-sung/<int:notice_id>", methods=["POST"])

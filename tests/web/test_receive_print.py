@@ -139,6 +139,25 @@ def test_a_printer_that_is_off_loses_nothing_and_offers_a_retry(
     )
     assert resp.status_code == 302
     assert out.read_bytes().startswith(b"\x1b@")
+    # Printed: back on the slip page, the button is no longer «In lại».
+    assert "loi_in" not in resp.location
+
+
+def test_a_reprint_that_fails_comes_back_with_the_button_its_message_names(
+    officer: Browser,
+    certify: Procedure,  # noqa: F811
+) -> None:
+    path, _query = receive(officer, certify)  # no printer: the slip is shown on A4
+    [dossier] = mine()
+    add_printer(f"tcp://127.0.0.1:{closed_port()}")
+    resp = officer.submit(f"/in-nhiet/giay-tiep-nhan/{dossier.id}", {"next": path}, page=path)
+    assert resp.status_code == 302
+    page = officer.get(resp.location).get_data(as_text=True)
+    assert "Chưa in được giấy tiếp nhận" in page and "bấm “In lại”" in page
+    retry = re.search(
+        rf'<form[^>]*action="/in-nhiet/giay-tiep-nhan/{dossier.id}".*?</form>', page, re.S
+    )
+    assert retry and "autofocus" in retry.group(0) and "In lại" in retry.group(0)
 
 
 def test_the_admin_chooses_how_slips_print_on_the_office_profile(login_as: Any) -> None:
