@@ -178,6 +178,23 @@ def test_a_likely_duplicate_asks_for_confirmation_before_saving(
     assert dossier_count() == 2
 
 
+def test_a_duplicate_warning_with_scans_says_in_its_box_that_they_were_not_kept(
+    officer: Browser, certify: Procedure
+) -> None:
+    assert officer.submit("/tiep-nhan/", form_data(certify)).status_code == 302
+    page = officer.get("/tiep-nhan/").get_data(as_text=True)
+    data = form_data(certify)
+    data["csrf_token"] = csrf_from(page)
+    data["documents-0-files"] = (io.BytesIO(PDF), "ban-chinh.pdf")
+    resp = officer.client.post("/tiep-nhan/", data=data, content_type="multipart/form-data")
+    assert resp.status_code == 409
+    box = resp.get_data(as_text=True).split('id="rx-duplicate"', 1)[1].split("</div>", 1)[0]
+    # Read before «Vẫn tiếp nhận», which has the focus: the scans must be chosen again, or
+    # added on the dossier's page afterwards.
+    assert "Các tệp quét đã chọn chưa được lưu" in box and "trang hồ sơ" in box
+    assert box.index("chưa được lưu") < box.index('id="rx-confirm"')
+
+
 def test_a_scan_is_attached_and_only_staff_can_open_it(
     app: Flask, officer: Browser, login_as: Any, certify: Procedure
 ) -> None:
