@@ -8,7 +8,9 @@ through them: which clips were asked for, in which order, and that no two overla
 from __future__ import annotations
 
 import itertools
+import os
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -168,4 +170,13 @@ def test_the_sound_button_covers_no_line_of_a_full_board_on_a_small_tv(
         assert box is not None and not _overlap(box, shown), line.inner_text()
     # and the board still fits the screen: nothing pushed below its bottom edge
     assert board.evaluate("() => document.documentElement.scrollHeight <= innerHeight")
+    # A closed counter's «Đóng» is small beside a number called: not read as one.
+    sizes = board.evaluate(
+        """() => ['open', 'closed'].map(state => parseFloat(getComputedStyle(
+            document.querySelector('#display-counters li.' + state + ' .display-code')).fontSize))"""
+    )
+    assert sizes[1] <= sizes[0] / 2, sizes
+    shots = Path(os.environ.get("COUNTER_SCREENSHOTS", "/tmp/counter-screens"))
+    shots.mkdir(parents=True, exist_ok=True)
+    board.screenshot(path=str(shots / "board-1366x768.png"))
     context.close()
