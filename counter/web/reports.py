@@ -104,7 +104,7 @@ def _download(kind: str) -> Any:
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     else:
         data = report_files.to_csv(report)
-        mimetype = "text/csv; charset=utf-8"
+        mimetype = "text/csv"  # Flask adds the charset of a text type
     return send_file(BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=name)
 
 

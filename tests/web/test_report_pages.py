@@ -90,6 +90,7 @@ def test_the_report_page_and_its_files(login_as: Any) -> None:
     sheet = load_workbook(io.BytesIO(xlsx.data)).active
     assert sheet.cell(sheet.max_row, 4).value == 10
     assert csv.data.startswith(b"\xef\xbb\xbf")
+    assert csv.headers["Content-Type"] == "text/csv; charset=utf-8"  # said once
     assert printed.status_code == 200 and "sheet-ledger" in printed.get_data(as_text=True)
 
 
