@@ -94,6 +94,14 @@ def test_the_report_page_and_its_files(login_as: Any) -> None:
     assert printed.status_code == 200 and "sheet-ledger" in printed.get_data(as_text=True)
 
 
+def test_a_period_without_ratings_says_so_rather_than_a_table_of_zeros(login_as: Any) -> None:
+    leader = login_as("lanhdao")
+    for url in ("/bao-cao/?ky=2025-01", "/bao-cao/in?ky=2025-01"):
+        page = leader.get(url).get_data(as_text=True)
+        assert "Chưa có đánh giá nào trong kỳ này." in page, url
+        assert "satisfaction-table" not in page, url
+
+
 def test_a_bad_period_is_refused_in_vietnamese(login_as: Any) -> None:
     leader = login_as("lanhdao")
     resp = leader.get("/bao-cao/?from=30/11/2026&to=01/11/2026")
