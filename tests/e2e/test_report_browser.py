@@ -34,7 +34,7 @@ def _numbers(texts: list[str]) -> list[Any]:
     """The total row's cells as the spreadsheet holds them: counts, then the rate (or None)."""
     counts = [int(t.strip().replace(".", "")) for t in texts[:-1]]
     rate = texts[-1].strip()
-    return [*counts, None if rate == "–" else float(rate)]
+    return [*counts, None if rate == "–" else float(rate.replace(",", "."))]  # 83,33
 
 
 def test_the_leader_reads_exports_and_prints_this_months_report(
