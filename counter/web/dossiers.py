@@ -62,7 +62,7 @@ TAB_LABELS = {
     "soon": _l("Đến hạn trong 2 ngày làm việc"),
     "overdue": _l("Quá hạn"),
     "ready": _l("Chờ trả kết quả"),
-    "open": _l("Đang giải quyết"),
+    "open": _l("Chưa hoàn thành"),
     "all": _l("Tất cả"),
 }
 

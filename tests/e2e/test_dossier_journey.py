@@ -36,7 +36,7 @@ TAB_NAMES = {
     "soon": "Đến hạn trong 2 ngày làm việc",
     "overdue": "Quá hạn",
     "ready": "Chờ trả kết quả",
-    "open": "Đang giải quyết",
+    "open": "Chưa hoàn thành",
     "all": "Tất cả",
 }
 SPECIALIST = "Quàng Văn Minh"

@@ -57,6 +57,9 @@ def test_worklist_shows_tabs_with_counts_and_rows(login_as: object, empty: Flask
     assert "quá hạn" in html
     html = browser.get("/ho-so/?tab=open").get_data(as_text=True)
     assert "Tạm dừng" in html  # the paused dossier is shown as paused
+    # Every dossier not finished, resolved ones awaiting return too: not the reports'
+    # «Đang giải quyết», which counts those not yet resolved (a leader reads both).
+    assert "Chưa hoàn thành" in html and "Đang giải quyết" not in html
     assert "011190001111" not in html  # no ID numbers on the list
 
 
