@@ -22,6 +22,8 @@ Days and hours are the office's local ones. Reused by the reports (issue 14).
 
 from __future__ import annotations
 
+import csv
+import io
 import math
 import statistics
 from collections import defaultdict
@@ -32,6 +34,7 @@ from datetime import date, datetime, timedelta
 from counter.domain import clock
 from counter.domain.errors import ValidationError
 from counter.domain.i18n import N_
+from counter.domain.reports import neutralise
 from counter.extensions import db
 from counter.models import QueueCounter, QueueEvent, QueueService, User
 
@@ -256,3 +259,70 @@ def _officer_labels(tallies: dict[int, _Tally]) -> dict[int, str]:
         .order_by(User.full_name, User.username)
     )
     return {user_id: full_name or username for user_id, full_name, username in rows}
+
+
+# -- the tables as a file ------------------------------------------------------------
+
+
+def duration(seconds: float | None) -> str:
+    """A duration as the tables show it: 4:05 (minutes:seconds), 1:02:05 past an hour."""
+    if seconds is None:
+        return "—"
+    whole = round(seconds)
+    hours, rest = divmod(whole, 3600)
+    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
+
+
+#: The columns after the first, as the page heads them.
+CSV_HEADERS = (
+    "Số đã lấy",
+    "Đã gọi",
+    "Đã phục vụ",
+    "Vắng mặt",
+    "Chưa xong",
+    "Chờ: trung vị",
+    "Chờ: phân vị 90",
+    "Phục vụ: trung vị",
+    "Phục vụ: phân vị 90",
+)
+
+
+def _line(label: str, row: StatsRow) -> list[object]:
+    def maybe(value: int | None) -> object:
+        return "—" if value is None else value
+
+    return [
+        neutralise(label),
+        maybe(row.issued),
+        row.called,
+        row.served,
+        row.no_show,
+        maybe(row.unfinished),
+        duration(row.wait.median),
+        duration(row.wait.p90),
+        duration(row.service.median),
+        duration(row.service.p90),
+    ]
+
+
+def to_csv(stats: QueueStats) -> bytes:
+    """The page's tables, one after the other, as CSV: UTF-8 with a BOM (Excel then reads
+    Vietnamese); times in minutes:seconds, as on the page."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["THỐNG KÊ HÀNG ĐỢI"])
+    writer.writerow([f"Từ ngày {stats.date_from:%d/%m/%Y} đến ngày {stats.date_to:%d/%m/%Y}"])
+    writer.writerow(["Thời gian: phút:giây"])
+    for title, first, rows, with_total in (
+        ("Theo dịch vụ", "Dịch vụ", stats.by_service, True),
+        ("Theo quầy", "Quầy", stats.by_counter, False),
+        ("Theo cán bộ", "Cán bộ", stats.by_officer, False),
+        ("Theo ngày", "Ngày", stats.by_day, True),
+    ):
+        writer.writerow([])
+        writer.writerow([title])
+        writer.writerow([first, *CSV_HEADERS])
+        writer.writerows(_line(row.label, row) for row in rows)
+        if with_total:
+            writer.writerow(_line("Tổng cộng", stats.total))
+    return ("\ufeff" + out.getvalue()).encode("utf-8")

@@ -6,6 +6,7 @@ The kiosk and the display board, public pages, are in :mod:`counter.web.kiosk`.
 from __future__ import annotations
 
 from datetime import date, timedelta
+from io import BytesIO
 from typing import Any
 
 from flask import (
@@ -16,6 +17,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    send_file,
     url_for,
 )
 from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, TextAreaField
@@ -31,6 +33,7 @@ from counter.domain.queue import PRIORITY_KINDS, TicketStatus
 from counter.models import QueueCounter, QueueService
 from counter.services import queue as svc
 from counter.services import queue_stats
+from counter.services.queue_stats import duration
 from counter.web import NAV_EXTRA, NavItem, actor, idle_limit, roles_required
 from counter.web.admin import ADMIN_MENU
 from counter.web.forms import (
@@ -359,15 +362,6 @@ def _stats_range(today: date) -> tuple[dict[str, str], dict[str, str], date, dat
     return values, errors, days["tu"], days["den"]
 
 
-def duration(seconds: float | None) -> str:
-    """A duration as the tables show it: 4:05 (minutes:seconds), 1:02:05 past an hour."""
-    if seconds is None:
-        return "—"
-    whole = round(seconds)
-    hours, rest = divmod(whole, 3600)
-    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
-
-
 @bp.get("/thong-ke")
 @roles_required("leader")
 def stats() -> Any:
@@ -375,6 +369,26 @@ def stats() -> Any:
     today = clock.today()
     values, errors, first, last = _stats_range(today)
     data = None if errors else queue_stats.queue_stats(first, last)
+    return _stats_page(today, data, values, errors)
+
+
+@bp.get("/thong-ke.csv")
+@roles_required("leader")
+def stats_csv() -> Any:
+    """The statistics' tables as a CSV file (a bad range: the page, saying why)."""
+    today = clock.today()
+    values, errors, first, last = _stats_range(today)
+    if errors:
+        return _stats_page(today, None, values, errors)
+    return send_file(
+        BytesIO(queue_stats.to_csv(queue_stats.queue_stats(first, last))),
+        mimetype="text/csv",  # Flask adds the charset of a text type
+        as_attachment=True,
+        download_name=f"thong-ke-hang-doi-{first:%Y%m%d}-{last:%Y%m%d}.csv",
+    )
+
+
+def _stats_page(today: Any, data: Any, values: Any, errors: dict[str, str]) -> Any:
     monday = today - timedelta(days=today.weekday())
     return render_template(
         "queue/stats.html",

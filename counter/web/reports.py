@@ -17,11 +17,11 @@ from counter.domain.printed import wording
 from counter.domain.reports import COLUMN_GROUPS, COLUMNS, Period, parse_period
 from counter.services import queue_stats, report_files, reports
 from counter.services.office import get_office
+from counter.services.queue_stats import duration
 from counter.web import NAV_EXTRA, NavItem, roles_required
 from counter.web.i18n import gettext as _
 from counter.web.i18n import lazy_gettext as _l
 from counter.web.i18n import translated
-from counter.web.queue import duration
 
 bp = Blueprint("reports", __name__, url_prefix="/bao-cao")
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from typing import Any
 
@@ -56,6 +58,28 @@ def test_the_tables_and_the_busiest_hours_of_two_days(login_as: Any, two_days: N
     # the chart: a bar for 8 h (4 tickets, the tallest) and 9 h (1)
     assert "<title>8 giờ: 4 số</title>" in html and "<title>9 giờ: 1 số</title>" in html
     assert 'class="bar bar-top"' in html
+
+
+def test_the_tables_download_as_a_spreadsheet_file_and_the_page_prints(
+    login_as: Any, two_days: None
+) -> None:
+    leader = login_as("lanhdao")
+    html = leader.get(f"{PAGE}?tu=01/12/2026&den=02/12/2026").get_data(as_text=True)
+    link = f'href="{PAGE}.csv?tu=01/12/2026&amp;den=02/12/2026"'
+    assert link in html and "data-print" in html
+    got = leader.get(f"{PAGE}.csv?tu=01/12/2026&den=02/12/2026")
+    assert got.status_code == 200 and got.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert "thong-ke-hang-doi-20261201-20261202.csv" in got.headers["Content-Disposition"]
+    assert got.data.startswith(b"\xef\xbb\xbf")  # Excel then reads Vietnamese
+    rows = list(csv.reader(io.StringIO(got.data.decode("utf-8-sig"))))
+    # the same figures as the page, the same order
+    assert ["A — Hộ tịch", "3", "4", "3", "1", "0", "9:30", "15:00", "6:00", "9:00"] in rows
+    assert ["02/12/2026", "1", "1", "1", "0", "0", "1:00", "1:00", "—", "—"] in rows
+    assert rows[rows.index(["Theo dịch vụ"]) + 5][:6] == ["Tổng cộng", "5", "5", "4", "1", "0"]
+    # a bad range: the page says why, no file
+    bad = leader.get(f"{PAGE}.csv?tu=02/12/2026&den=01/12/2026")
+    assert bad.status_code == 422 and "Ngày cuối phải sau" in bad.get_data(as_text=True)
+    assert login_as("tiepnhan").get(f"{PAGE}.csv").status_code == 403
 
 
 def test_a_bad_range_says_what_is_wrong_in_vietnamese(login_as: Any) -> None:
