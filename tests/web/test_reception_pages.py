@@ -178,15 +178,20 @@ def test_a_likely_duplicate_asks_for_confirmation_before_saving(
     assert dossier_count() == 2
 
 
-def test_a_duplicate_warning_with_scans_says_in_its_box_that_they_were_not_kept(
-    officer: Browser, certify: Procedure
-) -> None:
-    assert officer.submit("/tiep-nhan/", form_data(certify)).status_code == 302
+def _with_a_scan(officer: Browser, certify: Procedure) -> Any:
+    """The reception form posted with a PDF scan of its first document."""
     page = officer.get("/tiep-nhan/").get_data(as_text=True)
     data = form_data(certify)
     data["csrf_token"] = csrf_from(page)
     data["documents-0-files"] = (io.BytesIO(PDF), "ban-chinh.pdf")
-    resp = officer.client.post("/tiep-nhan/", data=data, content_type="multipart/form-data")
+    return officer.client.post("/tiep-nhan/", data=data, content_type="multipart/form-data")
+
+
+def test_a_duplicate_warning_with_scans_says_in_its_box_that_they_were_not_kept(
+    officer: Browser, certify: Procedure
+) -> None:
+    assert officer.submit("/tiep-nhan/", form_data(certify)).status_code == 302
+    resp = _with_a_scan(officer, certify)
     assert resp.status_code == 409
     box = resp.get_data(as_text=True).split('id="rx-duplicate"', 1)[1].split("</div>", 1)[0]
     # Read before «Vẫn tiếp nhận», which has the focus: the scans must be chosen again, or
@@ -198,11 +203,7 @@ def test_a_duplicate_warning_with_scans_says_in_its_box_that_they_were_not_kept(
 def test_a_scan_is_attached_and_only_staff_can_open_it(
     app: Flask, officer: Browser, login_as: Any, certify: Procedure
 ) -> None:
-    page = officer.get("/tiep-nhan/").get_data(as_text=True)
-    data = form_data(certify)
-    data["csrf_token"] = csrf_from(page)
-    data["documents-0-files"] = (io.BytesIO(PDF), "ban-chinh.pdf")
-    resp = officer.client.post("/tiep-nhan/", data=data, content_type="multipart/form-data")
+    resp = _with_a_scan(officer, certify)
     assert resp.status_code == 302
     [dossier] = mine()
     [attachment] = db.session.scalars(
