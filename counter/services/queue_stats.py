@@ -275,7 +275,7 @@ def duration(seconds: float | None) -> str:
 
 #: The columns after the first, as the page heads them.
 CSV_HEADERS = (
-    "Số đã lấy",
+    "Lấy số",
     "Đã gọi",
     "Đã phục vụ",
     "Vắng mặt",
@@ -285,6 +285,15 @@ CSV_HEADERS = (
     "Phục vụ: trung vị",
     "Phục vụ: phân vị 90",
 )
+
+
+def clock_time(seconds: float | None) -> str:
+    """A duration as hours:minutes:seconds, 0:09:30: what a spreadsheet reads as a time
+    (9:30 alone it reads as nine and a half hours)."""
+    if seconds is None:
+        return "—"
+    hours, rest = divmod(round(seconds), 3600)
+    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}"
 
 
 def _line(label: str, row: StatsRow) -> list[object]:
@@ -298,21 +307,21 @@ def _line(label: str, row: StatsRow) -> list[object]:
         row.served,
         row.no_show,
         maybe(row.unfinished),
-        duration(row.wait.median),
-        duration(row.wait.p90),
-        duration(row.service.median),
-        duration(row.service.p90),
+        clock_time(row.wait.median),
+        clock_time(row.wait.p90),
+        clock_time(row.service.median),
+        clock_time(row.service.p90),
     ]
 
 
 def to_csv(stats: QueueStats) -> bytes:
     """The page's tables, one after the other, as CSV: UTF-8 with a BOM (Excel then reads
-    Vietnamese); times in minutes:seconds, as on the page."""
+    Vietnamese); times as hours:minutes:seconds."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(["THỐNG KÊ HÀNG ĐỢI"])
     writer.writerow([f"Từ ngày {stats.date_from:%d/%m/%Y} đến ngày {stats.date_to:%d/%m/%Y}"])
-    writer.writerow(["Thời gian: phút:giây"])
+    writer.writerow(["Thời gian: giờ:phút:giây"])
     for title, first, rows, with_total in (
         ("Theo dịch vụ", "Dịch vụ", stats.by_service, True),
         ("Theo quầy", "Quầy", stats.by_counter, False),

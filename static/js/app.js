@@ -39,6 +39,11 @@
     if (button) {
       button.addEventListener("click", function () { window.print(); });
     }
+    // A page's own print button: hidden without this script, which would print.
+    Array.prototype.forEach.call(document.querySelectorAll("[data-print]"), function (btn) {
+      btn.hidden = false;
+      btn.addEventListener("click", function () { window.print(); });
+    });
     if (document.body && document.body.hasAttribute("data-auto-print")) {
       window.addEventListener("load", function () {
         forgetPrint();  // first: the print dialog blocks until it is closed

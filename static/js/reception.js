@@ -14,11 +14,6 @@
   function $(sel, root) { return (root || document).querySelector(sel); }
   function $all(sel, root) { return Array.prototype.slice.call((root || document).querySelectorAll(sel)); }
 
-  // Print buttons (notice confirmation page).
-  $all("[data-print]").forEach(function (btn) {
-    btn.hidden = false;
-    btn.addEventListener("click", function () { window.print(); });
-  });
 
   var form = $("#reception-form");
   if (!form) { return; }
@@ -465,17 +460,18 @@
   // -- a form sent back with errors: the cursor goes to the first thing to correct -------
   // (not to the scanner's box, where the page puts it otherwise)
 
-  var FIELDS = "input:not([type=hidden]):not([type=file]), select, textarea";
-  var firstError = !dupWarning && form && $(".error[role=alert]", form);
-  if (firstError) {
-    var holder = firstError.closest(".field, td");
+  var FIELDS = "input:not([type=hidden]), select, textarea";
+  var sentBack = !dupWarning && form ? $all(".error[role=alert]", form) : [];
+  for (var e = 0; e < sentBack.length; e++) {
+    var holder = sentBack[e].closest(".field, td");
     var target = holder ? $(FIELDS, holder) : null;
-    if (!target && firstError.nextElementSibling) {  // the checklist as a whole: its first box
-      target = $(FIELDS, firstError.nextElementSibling);
+    if (!target && !holder && sentBack[e].nextElementSibling) {  // the checklist as a whole
+      target = $(FIELDS, sentBack[e].nextElementSibling);
     }
-    if (target) {
+    if (target) {  // else (a field the page keeps hidden) the next error
       target.focus();
-      if (target.select && target.type !== "checkbox") { target.select(); }
+      if (target.select && /^(text|search|tel|email)$/.test(target.type)) { target.select(); }
+      break;
     }
   }
 

@@ -148,6 +148,18 @@ def test_the_duplicate_warning_is_answered_from_the_keyboard(
 PRINT_STUB = "window.__printed = 0; window.print = function () { window.__printed += 1; };"
 
 
+def test_a_refused_scan_puts_the_cursor_on_its_line(page: Any, live_server: LiveServer) -> None:
+    log_in(page, live_server, "tiepnhan", "tiepnhan123")
+    _fill_signature(page, live_server, "011093004999")
+    fake = {"name": "x.pdf", "mimeType": "application/pdf", "buffer": b"just text"}
+    page.set_input_files("#documents-0-files", files=[fake])
+    with page.expect_navigation():
+        page.keyboard.press("Control+Enter")
+    assert page.locator("text=không phải tệp PDF, JPEG hoặc PNG thật").count() == 1
+    assert page.evaluate("document.activeElement.id") == "documents-0-files"
+    assert _count(live_server, "011093004999") == 0
+
+
 def test_receiving_opens_the_slip_and_the_print_dialog_at_once(
     page: Any, live_server: LiveServer
 ) -> None:

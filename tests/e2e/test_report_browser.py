@@ -86,3 +86,13 @@ def test_the_counter_tablet_shows_nobody_and_needs_no_script(
     assert tablet.locator("script").count() == 0
     _keep("tablet.png", tablet.screenshot())
     tablet.context.close()
+
+
+def test_the_queue_statistics_print_from_their_button(live_server: LiveServer, page: Any) -> None:
+    page.add_init_script("window.__printed = 0; window.print = () => { window.__printed += 1; };")
+    log_in(page, live_server, "lanhdao", "lanhdao123")
+    page.goto(live_server("/quay/thong-ke?tu=01/11/2026&den=30/11/2026"))
+    button = page.get_by_role("button", name="In trang này")
+    assert button.is_visible()
+    button.click()
+    assert page.evaluate("window.__printed") == 1  # once: one handler

@@ -72,9 +72,22 @@ def test_the_tables_download_as_a_spreadsheet_file_and_the_page_prints(
     assert "thong-ke-hang-doi-20261201-20261202.csv" in got.headers["Content-Disposition"]
     assert got.data.startswith(b"\xef\xbb\xbf")  # Excel then reads Vietnamese
     rows = list(csv.reader(io.StringIO(got.data.decode("utf-8-sig"))))
-    # the same figures as the page, the same order
-    assert ["A — Hộ tịch", "3", "4", "3", "1", "0", "9:30", "15:00", "6:00", "9:00"] in rows
-    assert ["02/12/2026", "1", "1", "1", "0", "0", "1:00", "1:00", "—", "—"] in rows
+    # the same figures as the page, the same order; times as a spreadsheet reads them
+    # (h:mm:ss: «9:30» alone would be nine and a half hours)
+    assert [
+        "A — Hộ tịch",
+        "3",
+        "4",
+        "3",
+        "1",
+        "0",
+        "0:09:30",
+        "0:15:00",
+        "0:06:00",
+        "0:09:00",
+    ] in rows
+    assert ["02/12/2026", "1", "1", "1", "0", "0", "0:01:00", "0:01:00", "—", "—"] in rows
+    assert rows[rows.index(["Theo dịch vụ"]) + 1][:2] == ["Dịch vụ", "Lấy số"]
     assert rows[rows.index(["Theo dịch vụ"]) + 5][:6] == ["Tổng cộng", "5", "5", "4", "1", "0"]
     # a bad range: the page says why, no file
     bad = leader.get(f"{PAGE}.csv?tu=02/12/2026&den=01/12/2026")
