@@ -154,17 +154,22 @@ def slip(dossier_id: int) -> Any:
             ),
             "danger",
         )
-        return redirect(_marked_failed(back, failed=True))
+        return redirect(_back_after_print(back, failed=True))
     flash(_("Đã in giấy tiếp nhận %(code)s.", code=dossier.code), "success")
-    return redirect(_marked_failed(back, failed=False))
+    return redirect(_back_after_print(back, failed=False))
 
 
-def _marked_failed(path: str, *, failed: bool) -> str:
+def _back_after_print(path: str, *, failed: bool) -> str:
     """The page to go back to, with ``loi_in=1`` after a failed print (its button then
     reads «In lại», as the message says, and takes the focus) and without it after one
-    that printed."""
+    that printed; never with ``print=1``, which opened the browser's print dialog when
+    the page was first shown, not after the roll printer."""
     parts = urlsplit(path)
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "loi_in"]
+    query = [
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if k not in ("loi_in", "print")
+    ]
     if failed:
         query.append(("loi_in", "1"))
     return urlunsplit(parts._replace(query=urlencode(query)))

@@ -160,6 +160,20 @@ def test_a_reprint_that_fails_comes_back_with_the_button_its_message_names(
     assert retry and "autofocus" in retry.group(0) and "In lại" in retry.group(0)
 
 
+def test_a_thermal_reprint_does_not_open_the_browsers_print_dialog_again(
+    app: Flask,
+    officer: Browser,
+    certify: Procedure,  # noqa: F811
+) -> None:
+    path, _query = receive(officer, certify)  # no printer: the A4 slip and its dialog
+    [dossier] = mine()
+    add_printer(f"file:{Path(app.instance_path) / 'roll.bin'}")
+    opened = f"{path}?size=a4&print=1"  # the page as reception opened it
+    resp = officer.submit(f"/in-nhiet/giay-tiep-nhan/{dossier.id}", {"next": opened}, page=opened)
+    assert resp.status_code == 302
+    assert "print=1" not in resp.location and "size=a4" in resp.location
+
+
 def test_the_admin_chooses_how_slips_print_on_the_office_profile(login_as: Any) -> None:
     admin = login_as("admin")
     page = admin.get("/quan-tri/don-vi").get_data(as_text=True)
