@@ -143,15 +143,23 @@ def test_a_printer_that_is_off_loses_nothing_and_offers_a_retry(
     assert "loi_in" not in resp.location
 
 
+def _reprint(officer: Browser, procedure: Procedure, printer: str, query: str = "") -> Any:
+    """Receive with no printer (the slip is shown on A4), add ``printer``, then press the
+    slip page's thermal button on the page opened with ``query``: the answer."""
+    path, _query = receive(officer, procedure)
+    [dossier] = mine()
+    add_printer(printer)
+    page = path + query
+    return officer.submit(f"/in-nhiet/giay-tiep-nhan/{dossier.id}", {"next": page}, page=page)
+
+
 def test_a_reprint_that_fails_comes_back_with_the_button_its_message_names(
     officer: Browser,
     certify: Procedure,  # noqa: F811
 ) -> None:
-    path, _query = receive(officer, certify)  # no printer: the slip is shown on A4
-    [dossier] = mine()
-    add_printer(f"tcp://127.0.0.1:{closed_port()}")
-    resp = officer.submit(f"/in-nhiet/giay-tiep-nhan/{dossier.id}", {"next": path}, page=path)
+    resp = _reprint(officer, certify, f"tcp://127.0.0.1:{closed_port()}")
     assert resp.status_code == 302
+    [dossier] = mine()
     page = officer.get(resp.location).get_data(as_text=True)
     assert "Chưa in được giấy tiếp nhận" in page and "bấm “In lại”" in page
     retry = re.search(
@@ -165,11 +173,8 @@ def test_a_thermal_reprint_does_not_open_the_browsers_print_dialog_again(
     officer: Browser,
     certify: Procedure,  # noqa: F811
 ) -> None:
-    path, _query = receive(officer, certify)  # no printer: the A4 slip and its dialog
-    [dossier] = mine()
-    add_printer(f"file:{Path(app.instance_path) / 'roll.bin'}")
-    opened = f"{path}?size=a4&print=1"  # the page as reception opened it
-    resp = officer.submit(f"/in-nhiet/giay-tiep-nhan/{dossier.id}", {"next": opened}, page=opened)
+    roll = f"file:{Path(app.instance_path) / 'roll.bin'}"
+    resp = _reprint(officer, certify, roll, "?size=a4&print=1")  # as reception opened it
     assert resp.status_code == 302
     assert "print=1" not in resp.location and "size=a4" in resp.location
 
