@@ -264,15 +264,6 @@ def _officer_labels(tallies: dict[int, _Tally]) -> dict[int, str]:
 # -- the tables as a file ------------------------------------------------------------
 
 
-def duration(seconds: float | None) -> str:
-    """A duration as the tables show it: 4:05 (minutes:seconds), 1:02:05 past an hour."""
-    if seconds is None:
-        return "—"
-    whole = round(seconds)
-    hours, rest = divmod(whole, 3600)
-    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
-
-
 #: The columns after the first, as the page heads them.
 CSV_HEADERS = (
     "Lấy số",
@@ -294,6 +285,14 @@ def clock_time(seconds: float | None) -> str:
         return "—"
     hours, rest = divmod(round(seconds), 3600)
     return f"{hours}:{rest // 60:02d}:{rest % 60:02d}"
+
+
+def duration(seconds: float | None) -> str:
+    """A duration as the tables show it: 4:05 (minutes:seconds), 1:02:05 past an hour."""
+    if seconds is None or round(seconds) >= 3600:
+        return clock_time(seconds)
+    whole = round(seconds)
+    return f"{whole // 60}:{whole % 60:02d}"
 
 
 def _line(label: str, row: StatsRow) -> list[object]:

@@ -14,7 +14,6 @@
   function $(sel, root) { return (root || document).querySelector(sel); }
   function $all(sel, root) { return Array.prototype.slice.call((root || document).querySelectorAll(sel)); }
 
-
   var form = $("#reception-form");
   if (!form) { return; }
   var MSG = {};
