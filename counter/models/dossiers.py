@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import uuid
+import secrets
+import time
 from datetime import date, datetime
 from typing import Any
 
@@ -174,8 +175,14 @@ class Attachment(db.Model):  # type: ignore[name-defined,misc]
 
 
 def new_event_uid() -> str:
-    """A random identity for an event: never given again, even after a restore (MaTienDo)."""
-    return uuid.uuid4().hex
+    """An identity for an event, never given again, even after a restore (MaTienDo).
+
+    32 hex digits: the millisecond it was given (12), then 80 random bits. Random enough
+    that no one guesses one (the rating tablet's link names it), and in time order so
+    that the unique index of millions of events takes each new one at its end, a page
+    already in memory, instead of at a random page of its own.
+    """
+    return f"{time.time_ns() // 1_000_000:012x}{secrets.token_hex(10)}"
 
 
 class DossierEvent(db.Model):  # type: ignore[name-defined,misc]
