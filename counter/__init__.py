@@ -142,9 +142,18 @@ def create_app(test_config: dict[str, Any] | None = None) -> CounterApp:
     return app
 
 
+#: How many pages PostgreSQL asks the disk for ahead of reading them, in a bitmap scan (a
+#: search reads each match's row): its default, 1, reads them one after another. Measured
+#: at a million dossiers, caches empty, a common name's 5,265 matches: 395 ms at 1, 124-144
+#: at 16 to 256.
+PG_IO_CONCURRENCY = 32
+
+
 @event.listens_for(Engine, "connect")
-def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
-    """WAL for readers beside the writer; FULL sync so a printed slip never outlives its row."""
+def _session_settings(dbapi_conn: Any, _record: Any) -> None:
+    """SQLite: WAL for readers beside the writer; FULL sync so a printed slip never outlives
+    its row. PostgreSQL: rows read ahead (:data:`PG_IO_CONCURRENCY`) where the server can
+    (not on a system without ``posix_fadvise``, such as Windows: it refuses the setting)."""
     if isinstance(dbapi_conn, sqlite3.Connection):
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA journal_mode=WAL")
@@ -152,3 +161,11 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA busy_timeout=10000")
         cur.close()
+    elif type(dbapi_conn).__module__.startswith("psycopg"):
+        try:
+            with dbapi_conn.cursor() as cur:
+                cur.execute(f"SET effective_io_concurrency = {PG_IO_CONCURRENCY}")
+        except Exception:  # refused: the server's own setting stays
+            dbapi_conn.rollback()
+        else:
+            dbapi_conn.commit()
