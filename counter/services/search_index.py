@@ -81,25 +81,50 @@ def _starts_a_word(word: str) -> bool:
     return len(word) < TRIGRAM and any(c.isalpha() for c in word)
 
 
+def _needles(words: list[str]) -> list[str]:
+    """What each word must find in the text: itself, or a space and itself."""
+    return [f" {w}" if _starts_a_word(w) else w for w in words]
+
+
+def _match(needles: list[str]) -> str:
+    """The FTS5 query for these needles: their ends, phrases side by side (FTS5's AND)."""
+    return " ".join(_phrase(n[-INDEXED_TAIL:]) for n in needles)
+
+
+def fts_rowids(match: str) -> Any:
+    """The rowids (dossier ids) the search table gives for an FTS5 query, as a SELECT."""
+    return (
+        db.select(literal_column("rowid"))
+        .select_from(table(FTS_TABLE))
+        .where(text(f"{FTS_TABLE} MATCH :fts_match").bindparams(fts_match=match))
+    )
+
+
+def exact_match(words: list[str]) -> str | None:
+    """The FTS5 query that alone finds exactly the dossiers holding every word, or None.
+
+    It does when the search table exists and every needle is indexed whole (of
+    :data:`TRIGRAM` to :data:`INDEXED_TAIL` characters): no row then needs reading to
+    check a word, so the matches can be counted, and tested one by one, from the
+    index alone.
+    """
+    needles = _needles(words)
+    if not needles or not all(TRIGRAM <= len(n) <= INDEXED_TAIL for n in needles):
+        return None
+    return _match(needles) if fts_available() else None
+
+
 def contains_all(words: list[str]) -> list[Any]:
     """Conditions on ``Dossier`` that hold when its search text holds every word.
 
     A word of :data:`TRIGRAM` letters or more, or of digits, anywhere in the text; a
     shorter word with a letter, at the start of a word (after a space).
     """
-    # What each word must find in the text: itself, or a space and itself.
-    needles = [f" {w}" if _starts_a_word(w) else w for w in words]
+    needles = _needles(words)
     clauses: list[Any] = []
     if any(len(n) >= TRIGRAM for n in needles) and fts_available():
-        tails = [n[-INDEXED_TAIL:] for n in needles if len(n) >= TRIGRAM]
-        match = " ".join(_phrase(t) for t in tails)  # FTS5: phrases side by side = AND
-        clauses.append(
-            Dossier.id.in_(
-                db.select(literal_column("rowid"))
-                .select_from(table(FTS_TABLE))
-                .where(text(f"{FTS_TABLE} MATCH :fts_match").bindparams(fts_match=match))
-            )
-        )
+        match = _match([n for n in needles if len(n) >= TRIGRAM])
+        clauses.append(Dossier.id.in_(fts_rowids(match)))
         # Left for LIKE: the short ones, and the long ones whole (the index had their end).
         needles = [n for n in needles if len(n) < TRIGRAM or len(n) > INDEXED_TAIL]
     for needle in needles:
@@ -111,3 +136,30 @@ def contains_all(words: list[str]) -> list[Any]:
         else:
             clauses.append(Dossier.search_text.like(_like(needle), escape="\\"))
     return clauses
+
+
+#: The dossiers' due-date index (the model's): :func:`first_by_due_date` walks it in order.
+DUE_DATE_INDEX = "ix_dossier_due_at_id"
+
+
+def first_by_due_date(match: str, offset: int, limit: int, span: int) -> list[int]:
+    """Ids of the dossiers an FTS5 query finds, in due-date order (then id), from ``offset``,
+    at most ``limit`` of them: the due-date index walked in order and each entry looked
+    up in the query's matches, no further than its first ``span`` entries (fewer ids come
+    back when the walk ends there; the caller then reads them otherwise). SQLite only.
+    """
+    walked = f"dossier INDEXED BY {DUE_DATE_INDEX}"
+    bound = db.session.scalar(
+        text(f"SELECT due_at FROM {walked} ORDER BY due_at, id LIMIT 1 OFFSET :span"),
+        {"span": span},
+    )
+    found = db.session.execute(
+        text(
+            f"SELECT id FROM {walked}"
+            f" WHERE id IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :fts_match)"
+            + ("" if bound is None else " AND due_at <= :bound")  # None: fewer dossiers
+            + " ORDER BY due_at, id LIMIT :limit OFFSET :offset"
+        ),
+        {"fts_match": match, "bound": bound, "offset": offset, "limit": limit},
+    )
+    return [row.id for row in found]
