@@ -1190,40 +1190,44 @@ _ENTRIES_PER_ROW = 100
 #: How far a walk of the due-date index may go: twice as far as the matches' number says
 #: the page's last one lies (were they spread evenly over the years), and this many more.
 _WALK_SLACK = 2_000
+#: Up to this many matches are read from the search table at once (and counted there);
+#: more (a word most names hold, such as "thi" alone) are counted, and tested, by it.
+_LISTED_MAX = 10_000
 
 
 def _indexed_page(match: str, page: int, per_page: int) -> tuple[list[Dossier], int, int]:
     """A page of the dossiers the search table alone finds, by due date; how many it finds;
     the page shown (the last one for a page past it).
 
-    A few matches are read from the table at once, and the page from their rows (which
-    give their due dates). Many (a common name: thousands at a million dossiers) are
-    counted by the table, and the page comes from the due-date index walked in order,
-    each entry looked up in the matches, until the page is full: their rows would be
-    thousands of reads from disk when not cached (0.4 s at a million), the walk reads a
-    few hundred entries in order. Matches gathered in one period (a date inside a code)
-    would make the walk long: it goes no further than :data:`_WALK_SLACK` says, and the
-    page is read from the matches' rows then.
+    The matches are read from the table once, and counted. The page of a few comes from
+    their rows (which give their due dates). That of many (a common name: thousands at a
+    million dossiers) comes from the due-date index walked in order, each entry looked up
+    among the matches, until the page is full: their rows would be thousands of reads
+    from disk when not cached (0.4 s at a million), the walk reads a few hundred entries
+    in order. Matches gathered in one period (a date inside a code) would make the walk
+    long: it goes no further than :data:`_WALK_SLACK` says, and the page is read from the
+    matches' rows then.
     """
     rowids = search_index.fts_rowids(match)
-    every = int(db.session.scalar(db.select(_kept_count())) or 0)
-    few = _few_matches(every, page * per_page)
-    ids: list[int] | None = list(db.session.scalars(rowids.limit(few + 1)))
-    if ids is not None and len(ids) <= few:
-        total = len(ids)
-    else:
-        ids = None
+    listed = list(db.session.scalars(rowids.limit(_LISTED_MAX + 1)))
+    found: list[int] | str = listed
+    total = len(listed)
+    if total > _LISTED_MAX:
+        found = match
         total = db.session.scalar(db.select(func.count()).select_from(rowids.subquery())) or 0
     page = min(page, max(1, math.ceil(total / per_page)))
     offset = (page - 1) * per_page
-    if ids is None:
+    if total == 0:
+        return [], 0, page
+    every = int(db.session.scalar(db.select(_kept_count())) or 0)
+    if total > _few_matches(every, offset + per_page):
         span = 2 * every * (offset + per_page) // total + _WALK_SLACK
-        walked = search_index.first_by_due_date(match, offset, per_page, span)
+        walked = search_index.first_by_due_date(found, offset, per_page, span)
         if len(walked) == min(per_page, total - offset):
             return _rows_by_ids(walked), total, page
     by_id = (
         db.select(Dossier.id)
-        .where(Dossier.id.in_(rowids if ids is None else ids))
+        .where(Dossier.id.in_(rowids if isinstance(found, str) else found))
         .order_by(Dossier.due_at, Dossier.id)
         .limit(per_page)
         .offset(offset)

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import literal_column, table, text
+from sqlalchemy import bindparam, literal_column, table, text
 
 from counter.extensions import db
 from counter.models import Dossier
@@ -142,24 +142,27 @@ def contains_all(words: list[str]) -> list[Any]:
 DUE_DATE_INDEX = "ix_dossier_due_at_id"
 
 
-def first_by_due_date(match: str, offset: int, limit: int, span: int) -> list[int]:
-    """Ids of the dossiers an FTS5 query finds, in due-date order (then id), from ``offset``,
-    at most ``limit`` of them: the due-date index walked in order and each entry looked
-    up in the query's matches, no further than its first ``span`` entries (fewer ids come
-    back when the walk ends there; the caller then reads them otherwise). SQLite only.
+def first_by_due_date(found: list[int] | str, offset: int, limit: int, span: int) -> list[int]:
+    """Ids among ``found`` (ids, or an FTS5 query that finds them) in due-date order (then
+    id), from ``offset``, at most ``limit`` of them: the due-date index walked in order and
+    each entry looked up among them, no further than its first ``span`` entries (fewer ids
+    come back when the walk ends there; the caller then reads them otherwise). SQLite only.
     """
     walked = f"dossier INDEXED BY {DUE_DATE_INDEX}"
     bound = db.session.scalar(
         text(f"SELECT due_at FROM {walked} ORDER BY due_at, id LIMIT 1 OFFSET :span"),
         {"span": span},
     )
-    found = db.session.execute(
-        text(
-            f"SELECT id FROM {walked}"
-            f" WHERE id IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :fts_match)"
-            + ("" if bound is None else " AND due_at <= :bound")  # None: fewer dossiers
-            + " ORDER BY due_at, id LIMIT :limit OFFSET :offset"
-        ),
-        {"fts_match": match, "bound": bound, "offset": offset, "limit": limit},
+    if isinstance(found, str):
+        among = f"(SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :found)"
+    else:
+        among = ":found"
+    statement = text(
+        f"SELECT id FROM {walked} WHERE id IN {among}"
+        + ("" if bound is None else " AND due_at <= :bound")  # None: fewer dossiers than that
+        + " ORDER BY due_at, id LIMIT :limit OFFSET :offset"
     )
-    return [row.id for row in found]
+    if not isinstance(found, str):
+        statement = statement.bindparams(bindparam("found", expanding=True))
+    params = {"found": found, "bound": bound, "offset": offset, "limit": limit}
+    return [row.id for row in db.session.execute(statement, params)]

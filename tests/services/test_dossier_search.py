@@ -175,14 +175,16 @@ def _by_due_date(made: list[Dossier]) -> list[str]:
     return [d.code for d in sorted(made, key=lambda d: (d.due_at, d.id))]
 
 
-@pytest.mark.parametrize("slack", [2_000, 0])
+@pytest.mark.parametrize(("slack", "listed"), [(2_000, 10_000), (0, 10_000), (2_000, 3), (0, 3)])
 def test_many_matches_come_page_by_page_in_due_date_order(
-    app: Flask, monkeypatch: pytest.MonkeyPatch, slack: int
+    app: Flask, monkeypatch: pytest.MonkeyPatch, slack: int, listed: int
 ) -> None:
     # Nguyễn Thị Lan spread over the year among others: her dossiers' due dates, then ids.
     # With the walk's slack, 11 matches of 61 dossiers are read by their ids; without, so
     # few dossiers make the due-date index the cheaper way (as thousands of a million do).
+    # Listed up to 3: her 11 are counted and tested by the search table (as 500,000 "thi").
     monkeypatch.setattr(svc, "_WALK_SLACK", slack)
+    monkeypatch.setattr(svc, "_LISTED_MAX", listed)
     lans = _office([30, 3, 47, 12, 12, 25, 8, 40, 19, 33, 51], others=50)
     wanted = _by_due_date(lans)
     for per_page in (1, 2, 3, 5, 25):
@@ -200,12 +202,14 @@ def test_many_matches_come_page_by_page_in_due_date_order(
         assert shown == wanted, per_page
 
 
+@pytest.mark.parametrize("listed", [10_000, 3])
 def test_matches_gathered_late_are_found_when_the_walk_stops_short(
-    app: Flask, monkeypatch: pytest.MonkeyPatch
+    app: Flask, monkeypatch: pytest.MonkeyPatch, listed: int
 ) -> None:
     # All of her dossiers due after everyone else's: a walk as far as their number says
     # finds none of them; the page is read by their ids instead, and is the same.
     monkeypatch.setattr(svc, "_WALK_SLACK", 0)
+    monkeypatch.setattr(svc, "_LISTED_MAX", listed)
     lans = _office([70, 64, 61, 66, 61, 75, 68, 62], others=60)
     ordered = _by_due_date(lans)
     for page, codes in ((1, ordered[:2]), (2, ordered[2:4]), (4, ordered[6:])):
