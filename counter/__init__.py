@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import atexit
 import gc
+import logging
 import sqlite3
 import threading
 from collections.abc import Callable
@@ -165,7 +166,10 @@ def _session_settings(dbapi_conn: Any, _record: Any) -> None:
         try:
             with dbapi_conn.cursor() as cur:
                 cur.execute(f"SET effective_io_concurrency = {PG_IO_CONCURRENCY}")
-        except Exception:  # refused: the server's own setting stays
+        except Exception as err:  # refused: the server's own setting stays
             dbapi_conn.rollback()
+            logging.getLogger(__name__).warning(
+                "PostgreSQL: effective_io_concurrency = %s refused (%s)", PG_IO_CONCURRENCY, err
+            )
         else:
             dbapi_conn.commit()

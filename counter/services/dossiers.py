@@ -1240,4 +1240,4 @@ def _few_matches(every: int, reach: int) -> int:
     the ``reach``-th of them, among ``every`` dossiers (:func:`_indexed_page`): t rows of
     :data:`_ENTRIES_PER_ROW` entries each against a walk of 2·every·reach/t + slack."""
     slack, cost = _WALK_SLACK, _ENTRIES_PER_ROW
-    return int((slack + math.sqrt(slack * slack + 8 * cost * every * reach)) / (2 * cost))
+    return int((slack + math.sqrt(slack * slack + 8 * cost * max(0, every) * reach)) / (2 * cost))
